@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs, from Debian 12's archive only, everything Postern needs to build, test, benchmark and run
+# its demo. Idempotent; needs root. Used by the README's two commands and by .ci/run.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+pkgs=(
+  # build
+  cmake ninja-build g++ clang clang-format libclang-rt-14-dev pkg-config
+  # libraries
+  libmilter-dev dovecot-dev libssl-dev libopendkim-dev libldns-dev liblmdb-dev libhiredis-dev
+  libtoml11-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libcrypt-dev
+  # real peers used by the integration tests and the demo
+  postfix dovecot-core dovecot-imapd dovecot-pop3d redis-server swaks lmdb-utils
+  # independent implementations for interop and benchmarks
+  opendkim opendkim-tools opendmarc postgrey python3-dkim libmail-dkim-perl
+  # packaging
+  debhelper devscripts lintian fakeroot
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  # Postfix asks debconf questions on install; answer them so the install never prompts.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  echo "postfix postfix/mailname string localhost" | debconf-set-selections
+  # Keep package installs from starting system daemons on a test machine.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
