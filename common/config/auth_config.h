@@ -7,9 +7,6 @@
 namespace postern {
 
 struct AuthConfig {
-
-
-
   bool enabled = true;
 };
 

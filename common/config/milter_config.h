@@ -10,7 +10,6 @@ struct MilterConfig {
   std::string socket = "unix:/var/spool/postfix/postern/milter.sock";  // unix:PATH or inet:HOST:PORT
   std::string user = "postern";  // privileges dropped to this user after binding
   std::string group = "postern";
-
 };
 
 void read_milter_config(SectionReader& r, MilterConfig& c);

@@ -10,7 +10,6 @@ struct PolicydConfig {
   std::string socket = "unix:/var/spool/postfix/postern/policy.sock";  // unix:PATH or inet:HOST:PORT
   std::string user = "postern";  // privileges dropped to this user after binding
   std::string group = "postern";
-
 };
 
 void read_policyd_config(SectionReader& r, PolicydConfig& c);

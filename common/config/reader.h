@@ -46,7 +46,8 @@ class SectionReader {
   // A duration: an integer number of seconds, or a string with a unit: "500ms", "30s", "5m", "2h", "35d".
   void duration(std::string_view key, std::chrono::milliseconds& out, std::chrono::milliseconds min,
                 std::chrono::milliseconds max);
-  void duration(std::string_view key, std::chrono::seconds& out, std::chrono::seconds min, std::chrono::seconds max);
+  void duration(std::string_view key, std::chrono::seconds& out, std::chrono::seconds min,
+                std::chrono::seconds max);
   void strings(std::string_view key, std::vector<std::string>& out, size_t max_items = 1024,
                size_t max_len = 4096);
   // A sub-table (an absent one reads as empty, so every default is still recorded).
