@@ -28,13 +28,16 @@ struct ReaderContext;  // file name, errors, effective-config output (parse.cpp)
 
 class SectionReader {
  public:
-  SectionReader(std::shared_ptr<ReaderContext> ctx, const ConfigNode* table, std::string path);
+  SectionReader(std::shared_ptr<ReaderContext> ctx, const ConfigNode* table, std::string path,
+                bool array_item = false);
   ~SectionReader();
   SectionReader(SectionReader&&) noexcept;
   SectionReader& operator=(SectionReader&&) noexcept;
 
   void boolean(std::string_view key, bool& out);
   void string(std::string_view key, std::string& out, size_t max_len = 4096);
+  // A string that must not be shown: the effective config prints "(set)" instead of the value.
+  void secret(std::string_view key, std::string& out, size_t max_len = 4096);
   void choice(std::string_view key, std::string& out, std::initializer_list<std::string_view> allowed);
   void integer(std::string_view key, int64_t& out, int64_t min, int64_t max);
   template <class Int>
@@ -68,6 +71,11 @@ class SectionReader {
   std::string path_;
   std::vector<std::string> read_;
   bool finished_ = false;
+  size_t block_ = 0;
+
+  std::string full_key(std::string_view key) const;
+  const ConfigNode* lookup(std::string_view key);
+  void record(std::string_view key, std::string rendered);
 };
 
 }  // namespace postern

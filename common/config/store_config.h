@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/config/reader.h"
+#include "common/core/clock.h"
 
 namespace postern {
 

@@ -43,6 +43,9 @@ struct DnsResult {
   std::string canonical_name;  // after CNAME chasing, lower-case, no trailing dot
   bool authenticated = false;  // the AD bit of the answer
   std::string detail;          // why, for error/timeout/servfail; empty otherwise
+  // For nxdomain/nodata: how long the answer may be cached (RFC 2308: min of the SOA's TTL and
+  // MINIMUM); 0 when the answer carried no SOA, and then it is not cached.
+  uint32_t negative_ttl = 0;
 
   bool ok() const { return status == DnsStatus::answer; }
   // Temporary failures (servfail, timeout, error) as opposed to definite answers.
