@@ -24,7 +24,8 @@ void parse_logical_line(std::string_view line, int lineno, LoginMapParse& out) {
   e.key = std::string(line.substr(i, key_end - i));
   auto err = [&](const std::string& m) { out.errors.push_back(std::to_string(lineno) + ": " + m); };
   if (!printable_token(e.key)) return err("key contains control characters");
-  if (e.key.find('@') == std::string::npos) return err("key '" + e.key + "' is neither an address nor @domain");
+  if (e.key.find('@') == std::string::npos)
+    return err("key '" + e.key + "' is neither an address nor @domain");
   std::string cur;
   auto flush = [&]() -> bool {
     if (cur.empty()) return true;
@@ -71,8 +72,8 @@ LoginMapParse parse_login_map(std::string_view text) {
   auto finish = [&]() {
     if (logical_line == 0) return;
     if (too_long) {
-      out.errors.push_back(std::to_string(logical_line) + ": line longer than " + std::to_string(kMaxLoginMapLine) +
-                           " bytes");
+      out.errors.push_back(std::to_string(logical_line) + ": line longer than " +
+                           std::to_string(kMaxLoginMapLine) + " bytes");
     } else {
       parse_logical_line(logical, logical_line, out);
     }
@@ -82,7 +83,8 @@ LoginMapParse parse_login_map(std::string_view text) {
   };
   while (pos <= text.size()) {
     size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     ++lineno;
     if (line.find('\0') != std::string_view::npos) {
       finish();
@@ -97,13 +99,17 @@ LoginMapParse parse_login_map(std::string_view text) {
         }
       }
       if (continuation && !blank_or_comment) {
-        if (logical.size() + line.size() + 1 > kMaxLoginMapLine) too_long = true;
-        else logical.append(" ").append(line);
+        if (logical.size() + line.size() + 1 > kMaxLoginMapLine)
+          too_long = true;
+        else
+          logical.append(" ").append(line);
       } else if (!blank_or_comment) {
         finish();
         logical_line = lineno;
-        if (line.size() > kMaxLoginMapLine) too_long = true;
-        else logical.assign(line);
+        if (line.size() > kMaxLoginMapLine)
+          too_long = true;
+        else
+          logical.assign(line);
       }
     }
     if (nl == std::string_view::npos) break;

@@ -16,7 +16,8 @@ std::string lower(std::string_view s) {
 bool ascii_domain(std::string_view d) {
   if (d.empty() || d.size() > 255) return false;
   for (unsigned char c : d) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
     if (!ok) return false;
   }
   return true;

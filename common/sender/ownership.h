@@ -27,7 +27,7 @@ namespace postern {
 
 struct OwnershipOptions {
   bool local_part_case_insensitive = false;
-  std::string recipient_delimiter = "+";  // any of these characters starts an extension; "" = none
+  std::string recipient_delimiter = "+";   // any of these characters starts an extension; "" = none
   std::vector<std::string> exempt_logins;  // e.g. a helpdesk account that may send as anyone
 };
 

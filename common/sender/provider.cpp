@@ -93,14 +93,16 @@ Result<void> OwnershipProvider::reload() {
   last_error_.clear();
   std::atomic_store(&map_, *built);
   stamps_ = before;
-  if (log_) LogLine(*log_, LogLevel::info, "sender_map_reload").kv("result", "ok").kv("entries", (*built)->size());
+  if (log_)
+    LogLine(*log_, LogLevel::info, "sender_map_reload").kv("result", "ok").kv("entries", (*built)->size());
   return {};
 }
 
 std::shared_ptr<const OwnershipMap> OwnershipProvider::current() {
   long long now = clock_.monotonic().time_since_epoch().count();
   if (now >= next_check_ns_.load()) {
-    next_check_ns_ = now + std::chrono::duration_cast<std::chrono::nanoseconds>(sources_.check_interval).count();
+    next_check_ns_ =
+        now + std::chrono::duration_cast<std::chrono::nanoseconds>(sources_.check_interval).count();
     bool changed;
     {
       std::lock_guard lock(mu_);

@@ -62,7 +62,8 @@ Result<SqliteOwnership> read_sqlite_ownership(const std::string& path) {
   auto users = prepare(db.get(), "SELECT email FROM users");
   if (!users) return Error::perm(path + ": no usable users table (" + users.error().message + ")");
   while ((rc = sqlite3_step(users->get())) == SQLITE_ROW) {
-    if (++rows > kMaxSqliteRows) return Error::perm(path + ": more than " + std::to_string(kMaxSqliteRows) + " rows");
+    if (++rows > kMaxSqliteRows)
+      return Error::perm(path + ": more than " + std::to_string(kMaxSqliteRows) + " rows");
     std::string email = column(users->get(), 0);
     if (email.empty() || email.size() > kMaxLoginLength) continue;
     out.entries.push_back({email, {email}, 0});
@@ -81,7 +82,8 @@ Result<SqliteOwnership> read_sqlite_ownership(const std::string& path) {
     return out;
   }
   while ((rc = sqlite3_step(aliases->get())) == SQLITE_ROW) {
-    if (++rows > kMaxSqliteRows) return Error::perm(path + ": more than " + std::to_string(kMaxSqliteRows) + " rows");
+    if (++rows > kMaxSqliteRows)
+      return Error::perm(path + ": more than " + std::to_string(kMaxSqliteRows) + " rows");
     std::string source = column(aliases->get(), 0);
     bool permitted_null = !has_permitted || sqlite3_column_type(aliases->get(), 2) == SQLITE_NULL;
     std::string senders = column(aliases->get(), permitted_null ? 1 : 2);

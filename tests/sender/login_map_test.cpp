@@ -18,7 +18,8 @@ TEST(LoginMap, ParsesEntriesCommentsAndContinuations) {
   ASSERT_EQ(r.entries.size(), 3u);
   EXPECT_EQ(r.entries[0].key, "alice@example.org");
   EXPECT_EQ(r.entries[0].line, 2);
-  EXPECT_EQ(r.entries[1].logins, (std::vector<std::string>{"alice@example.org", "bob@example.org", "carol@example.org"}));
+  EXPECT_EQ(r.entries[1].logins,
+            (std::vector<std::string>{"alice@example.org", "bob@example.org", "carol@example.org"}));
   EXPECT_EQ(r.entries[1].line, 4);
   EXPECT_EQ(r.entries[2].key, "@example.net");
   EXPECT_EQ(r.entries[2].logins, (std::vector<std::string>{"dave", "erin"}));
@@ -34,7 +35,7 @@ TEST(LoginMap, ReportsErrorsWithLineNumbersAndKeepsGoodLines) {
 }
 
 TEST(LoginMap, RejectsControlCharactersAndNul) {
-  auto r = parse_login_map(std::string("a@b.c alice\x01\nx@y.z\0bob\n", 24));
+  auto r = parse_login_map(std::string("a@b.c alice\x01\nx@y.z\0bob\n", 23));
   EXPECT_EQ(r.errors.size(), 2u);
   EXPECT_TRUE(r.entries.empty());
 }

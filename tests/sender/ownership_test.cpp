@@ -35,28 +35,27 @@ TEST_P(OwnershipMatrix, Decides) {
 
 INSTANTIATE_TEST_SUITE_P(
     Rules, OwnershipMatrix,
-    ::testing::Values(
-        Case{"alice@example.org", "alice@example.org", true},           // own login
-        Case{"alice@example.org", "alice@EXAMPLE.ORG", true},           // domain case
-        Case{"ALICE@Example.Org", "alice@example.org", false},          // local part exact by default
-        Case{"alice@example.org", "Alice@example.org", false},          // local part exact by default
-        Case{"alice@example.org", "alice+news@example.org", true},      // recipient delimiter
-        Case{"alice@example.org", "alice+@example.org", true},          // empty extension
-        Case{"alice@example.org", "+alice@example.org", false},         // delimiter first: no base
-        Case{"alice@example.org", "sales@example.org", true},           // alias lists alice
-        Case{"bob@example.org", "sales+q@example.org", true},           // alias via delimiter
-        Case{"erin@example.org", "sales@example.org", false},           // not listed
-        Case{"carol@example.org", "anyone@example.net", true},          // @domain entry
-        Case{"carol@example.org", "anyone@sub.example.net", false},     // no subdomain match
-        Case{"alice@example.org", "anyone@example.net", false},         // domain entry not hers
-        Case{"dave@example.org", "Boss@example.org", true},             // key local part exact
-        Case{"dave@example.org", "boss@example.org", false},            //
-        Case{"helpdesk@example.org", "ceo@example.com", true},          // exempt login
-        Case{"alice@example.org", "alice@example.org.evil.test", false},  // suffix trick
-        Case{"alice@example.org", "alice@exampl\xc3\xa9.org", false},   // non-ASCII domain
-        Case{"alice@example.org", "alice@", false},                      // no domain
-        Case{"alice@example.org", "", false},                            // null sender
-        Case{"alice@example.org", "\"alice@example.org\"@evil.test", false}));
+    ::testing::Values(Case{"alice@example.org", "alice@example.org", true},   // own login
+                      Case{"alice@example.org", "alice@EXAMPLE.ORG", true},   // domain case
+                      Case{"ALICE@Example.Org", "alice@example.org", false},  // local part exact by default
+                      Case{"alice@example.org", "Alice@example.org", false},  // local part exact by default
+                      Case{"alice@example.org", "alice+news@example.org", true},   // recipient delimiter
+                      Case{"alice@example.org", "alice+@example.org", true},       // empty extension
+                      Case{"alice@example.org", "+alice@example.org", false},      // delimiter first: no base
+                      Case{"alice@example.org", "sales@example.org", true},        // alias lists alice
+                      Case{"bob@example.org", "sales+q@example.org", true},        // alias via delimiter
+                      Case{"erin@example.org", "sales@example.org", false},        // not listed
+                      Case{"carol@example.org", "anyone@example.net", true},       // @domain entry
+                      Case{"carol@example.org", "anyone@sub.example.net", false},  // no subdomain match
+                      Case{"alice@example.org", "anyone@example.net", false},      // domain entry not hers
+                      Case{"dave@example.org", "Boss@example.org", true},          // key local part exact
+                      Case{"dave@example.org", "boss@example.org", false},         //
+                      Case{"helpdesk@example.org", "ceo@example.com", true},       // exempt login
+                      Case{"alice@example.org", "alice@example.org.evil.test", false},  // suffix trick
+                      Case{"alice@example.org", "alice@exampl\xc3\xa9.org", false},     // non-ASCII domain
+                      Case{"alice@example.org", "alice@", false},                       // no domain
+                      Case{"alice@example.org", "", false},                             // null sender
+                      Case{"alice@example.org", "\"alice@example.org\"@evil.test", false}));
 
 TEST(Ownership, CaseInsensitiveLocalPartsWhenConfigured) {
   OwnershipOptions o;
@@ -81,7 +80,9 @@ TEST(Ownership, SeveralDelimiterCharacters) {
 }
 
 TEST(Ownership, NonAsciiKeysAreSkippedWithAWarning) {
-  auto parsed = parse_login_map("@b\xc3\xbc" "cher.example alice\nok@example.org alice\n");
+  auto parsed = parse_login_map(
+      "@b\xc3\xbc"
+      "cher.example alice\nok@example.org alice\n");
   OwnershipMap map(parsed.entries, {});
   ASSERT_EQ(map.warnings().size(), 1u);
   EXPECT_FALSE(map.check_address("alice", "x@xn--bcher-kva.example").allowed);

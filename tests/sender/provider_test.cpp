@@ -82,12 +82,14 @@ TEST(OwnershipProvider, MailInABoxDatabase) {
   ASSERT_TRUE(p.load().ok());
   auto m = p.current();
   EXPECT_TRUE(m->check_address("alice@example.org", "alice@example.org").allowed);
-  EXPECT_TRUE(m->check_address("bob@example.org", "info@example.org").allowed);      // destinations send
-  EXPECT_TRUE(m->check_address("bob@example.org", "billing@example.org").allowed);   // permitted_senders
+  EXPECT_TRUE(m->check_address("bob@example.org", "info@example.org").allowed);        // destinations send
+  EXPECT_TRUE(m->check_address("bob@example.org", "billing@example.org").allowed);     // permitted_senders
   EXPECT_FALSE(m->check_address("alice@example.org", "billing@example.org").allowed);  // destination only
   EXPECT_FALSE(m->check_address("alice@example.org", "bob@example.org").allowed);
 
-  exec(db, "INSERT INTO aliases (source, destination, permitted_senders) VALUES ('ceo@example.org', 'x', 'alice@example.org');");
+  exec(db,
+       "INSERT INTO aliases (source, destination, permitted_senders) VALUES ('ceo@example.org', 'x', "
+       "'alice@example.org');");
   sqlite3_close(db);
   clock.advance(Seconds(2));
   EXPECT_TRUE(p.current()->check_address("alice@example.org", "ceo@example.org").allowed);
@@ -100,7 +102,8 @@ TEST(OwnershipProvider, OldMailInABoxSchemaWithoutPermittedSenders) {
   ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
   exec(db,
        "CREATE TABLE users (email TEXT, password TEXT); CREATE TABLE aliases (source TEXT, destination TEXT);"
-       "INSERT INTO users VALUES ('alice@example.org', 'h'); INSERT INTO aliases VALUES ('info@example.org', 'alice@example.org');");
+       "INSERT INTO users VALUES ('alice@example.org', 'h'); INSERT INTO aliases VALUES ('info@example.org', "
+       "'alice@example.org');");
   sqlite3_close(db);
   FakeClock clock;
   OwnershipProvider p({{}, db_path, {}, Seconds(1)}, clock, nullptr);
