@@ -1,0 +1,313 @@
+// Implements LdnsResolver. Contract in ldns_resolver.h.
+#include "common/dns/ldns_resolver.h"
+
+#include <fcntl.h>
+#include <ldns/ldns.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "common/dns/answer.h"
+
+namespace postern {
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+struct Pending {
+  std::string name;
+  RrType type = RrType::A;
+  size_t chase = 0;
+  int attempt = 0;
+  size_t first_server = 0;
+  size_t server = 0;
+  int fd = -1;
+  bool tcp = false;
+  bool connecting = false;
+  std::vector<uint8_t> out;
+  size_t sent = 0;
+  std::vector<uint8_t> in;
+  uint16_t id = 0;
+  steady::time_point attempt_deadline;
+  bool done = false;
+  DnsResult result;
+  DnsStatus last_status = DnsStatus::timeout;
+  std::string last_detail = "no answer";
+};
+
+void close_fd(Pending& p) {
+  if (p.fd >= 0) ::close(p.fd);
+  p.fd = -1;
+  p.in.clear();
+  p.sent = 0;
+  p.connecting = false;
+}
+
+bool build_query(const std::string& name, RrType type, uint16_t id, std::vector<uint8_t>& out) {
+  ldns_rdf* dname = nullptr;
+  if (ldns_str2rdf_dname(&dname, name.empty() ? "." : name.c_str()) != LDNS_STATUS_OK || !dname) return false;
+  ldns_pkt* pkt = ldns_pkt_query_new(dname, static_cast<ldns_rr_type>(type), LDNS_RR_CLASS_IN, LDNS_RD);
+  if (!pkt) return false;
+  ldns_pkt_set_id(pkt, id);
+  ldns_pkt_set_edns_udp_size(pkt, kEdnsUdpSize);
+  uint8_t* wire = nullptr;
+  size_t size = 0;
+  bool ok = ldns_pkt2wire(&wire, pkt, &size) == LDNS_STATUS_OK;
+  if (ok) out.assign(wire, wire + size);
+  free(wire);
+  ldns_pkt_free(pkt);
+  return ok;
+}
+
+}  // namespace
+
+LdnsResolver::LdnsResolver(std::vector<DnsServer> servers, LdnsResolverOptions options,
+                           std::shared_ptr<Random> random)
+    : servers_(std::move(servers)), options_(options), random_(std::move(random)) {
+  if (!random_) random_ = std::make_shared<SystemRandom>();
+}
+
+DnsResult LdnsResolver::query(std::string_view name, RrType type, Deadline deadline) {
+  DnsQuery q{std::string(name), type};
+  return query_all(std::span<const DnsQuery>(&q, 1), deadline).front();
+}
+
+std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries, Deadline deadline) {
+  std::vector<Pending> ps(queries.size());
+  auto finish = [](Pending& p, DnsResult r) {
+    close_fd(p);
+    if (r.canonical_name.empty()) r.canonical_name = normalise_dns_name(p.name);
+    p.result = std::move(r);
+    p.done = true;
+  };
+  auto fail = [&](Pending& p, DnsStatus s, std::string detail) {
+    DnsResult r;
+    r.status = s;
+    r.detail = std::move(detail);
+    finish(p, std::move(r));
+  };
+
+  // Opens a socket to the attempt's server and queues the query bytes.
+  auto open_attempt = [&](Pending& p, bool tcp) -> bool {
+    close_fd(p);
+    p.tcp = tcp;
+    p.id = static_cast<uint16_t>(random_->next_u64());
+    std::vector<uint8_t> wire;
+    if (!build_query(p.name, p.type, p.id, wire)) {
+      fail(p, DnsStatus::error, "bad query name");
+      return false;
+    }
+    if (tcp) {
+      p.out = {static_cast<uint8_t>(wire.size() >> 8), static_cast<uint8_t>(wire.size() & 0xff)};
+      p.out.insert(p.out.end(), wire.begin(), wire.end());
+    } else {
+      p.out = std::move(wire);
+    }
+    const DnsServer& server = servers_[p.server];
+    sockaddr_storage sa;
+    socklen_t len = server.sockaddr(sa);
+    p.fd = ::socket(sa.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (p.fd < 0) {
+      p.last_status = DnsStatus::error;
+      p.last_detail = std::string("socket: ") + std::strerror(errno);
+      return false;
+    }
+    // connect() on UDP makes the kernel drop replies from any other address.
+    if (::connect(p.fd, reinterpret_cast<sockaddr*>(&sa), len) != 0 && errno != EINPROGRESS) {
+      p.last_status = DnsStatus::error;
+      p.last_detail = "connect " + server.str() + ": " + std::strerror(errno);
+      close_fd(p);
+      return false;
+    }
+    p.connecting = tcp;
+    if (!tcp) {
+      ssize_t n = ::send(p.fd, p.out.data(), p.out.size(), 0);
+      if (n != static_cast<ssize_t>(p.out.size())) {
+        p.last_status = DnsStatus::error;
+        p.last_detail = "send to " + server.str() + " failed";
+        close_fd(p);
+        return false;
+      }
+    }
+    p.attempt_deadline = std::min(steady::now() + options_.attempt_timeout, deadline.at());
+    return true;
+  };
+
+  // Starts the next attempt on the next server, or ends the query with its last failure.
+  auto next_attempt = [&](Pending& p) {
+    while (!p.done) {
+      if (servers_.empty()) return fail(p, DnsStatus::error, "no DNS servers configured");
+      if (p.attempt > options_.retries) return fail(p, p.last_status, p.last_detail);
+      p.server = (p.first_server + static_cast<size_t>(p.attempt)) % servers_.size();
+      ++p.attempt;
+      if (open_attempt(p, false)) return;
+    }
+  };
+
+  auto handle_reply = [&](Pending& p, std::span<const uint8_t> bytes) -> bool {
+    auto parsed = parse_dns_answer(bytes, p.name, p.type);
+    if (!parsed || parsed->id != p.id) {
+      // Not a reply to this question: over UDP keep waiting (it may be spoofed or stale).
+      if (p.tcp) {
+        p.last_status = DnsStatus::error;
+        p.last_detail = parsed ? "reply id mismatch" : parsed.error().message;
+        next_attempt(p);
+      }
+      return false;
+    }
+    if (parsed->truncated) {
+      if (options_.tcp_fallback && !p.tcp) {
+        if (!open_attempt(p, true)) next_attempt(p);
+        return true;
+      }
+      p.last_status = DnsStatus::error;
+      p.last_detail = "truncated answer";
+      next_attempt(p);
+      return true;
+    }
+    DnsResult& r = parsed->result;
+    if (r.status == DnsStatus::servfail || r.status == DnsStatus::error) {
+      p.last_status = r.status;
+      p.last_detail = r.detail + " from " + servers_[p.server].str();
+      close_fd(p);
+      next_attempt(p);
+      return true;
+    }
+    if (!parsed->cname_target.empty() && options_.cname_chase && p.chase < kMaxCnameChain) {
+      p.name = parsed->cname_target;
+      ++p.chase;
+      p.attempt = 0;
+      close_fd(p);
+      next_attempt(p);
+      return true;
+    }
+    finish(p, std::move(r));
+    return true;
+  };
+
+  for (size_t i = 0; i < ps.size(); ++i) {
+    ps[i].name = queries[i].name;
+    ps[i].type = queries[i].type;
+    ps[i].first_server = 0;  // servers are tried in the configured order
+    next_attempt(ps[i]);
+  }
+
+  std::vector<pollfd> fds;
+  std::vector<size_t> owners;
+  uint8_t buf[65536];
+  while (true) {
+    fds.clear();
+    owners.clear();
+    auto now = steady::now();
+    steady::time_point wake = deadline.at();
+    for (size_t i = 0; i < ps.size(); ++i) {
+      Pending& p = ps[i];
+      if (p.done) continue;
+      if (p.fd < 0) {
+        next_attempt(p);
+        if (p.done) continue;
+      }
+      if (now >= p.attempt_deadline) {
+        p.last_status = DnsStatus::timeout;
+        p.last_detail = "no answer from " + servers_[p.server].str();
+        close_fd(p);
+        if (now >= deadline.at()) {
+          fail(p, DnsStatus::timeout, "deadline passed");
+          continue;
+        }
+        next_attempt(p);
+        if (p.done) continue;
+      }
+      short events = POLLIN;
+      if (p.tcp && (p.connecting || p.sent < p.out.size())) events = POLLOUT;
+      fds.push_back({p.fd, events, 0});
+      owners.push_back(i);
+      wake = std::min(wake, p.attempt_deadline);
+    }
+    if (fds.empty()) break;
+    int wait_ms = static_cast<int>(
+        std::max<int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(wake - steady::now()).count()));
+    int rc = ::poll(fds.data(), fds.size(), wait_ms);
+    if (rc < 0 && errno != EINTR) break;
+    for (size_t k = 0; rc > 0 && k < fds.size(); ++k) {
+      if (!fds[k].revents) continue;
+      Pending& p = ps[owners[k]];
+      if (p.done || p.fd != fds[k].fd) continue;
+      if (!p.tcp) {
+        ssize_t n = ::recv(p.fd, buf, sizeof buf, 0);
+        if (n < 0) {
+          if (errno == EAGAIN || errno == EINTR) continue;
+          // ICMP port unreachable surfaces as ECONNREFUSED.
+          p.last_status = DnsStatus::error;
+          p.last_detail = servers_[p.server].str() + ": " + std::strerror(errno);
+          close_fd(p);
+          next_attempt(p);
+          continue;
+        }
+        handle_reply(p, std::span<const uint8_t>(buf, static_cast<size_t>(n)));
+        continue;
+      }
+      // TCP
+      if (p.connecting) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) {
+          p.last_status = DnsStatus::error;
+          p.last_detail = "TCP connect to " + servers_[p.server].str() + ": " + std::strerror(err);
+          close_fd(p);
+          next_attempt(p);
+          continue;
+        }
+        p.connecting = false;
+      }
+      if (p.sent < p.out.size()) {
+        ssize_t n = ::send(p.fd, p.out.data() + p.sent, p.out.size() - p.sent, MSG_NOSIGNAL);
+        if (n > 0) p.sent += static_cast<size_t>(n);
+        else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+          p.last_status = DnsStatus::error;
+          p.last_detail = "TCP send failed";
+          close_fd(p);
+          next_attempt(p);
+        }
+        continue;
+      }
+      ssize_t n = ::recv(p.fd, buf, sizeof buf, 0);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (n <= 0) {
+        p.last_status = DnsStatus::error;
+        p.last_detail = "TCP connection closed by " + servers_[p.server].str();
+        close_fd(p);
+        next_attempt(p);
+        continue;
+      }
+      p.in.insert(p.in.end(), buf, buf + n);
+      if (p.in.size() >= 2) {
+        size_t want = (static_cast<size_t>(p.in[0]) << 8) | p.in[1];
+        if (p.in.size() > want + 2 || want > kMaxTcpMessage) {
+          p.last_status = DnsStatus::error;
+          p.last_detail = "bad TCP framing";
+          close_fd(p);
+          next_attempt(p);
+        } else if (p.in.size() == want + 2) {
+          std::vector<uint8_t> msg(p.in.begin() + 2, p.in.end());
+          handle_reply(p, msg);
+        }
+      }
+    }
+  }
+
+  std::vector<DnsResult> out;
+  out.reserve(ps.size());
+  for (auto& p : ps) {
+    if (!p.done) fail(p, DnsStatus::timeout, "deadline passed");
+    out.push_back(std::move(p.result));
+  }
+  return out;
+}
+
+}  // namespace postern
