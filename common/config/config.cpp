@@ -36,6 +36,10 @@ ConfigLoad parse_config(std::string_view text, const std::string& name) {
       read_milter_config(r, out.config.milter);
     }
     {
+      auto r = top.table("sender");
+      read_sender_config(r, out.config.sender);
+    }
+    {
       auto r = top.table("policyd");
       read_policyd_config(r, out.config.policyd);
     }

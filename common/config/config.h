@@ -13,6 +13,7 @@
 #include "common/config/milter_config.h"
 #include "common/config/policyd_config.h"
 #include "common/config/reader.h"
+#include "common/config/sender_config.h"
 #include "common/config/store_config.h"
 #include "common/core/result.h"
 
@@ -28,6 +29,7 @@ struct Config {
   DnsConfig dns;
   StoreConfig store;
   MilterConfig milter;
+  SenderConfig sender;
   PolicydConfig policyd;
   AuthConfig auth;
 };

@@ -1,0 +1,35 @@
+// [sender] section: sender ownership, enforced by postern-milter for authenticated users.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "common/config/reader.h"
+#include "common/core/clock.h"
+
+namespace postern {
+
+struct SenderConfig {
+  bool enabled = true;
+  // enforce: reject mail whose envelope sender or From:/Sender: the login does not own (553/550 5.7.1).
+  // soft: only log and add an X-Postern-Sender-Warning header (for rollout).
+  std::string mode = "enforce";
+  // smtpd_sender_login_maps-style text files ("address  login1, login2" and "@domain  login").
+  std::vector<std::string> login_maps;
+  // A Mail-in-a-Box users database (users.email, aliases.source/destination/permitted_senders).
+  std::string sqlite_path;
+  bool local_part_case_insensitive = false;
+  std::string recipient_delimiter = "+";  // as Postfix's recipient_delimiter; "" disables
+  std::vector<std::string> exempt_logins;
+  // The null sender (MAIL FROM:<>) from an authenticated user: allow | reject.
+  std::string null_sender = "reject";
+  Seconds reload_check_interval{1};
+  // Unauthenticated mail from outside the trusted networks whose From: is one of our local domains
+  // (local_domains) and that carries no valid DKIM signature of that domain: none | reject |
+  // quarantine (see docs/milter.md).
+  std::vector<std::string> local_domains;
+  std::string external_local_from = "none";
+};
+
+void read_sender_config(SectionReader& r, SenderConfig& c);
+
+}  // namespace postern
