@@ -66,8 +66,11 @@ std::pair<int, std::string> summarise(const std::string& what) {
   }
   int line = 0;
   static const std::regex line_re(R"(\n\s*(\d+) \|)");
-  std::smatch m;
-  if (std::regex_search(what, m, line_re)) line = std::stoi(m[1]);
+  // With several locations (a duplicate key names both), the last one is the offending line.
+  for (auto it = std::sregex_iterator(what.begin(), what.end(), line_re); it != std::sregex_iterator();
+       ++it) {
+    line = std::stoi((*it)[1]);
+  }
   return {line, first};
 }
 
