@@ -42,13 +42,14 @@ int cmd_sender_check(Context& ctx) {
   }
   if (address.empty()) {
     bool ok = config->sender.null_sender == "allow";
-    std::cout << (ok ? "allowed" : "denied") << "\nnull sender: [sender].null_sender = " << config->sender.null_sender
-              << "\n";
+    std::cout << (ok ? "allowed" : "denied")
+              << "\nnull sender: [sender].null_sender = " << config->sender.null_sender << "\n";
     return 0;
   }
   auto d = provider.current()->check_address(login, address);
   std::cout << (d.allowed ? "allowed" : "denied") << "\n" << d.reason << "\n";
-  if (!config->sender.enabled) std::cout << "note: [sender].enabled = false, so the milter does not enforce this\n";
+  if (!config->sender.enabled)
+    std::cout << "note: [sender].enabled = false, so the milter does not enforce this\n";
   return 0;
 }
 

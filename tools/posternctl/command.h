@@ -19,7 +19,7 @@ inline constexpr int kExitUsage = 64;
 
 struct GlobalOptions {
   std::string config_path = kDefaultConfigPath;
-  bool config_given = false;    // -c was on the command line
+  bool config_given = false;     // -c was on the command line
   std::vector<std::string> dns;  // --dns HOST:PORT (repeatable); overrides [dns] servers
 };
 
