@@ -33,7 +33,8 @@ bool rr_data(const ldns_rr* rr, RrType type, DnsRecord& rec) {
       size_t want = type == RrType::A ? 4 : 16;
       if (!rdf || ldns_rdf_size(rdf) != want) return false;
       char buf[INET6_ADDRSTRLEN];
-      if (!inet_ntop(type == RrType::A ? AF_INET : AF_INET6, ldns_rdf_data(rdf), buf, sizeof buf)) return false;
+      if (!inet_ntop(type == RrType::A ? AF_INET : AF_INET6, ldns_rdf_data(rdf), buf, sizeof buf))
+        return false;
       rec.text = buf;
       return true;
     }
@@ -64,6 +65,16 @@ bool rr_data(const ldns_rr* rr, RrType type, DnsRecord& rec) {
   return false;
 }
 
+// A genuine reply to our question (id and question match) whose content we cannot use: reported
+// as DnsStatus::error, so the resolver moves on instead of waiting for another reply.
+ParsedAnswer unusable(ParsedAnswer out, std::string detail) {
+  out.result.records.clear();
+  out.result.status = DnsStatus::error;
+  out.result.detail = std::move(detail);
+  out.cname_target.clear();
+  return out;
+}
+
 }  // namespace
 
 std::string normalise_dns_name(std::string_view name) {
@@ -90,7 +101,8 @@ Result<ParsedAnswer> parse_dns_answer(std::span<const uint8_t> wire, std::string
 
   const std::string want = normalise_dns_name(qname);
   ldns_rr_list* question = ldns_pkt_question(pkt.get());
-  if (!question || ldns_rr_list_rr_count(question) != 1) return Error::perm("response has no single question");
+  if (!question || ldns_rr_list_rr_count(question) != 1)
+    return Error::perm("response has no single question");
   const ldns_rr* q = ldns_rr_list_rr(question, 0);
   if (dname_str(ldns_rr_owner(q)) != want || ldns_rr_get_type(q) != static_cast<ldns_rr_type>(qtype) ||
       ldns_rr_get_class(q) != LDNS_RR_CLASS_IN) {
@@ -124,7 +136,7 @@ Result<ParsedAnswer> parse_dns_answer(std::span<const uint8_t> wire, std::string
       auto type = ldns_rr_get_type(rr);
       if (type == static_cast<ldns_rr_type>(qtype)) {
         DnsRecord rec;
-        if (!rr_data(rr, qtype, rec)) return Error::perm("malformed record in answer");
+        if (!rr_data(rr, qtype, rec)) return unusable(std::move(out), "malformed record in answer");
         if (out.result.records.size() < kMaxAnswerRecords) out.result.records.push_back(std::move(rec));
       } else if (type == LDNS_RR_TYPE_CNAME && qtype != RrType::CNAME && next.empty()) {
         DnsRecord rec;
@@ -132,7 +144,9 @@ Result<ParsedAnswer> parse_dns_answer(std::span<const uint8_t> wire, std::string
       }
     }
     if (!out.result.records.empty() || next.empty()) break;
-    if (hops == kMaxCnameChain) return Error::perm("CNAME chain longer than " + std::to_string(kMaxCnameChain));
+    if (hops == kMaxCnameChain) {
+      return unusable(std::move(out), "CNAME chain longer than " + std::to_string(kMaxCnameChain));
+    }
     name = next;
   }
   out.result.canonical_name = name;

@@ -31,8 +31,9 @@ struct ParsedAnswer {
 // Lower-case, without the trailing dot; "" for the root.
 std::string normalise_dns_name(std::string_view name);
 
-// Errors mean the bytes are not a usable response to this question (malformed, wrong question);
-// the caller keeps waiting for the right reply or reports DnsStatus::error.
+// Errors mean the bytes are not a response to this question (malformed message, wrong question);
+// the caller keeps waiting for the right reply. A response to this question whose records are
+// malformed or whose CNAME chain is too long is a ParsedAnswer with result.status == error.
 Result<ParsedAnswer> parse_dns_answer(std::span<const uint8_t> wire, std::string_view qname, RrType qtype);
 
 }  // namespace postern

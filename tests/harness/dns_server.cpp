@@ -285,6 +285,7 @@ std::string TestDnsServer::respond(const uint8_t* data, size_t len, bool tcp, bo
       if (found) break;
       if (cname) {
         ldns_pkt_push_rr(r.get(), LDNS_SECTION_ANSWER, ldns_rr_clone(cname));
+        if (behavior == DnsBehavior::cname_only) break;
         current = rdf_name(ldns_rr_rdf(cname, 0));
         continue;
       }

@@ -32,6 +32,7 @@ enum class DnsBehavior {
   garbage,      // a reply that is not a DNS message
   short_reply,  // a reply shorter than a DNS header
   wrong_id,     // the right answer with a different query id
+  cname_only,   // a CNAME at the name is returned alone, not followed (the client must re-ask)
 };
 
 class TestDnsServer {
