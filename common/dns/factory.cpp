@@ -2,7 +2,6 @@
 #include "common/dns/factory.h"
 
 #include <fstream>
-#include <iterator>
 
 #include "common/dns/caching_resolver.h"
 #include "common/dns/ldns_resolver.h"
@@ -18,8 +17,10 @@ Result<std::shared_ptr<Resolver>> make_resolver(const DnsConfig& config, const C
     servers.push_back(*spec);
   }
   if (servers.empty()) {
-    std::ifstream in("/etc/resolv.conf");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ifstream in("/etc/resolv.conf", std::ios::binary);
+    std::string text(kMaxResolvConf, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
     servers = parse_resolv_conf(text);
   }
   if (servers.empty()) servers.push_back(*parse_dns_server("127.0.0.1"));
@@ -30,8 +31,8 @@ Result<std::shared_ptr<Resolver>> make_resolver(const DnsConfig& config, const C
   opt.cname_chase = config.cname_chase;
   std::shared_ptr<Resolver> r = std::make_shared<LdnsResolver>(std::move(servers), opt, std::move(random));
   if (config.cache_entries > 0) {
-    r = std::make_shared<CachingResolver>(r, clock, static_cast<size_t>(config.cache_entries), config.cache_max_ttl,
-                                          config.negative_max_ttl);
+    r = std::make_shared<CachingResolver>(r, clock, static_cast<size_t>(config.cache_entries),
+                                          config.cache_max_ttl, config.negative_max_ttl);
   }
   return r;
 }

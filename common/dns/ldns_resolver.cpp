@@ -142,6 +142,11 @@ std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries
     while (!p.done) {
       if (servers_.empty()) return fail(p, DnsStatus::error, "no DNS servers configured");
       if (p.attempt > options_.retries) return fail(p, p.last_status, p.last_detail);
+      // No new attempt once the overall deadline has passed: nothing could answer it in time.
+      if (deadline.expired()) {
+        return p.attempt == 0 ? fail(p, DnsStatus::timeout, "deadline passed")
+                              : fail(p, p.last_status, p.last_detail);
+      }
       p.server = (p.first_server + static_cast<size_t>(p.attempt)) % servers_.size();
       ++p.attempt;
       if (open_attempt(p, false)) return;
@@ -267,7 +272,8 @@ std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries
       }
       if (p.sent < p.out.size()) {
         ssize_t n = ::send(p.fd, p.out.data() + p.sent, p.out.size() - p.sent, MSG_NOSIGNAL);
-        if (n > 0) p.sent += static_cast<size_t>(n);
+        if (n > 0)
+          p.sent += static_cast<size_t>(n);
         else if (n < 0 && errno != EAGAIN && errno != EINTR) {
           p.last_status = DnsStatus::error;
           p.last_detail = "TCP send failed";

@@ -184,8 +184,10 @@ TEST_F(ResolverTest, OverallDeadlineCutsRetriesShort) {
   EXPECT_EQ(t.status, DnsStatus::timeout);
   EXPECT_LT(steady::now() - start, milliseconds(1000));
 
+  int sent = dns.queries("www.example.test");
   auto expired = slow->query("www.example.test", RrType::A, Deadline::after(milliseconds(0)));
   EXPECT_EQ(expired.status, DnsStatus::timeout);
+  EXPECT_EQ(dns.queries("www.example.test"), sent);  // nothing is sent after the deadline
 }
 
 TEST_F(ResolverTest, RetriesGoToTheSecondServer) {
