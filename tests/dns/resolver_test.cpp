@@ -182,7 +182,7 @@ TEST_F(ResolverTest, OverallDeadlineCutsRetriesShort) {
   auto start = steady::now();
   auto t = slow->query("www.example.test", RrType::A, soon(200));
   EXPECT_EQ(t.status, DnsStatus::timeout);
-  EXPECT_LT(steady::now() - start, milliseconds(1000));
+  EXPECT_LT(steady::now() - start, milliseconds(2000));
 
   int sent = dns.queries("www.example.test");
   auto expired = slow->query("www.example.test", RrType::A, Deadline::after(milliseconds(0)));
@@ -271,7 +271,7 @@ TEST_F(ResolverTest, QueryAllWaitsForAllUnderOneDeadline) {
   auto took = steady::now() - start;
   ASSERT_EQ(res.size(), 6u);
   EXPECT_GE(took, milliseconds(390));
-  EXPECT_LT(took, milliseconds(1000));
+  EXPECT_LT(took, milliseconds(2000));  // far below one 5 s attempt
   for (size_t i = 0; i < res.size(); ++i) {
     if (i == 3) {
       EXPECT_EQ(res[i].status, DnsStatus::timeout);
