@@ -14,6 +14,8 @@ namespace postern {
 
 inline constexpr size_t kMaxConfigDepth = 8;
 
+struct ConfigEntry;
+
 struct ConfigNode {
   enum class Kind { boolean, integer, floating, string, array, table, other };
   Kind kind = Kind::other;
@@ -22,16 +24,23 @@ struct ConfigNode {
   double d = 0;
   std::string s;
   std::vector<ConfigNode> array;
-  std::vector<std::pair<std::string, ConfigNode>> table;  // in file order
+  std::vector<ConfigEntry> table;  // in file order
   int line = 0;
 
-  const ConfigNode* find(std::string_view key) const {
-    for (const auto& [k, v] : table) {
-      if (k == key) return &v;
-    }
-    return nullptr;
-  }
+  const ConfigNode* find(std::string_view key) const;
 };
+
+struct ConfigEntry {
+  std::string key;
+  ConfigNode value;
+};
+
+inline const ConfigNode* ConfigNode::find(std::string_view key) const {
+  for (const auto& e : table) {
+    if (e.key == key) return &e.value;
+  }
+  return nullptr;
+}
 
 const char* kind_name(ConfigNode::Kind k);
 

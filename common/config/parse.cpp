@@ -43,9 +43,9 @@ ConfigNode convert(const TomlValue& v, size_t depth) {
       break;
     case toml::value_t::table: {
       n.kind = ConfigNode::Kind::table;
-      for (const auto& [k, e] : v.as_table()) n.table.emplace_back(k, convert(e, depth + 1));
+      for (const auto& [k, e] : v.as_table()) n.table.push_back(ConfigEntry{k, convert(e, depth + 1)});
       std::stable_sort(n.table.begin(), n.table.end(),
-                       [](const auto& a, const auto& b) { return a.second.line < b.second.line; });
+                       [](const auto& a, const auto& b) { return a.value.line < b.value.line; });
       break;
     }
     default:
