@@ -128,6 +128,8 @@ Result<ParsedAnswer> parse_dns_answer(std::span<const uint8_t> wire, std::string
   ldns_rr_list* answer = ldns_pkt_answer(pkt.get());
   size_t count = answer ? ldns_rr_list_rr_count(answer) : 0;
   std::string name = want;
+  // The answer is only as fresh as the CNAMEs that led to it: their smallest TTL caps every TTL.
+  uint32_t chain_ttl = std::numeric_limits<uint32_t>::max();
   for (size_t hops = 0; hops <= kMaxCnameChain; ++hops) {
     std::string next;
     for (size_t i = 0; i < count; ++i) {
@@ -140,7 +142,10 @@ Result<ParsedAnswer> parse_dns_answer(std::span<const uint8_t> wire, std::string
         if (out.result.records.size() < kMaxAnswerRecords) out.result.records.push_back(std::move(rec));
       } else if (type == LDNS_RR_TYPE_CNAME && qtype != RrType::CNAME && next.empty()) {
         DnsRecord rec;
-        if (rr_data(rr, RrType::CNAME, rec)) next = rec.text;
+        if (rr_data(rr, RrType::CNAME, rec)) {
+          next = rec.text;
+          chain_ttl = std::min(chain_ttl, rec.ttl);
+        }
       }
     }
     if (!out.result.records.empty() || next.empty()) break;
@@ -150,6 +155,9 @@ Result<ParsedAnswer> parse_dns_answer(std::span<const uint8_t> wire, std::string
     name = next;
   }
   out.result.canonical_name = name;
+  if (name != want) {
+    for (auto& rec : out.result.records) rec.ttl = std::min(rec.ttl, chain_ttl);
+  }
 
   if (!out.result.records.empty()) {
     out.result.status = DnsStatus::answer;
@@ -177,7 +185,7 @@ Result<ParsedAnswer> parse_dns_answer(std::span<const uint8_t> wire, std::string
     if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA || ldns_rr_rd_count(rr) < 7) continue;
     const ldns_rdf* minimum = ldns_rr_rdf(rr, 6);
     uint32_t min_ttl = ldns_rdf_size(minimum) == 4 ? ldns_rdf2native_int32(minimum) : 0;
-    out.result.negative_ttl = std::min(ldns_rr_ttl(rr), min_ttl);
+    out.result.negative_ttl = std::min({ldns_rr_ttl(rr), min_ttl, chain_ttl});
     break;
   }
   return out;

@@ -2,7 +2,8 @@
 // The bytes come from the network and are untrusted: ldns does the wire decoding (bounded by the
 // 64 KiB message size), this code checks the question, follows CNAMEs inside the answer (at most
 // kMaxCnameChain), keeps at most kMaxAnswerRecords records of the asked type and caps TXT records
-// at kMaxTxtLength bytes. Pure function.
+// at kMaxTxtLength bytes. Record and negative TTLs are capped by the TTLs of the CNAMEs followed.
+// Pure function.
 #pragma once
 
 #include <cstdint>

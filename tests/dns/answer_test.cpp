@@ -113,10 +113,11 @@ TEST(Answer, RejectsOtherQuestionsAndNonResponses) {
 TEST(Answer, CnameChainAndDanglingTarget) {
   Packet a("a.test.", LDNS_RR_TYPE_A);
   a.answer("a.test. 60 IN CNAME b.test.")
-      .answer("b.test. 60 IN CNAME C.test.")
-      .answer("c.test. 60 IN A 192.0.2.3");
+      .answer("b.test. 20 IN CNAME C.test.")
+      .answer("c.test. 90 IN A 192.0.2.3");
   auto r = parse_dns_answer(a.wire(), "a.test", RrType::A);
   ASSERT_TRUE(r);
+  EXPECT_EQ(r->result.records.at(0).ttl, 20u);  // capped by the shortest CNAME TTL
   EXPECT_EQ(r->result.status, DnsStatus::answer);
   EXPECT_EQ(r->result.canonical_name, "c.test");
   EXPECT_TRUE(r->cname_target.empty());
@@ -162,6 +163,16 @@ TEST(Answer, NegativeTtlIsMinOfSoaTtlAndMinimum) {
   ASSERT_TRUE(r2);
   EXPECT_EQ(r2->result.status, DnsStatus::nodata);
   EXPECT_EQ(r2->result.negative_ttl, 45u);
+
+  Packet viacname("n.test.", LDNS_RR_TYPE_A);
+  ldns_pkt_set_rcode(viacname.p, LDNS_RCODE_NXDOMAIN);
+  viacname.answer("n.test. 10 IN CNAME gone.test.");
+  viacname.authority("test. 900 IN SOA ns.test. root.test. 1 3600 600 86400 300");
+  auto r4 = parse_dns_answer(viacname.wire(), "n.test", RrType::A);
+  ASSERT_TRUE(r4);
+  EXPECT_EQ(r4->result.status, DnsStatus::nxdomain);
+  EXPECT_EQ(r4->result.canonical_name, "gone.test");
+  EXPECT_EQ(r4->result.negative_ttl, 10u);
 
   Packet bare("n.test.", LDNS_RR_TYPE_A);
   ldns_pkt_set_rcode(bare.p, LDNS_RCODE_NXDOMAIN);
