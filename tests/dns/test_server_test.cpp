@@ -167,6 +167,24 @@ TEST(TestDnsServer, FailureBehaviours) {
   EXPECT_EQ(s.queries("x.test"), 7);
 }
 
+TEST(TestDnsServer, IdleTcpClientDoesNotBlockOthers) {
+  TestDnsServer s;
+  ASSERT_TRUE(s.add("x.test", "A", "192.0.2.1"));
+  int idle = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sa.sin_port = htons(static_cast<uint16_t>(s.port()));
+  ASSERT_EQ(::connect(idle, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  auto start = std::chrono::steady_clock::now();
+  Parsed udp(ask(s.port(), "x.test.", LDNS_RR_TYPE_A).wire);
+  ASSERT_NE(udp.p, nullptr);
+  Parsed tcp(ask(s.port(), "x.test.", LDNS_RR_TYPE_A, true).wire);
+  ASSERT_NE(tcp.p, nullptr);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+  ::close(idle);
+}
+
 TEST(TestDnsServer, LoadsZoneFileAndRejectsBadOne) {
   TempDir dir("dnszone");
   auto good = dir.write("z.zone",

@@ -24,6 +24,7 @@ constexpr int kMaxChase = 8;
 constexpr size_t kMaxMessage = 65535;
 constexpr int kTcpIdleMs = 2000;
 constexpr int kBindAttempts = 50;
+constexpr size_t kMaxTcpWorkers = 64;
 
 std::string normalize(std::string_view s) {
   std::string out(s);
@@ -148,6 +149,7 @@ TestDnsServer::~TestDnsServer() {
   if (::write(stop_pipe_[1], &c, 1) < 0) {
   }
   if (thread_.joinable()) thread_.join();
+  for (auto& w : tcp_workers_) w.thread.join();
   ::close(udp_fd_);
   ::close(tcp_fd_);
   ::close(stop_pipe_[0]);
@@ -356,10 +358,22 @@ void TestDnsServer::run() {
       }
     }
     if (p[1].revents & POLLIN) {
+      std::erase_if(tcp_workers_, [](TcpWorker& w) {
+        if (!w.done->load()) return false;
+        w.thread.join();
+        return true;
+      });
       int c = ::accept4(tcp_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c >= 0) {
-        serve_tcp(c);
+      if (c >= 0 && tcp_workers_.size() >= kMaxTcpWorkers) {
         ::close(c);
+      } else if (c >= 0) {
+        auto done = std::make_shared<std::atomic<bool>>(false);
+        tcp_workers_.push_back({std::thread([this, c, done] {
+                                  serve_tcp(c);
+                                  ::close(c);
+                                  done->store(true);
+                                }),
+                                done});
       }
     }
   }

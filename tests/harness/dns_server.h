@@ -9,6 +9,7 @@
 // default "test." SOA, TTL and minimum 300) in the authority section. UDP answers larger than the
 // query's EDNS buffer (512 without EDNS) are sent truncated (TC=1, empty), as a real server does.
 // Per-name behaviours (set at run time) simulate failures; a per-name counter counts queries.
+// Each TCP connection is served on its own thread (at most kMaxTcpWorkers at once).
 #pragma once
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "common/dns/resolver.h"
 
@@ -79,6 +81,13 @@ class TestDnsServer {
   mutable std::mutex mu_;
   std::unique_ptr<Data> data_;  // guarded by mu_
   std::thread thread_;
+  // One thread per TCP connection, so a slow or idle TCP client never blocks UDP. Touched only by
+  // thread_ (which reaps finished ones) and by the destructor after thread_ has been joined.
+  struct TcpWorker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<TcpWorker> tcp_workers_;
 };
 
 }  // namespace postern::test
