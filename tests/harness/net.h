@@ -17,6 +17,7 @@ bool wait_for_tcp(int port, std::chrono::milliseconds timeout = std::chrono::sec
 // True once a unix socket at path accepts a connection.
 bool wait_for_unix(const std::string& path, std::chrono::milliseconds timeout = std::chrono::seconds(20));
 // Polls pred every few milliseconds until it holds or timeout passes.
-bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+bool wait_until(const std::function<bool()>& pred,
+                std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 }  // namespace postern::test

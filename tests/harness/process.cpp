@@ -53,7 +53,8 @@ std::string find_program(const std::string& name) {
   return "";
 }
 
-Process::Process(std::vector<std::string> argv, std::string log_prefix, std::map<std::string, std::string> extra_env)
+Process::Process(std::vector<std::string> argv, std::string log_prefix,
+                 std::map<std::string, std::string> extra_env)
     : log_prefix_(std::move(log_prefix)) {
   std::string prog = find_program(argv.at(0));
   if (prog.empty()) throw std::runtime_error("program not found: " + argv[0]);
@@ -130,7 +131,8 @@ std::string Process::output() const {
 }
 
 CommandResult run_command(const std::vector<std::string>& argv_in, const std::string& stdin_data,
-                          std::chrono::milliseconds timeout, const std::map<std::string, std::string>& extra_env) {
+                          std::chrono::milliseconds timeout,
+                          const std::map<std::string, std::string>& extra_env) {
   CommandResult res;
   std::vector<std::string> argv = argv_in;
   std::string prog = find_program(argv.at(0));
@@ -140,7 +142,8 @@ CommandResult run_command(const std::vector<std::string>& argv_in, const std::st
   }
   argv[0] = prog;
   int in_pipe[2], out_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe failed");
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -169,7 +172,8 @@ CommandResult run_command(const std::vector<std::string>& argv_in, const std::st
   while (true) {
     pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {in_pipe[1], POLLOUT, 0}};
     int n = in_pipe[1] >= 0 ? 2 : 1;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
       timed_out = true;
       break;
