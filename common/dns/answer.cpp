@@ -65,6 +65,16 @@ bool rr_data(const ldns_rr* rr, RrType type, DnsRecord& rec) {
   return false;
 }
 
+// qname as ldns prints it (escapes included), normalised; "" if it is not a valid name.
+std::string presentation_name(std::string_view qname) {
+  std::string text(qname.empty() ? std::string_view(".") : qname);
+  ldns_rdf* rdf = nullptr;
+  if (ldns_str2rdf_dname(&rdf, text.c_str()) != LDNS_STATUS_OK || !rdf) return "";
+  std::string out = dname_str(rdf);
+  ldns_rdf_deep_free(rdf);
+  return out;
+}
+
 // A genuine reply to our question (id and question match) whose content we cannot use: reported
 // as DnsStatus::error, so the resolver moves on instead of waiting for another reply.
 ParsedAnswer unusable(ParsedAnswer out, std::string detail) {
@@ -99,7 +109,10 @@ Result<ParsedAnswer> parse_dns_answer(std::span<const uint8_t> wire, std::string
   out.rcode = ldns_pkt_get_rcode(pkt.get());
   out.result.authenticated = ldns_pkt_ad(pkt.get());
 
-  const std::string want = normalise_dns_name(qname);
+  // Compare names in one form: ldns's presentation of the wire name, so that characters it escapes
+  // (space, '@', '(' ...) in the asked name match the same name in the response.
+  const std::string want = presentation_name(qname);
+  if (want.empty() && !qname.empty() && qname != ".") return Error::perm("invalid question name");
   ldns_rr_list* question = ldns_pkt_question(pkt.get());
   if (!question || ldns_rr_list_rr_count(question) != 1)
     return Error::perm("response has no single question");

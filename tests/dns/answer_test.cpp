@@ -229,6 +229,17 @@ TEST(Answer, MalformedRdataIsAnError) {
   }
 }
 
+TEST(Answer, NamesWithEscapedCharactersMatchTheirQuestion) {
+  Packet a("user\\@x.test.", LDNS_RR_TYPE_A);
+  a.answer("user\\@x.test. 60 IN A 192.0.2.8");
+  auto r = parse_dns_answer(a.wire(), "User@x.test", RrType::A);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->result.status, DnsStatus::answer);
+  EXPECT_EQ(r->result.records.at(0).text, "192.0.2.8");
+  EXPECT_FALSE(parse_dns_answer(a.wire(), "user.x.test", RrType::A));
+  EXPECT_FALSE(parse_dns_answer(a.wire(), std::string(70, 'a') + ".test", RrType::A));
+}
+
 TEST(Answer, NormaliseName) {
   EXPECT_EQ(normalise_dns_name("WWW.Example.TEST."), "www.example.test");
   EXPECT_EQ(normalise_dns_name("."), "");
