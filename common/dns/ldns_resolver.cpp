@@ -33,6 +33,7 @@ struct Pending {
   std::vector<uint8_t> in;
   uint16_t id = 0;
   steady::time_point attempt_deadline;
+  bool full_attempt = false;  // the attempt had its whole timeout (not cut short by the deadline)
   bool done = false;
   DnsResult result;
   DnsStatus last_status = DnsStatus::timeout;
@@ -67,8 +68,32 @@ bool build_query(const std::string& name, RrType type, uint16_t id, std::vector<
 
 LdnsResolver::LdnsResolver(std::vector<DnsServer> servers, LdnsResolverOptions options,
                            std::shared_ptr<Random> random)
-    : servers_(std::move(servers)), options_(options), random_(std::move(random)) {
+    : servers_(std::move(servers)),
+      options_(options),
+      random_(std::move(random)),
+      penalised_until_(std::make_unique<std::atomic<int64_t>[]>(servers_.size())) {
   if (!random_) random_ = std::make_shared<SystemRandom>();
+  for (size_t i = 0; i < servers_.size(); ++i) penalised_until_[i].store(0, std::memory_order_relaxed);
+}
+
+size_t LdnsResolver::preferred_server() const {
+  int64_t now = steady::now().time_since_epoch().count();
+  for (size_t i = 0; i < servers_.size(); ++i) {
+    if (penalised_until_[i].load(std::memory_order_relaxed) <= now) return i;
+  }
+  return 0;
+}
+
+void LdnsResolver::penalise(size_t server) {
+  if (servers_.size() < 2) return;
+  auto until = steady::now() + kServerPenalty;
+  penalised_until_[server].store(until.time_since_epoch().count(), std::memory_order_relaxed);
+}
+
+void LdnsResolver::forgive(size_t server) {
+  if (penalised_until_[server].load(std::memory_order_relaxed) != 0) {
+    penalised_until_[server].store(0, std::memory_order_relaxed);
+  }
 }
 
 DnsResult LdnsResolver::query(std::string_view name, RrType type, Deadline deadline) {
@@ -133,7 +158,9 @@ std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries
         return false;
       }
     }
-    p.attempt_deadline = std::min(steady::now() + options_.attempt_timeout, deadline.at());
+    auto full = steady::now() + options_.attempt_timeout;
+    p.full_attempt = full <= deadline.at();
+    p.attempt_deadline = std::min(full, deadline.at());
     return true;
   };
 
@@ -190,6 +217,7 @@ std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries
       next_attempt(p);
       return true;
     }
+    forgive(p.server);
     finish(p, std::move(r));
     return true;
   };
@@ -197,7 +225,7 @@ std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries
   for (size_t i = 0; i < ps.size(); ++i) {
     ps[i].name = queries[i].name;
     ps[i].type = queries[i].type;
-    ps[i].first_server = 0;  // servers are tried in the configured order
+    ps[i].first_server = preferred_server();
     next_attempt(ps[i]);
   }
 
@@ -219,6 +247,7 @@ std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries
       if (now >= p.attempt_deadline) {
         p.last_status = DnsStatus::timeout;
         p.last_detail = "no answer from " + servers_[p.server].str();
+        if (p.full_attempt) penalise(p.server);
         close_fd(p);
         if (now >= deadline.at()) {
           fail(p, DnsStatus::timeout, "deadline passed");
@@ -249,6 +278,7 @@ std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries
           // ICMP port unreachable surfaces as ECONNREFUSED.
           p.last_status = DnsStatus::error;
           p.last_detail = servers_[p.server].str() + ": " + std::strerror(errno);
+          penalise(p.server);
           close_fd(p);
           next_attempt(p);
           continue;

@@ -2,12 +2,16 @@
 // decodes answers (answer.h); the socket work is ours, non-blocking with poll(2), so query_all
 // sends every query at once and waits for all under one deadline. Per attempt: a fresh UDP socket
 // (random source port), a random id, a per-attempt timeout; the reply must come from the server
-// we asked, carry our id and our question, or it is ignored. Retries rotate over the servers.
+// we asked, carry our id and our question, or it is ignored. Retries rotate over the servers,
+// starting from the first one that has not timed out or refused us in the last kServerPenalty, so a
+// dead first server does not cost every query a full attempt timeout.
 // TC=1 answers are re-asked over TCP (2-byte length framing, bounded by kMaxTcpMessage). CNAMEs
 // not resolved inside an answer are chased by asking again (at most kMaxCnameChain times).
 // Thread-safe: no shared mutable state except the injected Random (itself thread-safe).
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -19,6 +23,7 @@ namespace postern {
 
 inline constexpr size_t kMaxTcpMessage = 65535;
 inline constexpr uint16_t kEdnsUdpSize = 1232;
+inline constexpr std::chrono::seconds kServerPenalty{30};
 
 struct LdnsResolverOptions {
   std::chrono::milliseconds attempt_timeout{2000};
@@ -35,9 +40,15 @@ class LdnsResolver final : public Resolver {
   std::vector<DnsResult> query_all(std::span<const DnsQuery> queries, Deadline deadline) override;
 
  private:
+  size_t preferred_server() const;
+  void penalise(size_t server);
+  void forgive(size_t server);
+
   std::vector<DnsServer> servers_;
   LdnsResolverOptions options_;
   std::shared_ptr<Random> random_;
+  // Per server: steady_clock nanoseconds until which it is tried last. Relaxed atomics: a hint.
+  std::unique_ptr<std::atomic<int64_t>[]> penalised_until_;
 };
 
 }  // namespace postern

@@ -201,10 +201,37 @@ TEST_F(ResolverTest, RetriesGoToTheSecondServer) {
   EXPECT_EQ(dns.queries("www.example.test"), 1);
   EXPECT_EQ(second.queries("www.example.test"), 1);
 
-  // SERVFAIL from the first server also moves on.
+  // SERVFAIL from the first server also moves on (a fresh resolver: the first one now avoids the
+  // server that timed out).
   dns.set_behavior("www.example.test", DnsBehavior::servfail);
-  auto b = two->query("www.example.test", RrType::A, soon());
+  auto fresh = make({dns.address(), second.address()}, 150, 1);
+  auto b = fresh->query("www.example.test", RrType::A, soon());
   ASSERT_EQ(b.status, DnsStatus::answer) << b.detail;
+  EXPECT_EQ(dns.queries("www.example.test"), 2);
+  EXPECT_EQ(second.queries("www.example.test"), 2);
+}
+
+TEST_F(ResolverTest, DeadFirstServerIsSkippedForLaterQueries) {
+  TestDnsServer second;
+  ASSERT_TRUE(second.add("a.example.test", "A", "192.0.2.51", 60));
+  ASSERT_TRUE(second.add("b.example.test", "A", "192.0.2.52", 60));
+  dns.set_behavior("a.example.test", DnsBehavior::drop);
+  dns.set_behavior("b.example.test", DnsBehavior::drop);
+  auto two = make({dns.address(), second.address()}, 300, 1);
+  auto a = two->query("a.example.test", RrType::A, soon());
+  ASSERT_EQ(a.status, DnsStatus::answer) << a.detail;
+  EXPECT_EQ(dns.queries("a.example.test"), 1);
+  auto start = steady::now();
+  auto b = two->query("b.example.test", RrType::A, soon());
+  ASSERT_EQ(b.status, DnsStatus::answer) << b.detail;
+  EXPECT_EQ(dns.queries("b.example.test"), 0);  // went straight to the second server
+  EXPECT_LT(steady::now() - start, milliseconds(290));
+
+  // An attempt cut short by the caller's deadline does not count against a server.
+  auto patient = make({dns.address(), second.address()}, 5000, 1);
+  EXPECT_EQ(patient->query("a.example.test", RrType::A, soon(100)).status, DnsStatus::timeout);
+  EXPECT_EQ(patient->query("b.example.test", RrType::A, soon(100)).status, DnsStatus::timeout);
+  EXPECT_EQ(dns.queries("b.example.test"), 1);
 }
 
 TEST_F(ResolverTest, ServfailFromEveryServer) {
