@@ -267,6 +267,16 @@ TEST_F(ResolverTest, LargeAnswerArrivesOverTcp) {
   EXPECT_EQ(dns.tcp_queries(), 1);
 }
 
+TEST_F(ResolverTest, EdnsLetsMidSizeAnswersComeOverUdp) {
+  std::string chunk(200, 'y');
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(dns.add("mid.example.test", "TXT", "\"" + chunk + std::to_string(i) + "\""));
+  auto t = r->query("mid.example.test", RrType::TXT, soon());  // ~900 bytes: > 512, < 1232
+  ASSERT_EQ(t.status, DnsStatus::answer) << t.detail;
+  EXPECT_EQ(t.records.size(), 4u);
+  EXPECT_EQ(dns.tcp_queries(), 0);
+}
+
 TEST_F(ResolverTest, BadRepliesAreIgnoredNotTrusted) {
   TestDnsServer second;
   ASSERT_TRUE(second.add("www.example.test", "A", "192.0.2.77", 60));
