@@ -8,10 +8,11 @@
 namespace postern {
 
 CachingResolver::CachingResolver(std::shared_ptr<Resolver> inner, const Clock& clock, size_t max_entries,
-                                 Seconds max_ttl, Seconds negative_max_ttl)
+                                 Seconds max_ttl, Seconds negative_max_ttl, size_t max_bytes)
     : inner_(std::move(inner)),
       clock_(clock),
       max_entries_(max_entries),
+      max_bytes_(max_bytes),
       max_ttl_(max_ttl),
       negative_max_ttl_(negative_max_ttl) {}
 
@@ -19,13 +20,26 @@ static std::string cache_key(std::string_view name, RrType type) {
   return normalise_dns_name(name) + "/" + std::to_string(static_cast<int>(type));
 }
 
+// Approximate heap and bookkeeping bytes one entry costs.
+static size_t entry_bytes(const std::string& key, const DnsResult& r) {
+  constexpr size_t kOverhead = 160;  // map node, list node, Entry, DnsResult
+  size_t n = kOverhead + 2 * key.size() + r.canonical_name.size() + r.detail.size();
+  for (const auto& rec : r.records) n += sizeof(DnsRecord) + rec.text.size();
+  return n;
+}
+
+void CachingResolver::erase(std::unordered_map<std::string, Entry>::iterator it) {
+  bytes_ -= it->second.bytes;
+  lru_.erase(it->second.lru);
+  map_.erase(it);
+}
+
 bool CachingResolver::lookup(const std::string& key, DnsResult& out) {
   std::lock_guard lock(mu_);
   auto it = map_.find(key);
   if (it == map_.end()) return false;
   if (clock_.monotonic() >= it->second.expires) {
-    lru_.erase(it->second.lru);
-    map_.erase(it);
+    erase(it);
     return false;
   }
   lru_.splice(lru_.begin(), lru_, it->second.lru);
@@ -44,21 +58,18 @@ void CachingResolver::store(const std::string& key, const DnsResult& r) {
     ttl = std::min<int64_t>(r.negative_ttl, negative_max_ttl_.count());
   }
   if (ttl <= 0) return;
+  size_t bytes = entry_bytes(key, r);
+  if (bytes > max_bytes_ / 16) return;
   std::lock_guard lock(mu_);
   MonoTime expires = clock_.monotonic() + Seconds(ttl);
   auto it = map_.find(key);
-  if (it != map_.end()) {
-    it->second.result = r;
-    it->second.expires = expires;
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
-    return;
-  }
-  while (map_.size() >= max_entries_ && !lru_.empty()) {
-    map_.erase(lru_.back());
-    lru_.pop_back();
+  if (it != map_.end()) erase(it);
+  while (!lru_.empty() && (map_.size() >= max_entries_ || bytes_ + bytes > max_bytes_)) {
+    erase(map_.find(lru_.back()));
   }
   lru_.push_front(key);
-  map_.emplace(key, Entry{r, expires, lru_.begin()});
+  map_.emplace(key, Entry{r, expires, lru_.begin(), bytes});
+  bytes_ += bytes;
 }
 
 DnsResult CachingResolver::query(std::string_view name, RrType type, Deadline deadline) {
@@ -86,6 +97,11 @@ std::vector<DnsResult> CachingResolver::query_all(std::span<const DnsQuery> quer
     }
   }
   return out;
+}
+
+size_t CachingResolver::bytes() const {
+  std::lock_guard lock(mu_);
+  return bytes_;
 }
 
 size_t CachingResolver::size() const {

@@ -2,7 +2,9 @@
 // smallest record TTL (capped by max_ttl); NXDOMAIN/NODATA for their RFC 2308 negative TTL (capped
 // by negative_max_ttl; not cached without an SOA); SERVFAIL, timeouts and errors are never cached.
 // Ages are measured with the injected Clock, so tests move time instead of sleeping. At most
-// max_entries entries, least recently used evicted first. Misses of one query_all call go to the
+// max_entries entries and about max_bytes of memory (records are attacker-influenced: TXT answers
+// can be large), least recently used evicted first; one answer larger than max_bytes / 16 is not
+// cached at all. Misses of one query_all call go to the
 // inner resolver together, so parallel lookups stay parallel.
 #pragma once
 
@@ -16,28 +18,35 @@
 
 namespace postern {
 
+inline constexpr size_t kDefaultCacheBytes = 256 * 1024 * 1024;
+
 class CachingResolver final : public Resolver {
  public:
   CachingResolver(std::shared_ptr<Resolver> inner, const Clock& clock, size_t max_entries, Seconds max_ttl,
-                  Seconds negative_max_ttl);
+                  Seconds negative_max_ttl, size_t max_bytes = kDefaultCacheBytes);
 
   DnsResult query(std::string_view name, RrType type, Deadline deadline) override;
   std::vector<DnsResult> query_all(std::span<const DnsQuery> queries, Deadline deadline) override;
 
   size_t size() const;
+  size_t bytes() const;  // approximate memory held by the entries
 
  private:
   struct Entry {
     DnsResult result;
     MonoTime expires;
     std::list<std::string>::iterator lru;
+    size_t bytes = 0;
   };
+  void erase(std::unordered_map<std::string, Entry>::iterator it);  // mu_ held
   bool lookup(const std::string& key, DnsResult& out);
   void store(const std::string& key, const DnsResult& r);
 
   std::shared_ptr<Resolver> inner_;
   const Clock& clock_;
   size_t max_entries_;
+  size_t max_bytes_;
+  size_t bytes_ = 0;  // guarded by mu_
   Seconds max_ttl_;
   Seconds negative_max_ttl_;
   mutable std::mutex mu_;

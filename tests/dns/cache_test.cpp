@@ -133,6 +133,33 @@ TEST_F(CacheTest, SizeBoundEvictsLeastRecentlyUsed) {
   EXPECT_EQ(c->size(), 3u);
 }
 
+TEST_F(CacheTest, MemoryBoundEvictsAndSkipsHugeAnswers) {
+  std::string q250 = "\"" + std::string(250, 'z') + "\" ";
+  std::string kilobyte = q250 + q250 + q250 + q250;  // one TXT record of four 250-byte strings
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(dns.add("t" + std::to_string(i) + ".c.test", "TXT", kilobyte));
+  std::string big(250, 'b');
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(dns.add("huge.c.test", "TXT", "\"" + big + std::to_string(i) + "\""));
+  const size_t budget = 20 * 1024;  // one entry may use 1280 bytes; a ~1.1 KB TXT answer fits
+  auto c = std::make_unique<CachingResolver>(inner, clock, 1000, Seconds(86400), Seconds(3600), budget);
+
+  // A ~5 KB answer is more than budget / 16: fetched every time, never cached.
+  EXPECT_TRUE(c->query("huge.c.test", RrType::TXT, soon()).ok());
+  EXPECT_TRUE(c->query("huge.c.test", RrType::TXT, soon()).ok());
+  EXPECT_EQ(dns.queries("huge.c.test"), 4);  // UDP (truncated) then TCP, twice
+  EXPECT_EQ(c->size(), 0u);
+
+  for (int i = 0; i < 20; ++i)
+    EXPECT_TRUE(c->query("t" + std::to_string(i) + ".c.test", RrType::TXT, soon()).ok());
+  EXPECT_LE(c->bytes(), budget);
+  EXPECT_GT(c->size(), 10u);
+  EXPECT_LT(c->size(), 20u);  // the byte budget, not the entry limit, bounds it
+  EXPECT_TRUE(c->query("t19.c.test", RrType::TXT, soon()).ok());
+  EXPECT_EQ(dns.queries("t19.c.test"), 1);  // newest kept
+  EXPECT_TRUE(c->query("t0.c.test", RrType::TXT, soon()).ok());
+  EXPECT_EQ(dns.queries("t0.c.test"), 2);  // oldest evicted
+}
+
 TEST_F(CacheTest, ZeroEntriesCachesNothing) {
   auto c = cache(0);
   EXPECT_TRUE(c->query("n0.c.test", RrType::A, soon()).ok());
