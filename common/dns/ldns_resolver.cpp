@@ -218,6 +218,10 @@ std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries
       return true;
     }
     forgive(p.server);
+    if (!parsed->cname_target.empty() && options_.cname_chase) {
+      fail(p, DnsStatus::error, "CNAME chain longer than " + std::to_string(kMaxCnameChain));
+      return true;
+    }
     finish(p, std::move(r));
     return true;
   };
