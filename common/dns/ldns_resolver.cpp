@@ -102,6 +102,15 @@ DnsResult LdnsResolver::query(std::string_view name, RrType type, Deadline deadl
 }
 
 std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries, Deadline deadline) {
+  if (queries.size() > kMaxParallelQueries) {
+    std::vector<DnsResult> out;
+    out.reserve(queries.size());
+    for (size_t i = 0; i < queries.size(); i += kMaxParallelQueries) {
+      auto part = query_all(queries.subspan(i, std::min(kMaxParallelQueries, queries.size() - i)), deadline);
+      for (auto& r : part) out.push_back(std::move(r));
+    }
+    return out;
+  }
   std::vector<Pending> ps(queries.size());
   auto finish = [](Pending& p, DnsResult r) {
     close_fd(p);

@@ -24,6 +24,8 @@ namespace postern {
 inline constexpr size_t kMaxTcpMessage = 65535;
 inline constexpr uint16_t kEdnsUdpSize = 1232;
 inline constexpr std::chrono::seconds kServerPenalty{30};
+// query_all keeps at most this many queries (sockets) in flight; larger batches go in chunks.
+inline constexpr size_t kMaxParallelQueries = 128;
 
 struct LdnsResolverOptions {
   std::chrono::milliseconds attempt_timeout{2000};

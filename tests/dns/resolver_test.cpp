@@ -321,6 +321,21 @@ TEST_F(ResolverTest, QueryAllWaitsForAllUnderOneDeadline) {
   EXPECT_TRUE(patient->query_all({}, soon()).empty());
 }
 
+TEST_F(ResolverTest, QueryAllLargerThanOneChunk) {
+  std::vector<DnsQuery> qs;
+  for (size_t i = 0; i < kMaxParallelQueries + 22; ++i) {
+    std::string name = "q" + std::to_string(i) + ".example.test";
+    ASSERT_TRUE(dns.add(name, "A", "10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256)));
+    qs.push_back({name, RrType::A});
+  }
+  auto res = r->query_all(qs, soon(5000));
+  ASSERT_EQ(res.size(), qs.size());
+  for (size_t i = 0; i < res.size(); ++i) {
+    ASSERT_EQ(res[i].status, DnsStatus::answer) << i << " " << res[i].detail;
+    EXPECT_EQ(res[i].records.at(0).text, "10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256));
+  }
+}
+
 TEST_F(ResolverTest, AdBitIsRecorded) {
   auto plain = r->query("www.example.test", RrType::A, soon());
   EXPECT_FALSE(plain.authenticated);
