@@ -77,23 +77,84 @@ DnsResult CachingResolver::query(std::string_view name, RrType type, Deadline de
   return query_all(std::span<const DnsQuery>(&q, 1), deadline).front();
 }
 
+void CachingResolver::land(const std::string& key, const std::shared_ptr<Flight>& f, const DnsResult& r) {
+  store(key, r);
+  {
+    std::lock_guard lock(mu_);
+    auto it = flights_.find(key);
+    if (it != flights_.end() && it->second == f) flights_.erase(it);
+  }
+  {
+    std::lock_guard lock(f->mu);
+    f->result = r;
+    f->done = true;
+  }
+  f->cv.notify_all();
+}
+
 std::vector<DnsResult> CachingResolver::query_all(std::span<const DnsQuery> queries, Deadline deadline) {
   std::vector<DnsResult> out(queries.size());
-  std::vector<DnsQuery> misses;
-  std::vector<size_t> miss_index;
   std::vector<std::string> keys(queries.size());
+  std::vector<DnsQuery> misses;
+  std::vector<std::pair<size_t, std::shared_ptr<Flight>>> owned;    // we ask
+  std::vector<std::pair<size_t, std::shared_ptr<Flight>>> waiting;  // someone else asks
   for (size_t i = 0; i < queries.size(); ++i) {
     keys[i] = cache_key(queries[i].name, queries[i].type);
-    if (!lookup(keys[i], out[i])) {
+    if (lookup(keys[i], out[i])) continue;
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = flights_.try_emplace(keys[i]);
+    if (inserted) {
+      it->second = std::make_shared<Flight>();
+      owned.emplace_back(i, it->second);
       misses.push_back(queries[i]);
-      miss_index.push_back(i);
+    } else {
+      waiting.emplace_back(i, it->second);
     }
   }
-  if (!misses.empty()) {
+
+  if (!owned.empty()) {
+    // Lands every flight we own even if the inner resolver throws, so no waiter is left hanging.
+    size_t landed = 0;
+    struct Guard {
+      CachingResolver* self;
+      std::vector<std::pair<size_t, std::shared_ptr<Flight>>>& owned;
+      std::vector<std::string>& keys;
+      size_t& landed;
+      ~Guard() {
+        DnsResult failed;
+        failed.status = DnsStatus::error;
+        failed.detail = "lookup failed";
+        for (size_t k = landed; k < owned.size(); ++k)
+          self->land(keys[owned[k].first], owned[k].second, failed);
+      }
+    } guard{this, owned, keys, landed};
     auto fetched = inner_->query_all(misses, deadline);
-    for (size_t k = 0; k < fetched.size() && k < miss_index.size(); ++k) {
-      store(keys[miss_index[k]], fetched[k]);
-      out[miss_index[k]] = std::move(fetched[k]);
+    for (; landed < owned.size() && landed < fetched.size(); ++landed) {
+      size_t i = owned[landed].first;
+      land(keys[i], owned[landed].second, fetched[landed]);
+      out[i] = std::move(fetched[landed]);
+    }
+  }
+
+  for (auto& w : waiting) {
+    const size_t i = w.first;
+    Flight* f = w.second.get();
+    bool done = false;
+    {
+      ++waiting_;
+      std::unique_lock lock(f->mu);
+      done = f->cv.wait_until(lock, deadline.at(), [&] { return f->done; });
+      if (done) out[i] = f->result;
+      --waiting_;
+    }
+    if (!done) {
+      out[i] = DnsResult{};
+      out[i].status = DnsStatus::timeout;
+      out[i].detail = "deadline passed";
+    } else if (out[i].status == DnsStatus::timeout && !deadline.expired()) {
+      // The asker gave up earlier than we have to: ask ourselves.
+      out[i] = inner_->query(queries[i].name, queries[i].type, deadline);
+      store(keys[i], out[i]);
     }
   }
   return out;

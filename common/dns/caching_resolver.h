@@ -4,10 +4,14 @@
 // Ages are measured with the injected Clock, so tests move time instead of sleeping. At most
 // max_entries entries and about max_bytes of memory (records are attacker-influenced: TXT answers
 // can be large), least recently used evicted first; one answer larger than max_bytes / 16 is not
-// cached at all. Misses of one query_all call go to the
-// inner resolver together, so parallel lookups stay parallel.
+// cached at all. Misses of one query_all call go to the inner resolver together, so parallel
+// lookups stay parallel. Concurrent misses for the same name and type are coalesced: one caller
+// asks, the others wait for its result (bounded by their own deadline; if the asker's shorter
+// deadline made it time out, a waiter with time left asks itself).
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -29,7 +33,8 @@ class CachingResolver final : public Resolver {
   std::vector<DnsResult> query_all(std::span<const DnsQuery> queries, Deadline deadline) override;
 
   size_t size() const;
-  size_t bytes() const;  // approximate memory held by the entries
+  size_t bytes() const;                               // approximate memory held by the entries
+  size_t waiting() const { return waiting_.load(); }  // callers waiting for another's lookup
 
  private:
   struct Entry {
@@ -38,6 +43,14 @@ class CachingResolver final : public Resolver {
     std::list<std::string>::iterator lru;
     size_t bytes = 0;
   };
+  // One lookup in progress, shared by every caller that misses on the same key meanwhile.
+  struct Flight {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    DnsResult result;
+  };
+  void land(const std::string& key, const std::shared_ptr<Flight>& f, const DnsResult& r);
   void erase(std::unordered_map<std::string, Entry>::iterator it);  // mu_ held
   bool lookup(const std::string& key, DnsResult& out);
   void store(const std::string& key, const DnsResult& r);
@@ -51,7 +64,9 @@ class CachingResolver final : public Resolver {
   Seconds negative_max_ttl_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> map_;
-  std::list<std::string> lru_;  // front = most recently used
+  std::list<std::string> lru_;                                        // front = most recently used
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;  // guarded by mu_
+  std::atomic<size_t> waiting_{0};
 };
 
 }  // namespace postern

@@ -4,9 +4,13 @@
 // hits and misses.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <thread>
+
 #include "common/dns/caching_resolver.h"
 #include "common/dns/ldns_resolver.h"
 #include "tests/harness/dns_server.h"
+#include "tests/harness/net.h"
 
 namespace postern {
 namespace {
@@ -183,6 +187,117 @@ TEST_F(CacheTest, QueryAllMixesHitsAndMisses) {
   EXPECT_TRUE(res[3].ok());
   EXPECT_EQ(dns.queries("n0.c.test"), 1);
   EXPECT_EQ(dns.queries("n1.c.test"), 1);
+}
+
+}  // namespace
+}  // namespace postern
+
+namespace postern {
+namespace {
+
+// An inner resolver that holds every lookup until released, and counts them.
+class GatedResolver final : public Resolver {
+ public:
+  DnsResult query(std::string_view name, RrType type, Deadline deadline) override {
+    DnsQuery q{std::string(name), type};
+    return query_all(std::span<const DnsQuery>(&q, 1), deadline).front();
+  }
+  std::vector<DnsResult> query_all(std::span<const DnsQuery> queries, Deadline) override {
+    int n = ++calls;
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return open_; });
+    std::vector<DnsResult> out;
+    for (const auto& q : queries) {
+      DnsResult r;
+      if (n <= timeouts_first) {
+        r.status = DnsStatus::timeout;
+      } else {
+        r.status = DnsStatus::answer;
+        r.records.push_back({"192.0.2.1", 0, 60});
+        r.canonical_name = q.name;
+      }
+      out.push_back(r);
+    }
+    return out;
+  }
+  void release() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  std::atomic<int> calls{0};
+  int timeouts_first = 0;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+TEST(CacheCoalescing, ConcurrentMissesShareOneLookup) {
+  FakeClock clock;
+  auto inner = std::make_shared<GatedResolver>();
+  CachingResolver c(inner, clock, 100, Seconds(3600), Seconds(3600));
+  DnsResult ra, rb;
+  std::thread a([&] { ra = c.query("x.test", RrType::A, Deadline::after(milliseconds(5000))); });
+  ASSERT_TRUE(test::wait_until([&] { return inner->calls.load() == 1; }, milliseconds(5000)));
+  std::thread b([&] { rb = c.query("X.test.", RrType::A, Deadline::after(milliseconds(5000))); });
+  ASSERT_TRUE(test::wait_until([&] { return c.waiting() == 1; }, milliseconds(5000)));
+  inner->release();
+  a.join();
+  b.join();
+  EXPECT_TRUE(ra.ok());
+  EXPECT_TRUE(rb.ok());
+  EXPECT_EQ(inner->calls.load(), 1);
+  EXPECT_EQ(c.waiting(), 0u);
+}
+
+TEST(CacheCoalescing, WaiterHonoursItsOwnDeadline) {
+  FakeClock clock;
+  auto inner = std::make_shared<GatedResolver>();
+  CachingResolver c(inner, clock, 100, Seconds(3600), Seconds(3600));
+  std::thread a([&] { (void)c.query("x.test", RrType::A, Deadline::after(milliseconds(5000))); });
+  ASSERT_TRUE(test::wait_until([&] { return inner->calls.load() == 1; }, milliseconds(5000)));
+  auto start = std::chrono::steady_clock::now();
+  auto rb = c.query("x.test", RrType::A, Deadline::after(milliseconds(100)));
+  EXPECT_EQ(rb.status, DnsStatus::timeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(2000));
+  inner->release();
+  a.join();
+  EXPECT_EQ(inner->calls.load(), 1);
+}
+
+TEST(CacheCoalescing, WaiterWithTimeLeftRetriesAfterAskersTimeout) {
+  FakeClock clock;
+  auto inner = std::make_shared<GatedResolver>();
+  inner->timeouts_first = 1;  // the first lookup "times out"
+  CachingResolver c(inner, clock, 100, Seconds(3600), Seconds(3600));
+  DnsResult ra, rb;
+  std::thread a([&] { ra = c.query("x.test", RrType::A, Deadline::after(milliseconds(5000))); });
+  ASSERT_TRUE(test::wait_until([&] { return inner->calls.load() == 1; }, milliseconds(5000)));
+  std::thread b([&] { rb = c.query("x.test", RrType::A, Deadline::after(milliseconds(5000))); });
+  ASSERT_TRUE(test::wait_until([&] { return c.waiting() == 1; }, milliseconds(5000)));
+  inner->release();
+  a.join();
+  b.join();
+  EXPECT_EQ(ra.status, DnsStatus::timeout);
+  EXPECT_TRUE(rb.ok());
+  EXPECT_EQ(inner->calls.load(), 2);
+  // The retry's answer was cached.
+  EXPECT_TRUE(c.query("x.test", RrType::A, Deadline::after(milliseconds(100))).ok());
+  EXPECT_EQ(inner->calls.load(), 2);
+}
+
+TEST(CacheCoalescing, DuplicateNamesInOneBatchAskOnce) {
+  FakeClock clock;
+  auto inner = std::make_shared<GatedResolver>();
+  inner->release();
+  CachingResolver c(inner, clock, 100, Seconds(3600), Seconds(3600));
+  std::vector<DnsQuery> qs{{"x.test", RrType::A}, {"x.test", RrType::A}, {"y.test", RrType::A}};
+  auto res = c.query_all(qs, Deadline::after(milliseconds(1000)));
+  ASSERT_EQ(res.size(), 3u);
+  for (const auto& r : res) EXPECT_TRUE(r.ok());
+  EXPECT_EQ(inner->calls.load(), 1);
 }
 
 }  // namespace
