@@ -1,12 +1,55 @@
-// Reads the [policyd] section. Contract in policyd_config.h.
+// Reads [policyd] and its sub-tables. Contract in policyd_config.h.
 #include "common/config/policyd_config.h"
 
+#include "common/net/ip.h"
+
 namespace postern {
+namespace {
+
+void read_greylist(SectionReader& r, GreylistConfig& c) {
+  r.boolean("enabled", c.enabled);
+  r.duration("delay", c.delay, Seconds(0), Seconds(86400));
+  r.duration("retry_window", c.retry_window, Seconds(60), Seconds(30 * 86400));
+  r.duration("max_age", c.max_age, Seconds(3600), Seconds(365 * 86400));
+  r.integer("ipv4_prefix", c.ipv4_prefix, 8, 32);
+  r.integer("ipv6_prefix", c.ipv6_prefix, 16, 128);
+  r.integer("auto_allow_after", c.auto_allow_after, 0, 1000000);
+  r.boolean("add_header", c.add_header);
+  r.strings("allow_clients", c.allow_clients, 100000, 300);
+  r.strings("allow_recipients", c.allow_recipients, 100000, 320);
+  r.strings("allow_sender_domains", c.allow_sender_domains, 100000, 253);
+  r.strings("allowlist_files", c.allowlist_files, 64, 1024);
+  r.choice("on_store_failure", c.on_store_failure, {"dunno", "defer"});
+}
+
+void read_dnsbl(SectionReader& r, DnsblConfig& c) {
+  r.strings("ip_lists", c.ip_lists, 64, 300);
+  r.strings("domain_lists", c.domain_lists, 64, 300);
+  r.integer("reject_threshold", c.reject_threshold, -1000, 1000);
+  r.integer("greylist_threshold", c.greylist_threshold, -1000, 1000);
+  r.duration("timeout", c.timeout, std::chrono::milliseconds(50), std::chrono::milliseconds(30000));
+}
+
+}  // namespace
 
 void read_policyd_config(SectionReader& r, PolicydConfig& c) {
   r.string("socket", c.socket);
   r.string("user", c.user);
   r.string("group", c.group);
+  r.integer("max_connections", c.max_connections, 1, 100000);
+  r.duration("idle_timeout", c.idle_timeout, Seconds(1), Seconds(86400));
+  r.strings("trusted_networks", c.trusted_networks, 10000, 64);
+  for (const auto& n : c.trusted_networks) {
+    if (!IpNetwork::parse(n)) r.error("trusted_networks", "\"" + n + "\" is not an IP network");
+  }
+  {
+    auto g = r.table("greylist");
+    read_greylist(g, c.greylist);
+  }
+  {
+    auto d = r.table("dnsbl");
+    read_dnsbl(d, c.dnsbl);
+  }
 }
 
 }  // namespace postern

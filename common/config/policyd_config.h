@@ -1,15 +1,50 @@
-// [policyd] section. Owned by the policyd component; extend the struct and read_policyd_config together.
+// [policyd], [policyd.greylist] and [policyd.dnsbl]: postern-policyd, the Postfix policy service.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "common/config/reader.h"
+#include "common/core/clock.h"
 
 namespace postern {
+
+struct GreylistConfig {
+  bool enabled = true;
+  Seconds delay{300};               // a new triplet is deferred this long
+  Seconds retry_window{2 * 86400};  // a retry must come within this time after the delay
+  Seconds max_age{35 * 86400};      // a passed triplet is remembered this long after its last use
+  int ipv4_prefix = 24;             // client network of the key
+  int ipv6_prefix = 64;
+  int auto_allow_after = 5;  // a network with this many passed deliveries skips greylisting (0 = never)
+  bool add_header = true;    // PREPEND X-Greylist: to mail that was delayed
+  std::vector<std::string> allow_clients;  // IP addresses, CIDR networks, host names (FCrDNS only), /regex/
+  std::vector<std::string> allow_recipients;      // addresses or @domains
+  std::vector<std::string> allow_sender_domains;  // sender domains (and their subdomains)
+  std::vector<std::string> allowlist_files;       // postgrey whitelist_clients-style files
+  std::string on_store_failure = "dunno";         // dunno | defer
+};
+
+struct DnsblConfig {
+  // "zone[=filter][*weight]" as postscreen_dnsbl_sites, e.g. "zen.spamhaus.org=127.0.0.[2..11]*3";
+  // negative weights make allowlists (DNSWL), e.g. "list.dnswl.org=127.0.[0..255].[1..3]*-5".
+  std::vector<std::string> ip_lists;
+  // The same syntax for domain lists (RHSBL), queried for the sender domain, the HELO name and the
+  // verified client name.
+  std::vector<std::string> domain_lists;
+  int reject_threshold = 10;                // score at or above: REJECT 554 5.7.1
+  int greylist_threshold = 3;               // score at or above: greylist even if allowlisted
+  std::chrono::milliseconds timeout{2000};  // for all lists of one request together
+};
 
 struct PolicydConfig {
   std::string socket = "unix:/var/spool/postfix/postern/policy.sock";  // unix:PATH or inet:HOST:PORT
   std::string user = "postern";  // privileges dropped to this user after binding
   std::string group = "postern";
+  int max_connections = 1000;                 // Postfix opens one per smtpd process
+  Seconds idle_timeout{300};                  // close a connection idle this long
+  std::vector<std::string> trusted_networks;  // never greylisted or scored
+  GreylistConfig greylist;
+  DnsblConfig dnsbl;
 };
 
 void read_policyd_config(SectionReader& r, PolicydConfig& c);

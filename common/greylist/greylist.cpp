@@ -1,0 +1,100 @@
+// Implements Greylister. Contract in greylist.h.
+#include "common/greylist/greylist.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "common/greylist/sender.h"
+
+namespace postern {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+  return out;
+}
+
+bool parse_triplet(const std::string& v, int64_t& first, bool& passed) {
+  size_t colon = v.find(':');
+  if (colon == std::string::npos) return false;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + colon, first);
+  if (ec != std::errc() || p != v.data() + colon) return false;
+  passed = v.substr(colon + 1) == "1";
+  return true;
+}
+
+}  // namespace
+
+std::string Greylister::triplet_key(const GreylistInput& in) const {
+  std::string key = "gl:t:" + network_key(in.client, config_.ipv4_prefix, config_.ipv6_prefix) + "/" +
+                    normalise_sender(in.sender) + "/" + lower(in.recipient);
+  // Keys are bounded by the store; overlong parts (hostile senders) are cut, which only merges keys.
+  if (key.size() > Store::kMaxKeySize) key.resize(Store::kMaxKeySize);
+  return key;
+}
+
+GreylistDecision Greylister::check(const GreylistInput& in) {
+  GreylistDecision d;
+  if (!in.force) {
+    if (allowlist_.client_allowed(in.client, in.verified_client_name))
+      return {GreylistDecision::Kind::allowlisted, 0, 0, "client allowlisted"};
+    if (allowlist_.recipient_allowed(in.recipient))
+      return {GreylistDecision::Kind::allowlisted, 0, 0, "recipient allowlisted"};
+    if (allowlist_.sender_domain_allowed(in.sender))
+      return {GreylistDecision::Kind::allowlisted, 0, 0, "sender domain allowlisted"};
+  }
+  const std::string net = network_key(in.client, config_.ipv4_prefix, config_.ipv6_prefix);
+  const std::string auto_key = "gl:a:" + net;
+  auto fail = [&](const Error& e) {
+    return GreylistDecision{GreylistDecision::Kind::store_failure, 0, 0, e.message};
+  };
+  if (!in.force && config_.auto_allow_after > 0) {
+    auto a = store_.get(auto_key);
+    if (!a) return fail(a.error());
+    int64_t n = 0;
+    if (*a) std::from_chars((*a)->value.data(), (*a)->value.data() + (*a)->value.size(), n);
+    if (n >= config_.auto_allow_after) {
+      return {GreylistDecision::Kind::allowlisted, 0, 0,
+              "client network auto-allowed after " + std::to_string(n) + " deliveries"};
+    }
+  }
+  const std::string key = triplet_key(in);
+  const int64_t now = clock_.unix_seconds();
+  auto e = store_.get(key);
+  if (!e) return fail(e.error());
+  int64_t first = 0;
+  bool passed = false;
+  if (!*e || !parse_triplet((*e)->value, first, passed)) {
+    auto p = store_.put(key, std::to_string(now) + ":0", config_.delay + config_.retry_window);
+    if (!p) return fail(p.error());
+    d.kind = GreylistDecision::Kind::defer;
+    d.wait_seconds = config_.delay.count();
+    d.reason = "new triplet";
+    return d;
+  }
+  if (passed) {
+    auto p = store_.put(key, (*e)->value, config_.max_age);  // remembered for max_age after last use
+    if (!p) return fail(p.error());
+    d.kind = GreylistDecision::Kind::pass;
+    d.reason = "known triplet";
+    return d;
+  }
+  int64_t elapsed = now - first;
+  if (elapsed < config_.delay.count()) {
+    d.kind = GreylistDecision::Kind::defer;
+    d.wait_seconds = config_.delay.count() - elapsed;
+    d.reason = "retried too early";
+    return d;
+  }
+  auto p = store_.put(key, std::to_string(first) + ":1", config_.max_age);
+  if (!p) return fail(p.error());
+  if (config_.auto_allow_after > 0) (void)store_.increment(auto_key, 1, config_.max_age);
+  d.kind = GreylistDecision::Kind::pass;
+  d.delayed_seconds = elapsed;
+  d.reason = "retried after the delay";
+  return d;
+}
+
+}  // namespace postern

@@ -1,0 +1,51 @@
+// Greylister: the greylisting decision for one recipient of one SMTP transaction, over the Store
+// and the Clock. The key is client network (IPv4 /24, IPv6 /64 by default) + normalised sender +
+// recipient. A new triplet is deferred for `delay`; a retry after the delay and within
+// `retry_window` passes, and the triplet then passes at once for `max_age` after its last use.
+// A client network with `auto_allow_after` passed deliveries is no longer greylisted. A store
+// failure gives the configured outcome (pass by default) and the caller logs it.
+// Store layout: "gl:t:<net>/<sender>/<rcpt>" = "<first_seen>:<passed 0|1>", "gl:a:<net>" = count.
+#pragma once
+
+#include <string>
+
+#include "common/config/policyd_config.h"
+#include "common/core/clock.h"
+#include "common/greylist/allowlist.h"
+#include "common/net/ip.h"
+#include "common/store/store.h"
+
+namespace postern {
+
+struct GreylistInput {
+  IpAddress client;
+  std::string verified_client_name;  // client_name when forward-confirmed, else ""
+  std::string sender;
+  std::string recipient;
+  bool force = false;  // greylist even if allowlisted (a DNSBL score asked for it)
+};
+
+struct GreylistDecision {
+  enum class Kind { pass, defer, allowlisted, store_failure };
+  Kind kind = Kind::pass;
+  int64_t wait_seconds = 0;     // defer: how long until a retry passes
+  int64_t delayed_seconds = 0;  // pass after a deferral: how long the mail was held
+  std::string reason;
+};
+
+class Greylister {
+ public:
+  Greylister(const GreylistConfig& config, Allowlist allowlist, Store& store, const Clock& clock)
+      : config_(config), allowlist_(std::move(allowlist)), store_(store), clock_(clock) {}
+
+  GreylistDecision check(const GreylistInput& in);
+  std::string triplet_key(const GreylistInput& in) const;
+
+ private:
+  GreylistConfig config_;
+  Allowlist allowlist_;
+  Store& store_;
+  const Clock& clock_;
+};
+
+}  // namespace postern

@@ -1,0 +1,147 @@
+// Implements PolicyService. Contract in service.h.
+#include "common/policy/service.h"
+
+#include <fstream>
+#include <iterator>
+
+#include "common/greylist/sender.h"
+
+namespace postern {
+
+PolicyService::PolicyService(const PolicydConfig& config, Store& store, Resolver& resolver,
+                             const Clock& clock, std::shared_ptr<Logger> log)
+    : config_(config), store_(store), resolver_(resolver), clock_(clock), log_(std::move(log)) {}
+
+std::vector<std::string> PolicyService::init() {
+  std::vector<std::string> problems;
+  for (const auto& n : config_.trusted_networks) {
+    if (auto net = IpNetwork::parse(n))
+      trusted_.push_back(*net);
+    else
+      problems.push_back("trusted_networks: " + n + ": " + net.error().message);
+  }
+  Allowlist allow;
+  const auto& g = config_.greylist;
+  for (const auto& e : g.allow_clients) {
+    if (auto err = allow.add_client(e); !err.empty()) problems.push_back("greylist.allow_clients: " + err);
+  }
+  for (const auto& e : g.allow_recipients) {
+    if (auto err = allow.add_recipient(e); !err.empty())
+      problems.push_back("greylist.allow_recipients: " + err);
+  }
+  for (const auto& e : g.allow_sender_domains) {
+    if (auto err = allow.add_sender_domain(e); !err.empty())
+      problems.push_back("greylist.allow_sender_domains: " + err);
+  }
+  for (const auto& path : g.allowlist_files) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      problems.push_back("greylist.allowlist_files: cannot read " + path);
+      continue;
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto& err : allow.add_client_file_text(text)) problems.push_back(path + ":" + err);
+  }
+  greylister_ = std::make_unique<Greylister>(g, std::move(allow), store_, clock_);
+  std::vector<DnsListSpec> ip_lists, domain_lists;
+  for (const auto& s : config_.dnsbl.ip_lists) {
+    if (auto spec = parse_dns_list_spec(s))
+      ip_lists.push_back(*spec);
+    else
+      problems.push_back("dnsbl.ip_lists: " + s + ": " + spec.error().message);
+  }
+  for (const auto& s : config_.dnsbl.domain_lists) {
+    if (auto spec = parse_dns_list_spec(s))
+      domain_lists.push_back(*spec);
+    else
+      problems.push_back("dnsbl.domain_lists: " + s + ": " + spec.error().message);
+  }
+  dnsbl_ = std::make_unique<DnsblChecker>(std::move(ip_lists), std::move(domain_lists), resolver_,
+                                          config_.dnsbl.timeout);
+  return problems;
+}
+
+std::string PolicyService::decide(const PolicyRequest& req) {
+  const std::string& state = req.get("protocol_state");
+  const std::string& client = req.get("client_address");
+  LogLine line(*log_, LogLevel::info, "policy");
+  line.kv("queue_id", req.get("queue_id"))
+      .kv("client", client)
+      .kv("helo", req.get("helo_name"))
+      .kv("sender", req.get("sender"))
+      .kv("recipient", req.get("recipient"));
+  auto done = [&](const std::string& action, const std::string& reason) {
+    line.kv("action", action.substr(0, action.find(' '))).kv("reason", reason);
+    return action;
+  };
+  if (state != "RCPT") return done("DUNNO", "not at RCPT (" + state + ")");
+  if (!req.get("sasl_username").empty()) return done("DUNNO", "authenticated client");
+  auto ip = IpAddress::parse(client);
+  if (!ip) return done("DUNNO", "no usable client address");
+  for (const auto& n : trusted_) {
+    if (n.contains(*ip)) return done("DUNNO", "trusted network");
+  }
+
+  int score = 0;
+  if (!dnsbl_->empty()) {
+    std::vector<std::string> domains = {address_domain(req.get("sender")), req.get("helo_name")};
+    const std::string& name = req.get("client_name");
+    bool confirmed = !name.empty() && name != "unknown" && name == req.get("reverse_client_name");
+    if (confirmed) domains.push_back(name);
+    DnsblResult r = dnsbl_->check(*ip, domains);
+    score = r.score;
+    std::string lists;
+    for (const auto& h : r.hits) lists += (lists.empty() ? "" : ",") + h.list + "=" + h.answer;
+    line.kv("score", score);
+    if (!lists.empty()) line.kv("lists", lists);
+    for (const auto& e : r.errors) {
+      LogLine(*log_, LogLevel::warning, "dnsbl_error").kv("client", client).kv("error", e);
+    }
+    if (score >= config_.dnsbl.reject_threshold) {
+      std::string names;
+      for (const auto& h : r.hits) {
+        if (h.weight > 0) names += (names.empty() ? "" : ", ") + h.list;
+      }
+      return done("554 5.7.1 Service unavailable; client [" + ip->str() + "] blocked using " + names,
+                  "dnsbl score " + std::to_string(score));
+    }
+  }
+
+  if (!config_.greylist.enabled) return done("DUNNO", "greylisting off");
+  if (score < 0) return done("DUNNO", "allowlisted by DNSWL (score " + std::to_string(score) + ")");
+  GreylistInput in;
+  in.client = *ip;
+  const std::string& name = req.get("client_name");
+  if (!name.empty() && name != "unknown" && name == req.get("reverse_client_name"))
+    in.verified_client_name = name;
+  in.sender = req.get("sender");
+  in.recipient = req.get("recipient");
+  in.force = score >= config_.dnsbl.greylist_threshold && score > 0;
+  GreylistDecision d = greylister_->check(in);
+  switch (d.kind) {
+    case GreylistDecision::Kind::allowlisted:
+      return done("DUNNO", d.reason);
+    case GreylistDecision::Kind::defer:
+      return done("DEFER_IF_PERMIT 4.7.1 Greylisted, please try again in " + std::to_string(d.wait_seconds) +
+                      " seconds",
+                  "greylist: " + d.reason);
+    case GreylistDecision::Kind::store_failure:
+      LogLine(*log_, LogLevel::error, "store_failure")
+          .kv("outcome", config_.greylist.on_store_failure)
+          .kv("error", d.reason);
+      if (config_.greylist.on_store_failure == "defer") {
+        return done("DEFER_IF_PERMIT 4.3.0 Temporary greylisting failure, please try again", "store failure");
+      }
+      return done("DUNNO", "store failure (greylisting skipped)");
+    case GreylistDecision::Kind::pass:
+      if (d.delayed_seconds > 0 && config_.greylist.add_header) {
+        return done("PREPEND X-Greylist: delayed " + std::to_string(d.delayed_seconds) +
+                        " seconds by postern-policyd",
+                    "greylist: " + d.reason);
+      }
+      return done("DUNNO", "greylist: " + d.reason);
+  }
+  return done("DUNNO", "");
+}
+
+}  // namespace postern

@@ -1,0 +1,41 @@
+// PolicyService: the decision postern-policyd returns for one policy request, composed from the
+// core: SASL-authenticated clients and trusted networks pass untouched; DNS lists score the client
+// (REJECT at the reject threshold, forced greylisting at the greylist threshold, DNSWL hits skip
+// greylisting); then greylisting. Only RCPT-stage requests are judged; others get DUNNO. One log
+// line per decision. Immutable after init(), so many connection threads share it; a reload builds
+// a new one.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/config/policyd_config.h"
+#include "common/dnsbl/dnsbl.h"
+#include "common/greylist/greylist.h"
+#include "common/log/log.h"
+#include "common/policy/request_parser.h"
+
+namespace postern {
+
+class PolicyService {
+ public:
+  PolicyService(const PolicydConfig& config, Store& store, Resolver& resolver, const Clock& clock,
+                std::shared_ptr<Logger> log);
+  // Reads allowlist files and list specs; returns every problem found (empty = ok).
+  std::vector<std::string> init();
+  // The action line for Postfix, without "action=" (e.g. "DUNNO", "DEFER_IF_PERMIT 4.7.1 ...").
+  std::string decide(const PolicyRequest& request);
+
+ private:
+  PolicydConfig config_;
+  Store& store_;
+  Resolver& resolver_;
+  const Clock& clock_;
+  std::shared_ptr<Logger> log_;
+  std::vector<IpNetwork> trusted_;
+  std::unique_ptr<Greylister> greylister_;
+  std::unique_ptr<DnsblChecker> dnsbl_;
+};
+
+}  // namespace postern

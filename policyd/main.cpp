@@ -1,0 +1,130 @@
+// postern-policyd: the Postfix policy service for greylisting and DNS list scoring.
+//   postern-policyd [-c FILE] [-f] [-t]
+// -c the configuration (default /etc/postern/postern.conf), -f foreground (log to stderr), -t check
+// the configuration and exit. Exit 78 on configuration errors. SIGHUP re-reads the configuration
+// (a bad one is refused and the old one kept); SIGTERM stops. Binds the socket, then drops to
+// [policyd].user/group.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <iostream>
+
+#include "common/config/config.h"
+#include "common/daemon/privileges.h"
+#include "common/daemon/signals.h"
+#include "common/daemon/socket_spec.h"
+#include "common/dns/factory.h"
+#include "common/log/factory.h"
+#include "common/store/factory.h"
+#include "policyd/server.h"
+
+using namespace postern;
+
+namespace {
+
+int usage() {
+  std::cerr << "usage: postern-policyd [-c FILE] [-f] [-t]\n";
+  return 64;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path = kDefaultConfigPath;
+  bool foreground = false, check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-c" && i + 1 < argc)
+      config_path = argv[++i];
+    else if (a == "-f")
+      foreground = true;
+    else if (a == "-t")
+      check_only = true;
+    else if (a == "-h" || a == "--help") {
+      usage();
+      return 0;
+    } else
+      return usage();
+  }
+  SignalWatcher signals;  // before any thread starts
+  auto load = load_config(config_path);
+  if (!load.ok()) {
+    for (const auto& e : load.errors) std::cerr << e.str() << "\n";
+    return kExitConfig;
+  }
+  auto spec = parse_socket_spec(load.config.policyd.socket);
+  if (!spec) {
+    std::cerr << config_path << ": policyd.socket: " << spec.error().message << "\n";
+    return kExitConfig;
+  }
+  if (check_only) {
+    std::cout << "ok " << config_path << "\n";
+    return 0;
+  }
+  auto log = make_logger(load.config.log, "postern-policyd", foreground);
+  SystemClock clock;
+  auto store = make_store(load.config.store, clock);
+  if (!store) {
+    LogLine(*log, LogLevel::error, "startup_failed").kv("reason", "store: " + store.error().message);
+    std::cerr << "postern-policyd: store: " << store.error().message << "\n";
+    return 1;
+  }
+  auto resolver = make_resolver(load.config.dns, clock);
+  if (!resolver) {
+    std::cerr << "postern-policyd: dns: " << resolver.error().message << "\n";
+    return kExitConfig;
+  }
+  auto make_service = [&](const Config& c, std::vector<std::string>& problems) {
+    auto s = std::make_shared<PolicyService>(c.policyd, **store, **resolver, clock, log);
+    problems = s->init();
+    return s;
+  };
+  std::vector<std::string> problems;
+  auto service = make_service(load.config, problems);
+  if (!problems.empty()) {
+    for (const auto& p : problems) std::cerr << config_path << ": " << p << "\n";
+    return kExitConfig;
+  }
+  auto fd = listen_on(*spec, 0660);
+  if (!fd) {
+    std::cerr << "postern-policyd: " << fd.error().message << "\n";
+    return 1;
+  }
+  auto dropped = drop_privileges(load.config.policyd.user, load.config.policyd.group);
+  if (!dropped) {
+    std::cerr << "postern-policyd: " << dropped.error().message << "\n";
+    return 1;
+  }
+  PolicyServer server(*fd, log, load.config.policyd.max_connections, load.config.policyd.idle_timeout);
+  server.set_service(service);
+  LogLine(*log, LogLevel::notice, "started")
+      .kv("socket", spec->str())
+      .kv("store", (*store)->describe())
+      .kv("privileges", *dropped);
+  server.run(signals.fd(), [&] {
+    auto ev = signals.read();
+    if (ev == SignalWatcher::Event::stop) return false;
+    if (ev == SignalWatcher::Event::reload) {
+      auto next = load_config(config_path);
+      std::vector<std::string> issues;
+      for (const auto& e : next.errors) issues.push_back(e.str());
+      std::shared_ptr<PolicyService> s;
+      if (issues.empty()) s = make_service(next.config, issues);
+      if (!issues.empty()) {
+        LogLine(*log, LogLevel::error, "reload_refused")
+            .kv("errors", issues.size())
+            .kv("first", issues.front());
+      } else {
+        server.set_limits(next.config.policyd.max_connections, next.config.policyd.idle_timeout);
+        server.set_service(s);
+        LogLine(*log, LogLevel::notice, "reloaded").kv("config", config_path);
+      }
+    }
+    return true;
+  });
+  LogLine(*log, LogLevel::notice, "stopped");
+  if (spec->unix_socket) unlink(spec->path.c_str());
+  close(*fd);
+  return 0;
+}

@@ -1,0 +1,125 @@
+// Implements PolicyServer. Contract in server.h.
+#include "policyd/server.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <functional>
+
+namespace postern {
+
+PolicyServer::PolicyServer(int listen_fd, std::shared_ptr<Logger> log, int max_connections,
+                           Seconds idle_timeout)
+    : listen_fd_(listen_fd),
+      log_(std::move(log)),
+      max_connections_(max_connections),
+      idle_ms_(idle_timeout.count() * 1000) {
+  if (pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) stop_pipe_[0] = stop_pipe_[1] = -1;
+}
+
+PolicyServer::~PolicyServer() {
+  stop();
+  wait_idle();
+  if (stop_pipe_[0] >= 0) close(stop_pipe_[0]);
+  if (stop_pipe_[1] >= 0) close(stop_pipe_[1]);
+}
+
+void PolicyServer::set_limits(int max_connections, Seconds idle_timeout) {
+  max_connections_ = max_connections;
+  idle_ms_ = idle_timeout.count() * 1000;
+}
+
+void PolicyServer::stop() {
+  if (stopping_.exchange(true)) return;
+  if (stop_pipe_[1] >= 0) (void)!write(stop_pipe_[1], "x", 1);
+  std::lock_guard lock(mu_);
+  for (int fd : fds_) shutdown(fd, SHUT_RDWR);
+}
+
+void PolicyServer::run(int wake_fd, const std::function<bool()>& on_wake) {
+  while (!stopping_) {
+    pollfd p[3] = {{listen_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    int n = poll(p, wake_fd >= 0 ? 3 : 2, 1000);
+    if (n < 0 && errno != EINTR) break;
+    if (wake_fd >= 0 && (p[2].revents & POLLIN)) {
+      if (!on_wake()) stop();
+    }
+    if (stopping_) break;
+    if (!(p[0].revents & POLLIN)) continue;
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    if (active_.load() >= max_connections_.load()) {
+      LogLine(*log_, LogLevel::warning, "connection_refused")
+          .kv("reason", "max_connections reached")
+          .kv("max_connections", max_connections_.load());
+      close(fd);
+      continue;
+    }
+    {
+      std::lock_guard lock(mu_);
+      ++active_;
+      fds_.push_back(fd);
+    }
+    // Detached: the thread signals its end through active_ and done_cv_, which wait_idle() uses.
+    std::thread([this, fd] {
+      serve(fd);
+      std::lock_guard l(mu_);
+      fds_.erase(std::remove(fds_.begin(), fds_.end(), fd), fds_.end());
+      close(fd);
+      --active_;
+      done_cv_.notify_all();
+    }).detach();
+  }
+  stop();
+  wait_idle();
+}
+
+void PolicyServer::wait_idle() {
+  std::unique_lock lock(mu_);
+  done_cv_.wait(lock, [this] { return active_.load() == 0; });
+}
+
+void PolicyServer::serve(int fd) {
+  PolicyRequestParser parser;
+  std::vector<PolicyRequest> requests;
+  char buf[8192];
+  while (!stopping_) {
+    pollfd p{fd, POLLIN, 0};
+    int64_t idle = idle_ms_.load();
+    int n = poll(&p, 1, static_cast<int>(std::min<int64_t>(idle, INT32_MAX)));
+    if (n == 0) {
+      LogLine(*log_, LogLevel::info, "connection_closed").kv("reason", "idle timeout");
+      return;
+    }
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    ssize_t got = recv(fd, buf, sizeof buf, 0);
+    if (got <= 0) return;  // the client closed the connection (Postfix does when idle)
+    requests.clear();
+    auto r = parser.feed(std::string_view(buf, static_cast<size_t>(got)), requests);
+    // Answer what was complete before any error, in order.
+    for (const auto& req : requests) {
+      auto service = std::atomic_load(&service_);
+      std::string reply = "action=" + service->decide(req) + "\n\n";
+      size_t off = 0;
+      while (off < reply.size()) {
+        ssize_t w = send(fd, reply.data() + off, reply.size() - off, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return;
+        off += static_cast<size_t>(w);
+      }
+    }
+    if (!r) {
+      LogLine(*log_, LogLevel::warning, "bad_request").kv("error", r.error().message).kv("outcome", "closed");
+      return;
+    }
+  }
+}
+
+}  // namespace postern

@@ -1,0 +1,200 @@
+// postern-policyd as an admin runs it: the real daemon binary, its config in a temporary
+// directory, a real Postfix using check_policy_service, a test DNS server for the lists, and a
+// real redis-server for two daemons sharing state.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tests/harness/dns_server.h"
+#include "tests/harness/net.h"
+#include "tests/harness/postfix_instance.h"
+#include "tests/harness/process.h"
+#include "tests/harness/redis_server.h"
+#include "tests/harness/smtp_client.h"
+#include "tests/harness/temp_dir.h"
+
+namespace postern::test {
+namespace {
+
+// A running postern-policyd on an inet port, with its own config.
+struct Policyd {
+  Policyd(const TempDir& dir, const std::string& name, const std::string& dns, const std::string& store_conf)
+      : port(free_tcp_port()) {
+    auto conf = dir.write(name + ".conf",
+                          "[log]\ndestination = \"stderr\"\nlevel = \"debug\"\n"
+                          "[dns]\nservers = [\"" +
+                              dns + "\"]\ntimeout = \"300ms\"\nretries = 0\n" + store_conf +
+                              "[policyd]\nsocket = \"inet:127.0.0.1:" + std::to_string(port) +
+                              "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n"
+                              "[policyd.greylist]\ndelay = 1\n"
+                              "[policyd.dnsbl]\nip_lists = [\"bl.test=127.0.0.[2..11]*10\", "
+                              "\"wl.test=127.0.[0..255].[1..3]*-5\"]\ntimeout = \"500ms\"\n");
+    proc = std::make_unique<Process>(std::vector<std::string>{POLICYD, "-f", "-c", conf.string()},
+                                     (dir / name).string());
+    if (!wait_for_tcp(port)) throw std::runtime_error("policyd did not start: " + proc->output());
+  }
+  int port;
+  std::unique_ptr<Process> proc;
+};
+
+// Sends one policy request over a fresh connection; returns the reply ("" if closed without one).
+std::string ask(int port, const std::string& request) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return "connect failed";
+  }
+  (void)!send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string out;
+  char buf[4096];
+  while (out.find("\n\n") == std::string::npos) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 5000) <= 0) break;
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+std::string request(const std::string& ip, const std::string& sender = "s@outside.test",
+                    const std::string& rcpt = "alice@example.org") {
+  return "request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=" + ip +
+         "\nclient_name=unknown\nreverse_client_name=unknown\nhelo_name=outside.test\nsender=" + sender +
+         "\nrecipient=" + rcpt + "\n\n";
+}
+
+class PolicydWithPostfix : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dns_ = new TestDnsServer();
+    dns_->add("66.2.0.192.bl.test", "A", "127.0.0.2");
+    dns_->add("77.2.0.192.wl.test", "A", "127.0.10.2");
+    dns_->add("88.2.0.192.bl.test", "A", "127.255.255.254");
+    dns_->add("99.2.0.192.bl.test", "A", "127.0.0.2");
+    dns_->set_behavior("99.2.0.192.bl.test", DnsBehavior::drop);
+    dir_ = new TempDir("postern-policyd-test");
+    chmod(dir_->path().c_str(), 0755);
+    policyd_ = new Policyd(*dir_, "policyd", dns_->address(),
+                           "[store]\nlmdb_path = \"" + (dir_->path() / "state").string() + "\"\n");
+    PostfixOptions o;
+    o.main_cf["smtpd_recipient_restrictions"] =
+        "reject_unauth_destination, check_policy_service inet:127.0.0.1:" + std::to_string(policyd_->port);
+    postfix_ = new PostfixInstance(o);
+  }
+  static void TearDownTestSuite() {
+    delete postfix_;
+    delete policyd_;
+    delete dir_;
+    delete dns_;
+  }
+
+  static SmtpReply rcpt_from(const std::string& ip, const std::string& rcpt = "alice@example.org") {
+    SmtpSend s;
+    s.port = postfix_->smtp_port();
+    s.xclient = "ADDR=" + ip + " NAME=[UNAVAILABLE]";
+    s.from = "sender@outside.test";
+    s.to = {rcpt};
+    s.message = "From: sender@outside.test\nTo: " + rcpt + "\nSubject: policy test\n\nhello\n";
+    return smtp_send(s);
+  }
+
+  static TestDnsServer* dns_;
+  static TempDir* dir_;
+  static Policyd* policyd_;
+  static PostfixInstance* postfix_;
+};
+
+TestDnsServer* PolicydWithPostfix::dns_ = nullptr;
+TempDir* PolicydWithPostfix::dir_ = nullptr;
+Policyd* PolicydWithPostfix::policyd_ = nullptr;
+PostfixInstance* PolicydWithPostfix::postfix_ = nullptr;
+
+TEST_F(PolicydWithPostfix, FirstAttemptIsGreylistedAndARetryAfterTheDelayIsAccepted) {
+  auto first = rcpt_from("203.0.113.5");
+  EXPECT_EQ(first.code, 450) << first.text;
+  EXPECT_TRUE(first.has("4.7.1")) << first.text;
+  EXPECT_TRUE(first.has("Greylisted")) << first.text;
+  // The daemon runs on the real clock with delay = 1 s: retry until it passes, as a sender would.
+  SmtpReply retry;
+  bool accepted = wait_until(
+      [&] {
+        retry = rcpt_from("203.0.113.5");
+        return retry.code == 250;
+      },
+      std::chrono::seconds(15));
+  ASSERT_TRUE(accepted) << retry.text << "\n" << policyd_->proc->output();
+  ASSERT_TRUE(postfix_->wait_for_messages("alice@example.org", 1));
+  EXPECT_NE(postfix_->messages("alice@example.org").back().find("X-Greylist: delayed"), std::string::npos);
+}
+
+TEST_F(PolicydWithPostfix, ListedClientIsRejectedWith554) {
+  auto r = rcpt_from("192.0.2.66");
+  EXPECT_EQ(r.code, 554) << r.text;
+  EXPECT_TRUE(r.has("5.7.1")) << r.text;
+  EXPECT_TRUE(r.has("bl.test")) << r.text;
+}
+
+TEST_F(PolicydWithPostfix, DnswlClientPassesAtOnce) {
+  auto r = rcpt_from("192.0.2.77", "bob@example.org");
+  EXPECT_EQ(r.code, 250) << r.text;
+}
+
+TEST_F(PolicydWithPostfix, OperatorErrorCodeDoesNotReject) {
+  auto r = rcpt_from("192.0.2.88");
+  EXPECT_EQ(r.code, 450) << r.text;  // greylisted as any new client, not rejected
+}
+
+TEST_F(PolicydWithPostfix, DnsTimeoutNeitherRejectsNorHangs) {
+  auto start = std::chrono::steady_clock::now();
+  auto r = rcpt_from("192.0.2.99");
+  EXPECT_EQ(r.code, 450) << r.text;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+TEST_F(PolicydWithPostfix, MalformedRequestClosesOnlyThatConnection) {
+  EXPECT_EQ(ask(policyd_->port, "this is not a policy request\n\n"), "");
+  auto ok = ask(policyd_->port, request("198.51.100.20"));
+  EXPECT_EQ(ok.rfind("action=DEFER_IF_PERMIT", 0), 0u) << ok;
+  EXPECT_NE(policyd_->proc->output().find("bad_request"), std::string::npos);
+}
+
+TEST(PolicydDaemon, TwoDaemonsOnOneRedisShareGreylistState) {
+  TestDnsServer dns;
+  RedisServer redis;
+  TempDir dir("postern-policyd-redis");
+  std::string store = "[store]\nbackend = \"redis\"\nredis_port = " + std::to_string(redis.port()) + "\n";
+  Policyd mx1(dir, "mx1", dns.address(), store), mx2(dir, "mx2", dns.address(), store);
+  auto first = ask(mx1.port, request("203.0.113.50"));
+  EXPECT_EQ(first.rfind("action=DEFER_IF_PERMIT", 0), 0u) << first;
+  // Still within the delay on the other host: deferred there too, with less time to wait.
+  std::string second;
+  bool passed = wait_until(
+      [&] {
+        second = ask(mx2.port, request("203.0.113.50"));
+        return second.rfind("action=PREPEND X-Greylist", 0) == 0;
+      },
+      std::chrono::seconds(15));
+  EXPECT_TRUE(passed) << second << mx2.proc->output();
+  auto third = ask(mx1.port, request("203.0.113.50"));
+  EXPECT_EQ(third, "action=DUNNO\n\n");
+}
+
+TEST(PolicydDaemon, BadConfigExits78WithFileLineKey) {
+  TempDir dir;
+  auto conf = dir.write("bad.conf", "[policyd.greylist]\ndelay = \"soon\"\n");
+  auto r = run_command({POLICYD, "-c", conf.string()});
+  EXPECT_EQ(r.exit_code, 78) << r.output;
+  EXPECT_NE(r.output.find(conf.string() + ":2: policyd.greylist.delay"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace postern::test
