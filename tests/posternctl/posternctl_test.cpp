@@ -1,6 +1,7 @@
 // Runs the built posternctl binary as an admin would: exit codes, messages and output.
 #include <gtest/gtest.h>
 
+#include "tests/harness/dns_server.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
 
@@ -61,6 +62,37 @@ TEST(Posternctl, SenderCheckUsesTheConfiguredMaps) {
   EXPECT_EQ(no.output.rfind("denied\n", 0), 0u) << no.output;
   auto null = ctl({"-c", conf.string(), "sender", "check", "--login", "bob@example.org", "<>"});
   EXPECT_EQ(null.output.rfind("denied\n", 0), 0u) << null.output;
+}
+
+TEST(Posternctl, GreylistAllowListDeletePurge) {
+  test::TempDir dir;
+  auto conf = dir.write("postern.conf", "[store]\nlmdb_path = \"" + (dir / "state").string() + "\"\n");
+  auto allow = ctl({"-c", conf.string(), "greylist", "allow", "192.0.2.9"});
+  EXPECT_EQ(allow.exit_code, 0) << allow.output;
+  EXPECT_EQ(allow.output.rfind("allowed 192.0.2.0/24", 0), 0u) << allow.output;
+  auto list = ctl({"-c", conf.string(), "greylist", "list"});
+  EXPECT_NE(list.output.find("192.0.2.0/24  5"), std::string::npos) << list.output;
+  auto del = ctl({"-c", conf.string(), "greylist", "delete", "gl:a:192.0.2.0/24"});
+  EXPECT_EQ(del.output, "removed 1\n");
+  EXPECT_EQ(ctl({"-c", conf.string(), "greylist", "list"}).output.find("192.0.2.0/24"), std::string::npos);
+  EXPECT_EQ(ctl({"-c", conf.string(), "greylist", "purge"}).exit_code, 0);
+}
+
+TEST(Posternctl, DnsblCheckScoresAgainstTheConfiguredListsThroughDnsOverride) {
+  test::TestDnsServer dns;
+  dns.add("9.2.0.192.bl.test", "A", "127.0.0.2");
+  dns.add("9.2.0.192.err.test", "A", "127.255.255.254");
+  test::TempDir dir;
+  auto conf = dir.write("postern.conf",
+                        "[policyd.dnsbl]\nip_lists = [\"bl.test=127.0.0.[2..11]*4\", \"err.test*9\"]\n"
+                        "reject_threshold = 4\n");
+  auto r = ctl({"-c", conf.string(), "--dns", dns.address(), "dnsbl", "check", "192.0.2.9"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("reject 4\n", 0), 0u) << r.output;
+  EXPECT_NE(r.output.find("bl.test: 9.2.0.192.bl.test -> 127.0.0.2"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("error code 127.255.255.254"), std::string::npos) << r.output;
+  auto clean = ctl({"-c", conf.string(), "--dns", dns.address(), "dnsbl", "check", "192.0.2.10"});
+  EXPECT_EQ(clean.output.rfind("clean 0\n", 0), 0u) << clean.output;
 }
 
 }  // namespace

@@ -1,0 +1,67 @@
+// posternctl dnsbl check IP [--domain D]...: asks every configured list (honouring --dns) and
+// prints the total score first ("listed SCORE", "clean SCORE" or "reject SCORE"), then each list's
+// answer and any list error. Exit 0 whatever the verdict.
+#include <iostream>
+
+#include "common/dns/factory.h"
+#include "common/dnsbl/dnsbl.h"
+#include "tools/posternctl/command.h"
+
+namespace postern::ctl {
+namespace {
+
+int cmd_check(Context& ctx) {
+  std::string ip_text;
+  std::vector<std::string> domains;
+  for (size_t i = 0; i < ctx.args.size(); ++i) {
+    if (ctx.args[i] == "--domain" && i + 1 < ctx.args.size())
+      domains.push_back(ctx.args[++i]);
+    else if (ip_text.empty())
+      ip_text = ctx.args[i];
+    else {
+      std::cerr << "usage: posternctl dnsbl check IP [--domain D]...\n";
+      return kExitUsage;
+    }
+  }
+  auto ip = IpAddress::parse(ip_text);
+  if (!ip) {
+    std::cerr << "usage: posternctl dnsbl check IP [--domain D]...\n";
+    return kExitUsage;
+  }
+  const Config* c = ctx.config();
+  if (!c) return kExitConfig;
+  SystemClock clock;
+  auto resolver = make_resolver(c->dns, clock);
+  if (!resolver) {
+    std::cerr << "posternctl: dns: " << resolver.error().message << "\n";
+    return kExitConfig;
+  }
+  std::vector<DnsListSpec> ip_lists, domain_lists;
+  for (const auto& s : c->policyd.dnsbl.ip_lists) {
+    if (auto spec = parse_dns_list_spec(s)) ip_lists.push_back(*spec);
+  }
+  for (const auto& s : c->policyd.dnsbl.domain_lists) {
+    if (auto spec = parse_dns_list_spec(s)) domain_lists.push_back(*spec);
+  }
+  if (ip_lists.empty() && domain_lists.empty()) {
+    std::cout << "clean 0\nno lists configured ([policyd.dnsbl] ip_lists / domain_lists)\n";
+    return 0;
+  }
+  DnsblChecker checker(ip_lists, domain_lists, **resolver, c->policyd.dnsbl.timeout);
+  auto r = checker.check(*ip, domains);
+  const auto& d = c->policyd.dnsbl;
+  std::string verdict = r.score >= d.reject_threshold ? "reject" : r.score > 0 ? "listed" : "clean";
+  std::cout << verdict << " " << r.score << "\n";
+  for (const auto& h : r.hits) {
+    std::cout << "  " << h.list << ": " << h.query << " -> " << h.answer << " (weight " << h.weight << ")\n";
+  }
+  for (const auto& e : r.errors) std::cout << "  error " << e << "\n";
+  std::cout << "thresholds: reject " << d.reject_threshold << ", greylist " << d.greylist_threshold << "\n";
+  return 0;
+}
+
+CommandRegistration reg({"dnsbl", "check", "dnsbl check IP [--domain D]...",
+                         "score a client against the configured DNS lists", &cmd_check});
+
+}  // namespace
+}  // namespace postern::ctl

@@ -1,0 +1,159 @@
+// posternctl greylist list|allow|delete|purge: the greylisting state in the configured store.
+//   greylist list [--limit N]          triplets (network/sender/recipient, first seen, passed) and
+//                                      auto-allowed networks
+//   greylist allow NETWORK|IP          auto-allow a client network now (as if it had delivered)
+//   greylist delete KEY|PREFIX*        remove one entry, or every entry under a prefix
+//   greylist purge                     remove expired entries now
+#include <ctime>
+#include <iostream>
+
+#include "common/net/ip.h"
+#include "common/store/factory.h"
+#include "tools/posternctl/command.h"
+
+namespace postern::ctl {
+namespace {
+
+std::string when(int64_t unix) {
+  if (unix == 0) return "never";
+  std::time_t t = static_cast<std::time_t>(unix);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::unique_ptr<Store> open_store(Context& ctx, const Clock& clock, int& rc) {
+  const Config* c = ctx.config();
+  if (!c) {
+    rc = kExitConfig;
+    return nullptr;
+  }
+  auto s = make_store(c->store, clock, false);
+  if (!s) {
+    std::cerr << "posternctl: store: " << s.error().message << "\n";
+    rc = 1;
+    return nullptr;
+  }
+  return std::move(*s);
+}
+
+int cmd_list(Context& ctx) {
+  size_t limit = 1000;
+  for (size_t i = 0; i < ctx.args.size(); ++i) {
+    if (ctx.args[i] == "--limit" && i + 1 < ctx.args.size()) {
+      limit = std::stoul(ctx.args[++i]);
+    } else {
+      std::cerr << "usage: posternctl greylist list [--limit N]\n";
+      return kExitUsage;
+    }
+  }
+  SystemClock clock;
+  int rc = 0;
+  auto store = open_store(ctx, clock, rc);
+  if (!store) return rc;
+  auto triplets = store->scan("gl:t:", limit);
+  auto allowed = store->scan("gl:a:", limit);
+  if (!triplets || !allowed) {
+    std::cerr << "posternctl: store: " << (!triplets ? triplets.error() : allowed.error()).message << "\n";
+    return 1;
+  }
+  std::cout << "# triplets (network/sender/recipient)  first-seen  state  expires\n";
+  for (const auto& e : *triplets) {
+    size_t colon = e.value.find(':');
+    int64_t first = colon == std::string::npos ? 0 : std::atoll(e.value.substr(0, colon).c_str());
+    bool passed = colon != std::string::npos && e.value.substr(colon + 1) == "1";
+    std::cout << e.key.substr(5) << "  " << when(first) << "  " << (passed ? "passed" : "waiting") << "  "
+              << when(e.expires_at) << "\n";
+  }
+  std::cout << "# client networks  passed-deliveries  expires\n";
+  for (const auto& e : *allowed)
+    std::cout << e.key.substr(5) << "  " << e.value << "  " << when(e.expires_at) << "\n";
+  return 0;
+}
+
+int cmd_allow(Context& ctx) {
+  if (ctx.args.size() != 1) {
+    std::cerr << "usage: posternctl greylist allow NETWORK|IP\n";
+    return kExitUsage;
+  }
+  const Config* c = ctx.config();
+  if (!c) return kExitConfig;
+  auto ip = IpAddress::parse(ctx.args[0].substr(0, ctx.args[0].find('/')));
+  if (!ip) {
+    std::cerr << "posternctl: not an IP address or network: " << ctx.args[0] << "\n";
+    return kExitUsage;
+  }
+  const auto& g = c->policyd.greylist;
+  std::string net = network_key(*ip, g.ipv4_prefix, g.ipv6_prefix);
+  SystemClock clock;
+  int rc = 0;
+  auto store = open_store(ctx, clock, rc);
+  if (!store) return rc;
+  auto r = store->put("gl:a:" + net, std::to_string(std::max(1, g.auto_allow_after)), g.max_age);
+  if (!r) {
+    std::cerr << "posternctl: store: " << r.error().message << "\n";
+    return 1;
+  }
+  std::cout << "allowed " << net << " until " << when(clock.unix_seconds() + g.max_age.count()) << "\n";
+  if (g.auto_allow_after == 0)
+    std::cout << "note: auto_allow_after = 0, so the daemon ignores auto-allow entries\n";
+  return 0;
+}
+
+int cmd_delete(Context& ctx) {
+  if (ctx.args.size() != 1) {
+    std::cerr << "usage: posternctl greylist delete KEY|PREFIX*\n";
+    return kExitUsage;
+  }
+  SystemClock clock;
+  int rc = 0;
+  auto store = open_store(ctx, clock, rc);
+  if (!store) return rc;
+  std::string arg = ctx.args[0];
+  std::vector<std::string> keys;
+  if (!arg.empty() && arg.back() == '*') {
+    auto all = store->scan("gl:t:" + arg.substr(0, arg.size() - 1), 1000000);
+    if (!all) {
+      std::cerr << "posternctl: store: " << all.error().message << "\n";
+      return 1;
+    }
+    for (const auto& e : *all) keys.push_back(e.key);
+  } else {
+    keys.push_back(arg.rfind("gl:", 0) == 0 ? arg : "gl:t:" + arg);
+  }
+  size_t removed = 0;
+  for (const auto& k : keys) {
+    auto r = store->remove(k);
+    if (r && *r) ++removed;
+  }
+  std::cout << "removed " << removed << "\n";
+  return 0;
+}
+
+int cmd_purge(Context& ctx) {
+  SystemClock clock;
+  int rc = 0;
+  auto store = open_store(ctx, clock, rc);
+  if (!store) return rc;
+  auto r = store->purge_expired();
+  if (!r) {
+    std::cerr << "posternctl: store: " << r.error().message << "\n";
+    return 1;
+  }
+  std::cout << "purged " << *r << " expired entries\n";
+  return 0;
+}
+
+CommandRegistration r1({"greylist", "list", "greylist list [--limit N]",
+                        "greylist triplets and auto-allowed networks", &cmd_list});
+CommandRegistration r2({"greylist", "allow", "greylist allow NETWORK|IP", "stop greylisting a client network",
+                        &cmd_allow});
+CommandRegistration r3({"greylist", "delete", "greylist delete KEY|PREFIX*", "forget greylist triplets",
+                        &cmd_delete});
+CommandRegistration r4({"greylist", "purge", "greylist purge", "remove expired state entries now",
+                        &cmd_purge});
+
+}  // namespace
+}  // namespace postern::ctl
