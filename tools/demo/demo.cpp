@@ -15,6 +15,7 @@
 #include "common/store/factory.h"
 #include "tests/harness/dns_server.h"
 #include "tests/harness/dovecot_instance.h"
+#include "tests/harness/net.h"
 #include "tests/harness/postfix_instance.h"
 #include "tests/harness/process.h"
 #include "tests/harness/smtp_client.h"
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--build-dir") == 0 && i + 1 < argc) build_dir = argv[++i];
   }
   const std::string ctl = build_dir + "/tools/posternctl/posternctl";
+  const std::string policyd_bin = build_dir + "/policyd/postern-policyd";
   if (geteuid() != 0) {
     std::cerr << "postern-demo: run as root (Postfix and Dovecot start as root and drop privileges)\n";
     return 1;
@@ -64,6 +66,8 @@ int main(int argc, char** argv) {
     dns.add("_dmarc.example.org", "TXT", "\"v=DMARC1; p=reject; rua=mailto:dmarc@example.org\"");
     dns.add("bank.test", "TXT", "\"v=spf1 -all\"");
     dns.add("_dmarc.bank.test", "TXT", "\"v=DMARC1; p=reject\"");
+    dns.add("66.2.0.192.bl.demo", "A", "127.0.0.2");  // a listed client for the DNSBL
+    const int policy_port = free_tcp_port();
     std::cout << "  test DNS server on " << dns.address() << "\n";
 
     // The Postern configuration of this demo: LMDB state in the work directory, our DNS server,
@@ -82,7 +86,12 @@ int main(int argc, char** argv) {
                                "[sender]\nlogin_maps = [\"" +
                                senders.string() +
                                "\"]\n"
-                               "local_domains = [\"example.org\"]\n");
+                               "local_domains = [\"example.org\"]\n"
+                               "[policyd]\nsocket = \"inet:127.0.0.1:" +
+                               std::to_string(policy_port) +
+                               "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n"
+                               "[policyd.greylist]\ndelay = 2\n"
+                               "[policyd.dnsbl]\nip_lists = [\"bl.demo=127.0.0.[2..11]*10\"]\n");
 
     section("Configuration: posternctl config check");
     auto cc = run_command({ctl, "-c", conf.string(), "config", "check"});
@@ -122,10 +131,18 @@ int main(int argc, char** argv) {
     auto bad = imap_login(dovecot.imap_port(), "alice@example.org", "guess");
     check(!bad.ok, "IMAP LOGIN alice with a wrong password is refused", bad.text);
 
-    section("Postfix: a private instance, submission with SASL through Dovecot");
+    section("postern-policyd: greylisting and DNS lists for Postfix (check_policy_service)");
+    Process policyd({policyd_bin, "-f", "-c", conf.string()}, (work / "policyd").string());
+    check(wait_for_tcp(policy_port),
+          "postern-policyd listening on inet:127.0.0.1:" + std::to_string(policy_port), policyd.output());
+
+    section(
+        "Postfix: a private instance, submission with SASL through Dovecot, policy service on the MX port");
     PostfixOptions popt;
     popt.submission = true;
     popt.dovecot_auth_port = dovecot.auth_port();
+    popt.main_cf["smtpd_recipient_restrictions"] =
+        "reject_unauth_destination, check_policy_service inet:127.0.0.1:" + std::to_string(policy_port);
     PostfixInstance postfix(popt);
     std::cout << "  MX 127.0.0.1:" << postfix.smtp_port()
               << ", submission 127.0.0.1:" << postfix.submission_port() << "\n";
@@ -143,6 +160,39 @@ int main(int argc, char** argv) {
     r = smtp_send(sub);
     check(r.code == 535, "a wrong SMTP AUTH password is refused", first_line(r.text));
 
+    section("Inbound mail: greylisted first, accepted on retry; a DNSBL-listed client rejected");
+    SmtpSend in;
+    in.port = postfix.smtp_port();
+    in.xclient = "ADDR=203.0.113.5 NAME=[UNAVAILABLE]";
+    in.helo = "mail.sender.test";
+    in.from = "news@sender.test";
+    in.to = {"alice@example.org"};
+    in.message = "From: news@sender.test\nTo: alice@example.org\nSubject: newsletter\n\nHello Alice\n";
+    auto first = smtp_send(in);
+    check(first.code == 450, "first attempt from 203.0.113.5 is greylisted", first_line(first.text));
+    SmtpReply retry;
+    bool accepted = wait_until(
+        [&] {
+          retry = smtp_send(in);
+          return retry.code == 250;
+        },
+        std::chrono::seconds(20));
+    check(accepted, "the retry after the 2 s delay is accepted", first_line(retry.text));
+    bool delivered = postfix.wait_for_messages("alice@example.org", 1);
+    std::string header;
+    if (delivered) {
+      const std::string msg = postfix.messages("alice@example.org").back();
+      size_t at = msg.find("X-Greylist:");
+      if (at != std::string::npos) header = first_line(msg.substr(at));
+    }
+    check(delivered && !header.empty(), "delivered to alice with an X-Greylist header", header);
+    in.xclient = "ADDR=192.0.2.66 NAME=[UNAVAILABLE]";
+    auto listed = smtp_send(in);
+    check(listed.code == 554, "192.0.2.66, listed in bl.demo, is rejected", first_line(listed.text));
+    auto gl = run_command({ctl, "-c", conf.string(), "greylist", "list"});
+    check(gl.output.find("203.0.113.0/24/news@sender.test/alice@example.org") != std::string::npos,
+          "posternctl greylist list shows the passed triplet", "");
+
     section("Sender ownership: who may send as whom (posternctl sender check)");
     auto own = run_command({ctl, "-c", conf.string(), "sender", "check", "--login", "alice@example.org",
                             "alice+lists@example.org"});
@@ -157,9 +207,8 @@ int main(int argc, char** argv) {
           forged.output.substr(7));
 
     section("Not wired into this tour yet");
-    std::cout << "  postern-milter (DKIM, SPF, DMARC, sender ownership at SMTP time), postern-policyd\n"
-              << "  (greylisting, DNSBL) and the Dovecot passdb 'postern' (lockout) join the tour as they\n"
-              << "  land; see README.md.\n";
+    std::cout << "  postern-milter (DKIM, SPF, DMARC, sender ownership at SMTP time) and the Dovecot\n"
+              << "  passdb 'postern' (lockout) join the tour as they land; see README.md.\n";
 
     std::cout << "\nStopping Postfix, Dovecot and the DNS server; removing " << work.str() << "\n";
   } catch (const std::exception& e) {
