@@ -17,6 +17,7 @@
 #include "common/dns/factory.h"
 #include "common/log/factory.h"
 #include "common/store/factory.h"
+#include "common/store/memory_store.h"
 #include "policyd/server.h"
 
 using namespace postern;
@@ -58,12 +59,23 @@ int main(int argc, char** argv) {
     std::cerr << config_path << ": policyd.socket: " << spec.error().message << "\n";
     return kExitConfig;
   }
+  auto log = make_logger(load.config.log, "postern-policyd", foreground || check_only);
+  SystemClock clock;
   if (check_only) {
+    // Also read the allowlist files and list specs, without touching the real store.
+    MemoryStore scratch(clock);
+    auto r = make_resolver(load.config.dns, clock);
+    if (!r) {
+      std::cerr << config_path << ": dns: " << r.error().message << "\n";
+      return kExitConfig;
+    }
+    PolicyService s(load.config.policyd, scratch, **r, clock, log);
+    auto problems = s.init();
+    for (const auto& p : problems) std::cerr << config_path << ": " << p << "\n";
+    if (!problems.empty()) return kExitConfig;
     std::cout << "ok " << config_path << "\n";
     return 0;
   }
-  auto log = make_logger(load.config.log, "postern-policyd", foreground);
-  SystemClock clock;
   auto store = make_store(load.config.store, clock);
   if (!store) {
     LogLine(*log, LogLevel::error, "startup_failed").kv("reason", "store: " + store.error().message);

@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 #include "tests/harness/dns_server.h"
 #include "tests/harness/net.h"
 #include "tests/harness/postfix_instance.h"
@@ -194,6 +196,26 @@ TEST(PolicydDaemon, BadConfigExits78WithFileLineKey) {
   auto r = run_command({POLICYD, "-c", conf.string()});
   EXPECT_EQ(r.exit_code, 78) << r.output;
   EXPECT_NE(r.output.find(conf.string() + ":2: policyd.greylist.delay"), std::string::npos) << r.output;
+}
+
+TEST(PolicydDaemon, CheckModeReadsPostgreyAllowlistFiles) {
+  TempDir dir;
+  auto good = dir.write(
+      "good.conf", "[policyd]\nsocket = \"inet:127.0.0.1:1\"\n[policyd.greylist]\nallowlist_files = [\"" +
+                       (dir / "clients").string() + "\"]\n");
+  dir.write("clients", "# postgrey format\nbigsender.example\n/^mx[0-9]+\\.example$/\n192.0.2.0/24\n");
+  auto ok = run_command({POLICYD, "-t", "-c", good.string()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  if (std::filesystem::exists("/etc/postgrey/whitelist_clients")) {
+    auto deb = dir.write("deb.conf",
+                         "[policyd.greylist]\nallowlist_files = [\"/etc/postgrey/whitelist_clients\"]\n");
+    auto r = run_command({POLICYD, "-t", "-c", deb.string()});
+    EXPECT_EQ(r.exit_code, 0) << "Debian's postgrey whitelist must import cleanly: " << r.output;
+  }
+  dir.write("clients", "not a valid entry!\n");
+  auto bad = run_command({POLICYD, "-t", "-c", good.string()});
+  EXPECT_EQ(bad.exit_code, 78) << bad.output;
+  EXPECT_NE(bad.output.find("clients:1:"), std::string::npos) << bad.output;
 }
 
 }  // namespace
