@@ -34,6 +34,9 @@ struct DnsblConfig {
   int reject_threshold = 10;                // score at or above: REJECT 554 5.7.1
   int greylist_threshold = 3;               // score at or above: greylist even if allowlisted
   std::chrono::milliseconds timeout{2000};  // for all lists of one request together
+  // At start and reload, check each list per RFC 5782 (127.0.0.2 / TEST listed, 127.0.0.1 /
+  // INVALID not); a list that fails is disabled with one log line.
+  bool self_test = false;
 };
 
 struct PolicydConfig {

@@ -56,9 +56,36 @@ std::vector<std::string> PolicyService::init() {
     else
       problems.push_back("dnsbl.domain_lists: " + s + ": " + spec.error().message);
   }
+  if (config_.dnsbl.self_test) {
+    ip_lists = self_test(std::move(ip_lists), false);
+    domain_lists = self_test(std::move(domain_lists), true);
+  }
   dnsbl_ = std::make_unique<DnsblChecker>(std::move(ip_lists), std::move(domain_lists), resolver_,
                                           config_.dnsbl.timeout);
   return problems;
+}
+
+// RFC 5782 section 5: an IPv4 list must list 127.0.0.2 and must not list 127.0.0.1; a domain list
+// must list TEST and must not list INVALID. Lists that fail are dropped, each with one log line.
+std::vector<DnsListSpec> PolicyService::self_test(std::vector<DnsListSpec> lists, bool domain) {
+  std::vector<DnsListSpec> kept;
+  for (auto& l : lists) {
+    std::string listed_name = domain ? "test." + l.zone : "2.0.0.127." + l.zone;
+    std::string unlisted_name = domain ? "invalid." + l.zone : "1.0.0.127." + l.zone;
+    std::vector<DnsQuery> q = {{listed_name, RrType::A}, {unlisted_name, RrType::A}};
+    auto r = resolver_.query_all(q, Deadline::after(config_.dnsbl.timeout));
+    bool listed_ok = r[0].ok();
+    bool unlisted_ok = r[1].status == DnsStatus::nxdomain || r[1].status == DnsStatus::nodata;
+    if (listed_ok && unlisted_ok) {
+      kept.push_back(std::move(l));
+      continue;
+    }
+    LogLine(*log_, LogLevel::error, "dnsbl_disabled")
+        .kv("list", l.zone)
+        .kv("reason", std::string("RFC 5782 self-test failed: ") + listed_name + " " +
+                          to_string(r[0].status) + ", " + unlisted_name + " " + to_string(r[1].status));
+  }
+  return kept;
 }
 
 std::string PolicyService::decide(const PolicyRequest& req) {

@@ -28,6 +28,8 @@ class PolicyService {
   std::string decide(const PolicyRequest& request);
 
  private:
+  std::vector<DnsListSpec> self_test(std::vector<DnsListSpec> lists, bool domain);
+
   PolicydConfig config_;
   Store& store_;
   Resolver& resolver_;

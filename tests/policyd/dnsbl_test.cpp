@@ -129,5 +129,20 @@ TEST_F(PolicyServiceTest, StoreFailureGetsTheConfiguredOutcome) {
   EXPECT_EQ(decide("203.0.113.6").rfind("DEFER_IF_PERMIT 4.3.0", 0), 0u);
 }
 
+TEST_F(PolicyServiceTest, SelfTestDisablesListsThatFailRfc5782) {
+  dns_.add("2.0.0.127.strong.test", "A", "127.0.0.2");  // strong.test passes
+  dns_.add("test.dbl.test", "A", "127.0.1.2");          // dbl.test passes
+  // bl.test lists 127.0.0.2 but also 127.0.0.1 (a broken list): disabled.
+  dns_.add("1.0.0.127.bl.test", "A", "127.0.0.2");
+  config_.dnsbl.self_test = true;
+  config_.dnsbl.ip_lists = {"bl.test*10", "strong.test*10"};
+  auto a = decide("192.0.2.7");
+  EXPECT_EQ(a.rfind("554", 0), 0u) << a;
+  EXPECT_EQ(a.find("bl.test,"), std::string::npos) << a;
+  EXPECT_NE(sink_->text().find("dnsbl_disabled list=bl.test"), std::string::npos) << sink_->text();
+  EXPECT_EQ(sink_->text().find("dnsbl_disabled list=strong.test"), std::string::npos) << sink_->text();
+  EXPECT_EQ(sink_->text().find("dnsbl_disabled list=dbl.test"), std::string::npos) << sink_->text();
+}
+
 }  // namespace
 }  // namespace postern
