@@ -1,0 +1,83 @@
+// Implements the sender-ownership verdicts. Contract in enforce.h.
+#include "common/sender/enforce.h"
+
+#include "common/mail/address.h"
+
+namespace postern {
+namespace {
+
+SenderVerdict deny(const char* rcode, std::string text, std::string reason) {
+  return {false, rcode, "5.7.1", std::move(text), std::move(reason)};
+}
+
+// Printable ASCII only, for reply texts that echo an address.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s.substr(0, 200)) out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
+  return out;
+}
+
+}  // namespace
+
+SenderVerdict check_envelope_sender(const OwnershipMap& map, const SenderConfig& config,
+                                    const std::string& login, const std::string& envelope_from) {
+  auto addr = parse_envelope_address(envelope_from);
+  if (!addr)
+    return deny("553", "Sender address is not valid", "unparsable envelope sender: " + addr.error().message);
+  if (addr->local_part.empty()) {
+    if (config.null_sender == "allow") return {true, "", "", "", "null sender allowed"};
+    return deny("553", "The null sender is not allowed for authenticated users", "null sender");
+  }
+  std::string domain = addr->ascii_domain();
+  if (domain.empty()) {
+    return deny("553",
+                "Sender address <" + printable(addr->str()) + "> is not owned by user " + printable(login),
+                "non-ASCII domain");
+  }
+  auto d = map.check(login, addr->local_part, domain);
+  if (!d.allowed) {
+    return deny("553",
+                "Sender address <" + printable(addr->str()) + "> is not owned by user " + printable(login),
+                d.reason);
+  }
+  return {true, "", "", "", d.reason};
+}
+
+SenderVerdict check_header_senders(const OwnershipMap& map, const std::string& login,
+                                   const std::vector<std::string>& from_values,
+                                   const std::vector<std::string>& sender_values) {
+  if (from_values.size() != 1) {
+    return deny("550", "Exactly one From header is required",
+                std::to_string(from_values.size()) + " From header fields");
+  }
+  if (sender_values.size() > 1)
+    return deny("550", "At most one Sender header is allowed", "several Sender fields");
+  auto check_field = [&](const char* field, const std::string& value) -> SenderVerdict {
+    auto list = parse_address_list(value);
+    if (!list) {
+      return deny("550", std::string("The ") + field + " header cannot be read unambiguously",
+                  std::string(field) + ": " + list.error().message);
+    }
+    if (list->empty())
+      return deny("550", std::string("The ") + field + " header has no address", "empty field");
+    for (const auto& a : *list) {
+      std::string domain = a.ascii_domain();
+      auto d = domain.empty() ? OwnershipDecision{false, "non-ASCII domain"}
+                              : map.check(login, a.local_part, domain);
+      if (!d.allowed) {
+        return deny("550",
+                    std::string(field) + " address <" + printable(a.str()) + "> is not owned by user " +
+                        printable(login),
+                    std::string(field) + " " + a.str() + ": " + d.reason);
+      }
+    }
+    return {true, "", "", "", ""};
+  };
+  if (auto v = check_field("From", from_values.front()); !v.allowed) return v;
+  if (!sender_values.empty()) {
+    if (auto v = check_field("Sender", sender_values.front()); !v.allowed) return v;
+  }
+  return {true, "", "", "", "header senders owned"};
+}
+
+}  // namespace postern
