@@ -1,0 +1,100 @@
+// postern-milter: the Postfix milter (smtpd_milters / non_smtpd_milters).
+//   postern-milter [-c FILE] [-f] [-t]
+// -c the configuration, -f foreground (log to stderr), -t check the configuration (and the sender
+// maps) and exit. Exit 78 on configuration errors. Opens [milter].socket (a unix socket gets mode
+// 0660 and group [milter].group, so Postfix's smtpd can connect), then drops to [milter].user.
+// Sender maps are re-read when they change; SIGTERM stops (libmilter handles the signals).
+#include <grp.h>
+#include <libmilter/mfapi.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "common/daemon/privileges.h"
+#include "common/daemon/socket_spec.h"
+#include "common/log/factory.h"
+#include "common/sender/from_config.h"
+#include "milter/app.h"
+
+using namespace postern;
+
+int main(int argc, char** argv) {
+  std::string config_path = kDefaultConfigPath;
+  bool foreground = false, check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-c" && i + 1 < argc)
+      config_path = argv[++i];
+    else if (a == "-f")
+      foreground = true;
+    else if (a == "-t")
+      check_only = true;
+    else {
+      std::cerr << "usage: postern-milter [-c FILE] [-f] [-t]\n";
+      return a == "-h" || a == "--help" ? 0 : 64;
+    }
+  }
+  auto load = load_config(config_path);
+  if (!load.ok()) {
+    for (const auto& e : load.errors) std::cerr << e.str() << "\n";
+    return kExitConfig;
+  }
+  auto spec = parse_socket_spec(load.config.milter.socket);
+  if (!spec) {
+    std::cerr << config_path << ": milter.socket: " << spec.error().message << "\n";
+    return kExitConfig;
+  }
+  static App app;  // lives until exit: libmilter's threads may still reference it
+  app.config = load.config;
+  app.log = make_logger(app.config.log, "postern-milter", foreground || check_only);
+  if (app.config.sender.enabled) {
+    app.owners =
+        std::make_unique<OwnershipProvider>(ownership_sources(app.config.sender), app.clock, app.log.get());
+    if (auto r = app.owners->load(); !r) {
+      std::cerr << config_path << ": sender maps: " << r.error().message << "\n";
+      return kExitConfig;
+    }
+  }
+  if (check_only) {
+    std::cout << "ok " << config_path << "\n";
+    return 0;
+  }
+  set_milter_app(&app);
+
+  std::string conn = spec->unix_socket
+                         ? "unix:" + spec->path
+                         : std::string(spec->host.find(':') != std::string::npos ? "inet6:" : "inet:") +
+                               std::to_string(spec->port) + "@" + spec->host;
+  if (smfi_setconn(conn.data()) != MI_SUCCESS || smfi_register(*milter_description()) != MI_SUCCESS) {
+    std::cerr << "postern-milter: cannot set up libmilter for " << conn << "\n";
+    return 1;
+  }
+  smfi_settimeout(300);
+  mode_t old = umask(0007);
+  if (smfi_opensocket(true) != MI_SUCCESS) {
+    std::cerr << "postern-milter: cannot open " << spec->str() << "\n";
+    return 1;
+  }
+  umask(old);
+  if (spec->unix_socket) {
+    if (group* g = getgrnam(app.config.milter.group.c_str())) {
+      if (chown(spec->path.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0) {
+        std::cerr << "postern-milter: cannot set the group of " << spec->path << "\n";
+      }
+    }
+    chmod(spec->path.c_str(), 0660);
+  }
+  auto dropped = drop_privileges(app.config.milter.user, app.config.milter.group);
+  if (!dropped) {
+    std::cerr << "postern-milter: " << dropped.error().message << "\n";
+    return 1;
+  }
+  LogLine(*app.log, LogLevel::notice, "started")
+      .kv("socket", spec->str())
+      .kv("sender_ownership", app.config.sender.enabled ? app.config.sender.mode : "off")
+      .kv("privileges", *dropped);
+  int rc = smfi_main();
+  LogLine(*app.log, LogLevel::notice, "stopped").kv("status", rc);
+  return rc == MI_SUCCESS ? 0 : 1;
+}
