@@ -17,8 +17,6 @@ void read_sender_config(SectionReader& r, SenderConfig& c) {
   r.strings("exempt_logins", c.exempt_logins, 1024, 320);
   r.choice("null_sender", c.null_sender, {"allow", "reject"});
   r.duration("reload_check_interval", c.reload_check_interval, Seconds(1), Seconds(3600));
-  r.strings("local_domains", c.local_domains, 4096, 253);
-  r.choice("external_local_from", c.external_local_from, {"none", "reject", "quarantine"});
 }
 
 }  // namespace postern

@@ -23,11 +23,6 @@ struct SenderConfig {
   // The null sender (MAIL FROM:<>) from an authenticated user: allow | reject.
   std::string null_sender = "reject";
   Seconds reload_check_interval{1};
-  // Unauthenticated mail from outside the trusted networks whose From: is one of our local domains
-  // (local_domains) and that carries no valid DKIM signature of that domain: none | reject |
-  // quarantine (see docs/milter.md).
-  std::vector<std::string> local_domains;
-  std::string external_local_from = "none";
 };
 
 void read_sender_config(SectionReader& r, SenderConfig& c);

@@ -146,5 +146,46 @@ TEST_F(MilterSender, MapChangeIsPickedUpWithoutRestart) {
   dir_->write("senders", "sales@example.org  alice@example.org\n");
 }
 
+// Soft mode, for rollout: nothing is rejected, the message is marked and the decision logged.
+TEST(MilterSenderSoft, ForgeryIsOnlyMarked) {
+  TempDir dir("postern-milter-soft");
+  chmod(dir.path().c_str(), 0755);
+  std::string sock = (dir.path() / "milter.sock").string();
+  auto map = dir.write("senders", "sales@example.org  alice@example.org\n");
+  auto conf =
+      dir.write("postern.conf", "[log]\ndestination = \"stderr\"\n[milter]\nsocket = \"unix:" + sock +
+                                    "\"\nuser = \"nobody\"\ngroup = \"postfix\"\n[sender]\nmode = \"soft\"\n"
+                                    "login_maps = [\"" +
+                                    map.string() + "\"]\n");
+  Process milter({MILTER, "-f", "-c", conf.string()}, (dir.path() / "milter").string());
+  ASSERT_TRUE(wait_for_unix(sock)) << milter.output();
+  DovecotOptions d;
+  d.users = {{"alice@example.org", "alice-pass"}};
+  DovecotInstance dovecot(d);
+  PostfixOptions p;
+  p.submission = true;
+  p.dovecot_auth_port = dovecot.auth_port();
+  p.main_cf["smtpd_milters"] = "unix:" + sock;
+  p.main_cf["local_header_rewrite_clients"] = "";
+  PostfixInstance postfix(p);
+  SmtpSend s;
+  s.port = postfix.submission_port();
+  s.user = "alice@example.org";
+  s.password = "alice-pass";
+  s.from = "alice@example.org";
+  s.to = {"bob@example.org"};
+  s.message = "From: ceo@example.org\nTo: bob@example.org\nSubject: soft\n\nbody\n";
+  auto r = smtp_send(s);
+  EXPECT_EQ(r.code, 250) << r.text;
+  ASSERT_TRUE(postfix.wait_for_messages("bob@example.org", 1)) << postfix.maillog();
+  EXPECT_NE(postfix.messages("bob@example.org")
+                .back()
+                .find("X-Postern-Sender-Warning: From address <ceo@example.org>"),
+            std::string::npos)
+      << postfix.messages("bob@example.org").back();
+  EXPECT_TRUE(wait_until([&] { return milter.output().find("action=warn") != std::string::npos; }))
+      << milter.output();
+}
+
 }  // namespace
 }  // namespace postern::test

@@ -88,7 +88,6 @@ int main(int argc, char** argv) {
                                "[sender]\nlogin_maps = [\"" +
                                senders.string() +
                                "\"]\n"
-                               "local_domains = [\"example.org\"]\n"
                                "[milter]\nsocket = \"unix:" +
                                (work / "milter.sock").string() +
                                "\"\nuser = \"nobody\"\ngroup = \"postfix\"\n"
