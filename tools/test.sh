@@ -43,7 +43,7 @@ if [ "${POSTERN_TEST_FUZZ:-0}" = 1 ]; then
     name=${f##*/fuzz_}
     work=$(mktemp -d)
     cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
-    "$f" -max_total_time="${POSTERN_FUZZ_SECONDS:-10}" -timeout=10 "$work" >/dev/null 2>"$work.log" ||
+    "$f" -max_total_time="${POSTERN_FUZZ_SECONDS:-10}" -timeout=10 -artifact_prefix="$work.crash-" "$work" >/dev/null 2>"$work.log" ||
       { echo "fuzz target $name failed:"; tail -40 "$work.log"; status=1; }
     rm -rf "$work" "$work.log"
   done

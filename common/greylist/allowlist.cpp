@@ -34,6 +34,24 @@ std::string Allowlist::add_client(std::string_view e) {
   if (e.size() >= 2 && e.front() == '/' && e.back() == '/') {
     if (e.size() - 2 > kMaxAllowlistRegexLength)
       return "regex longer than " + std::to_string(kMaxAllowlistRegexLength);
+    // libstdc++'s regex compiler overflows on huge back-reference numbers and repeat counts;
+    // host-name patterns need neither, so refuse them before compiling.
+    std::string_view body = e.substr(1, e.size() - 2);
+    bool in_braces = false;
+    size_t digits = 0;
+    for (size_t i = 0; i < body.size(); ++i) {
+      char ch = body[i];
+      if (ch == '\\' && i + 1 < body.size()) {
+        if (body[i + 1] >= '0' && body[i + 1] <= '9')
+          return "back-references are not supported in " + std::string(e);
+        ++i;
+        continue;
+      }
+      if (ch == '{') in_braces = true;
+      if (ch == '}') in_braces = false;
+      digits = (in_braces && ch >= '0' && ch <= '9') ? digits + 1 : 0;
+      if (digits > 4) return "repeat count too large in " + std::string(e);
+    }
     try {
       regexes_.emplace_back(std::string(e.substr(1, e.size() - 2)),
                             std::regex::ECMAScript | std::regex::icase | std::regex::nosubs);

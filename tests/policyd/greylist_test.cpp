@@ -154,10 +154,14 @@ TEST(PostgreyAllowlistFile, ReadsEntriesAndReportsBadLines) {
       "192.0.2.0/24   # comment\n"
       "10.1\n"
       "bad entry with spaces\n"
-      "/([unclosed/\n");
-  ASSERT_EQ(errors.size(), 2u);
+      "/([unclosed/\n"
+      "/a\\1111111111111111111/\n"
+      "/a{99999}/\n");
+  ASSERT_EQ(errors.size(), 4u);
   EXPECT_EQ(errors[0].rfind("6: ", 0), 0u);
   EXPECT_EQ(errors[1].rfind("7: ", 0), 0u);
+  EXPECT_NE(errors[2].find("back-references"), std::string::npos) << errors[2];
+  EXPECT_NE(errors[3].find("repeat count"), std::string::npos) << errors[3];
   EXPECT_TRUE(a.client_allowed(*IpAddress::parse("203.0.113.1"), "relay.bigsender.example"));
   EXPECT_TRUE(a.client_allowed(*IpAddress::parse("203.0.113.1"), "MAIL12.outlook.example"));
   EXPECT_FALSE(a.client_allowed(*IpAddress::parse("203.0.113.1"), "mail12.outlook.example.evil.test"));
