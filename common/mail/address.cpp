@@ -256,6 +256,7 @@ class Parser {
     ++p_;
     std::string dom;
     if (auto r = domain(dom); !r) return r;
+    if (local.empty()) return Error::perm("empty local part");
     if (local.size() > kMaxLocalPart) return Error::perm("local part too long");
     a.local_part = std::move(local);
     a.quoted_local = quoted;

@@ -98,7 +98,7 @@ INSTANTIATE_TEST_SUITE_P(
                       "a@example.org",
                       "a@example.org; b@example.org", "<a@example.org> <b@example.org>",
                       "a@example.org b@example.org", "((((((((((deep))))))))))a@example.org",
-                      "<a@evil.example>.good.example", "a@evil.example <@good.example:x@good.example"));
+                      "<a@evil.example>.good.example", "a@evil.example <@good.example:x@good.example", "\"\"@example.org"));
 
 TEST(AddressList, Limits) {
   std::string many;
