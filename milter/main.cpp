@@ -78,7 +78,9 @@ int main(int argc, char** argv) {
   }
   umask(old);
   if (spec->unix_socket) {
-    if (group* g = getgrnam(app.config.milter.group.c_str())) {
+    // As root, hand the socket to [milter].group; otherwise the (setgid) socket directory already
+    // gave it the right group, e.g. postfix in the packaged layout.
+    if (group* g = geteuid() == 0 ? getgrnam(app.config.milter.group.c_str()) : nullptr) {
       if (chown(spec->path.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0) {
         std::cerr << "postern-milter: cannot set the group of " << spec->path << "\n";
       }

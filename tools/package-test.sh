@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Builds the Debian packages from a clean copy of the tree, checks them with lintian, installs
+# them, starts the daemons as their systemd units would (as user postern; no systemd needed),
+# checks they answer on their packaged sockets, then purges and checks nothing is left behind.
+# Usage (as root on Debian 12):  bash tools/package-test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+bash tools/install-deps.sh
+work=$(mktemp -d /tmp/postern-pkg.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  dpkg --purge postern-milter postern-policyd postern-tools dovecot-postern postern-common >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "package-test: FAIL: $*" >&2; exit 1; }
+
+echo "== build packages"
+git -C "$root" archive --format=tar HEAD | (mkdir -p "$work/src" && tar -x -C "$work/src")
+(cd "$work/src" && dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) || { tail -40 "$work/build.log"; fail "dpkg-buildpackage"; }
+debs=$(ls "$work"/*.deb | grep -v dbgsym)
+echo "$debs" | sed 's|.*/|  |'
+
+echo "== lintian"
+lintian --tag-display-limit 0 "$work"/*.changes >"$work/lintian.log" 2>&1 || true
+if grep -q '^E: ' "$work/lintian.log"; then grep '^E: ' "$work/lintian.log"; fail "lintian errors"; fi
+echo "  no errors ($(grep -c '^W: ' "$work/lintian.log" || true) warnings)"
+
+echo "== install"
+dpkg -i $debs >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "dpkg -i"; }
+id postern >/dev/null || fail "no postern user"
+[ "$(stat -c '%U:%G %a' /var/lib/postern)" = "postern:postern 770" ] || fail "/var/lib/postern ownership"
+[ "$(stat -c '%U:%G %a' /var/spool/postfix/postern)" = "postern:postfix 2750" ] || fail "socket dir ownership"
+[ "$(stat -c '%U:%G %a' /etc/postern/postern.conf)" = "root:postern 640" ] || fail "config permissions"
+posternctl config check >/dev/null || fail "posternctl config check on the packaged config"
+
+echo "== start the daemons as the units do (User=postern, UMask=0007)"
+for d in postern-policyd postern-milter; do
+  exec_start=$(sed -n 's/^ExecStart=//p' "/lib/systemd/system/$d.service")
+  (umask 0007 && exec runuser -u postern -- $exec_start) >"$work/$d.log" 2>&1 &
+  pids+=($!)
+done
+for s in policy milter; do
+  for _ in $(seq 1 100); do [ -S "/var/spool/postfix/postern/$s.sock" ] && break; sleep 0.1; done
+  [ -S "/var/spool/postfix/postern/$s.sock" ] || { cat "$work"/*.log; fail "$s.sock missing"; }
+  [ "$(stat -c '%G %a' /var/spool/postfix/postern/$s.sock)" = "postfix 660" ] || fail "$s.sock must be postfix 0660"
+done
+reply=$(python3 - <<'PY'
+import socket
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect('/var/spool/postfix/postern/policy.sock')
+s.sendall(b'request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=192.0.2.7\n'
+          b'sender=a@example.org\nrecipient=b@example.net\n\n')
+print(s.recv(4096).decode().strip())
+PY
+)
+[[ "$reply" == action=DEFER_IF_PERMIT* ]] || fail "policy answer was: $reply"
+echo "  policy socket answered: $reply"
+for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
+pids=()
+
+echo "== purge"
+dpkg --purge postern-milter postern-policyd postern-tools postern-common >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "purge"; }
+left=""
+for p in /etc/postern /var/lib/postern /var/spool/postfix/postern /usr/sbin/postern-policyd /usr/sbin/postern-milter \
+         /usr/sbin/posternctl /lib/systemd/system/postern-policyd.service /lib/systemd/system/postern-milter.service; do
+  [ -e "$p" ] && left="$left $p"
+done
+id postern >/dev/null 2>&1 && left="$left user:postern"
+[ -z "$left" ] || fail "left behind after purge:$left"
+echo "package-test: 1 passed, 0 failed"
