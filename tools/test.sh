@@ -3,8 +3,10 @@
 # a test DNS server on loopback), corpus replay of every fuzz target; first with gcc (debug,
 # -Werror), then with clang under AddressSanitizer + UndefinedBehaviorSanitizer.
 # Usage (as root on Debian 12):  bash tools/test.sh
+# Then it builds the Debian packages and tests them installed (tools/package-test.sh).
 # Environment: POSTERN_TEST_PRESETS="debug asan" (default) selects the builds; POSTERN_TEST_FUZZ=1
-# also builds the libFuzzer targets and runs each for POSTERN_FUZZ_SECONDS (default 10) seconds.
+# also builds the libFuzzer targets and runs each for POSTERN_FUZZ_SECONDS (default 10) seconds;
+# POSTERN_TEST_PACKAGES=0 skips the package test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -34,6 +36,16 @@ for preset in $presets; do
   summary+=("$preset: $(grep -E 'tests passed|tests failed' "build/$preset/ctest.log" | tail -1)")
   [ "$rc" -eq 0 ] || status=1
 done
+
+if [ "${POSTERN_TEST_PACKAGES:-1}" = 1 ]; then
+  echo "== packages"
+  if bash tools/package-test.sh; then
+    summary+=("packages: built, lintian-clean, installed, daemons answered, purged clean")
+  else
+    summary+=("packages: FAILED")
+    status=1
+  fi
+fi
 
 if [ "${POSTERN_TEST_FUZZ:-0}" = 1 ]; then
   echo "== fuzz (libFuzzer, ${POSTERN_FUZZ_SECONDS:-10}s per target)"
