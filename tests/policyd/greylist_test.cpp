@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "common/greylist/sender.h"
 #include "common/store/memory_store.h"
 
@@ -168,6 +171,19 @@ TEST(PostgreyAllowlistFile, ReadsEntriesAndReportsBadLines) {
   EXPECT_TRUE(a.client_allowed(*IpAddress::parse("192.0.2.99"), ""));
   EXPECT_TRUE(a.client_allowed(*IpAddress::parse("10.1.200.3"), ""));
   EXPECT_FALSE(a.client_allowed(*IpAddress::parse("10.2.0.1"), ""));
+}
+
+TEST(ShippedAllowlist, ParsesAndMatchesOnlyConfirmedNames) {
+  std::ifstream in(std::string(POSTERN_SOURCE_DIR) + "/etc/greylist-allowlist-clients.txt");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_FALSE(text.empty());
+  Allowlist a;
+  auto errors = a.add_client_file_text(text);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  auto ip = *IpAddress::parse("209.85.220.41");
+  EXPECT_TRUE(a.client_allowed(ip, "mail-sor-f41.google.com"));
+  EXPECT_FALSE(a.client_allowed(ip, ""));  // unconfirmed name: no match
+  EXPECT_FALSE(a.client_allowed(ip, "google.com.evil.example"));
 }
 
 }  // namespace
