@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Benchmark: postern-policyd against Debian's postgrey, same machine, same run, same requests.
+# Starts (in a temporary directory, on loopback ports chosen here) a test DNS server, postern-policyd
+# with the LMDB store, and postgrey; drives each with postern-policy-bench over persistent
+# connections; prints one line per run and the ratio. Usage (root, Debian 12):
+#   bash tools/bench-policyd.sh [REQUESTS] [CONNECTIONS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+requests=${1:-100000}
+connections=${2:-32}
+bash tools/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)" --target postern-policyd postern-policy-bench postern-testdns >/dev/null
+bin=build/release
+work=$(mktemp -d /tmp/postern-bench.XXXXXX)
+chmod 755 "$work"
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 1 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+# DNS: every 192.0.2.0/24 client is listed in bl.bench.
+cat >"$work/bl.zone" <<ZONE
+\$ORIGIN bl.bench.
+\$TTL 3600
+@ IN SOA ns.bl.bench. hostmaster.bl.bench. 1 3600 600 86400 300
+*.2.0.192 IN A 127.0.0.2
+ZONE
+dport=$(port)
+"$bin/tests/dns/postern-testdns" --port "$dport" --zone "$work/bl.zone" >"$work/dns.log" 2>&1 &
+pids+=($!)
+sleep 0.5
+
+run_postern() {  # $1 label, $2 extra config
+  local p; p=$(port)
+  mkdir -p "$work/$1"
+  cat >"$work/$1/postern.conf" <<CONF
+[log]
+destination = "stderr"
+level = "warning"
+[dns]
+servers = ["127.0.0.1:$dport"]
+[store]
+lmdb_path = "$work/$1/state"
+[policyd]
+socket = "inet:127.0.0.1:$p"
+user = "nobody"
+group = "nogroup"
+$2
+CONF
+  "$bin/policyd/postern-policyd" -f -c "$work/$1/postern.conf" 2>"$work/$1/log" &
+  local pid=$!
+  pids+=($pid)
+  wait_port "$p"
+  echo -n "$1: "
+  "$bin/tools/policy-bench/postern-policy-bench" --port "$p" --connections "$connections" --requests "$requests" \
+    --new-percent 50 $3
+  du -sh "$work/$1/state" | awk '{print "  store on disk: " $1}'
+  kill "$pid"
+}
+
+run_postern "postern-greylist" "" "--listed-percent 0" | tee "$work/postern.txt"
+run_postern "postern-greylist+dnsbl" "[policyd.dnsbl]
+ip_lists = [\"bl.bench=127.0.0.[2..11]*10\"]" "--listed-percent 10"
+
+gport=$(port)
+mkdir -p "$work/postgrey"
+chown postgrey "$work/postgrey" 2>/dev/null || true
+postgrey --inet=127.0.0.1:$gport --dbdir="$work/postgrey" --delay=300 --pidfile="$work/postgrey/pid" \
+  --user=postgrey --group=postgrey >"$work/postgrey.log" 2>&1 &
+pids+=($!)
+wait_port "$gport"
+echo -n "postgrey: " | tee "$work/postgrey.txt"
+"$bin/tools/policy-bench/postern-policy-bench" --port "$gport" --connections "$connections" \
+  --requests "$requests" --new-percent 50 | tee -a "$work/postgrey.txt"
+
+a=$(sed -n 's/.*rps=\([0-9]*\).*/\1/p' "$work/postern.txt" | head -1)
+b=$(sed -n 's/.*rps=\([0-9]*\).*/\1/p' "$work/postgrey.txt" | head -1)
+echo "ratio postern-greylist / postgrey: $(python3 -c "print(round($a/$b, 1))")x"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"
