@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "common/store/memory_store.h"
@@ -119,6 +120,61 @@ Result<void> LmdbStore::grow() {
 
 template <class Fn>
 Result<void> LmdbStore::write_txn(Fn&& fn) {
+  std::function<int(MDB_txn*)> f = std::forward<Fn>(fn);
+  return grouped_write(f);
+}
+
+// Group commit: concurrent writers queue their operations; whoever finds no commit in progress
+// runs everything queued in one transaction with one sync, which is what makes LMDB writes cheap
+// under load without giving up crash safety. Operations run in queue order, so the outcome is that
+// of some serial order. If the shared transaction fails, each operation is retried on its own, so
+// every caller gets its own error and no one else's.
+Result<void> LmdbStore::grouped_write(const std::function<int(MDB_txn*)>& fn) {
+  PendingWrite me{&fn, Result<void>(), false};
+  std::unique_lock lock(batch_mu_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (leader_) {
+      batch_cv_.wait(lock);
+      continue;
+    }
+    leader_ = true;
+    std::vector<PendingWrite*> batch;
+    size_t take = std::min(queue_.size(), kMaxBatch);
+    batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+    lock.unlock();
+    commit_batch(batch);
+    lock.lock();
+    for (auto* w : batch) w->done = true;
+    leader_ = false;
+    batch_cv_.notify_all();
+  }
+  return std::move(me.result);
+}
+
+void LmdbStore::commit_batch(const std::vector<PendingWrite*>& batch) {
+  if (batch.size() > 1) {
+    int rc;
+    {
+      std::shared_lock lock(resize_mu_);
+      TxnGuard g;
+      rc = mdb_txn_begin(env_, nullptr, 0, &g.txn);
+      for (size_t i = 0; rc == 0 && i < batch.size(); ++i) rc = (*batch[i]->fn)(g.txn);
+      if (rc == 0) {
+        rc = mdb_txn_commit(g.txn);
+        g.txn = nullptr;
+      }
+    }
+    if (rc == 0) {
+      for (auto* w : batch) w->result = Result<void>();
+      return;
+    }
+  }
+  for (auto* w : batch) w->result = write_single(*w->fn);
+}
+
+Result<void> LmdbStore::write_single(const std::function<int(MDB_txn*)>& fn) {
   for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
     int rc;
     {

@@ -13,10 +13,12 @@
 #include <lmdb.h>
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
+#include <vector>
 
 #include "common/config/store_config.h"
 #include "common/store/store.h"
@@ -44,8 +46,17 @@ class LmdbStore final : public Store {
   LmdbStore(const Clock& clock, std::string path, size_t max_map_bytes);
   // Runs fn inside a transaction; handles MDB_MAP_RESIZED (another process grew the map) and
   // MDB_MAP_FULL (grow and retry). fn returns an LMDB status code.
+  struct PendingWrite {
+    const std::function<int(MDB_txn*)>* fn;
+    Result<void> result;
+    bool done;
+  };
+  static constexpr size_t kMaxBatch = 512;
   template <class Fn>
   Result<void> write_txn(Fn&& fn);
+  Result<void> grouped_write(const std::function<int(MDB_txn*)>& fn);
+  void commit_batch(const std::vector<PendingWrite*>& batch);
+  Result<void> write_single(const std::function<int(MDB_txn*)>& fn);
   template <class Fn>
   Result<void> read_txn(Fn&& fn);
   Result<void> grow();
@@ -59,6 +70,10 @@ class LmdbStore final : public Store {
   // Shared by every transaction of this process, exclusive while the map is resized (LMDB
   // requires that no transaction of the process is active then).
   mutable std::shared_mutex resize_mu_;
+  std::mutex batch_mu_;  // guards queue_, leader_ and PendingWrite::done
+  std::condition_variable batch_cv_;
+  std::vector<PendingWrite*> queue_;
+  bool leader_ = false;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;

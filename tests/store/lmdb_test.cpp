@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 #include "common/store/lmdb_store.h"
@@ -183,6 +184,33 @@ TEST(LmdbStore, ConcurrentThreadsInOneProcess) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ((*store.get("t"))->value, "1200");
+}
+
+TEST(LmdbStore, GroupCommitKeepsEachWritersOwnResult) {
+  test::TempDir dir;
+  SystemClock clock;
+  auto s = LmdbStore::open(config_for(dir), clock, false);
+  ASSERT_TRUE(s.ok());
+  Store& store = **s;
+  ASSERT_TRUE(store.put("text", "not a number", Seconds(0)).ok());
+  std::atomic<int> failures{0}, successes{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        // Odd threads hit the non-integer key; their errors must not fail the even threads' writes
+        // that share a transaction with them.
+        auto r = store.increment(t % 2 ? "text" : "count", 1, Seconds(0));
+        (r.ok() ? successes : failures)++;
+        if (r.ok() == (t % 2 == 1)) ADD_FAILURE() << "thread " << t << " got the wrong outcome";
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(successes.load(), 800);
+  EXPECT_EQ(failures.load(), 800);
+  EXPECT_EQ((*store.get("count"))->value, "800");
+  EXPECT_EQ((*store.get("text"))->value, "not a number");
 }
 
 }  // namespace
