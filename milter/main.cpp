@@ -11,6 +11,7 @@
 
 #include <iostream>
 
+#include "common/daemon/cmdline.h"
 #include "common/daemon/privileges.h"
 #include "common/daemon/socket_spec.h"
 #include "common/log/factory.h"
@@ -20,21 +21,10 @@
 using namespace postern;
 
 int main(int argc, char** argv) {
-  std::string config_path = kDefaultConfigPath;
-  bool foreground = false, check_only = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-c" && i + 1 < argc)
-      config_path = argv[++i];
-    else if (a == "-f")
-      foreground = true;
-    else if (a == "-t")
-      check_only = true;
-    else {
-      std::cerr << "usage: postern-milter [-c FILE] [-f] [-t]\n";
-      return a == "-h" || a == "--help" ? 0 : 64;
-    }
-  }
+  DaemonArgs args;
+  if (auto exit_code = parse_daemon_args(argc, argv, "postern-milter", args)) return *exit_code;
+  const std::string& config_path = args.config_path;
+  const bool foreground = args.foreground, check_only = args.check_only;
   auto load = load_config(config_path);
   if (!load.ok()) {
     for (const auto& e : load.errors) std::cerr << e.str() << "\n";

@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "common/config/config.h"
+#include "common/daemon/cmdline.h"
 #include "common/daemon/privileges.h"
 #include "common/daemon/signals.h"
 #include "common/daemon/socket_spec.h"
@@ -22,32 +23,11 @@
 
 using namespace postern;
 
-namespace {
-
-int usage() {
-  std::cerr << "usage: postern-policyd [-c FILE] [-f] [-t]\n";
-  return 64;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  std::string config_path = kDefaultConfigPath;
-  bool foreground = false, check_only = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-c" && i + 1 < argc)
-      config_path = argv[++i];
-    else if (a == "-f")
-      foreground = true;
-    else if (a == "-t")
-      check_only = true;
-    else if (a == "-h" || a == "--help") {
-      usage();
-      return 0;
-    } else
-      return usage();
-  }
+  DaemonArgs args;
+  if (auto exit_code = parse_daemon_args(argc, argv, "postern-policyd", args)) return *exit_code;
+  const std::string& config_path = args.config_path;
+  const bool foreground = args.foreground, check_only = args.check_only;
   SignalWatcher signals;  // before any thread starts
   auto load = load_config(config_path);
   if (!load.ok()) {

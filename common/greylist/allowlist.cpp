@@ -3,15 +3,10 @@
 
 #include <algorithm>
 
+#include "common/core/ascii.h"
+
 namespace postern {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
-  return out;
-}
 
 bool valid_name(std::string_view s) {
   if (s.empty() || s.size() > 253) return false;
@@ -79,23 +74,23 @@ std::string Allowlist::add_client(std::string_view e) {
     return "bad address " + std::string(e);
   }
   if (!valid_name(e)) return "not an address, network, name or /regex/: " + std::string(e);
-  names_.push_back(lower(e));
+  names_.push_back(ascii_lower(e));
   return "";
 }
 
 std::string Allowlist::add_recipient(std::string_view e) {
   if (e.find('@') == std::string_view::npos) {
     if (!valid_name(e)) return "bad recipient entry " + std::string(e);
-    recipients_.push_back("@" + lower(e));  // postgrey: a bare domain means the whole domain
+    recipients_.push_back("@" + ascii_lower(e));  // postgrey: a bare domain means the whole domain
     return "";
   }
-  recipients_.push_back(lower(e));
+  recipients_.push_back(ascii_lower(e));
   return "";
 }
 
 std::string Allowlist::add_sender_domain(std::string_view d) {
   if (!valid_name(d)) return "bad sender domain " + std::string(d);
-  senders_.push_back(lower(d));
+  senders_.push_back(ascii_lower(d));
   return "";
 }
 
@@ -129,7 +124,7 @@ bool Allowlist::client_allowed(const IpAddress& ip, std::string_view verified_na
     if (n.contains(ip)) return true;
   }
   if (verified_name.empty()) return false;
-  std::string name = lower(verified_name);
+  std::string name = ascii_lower(verified_name);
   for (const auto& d : names_) {
     if (domain_matches(name, d)) return true;
   }
@@ -140,7 +135,7 @@ bool Allowlist::client_allowed(const IpAddress& ip, std::string_view verified_na
 }
 
 bool Allowlist::recipient_allowed(std::string_view recipient) const {
-  std::string r = lower(recipient);
+  std::string r = ascii_lower(recipient);
   size_t at = r.rfind('@');
   std::string domain = at == std::string::npos ? "" : r.substr(at);
   for (const auto& e : recipients_) {
@@ -152,7 +147,7 @@ bool Allowlist::recipient_allowed(std::string_view recipient) const {
 bool Allowlist::sender_domain_allowed(std::string_view sender) const {
   size_t at = sender.rfind('@');
   if (at == std::string_view::npos) return false;
-  std::string domain = lower(sender.substr(at + 1));
+  std::string domain = ascii_lower(sender.substr(at + 1));
   for (const auto& d : senders_) {
     if (domain_matches(domain, d)) return true;
   }

@@ -4,17 +4,11 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/core/ascii.h"
 #include "common/greylist/sender.h"
 
 namespace postern {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
-  return out;
-}
 
 bool parse_triplet(const std::string& v, int64_t& first, bool& passed) {
   size_t colon = v.find(':');
@@ -29,7 +23,7 @@ bool parse_triplet(const std::string& v, int64_t& first, bool& passed) {
 
 std::string Greylister::triplet_key(const GreylistInput& in) const {
   std::string key = "gl:t:" + network_key(in.client, config_.ipv4_prefix, config_.ipv6_prefix) + "/" +
-                    normalise_sender(in.sender) + "/" + lower(in.recipient);
+                    normalise_sender(in.sender) + "/" + ascii_lower(in.recipient);
   // Keys are bounded by the store; overlong parts (hostile senders) are cut, which only merges keys.
   if (key.size() > Store::kMaxKeySize) key.resize(Store::kMaxKeySize);
   return key;

@@ -4,15 +4,10 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/core/ascii.h"
+
 namespace postern {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
-  return out;
-}
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
@@ -30,12 +25,12 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 
 std::string address_domain(std::string_view address) {
   size_t at = address.rfind('@');
-  return at == std::string_view::npos ? "" : lower(address.substr(at + 1));
+  return at == std::string_view::npos ? "" : ascii_lower(address.substr(at + 1));
 }
 
 std::string normalise_sender(std::string_view sender_in) {
   if (sender_in.empty()) return "<>";
-  std::string sender = lower(sender_in.substr(0, kMaxSenderLength));
+  std::string sender = ascii_lower(sender_in.substr(0, kMaxSenderLength));
   size_t at = sender.rfind('@');
   if (at == std::string::npos || at == 0) return sender;
   std::string local = sender.substr(0, at);

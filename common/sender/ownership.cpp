@@ -3,15 +3,10 @@
 
 #include <algorithm>
 
+#include "common/core/ascii.h"
+
 namespace postern {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
-  return out;
-}
 
 bool ascii_domain(std::string_view d) {
   if (d.empty() || d.size() > 255) return false;
@@ -33,9 +28,9 @@ std::optional<std::pair<std::string_view, std::string_view>> split_address(std::
 
 std::optional<std::string> OwnershipMap::normalise(std::string_view local, std::string_view domain) const {
   if (!ascii_domain(domain) || local.empty()) return std::nullopt;
-  std::string out = options_.local_part_case_insensitive ? lower(local) : std::string(local);
+  std::string out = options_.local_part_case_insensitive ? ascii_lower(local) : std::string(local);
   out.push_back('@');
-  out += lower(domain);
+  out += ascii_lower(domain);
   return out;
 }
 
@@ -58,7 +53,7 @@ OwnershipMap::OwnershipMap(const std::vector<LoginMapEntry>& entries, OwnershipO
                             "' is not ASCII; write IDNs as A-labels (xn--...)");
         continue;
       }
-      owners = &by_domain_[lower(domain)];
+      owners = &by_domain_[ascii_lower(domain)];
     } else {
       auto parts = split_address(e.key);
       std::optional<std::string> n;
@@ -113,7 +108,7 @@ OwnershipDecision OwnershipMap::check(std::string_view login_in, std::string_vie
       if (base && owned_by_entry(*base, why)) return {true, why + " via recipient delimiter"};
     }
   }
-  if (const Owners* o = find(by_domain_, lower(domain)); o && o->logins.count(login)) {
+  if (const Owners* o = find(by_domain_, ascii_lower(domain)); o && o->logins.count(login)) {
     return {true, "domain entry " + o->key + (o->line ? " (line " + std::to_string(o->line) + ")" : "")};
   }
   return {false, "login does not own this address"};
