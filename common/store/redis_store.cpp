@@ -4,6 +4,7 @@
 #include <hiredis/hiredis.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "common/store/memory_store.h"
 #include "common/store/record.h"
@@ -195,9 +196,9 @@ Result<int64_t> RedisStore::increment(std::string_view key, int64_t delta, Secon
   return static_cast<int64_t>(r->integer);
 }
 
-Result<std::vector<StoreEntry>> RedisStore::scan(std::string_view prefix, size_t limit) {
+Result<void> RedisStore::for_each_key(std::string_view prefix,
+                                      const std::function<Result<bool>(std::string_view)>& fn) {
   std::string pattern = glob_escape(config_.redis_prefix + std::string(prefix)) + "*";
-  std::vector<std::string> keys;
   std::string cursor = "0";
   do {
     auto rep = command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
@@ -208,12 +209,23 @@ Result<std::vector<StoreEntry>> RedisStore::scan(std::string_view prefix, size_t
     cursor.assign(r->element[0]->str, r->element[0]->len);
     redisReply* list = r->element[1];
     for (size_t i = 0; i < list->elements; ++i) {
-      keys.emplace_back(list->element[i]->str + config_.redis_prefix.size(),
-                        list->element[i]->len - config_.redis_prefix.size());
+      auto go_on = fn(std::string_view(list->element[i]->str, list->element[i]->len));
+      if (!go_on) return go_on.error();
+      if (!*go_on) return {};
     }
+  } while (cursor != "0");
+  return {};
+}
+
+Result<std::vector<StoreEntry>> RedisStore::scan(std::string_view prefix, size_t limit) {
+  std::vector<std::string> keys;
+  auto walked = for_each_key(prefix, [&](std::string_view full) -> Result<bool> {
+    keys.emplace_back(full.substr(config_.redis_prefix.size()));
     if (keys.size() > 100000)
       return Error::perm(describe() + ": scan matched more than 100000 keys; narrow the prefix");
-  } while (cursor != "0");
+    return true;
+  });
+  if (!walked) return walked.error();
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   std::vector<StoreEntry> out;
@@ -237,30 +249,21 @@ Result<bool> RedisStore::remove(std::string_view key) {
 Result<size_t> RedisStore::purge_expired() {
   // Redis removes expired keys itself (native TTL); this removes the ones that are logically
   // expired but still inside the native slack.
-  std::string pattern = glob_escape(config_.redis_prefix) + "*";
-  std::string cursor = "0";
   size_t n = 0;
   int64_t now = clock_.unix_seconds();
-  do {
-    auto rep = command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-    if (!rep) return rep.error();
-    redisReply* r = (*rep)->r;
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
-      return Error::temp(describe() + ": unexpected SCAN reply");
-    cursor.assign(r->element[0]->str, r->element[0]->len);
-    redisReply* list = r->element[1];
-    for (size_t i = 0; i < list->elements; ++i) {
-      std::string full(list->element[i]->str, list->element[i]->len);
-      auto e = command({"HGET", full, "e"});
-      if (!e || (*e)->r->type != REDIS_REPLY_STRING) continue;
-      int64_t expires = 0;
-      if (parse_counter(std::string_view((*e)->r->str, (*e)->r->len), expires) &&
-          record_expired(expires, now)) {
-        auto d = command({"DEL", full});
-        if (d && (*d)->r->type == REDIS_REPLY_INTEGER && (*d)->r->integer > 0) ++n;
-      }
+  auto walked = for_each_key("", [&](std::string_view key) -> Result<bool> {
+    std::string full(key);
+    auto e = command({"HGET", full, "e"});
+    if (!e || (*e)->r->type != REDIS_REPLY_STRING) return true;
+    int64_t expires = 0;
+    if (parse_counter(std::string_view((*e)->r->str, (*e)->r->len), expires) &&
+        record_expired(expires, now)) {
+      auto d = command({"DEL", full});
+      if (d && (*d)->r->type == REDIS_REPLY_INTEGER && (*d)->r->integer > 0) ++n;
     }
-  } while (cursor != "0");
+    return true;
+  });
+  if (!walked) return walked.error();
   return n;
 }
 

@@ -8,6 +8,7 @@
 // Commands are built with redisCommandArgv, never by string formatting. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -45,6 +46,9 @@ class RedisStore final : public Store {
   void release(std::unique_ptr<Conn> c);
   // Runs one command (argv) with a retry on a fresh connection when the first one is broken.
   Result<std::shared_ptr<Reply>> command(const std::vector<std::string>& argv);
+  // Calls fn with every key (prefix included) under redis_prefix + prefix, as SCAN returns them;
+  // fn returns false to stop early.
+  Result<void> for_each_key(std::string_view prefix, const std::function<Result<bool>(std::string_view)>& fn);
 
   StoreConfig config_;
   const Clock& clock_;
