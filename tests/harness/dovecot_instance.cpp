@@ -108,13 +108,8 @@ AuthTestResult DovecotInstance::auth_test(const std::string& user, const std::st
 ImapLoginResult imap_login(int port, const std::string& user, const std::string& password,
                            std::chrono::milliseconds timeout) {
   ImapLoginResult res;
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
+  int fd = connect_loopback(port);
+  if (fd < 0) {
     res.text = "connect failed";
     return res;
   }

@@ -12,6 +12,8 @@ namespace postern::test {
 int free_tcp_port();
 // A UDP+TCP port pair-free port: free for both UDP and TCP on 127.0.0.1 (for DNS servers).
 int free_udp_tcp_port();
+// A TCP connection to 127.0.0.1:port (blocking, close-on-exec), or -1.
+int connect_loopback(int port);
 // True once a TCP connect to 127.0.0.1:port succeeds, false if timeout passes first.
 bool wait_for_tcp(int port, std::chrono::milliseconds timeout = std::chrono::seconds(20));
 // True once a unix socket at path accepts a connection.
