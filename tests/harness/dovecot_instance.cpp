@@ -72,8 +72,21 @@ DovecotInstance::DovecotInstance(DovecotOptions o) {
     << o.extra_conf << "\n";
   conf_ = dir_.write("dovecot.conf", c.str()).string();
 
-  proc_ = std::make_unique<Process>(std::vector<std::string>{"dovecot", "-F", "-c", conf_},
-                                    (root / "dovecot").string(), o.env);
+  std::vector<std::string> argv = {"dovecot", "-F", "-c", conf_};
+  if (!o.auth_modules.empty()) {
+    const std::filesystem::path system_dir = "/usr/lib/dovecot/modules/auth";
+    auto mods = root / "auth-modules";
+    std::filesystem::create_directories(mods);
+    chmod(mods.c_str(), 0755);
+    for (const auto& e : std::filesystem::directory_iterator(system_dir))
+      std::filesystem::copy(e.path(), mods / e.path().filename());
+    for (const auto& m : o.auth_modules)
+      std::filesystem::copy_file(m, mods / std::filesystem::path(m).filename(),
+                                 std::filesystem::copy_options::overwrite_existing);
+    argv = {"unshare", "--mount", "--propagation", "private", "sh", "-c",
+            "mount --bind \"$0\" " + system_dir.string() + " && exec dovecot -F -c \"$1\"", mods.string(), conf_};
+  }
+  proc_ = std::make_unique<Process>(argv, (root / "dovecot").string(), o.env);
   if (!wait_for_tcp(imap_port_) || !wait_for_tcp(auth_port_)) {
     std::string why = proc_->output() + log();
     proc_->stop();

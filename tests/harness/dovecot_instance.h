@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
@@ -21,6 +22,10 @@ struct DovecotOptions {
   std::string passdb_conf;  // replaces the passwd-file passdb block when not empty
   std::string extra_conf;   // appended to dovecot.conf
   std::map<std::string, std::string> env;
+  // Extra auth modules (e.g. libauthdb_postern.so from the build). Dovecot loads auth modules only
+  // from its compiled-in directory, so when this is set Dovecot runs in a private mount namespace
+  // (unshare -m) where a temp copy of that directory plus these modules is bound over it.
+  std::vector<std::string> auth_modules;
 };
 
 struct AuthTestResult {

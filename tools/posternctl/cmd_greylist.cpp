@@ -4,40 +4,16 @@
 //   greylist allow NETWORK|IP          auto-allow a client network now (as if it had delivered)
 //   greylist delete KEY|PREFIX*        remove one entry, or every entry under a prefix
 //   greylist purge                     remove expired entries now
-#include <ctime>
 #include <iostream>
 
 #include "common/net/ip.h"
-#include "common/store/factory.h"
 #include "tools/posternctl/command.h"
+#include "tools/posternctl/state.h"
 
 namespace postern::ctl {
 namespace {
 
-std::string when(int64_t unix) {
-  if (unix == 0) return "never";
-  std::time_t t = static_cast<std::time_t>(unix);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::unique_ptr<Store> open_store(Context& ctx, const Clock& clock, int& rc) {
-  const Config* c = ctx.config();
-  if (!c) {
-    rc = kExitConfig;
-    return nullptr;
-  }
-  auto s = make_store(c->store, clock, false);
-  if (!s) {
-    std::cerr << "posternctl: store: " << s.error().message << "\n";
-    rc = 1;
-    return nullptr;
-  }
-  return std::move(*s);
-}
+std::string when(int64_t unix) { return format_time(unix); }
 
 int cmd_list(Context& ctx) {
   size_t limit = 1000;

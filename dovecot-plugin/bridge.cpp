@@ -1,0 +1,233 @@
+// Implements the C bridge of bridge.h over postern::Authenticator: a fixed pool of hashing
+// threads, a bounded queue of logins (kMaxQueued; beyond it a login tempfails at once rather than
+// growing memory without bound), and an eventfd that wakes Dovecot's event loop when results are
+// ready. Worker threads block every signal so Dovecot's signal handling stays on its main thread.
+#include "dovecot-plugin/bridge.h"
+
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/auth/authenticator.h"
+#include "common/config/config.h"
+#include "common/log/factory.h"
+#include "common/store/factory.h"
+
+namespace {
+
+constexpr size_t kMaxQueued = 10000;
+
+struct Job {
+  std::string user, password, ip;
+  bool has_ip = false;
+  void* cookie = nullptr;
+};
+
+struct Done {
+  void* cookie = nullptr;
+  postern_auth_status status = POSTERN_AUTH_TEMPFAIL;
+  unsigned delay_ms = 0;
+  std::string reason;
+};
+
+void copy_error(const std::string& msg, char* error, size_t size) {
+  if (!error || size == 0) return;
+  size_t n = std::min(msg.size(), size - 1);
+  std::memcpy(error, msg.data(), n);
+  error[n] = '\0';
+}
+
+postern_auth_status to_c(postern::AuthStatus s) {
+  switch (s) {
+    case postern::AuthStatus::ok:
+      return POSTERN_AUTH_OK;
+    case postern::AuthStatus::mismatch:
+      return POSTERN_AUTH_MISMATCH;
+    case postern::AuthStatus::unknown_user:
+      return POSTERN_AUTH_UNKNOWN_USER;
+    case postern::AuthStatus::refused:
+      return POSTERN_AUTH_REFUSED;
+    case postern::AuthStatus::tempfail:
+      return POSTERN_AUTH_TEMPFAIL;
+  }
+  return POSTERN_AUTH_TEMPFAIL;
+}
+
+void wipe(std::string& s) {
+  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+  s.clear();
+}
+
+}  // namespace
+
+struct postern_auth {
+  postern::Config config;
+  postern::SystemClock clock;
+  std::shared_ptr<postern::Logger> log;
+  std::unique_ptr<postern::Store> store;
+  std::unique_ptr<postern::Authenticator> auth;
+  int fd = -1;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Job> queue;
+  std::vector<Done> done;
+  bool stopping = false;
+  std::vector<std::thread> threads;
+
+  void post(Done d) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      done.push_back(std::move(d));
+    }
+    uint64_t one = 1;
+    ssize_t n = ::write(fd, &one, sizeof(one));
+    (void)n;  // an eventfd write only fails when the counter would overflow: it is readable then
+  }
+
+  void worker() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (stopping) return;
+        job = std::move(queue.front());
+        queue.pop_front();
+      }
+      std::optional<postern::IpAddress> ip;
+      if (job.has_ip) {
+        if (auto parsed = postern::IpAddress::parse(job.ip)) ip = *parsed;
+      }
+      Done d;
+      d.cookie = job.cookie;
+      if (!auth) {
+        d.reason = "passdb postern is disabled ([auth].enabled = false)";
+      } else {
+        postern::AuthOutcome o = auth->authenticate(job.user, job.password, ip);
+        d.status = to_c(o.status);
+        d.delay_ms = static_cast<unsigned>(o.delay.count());
+        d.reason = o.reason;
+      }
+      wipe(job.password);
+      post(std::move(d));
+    }
+  }
+};
+
+extern "C" {
+
+struct postern_auth* postern_auth_load(const char* config_path, char* error, size_t error_size) {
+  auto loaded = postern::load_config(config_path ? config_path : "/etc/postern/postern.conf");
+  if (!loaded.ok()) {
+    std::string msg;
+    for (const auto& e : loaded.errors) msg += (msg.empty() ? "" : "; ") + e.str();
+    copy_error(msg, error, error_size);
+    return nullptr;
+  }
+  auto* a = new postern_auth;
+  a->config = std::move(loaded.config);
+  a->log = postern::make_logger(a->config.log, "postern-auth", false);
+  return a;
+}
+
+int postern_auth_start(struct postern_auth* a, char* error, size_t error_size) {
+  const postern::AuthConfig& c = a->config.auth;
+  if (c.enabled) {
+    std::vector<std::unique_ptr<postern::UserSource>> sources;
+    if (!c.passwd_file.empty()) sources.push_back(postern::make_passwd_file_source(c.passwd_file, a->log));
+    if (!c.sqlite_users.empty()) sources.push_back(postern::make_sqlite_user_source(c.sqlite_users, a->log));
+    if (sources.empty()) {
+      copy_error(a->config.path + ": [auth] needs passwd_file or sqlite_users", error, error_size);
+      return -1;
+    }
+    if (c.lockout.enabled) {
+      auto store = postern::make_store(a->config.store, a->clock);
+      if (!store) {
+        copy_error("store: " + store.error().message, error, error_size);
+        return -1;
+      }
+      a->store = std::move(*store);
+    }
+    auto auth = postern::Authenticator::create(c, postern::make_chained_source(std::move(sources)),
+                                               a->store.get(), a->clock, a->log);
+    if (!auth) {
+      copy_error(auth.error().message, error, error_size);
+      return -1;
+    }
+    a->auth = std::move(*auth);
+  }
+  a->fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (a->fd < 0) {
+    copy_error(std::string("eventfd: ") + std::strerror(errno), error, error_size);
+    return -1;
+  }
+  unsigned n =
+      c.threads > 0 ? static_cast<unsigned>(c.threads) : std::max(1u, std::thread::hardware_concurrency());
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  for (unsigned i = 0; i < n; ++i) a->threads.emplace_back([a] { a->worker(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  postern::LogLine(*a->log, postern::LogLevel::info, "start")
+      .kv("config", a->config.path)
+      .kv("threads", n)
+      .kv("store", a->store ? a->store->describe() : "none");
+  return a->fd;
+}
+
+void postern_auth_submit(struct postern_auth* a, const char* user, const char* password,
+                         const char* remote_ip, void* cookie) {
+  Job job;
+  job.user = user ? user : "";
+  job.password = password ? password : "";
+  job.has_ip = remote_ip != nullptr && remote_ip[0] != '\0';
+  if (job.has_ip) job.ip = remote_ip;
+  job.cookie = cookie;
+  {
+    std::lock_guard<std::mutex> lock(a->mu);
+    if (a->queue.size() < kMaxQueued) {
+      a->queue.push_back(std::move(job));
+      a->cv.notify_one();
+      return;
+    }
+  }
+  wipe(job.password);
+  a->post(Done{cookie, POSTERN_AUTH_TEMPFAIL, 0, "too many logins queued"});
+}
+
+void postern_auth_collect(struct postern_auth* a, postern_auth_done_fn* done) {
+  uint64_t count = 0;
+  ssize_t n = ::read(a->fd, &count, sizeof(count));
+  (void)n;
+  std::vector<Done> ready;
+  {
+    std::lock_guard<std::mutex> lock(a->mu);
+    ready.swap(a->done);
+  }
+  for (auto& d : ready) done(d.cookie, d.status, d.delay_ms, d.reason.c_str());
+}
+
+void postern_auth_free(struct postern_auth* a) {
+  if (!a) return;
+  {
+    std::lock_guard<std::mutex> lock(a->mu);
+    a->stopping = true;
+    for (auto& j : a->queue) wipe(j.password);
+    a->queue.clear();
+  }
+  a->cv.notify_all();
+  for (auto& t : a->threads) t.join();
+  if (a->fd >= 0) ::close(a->fd);
+  delete a;
+}
+
+}  // extern "C"

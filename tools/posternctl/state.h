@@ -1,0 +1,20 @@
+// Helpers for posternctl commands that read or change state in the configured store.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/core/clock.h"
+#include "common/store/store.h"
+#include "tools/posternctl/command.h"
+
+namespace postern::ctl {
+
+// Opens the store of the loaded config without background purging. On failure prints why and
+// sets rc (kExitConfig for a bad config, 1 for a store error).
+std::unique_ptr<Store> open_store(Context& ctx, const Clock& clock, int& rc);
+// "2026-01-01T00:00:00Z", or "never" for 0.
+std::string format_time(int64_t unix_seconds);
+
+}  // namespace postern::ctl
