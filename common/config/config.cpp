@@ -47,6 +47,10 @@ ConfigLoad parse_config(std::string_view text, const std::string& name) {
       auto r = top.table("auth");
       read_auth_config(r, out.config.auth);
     }
+    {
+      auto r = top.table("dmarc");
+      read_dmarc_config(r, out.config.dmarc);
+    }
     top.finish();
   }
   out.errors = ctx->errors;

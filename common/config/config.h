@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/config/auth_config.h"
+#include "common/config/dmarc_config.h"
 #include "common/config/dns_config.h"
 #include "common/config/log_config.h"
 #include "common/config/milter_config.h"
@@ -32,6 +33,7 @@ struct Config {
   SenderConfig sender;
   PolicydConfig policyd;
   AuthConfig auth;
+  DmarcConfig dmarc;
 };
 
 struct ConfigLoad {

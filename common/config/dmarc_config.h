@@ -1,0 +1,31 @@
+// [dmarc] section: inbound DMARC (RFC 9989) evaluation and how postern-milter applies its result.
+// Owned by common/dmarc.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "common/config/reader.h"
+
+namespace postern {
+
+struct DmarcConfig {
+  bool enabled = true;
+  // true: apply the domain's reject / quarantine; false: only record the result (header, log).
+  bool enforce = true;
+  // What "quarantine" means here: hold (Postfix hold queue) | header (add a header, deliver) | accept.
+  std::string quarantine_action = "hold";
+  // No From:, several From: headers or several addresses in one From: reject | hold | header | accept.
+  std::string author_error_action = "reject";
+  std::string reject_text = "5.7.1 Message rejected by the DMARC policy of the sender's domain";
+  // Networks of forwarders we trust (their own checks); reject is never applied to mail from them.
+  std::vector<std::string> trusted_forwarders;
+  // Mailing list domains: when a passing DKIM d= or SPF domain is one of them (or below), reject is
+  // never applied.
+  std::vector<std::string> mailing_list_domains;
+  // Append one line per evaluation (JSON) here for later aggregate reports; "" disables.
+  std::string report_log;
+};
+
+void read_dmarc_config(SectionReader& r, DmarcConfig& c);
+
+}  // namespace postern

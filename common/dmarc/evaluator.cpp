@@ -1,0 +1,332 @@
+// Implements DmarcEvaluator and decide_dmarc_action. Contract in evaluator.h.
+#include "common/dmarc/evaluator.h"
+
+#include <array>
+
+#include "common/core/ascii.h"
+#include "common/dmarc/author.h"
+#include "common/dmarc/tree_walk.h"
+
+namespace postern {
+namespace {
+
+std::string clean_domain(std::string_view d) {
+  std::string s = ascii_lower(d);
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s;
+}
+
+bool at_or_below(std::string_view domain, std::string_view parent) {
+  if (domain == parent) return true;
+  return domain.size() > parent.size() && domain.ends_with(parent) &&
+         domain[domain.size() - parent.size() - 1] == '.';
+}
+
+// RFC 9989 (after RFC 9091): a domain is non-existent when A, AAAA and MX all come back NXDOMAIN or
+// NODATA. Any temporary failure means we cannot say it does not exist.
+bool domain_missing(Resolver& resolver, const std::string& domain, Deadline deadline, size_t& queries) {
+  std::array<DnsQuery, 3> qs{DnsQuery{domain, RrType::A}, DnsQuery{domain, RrType::AAAA},
+                             DnsQuery{domain, RrType::MX}};
+  queries += qs.size();
+  auto rs = resolver.query_all(qs, deadline);
+  if (rs.size() != qs.size()) return false;
+  for (const auto& r : rs) {
+    if (r.status != DnsStatus::nxdomain && r.status != DnsStatus::nodata) return false;
+  }
+  return true;
+}
+
+// Organizational Domains for relaxed alignment, bounded per message.
+class OrgDomains {
+ public:
+  explicit OrgDomains(DmarcTreeWalk& walk) : walk_(walk) {}
+  // nullopt + detail on temperror or when the walk budget is spent.
+  std::optional<std::string> of(const std::string& domain, std::string& detail) {
+    for (const auto& [d, org] : done_) {
+      if (d == domain) return org;
+    }
+    if (done_.size() >= kMaxOrgWalks) {
+      detail = "too many domains to walk";
+      return std::nullopt;
+    }
+    OrgDomain o = walk_.org_domain(domain);
+    if (o.temperror) {
+      detail = "temperror: " + o.how;
+      return std::nullopt;
+    }
+    done_.emplace_back(domain, o.domain);
+    return o.domain;
+  }
+
+ private:
+  DmarcTreeWalk& walk_;
+  std::vector<std::pair<std::string, std::string>> done_;
+};
+
+}  // namespace
+
+const char* to_string(DmarcResult r) {
+  switch (r) {
+    case DmarcResult::pass:
+      return "pass";
+    case DmarcResult::fail:
+      return "fail";
+    case DmarcResult::none:
+      return "none";
+    case DmarcResult::temperror:
+      return "temperror";
+    case DmarcResult::permerror:
+      return "permerror";
+    case DmarcResult::author_error:
+      return "author_error";
+  }
+  return "none";
+}
+
+const char* to_string(DmarcPolicyTag t) {
+  switch (t) {
+    case DmarcPolicyTag::p:
+      return "p";
+    case DmarcPolicyTag::sp:
+      return "sp";
+    case DmarcPolicyTag::np:
+      return "np";
+  }
+  return "p";
+}
+
+const char* to_string(DmarcOverride o) {
+  switch (o) {
+    case DmarcOverride::none:
+      return "none";
+    case DmarcOverride::forwarded:
+      return "forwarded";
+    case DmarcOverride::mailing_list:
+      return "mailing_list";
+  }
+  return "none";
+}
+
+const char* to_string(DmarcAction a) {
+  switch (a) {
+    case DmarcAction::accept:
+      return "accept";
+    case DmarcAction::reject:
+      return "reject";
+    case DmarcAction::hold:
+      return "hold";
+    case DmarcAction::header:
+      return "header";
+  }
+  return "accept";
+}
+
+authres::MethodResult DmarcVerdict::authres() const {
+  authres::MethodResult m;
+  m.method = "dmarc";
+  m.result = result == DmarcResult::author_error ? "permerror" : to_string(result);
+  m.reason = reason;
+  if (!author_domain.empty()) m.properties.emplace_back("header.from", author_domain);
+  if (record) m.properties.emplace_back("policy.dmarc", to_string(evaluated_policy()));
+  return m;
+}
+
+DmarcEvaluator::DmarcEvaluator(Resolver& resolver, const DmarcConfig& config) : resolver_(resolver) {
+  for (const auto& n : config.trusted_forwarders) {
+    if (auto net = IpNetwork::parse(n)) forwarders_.push_back(*net);
+  }
+  for (const auto& d : config.mailing_list_domains) {
+    std::string c = clean_domain(d);
+    if (!c.empty()) list_domains_.push_back(c);
+  }
+}
+
+DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) const {
+  DmarcVerdict v;
+  auto author = dmarc_author(in.from_headers);
+  if (!author) {
+    v.result = DmarcResult::author_error;
+    v.reason = author.error().message;
+    return v;
+  }
+  v.author = author->str();
+  v.author_domain = author->ascii_domain();
+  if (v.author_domain.empty() || !valid_dmarc_domain(v.author_domain)) {
+    v.result = DmarcResult::permerror;
+    v.reason = "author domain is not a usable DNS name";
+    v.author_domain.clear();
+    return v;
+  }
+
+  DmarcTreeWalk walk(resolver_, deadline);
+  PolicyDiscovery found = walk.find_policy(v.author_domain);
+  if (found.status == DmarcLookupStatus::temperror) {
+    v.result = DmarcResult::temperror;
+    v.reason = "policy lookup at _dmarc." + found.at.domain + " failed: " + found.at.note;
+    v.dns_queries = walk.queries();
+    return v;
+  }
+  if (found.status == DmarcLookupStatus::none) {
+    v.result = DmarcResult::none;
+    v.reason = "no DMARC record for " + v.author_domain + " or its parents";
+    v.dns_queries = walk.queries();
+    return v;
+  }
+  const DmarcRecord& rec = found.at.record;
+  v.record = rec;
+  v.record_text = found.at.text;
+  v.policy_domain = found.at.domain;
+  v.testing = rec.testing;
+
+  size_t extra_queries = 0;
+  if (found.at.domain == v.author_domain) {
+    v.policy_tag = DmarcPolicyTag::p;
+    v.requested = rec.p;
+  } else if (rec.np && domain_missing(resolver_, v.author_domain, deadline, extra_queries)) {
+    v.author_domain_missing = true;
+    v.policy_tag = DmarcPolicyTag::np;
+    v.requested = *rec.np;
+  } else if (rec.sp) {
+    v.policy_tag = DmarcPolicyTag::sp;
+    v.requested = *rec.sp;
+  } else {
+    v.policy_tag = DmarcPolicyTag::p;
+    v.requested = rec.p;
+  }
+
+  OrgDomains orgs(walk);
+  std::string org_detail;
+  std::optional<std::string> author_org = orgs.of(v.author_domain, org_detail);
+  if (author_org) v.org_domain = *author_org;
+  bool temp_failure = false;
+
+  auto check = [&](std::string method, std::string_view domain_in, std::string_view result_in,
+                   DmarcAlign mode) {
+    DmarcAlignmentCheck c;
+    c.method = std::move(method);
+    c.domain = clean_domain(domain_in);
+    c.result = ascii_lower(result_in);
+    c.mode = mode;
+    if (c.result != "pass") {
+      c.detail = "not a pass";
+    } else if (c.domain == v.author_domain) {
+      c.aligned = true;
+      c.detail = "same domain";
+    } else if (mode == DmarcAlign::strict) {
+      c.detail = "strict alignment needs the same domain";
+    } else if (!valid_dmarc_domain(c.domain)) {
+      c.detail = "not a usable DNS name";
+    } else if (!author_org) {
+      c.detail = "organizational domain of " + v.author_domain + " unknown (" + org_detail + ")";
+      temp_failure = true;
+    } else if (!at_or_below(c.domain, *author_org)) {
+      c.detail = "not in organizational domain " + *author_org;
+    } else {
+      std::string detail;
+      auto org = orgs.of(c.domain, detail);
+      if (!org) {
+        c.detail = "organizational domain unknown (" + detail + ")";
+        temp_failure = true;
+      } else if (*org == *author_org) {
+        c.aligned = true;
+        c.detail = "same organizational domain " + *org;
+      } else {
+        c.detail = "organizational domain " + *org + " differs from " + *author_org;
+      }
+    }
+    return c;
+  };
+
+  size_t n = 0;
+  for (const auto& d : in.dkim) {
+    if (++n > kMaxDkimChecks) break;
+    auto c = check("dkim", d.domain, d.result, rec.adkim);
+    v.dkim_aligned = v.dkim_aligned || c.aligned;
+    v.alignment.push_back(std::move(c));
+  }
+  if (!in.spf_domain.empty() || !in.spf_result.empty()) {
+    auto c = check("spf", in.spf_domain, in.spf_result, rec.aspf);
+    v.spf_aligned = c.aligned;
+    v.alignment.push_back(std::move(c));
+  }
+  v.dns_queries = walk.queries() + extra_queries;
+
+  std::string where = "record at _dmarc." + v.policy_domain;
+  if (v.dkim_aligned || v.spf_aligned) {
+    v.result = DmarcResult::pass;
+    for (const auto& c : v.alignment) {
+      if (c.aligned) {
+        v.reason = "aligned " + c.method + " pass for " + c.domain + " (" + c.detail + "), " + where;
+        break;
+      }
+    }
+    return v;
+  }
+  if (temp_failure) {
+    v.result = DmarcResult::temperror;
+    v.reason = "alignment undecided: organizational domain lookup failed, " + where;
+    return v;
+  }
+  v.result = DmarcResult::fail;
+  v.reason = "no aligned SPF or DKIM pass for " + v.author_domain + ", " + where;
+  if (v.testing) v.reason += " (t=y: testing, policy not applied)";
+  v.applied = v.evaluated_policy();
+
+  if (v.applied == DmarcPolicy::reject) {
+    bool forwarded = false;
+    if (in.client_ip) {
+      for (const auto& net : forwarders_) {
+        if (net.contains(*in.client_ip)) forwarded = true;
+      }
+    }
+    bool listed = false;
+    for (const auto& c : v.alignment) {
+      if (c.result != "pass") continue;
+      for (const auto& l : list_domains_) {
+        if (at_or_below(c.domain, l)) listed = true;
+      }
+    }
+    if (forwarded || listed) {
+      v.override_reason = forwarded ? DmarcOverride::forwarded : DmarcOverride::mailing_list;
+      v.applied = DmarcPolicy::quarantine;
+      v.reason += forwarded ? "; trusted forwarder, reject lowered to quarantine"
+                            : "; mailing list, reject lowered to quarantine";
+    }
+  }
+  return v;
+}
+
+DmarcDecision decide_dmarc_action(const DmarcVerdict& v, const DmarcConfig& c) {
+  DmarcDecision d;
+  if (!c.enforce) return d;
+  auto quarantine = [&](const std::string& how) {
+    if (how == "hold") {
+      d.action = DmarcAction::hold;
+      d.disposition = "quarantine";
+    } else if (how == "header") {
+      d.action = DmarcAction::header;
+      d.disposition = "quarantine";
+    }
+  };
+  if (v.result == DmarcResult::author_error) {
+    if (c.author_error_action == "reject") {
+      d.action = DmarcAction::reject;
+      d.disposition = "reject";
+      d.reply = c.reject_text;
+    } else {
+      quarantine(c.author_error_action);
+    }
+    return d;
+  }
+  if (v.result != DmarcResult::fail) return d;
+  if (v.applied == DmarcPolicy::reject) {
+    d.action = DmarcAction::reject;
+    d.disposition = "reject";
+    d.reply = c.reject_text;
+  } else if (v.applied == DmarcPolicy::quarantine) {
+    quarantine(c.quarantine_action);
+  }
+  return d;
+}
+
+}  // namespace postern

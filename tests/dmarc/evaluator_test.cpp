@@ -1,0 +1,401 @@
+// DmarcEvaluator against the in-process TestDnsServer through the real LdnsResolver: the RFC 9989
+// tree walk (record at the From domain, at the organizational domain, psd=y/n/u, np for
+// non-existent subdomains, long names and the 8-query bound), multiple records, DNS failures as
+// temperror, strict and relaxed alignment for DKIM and SPF, test mode, local overrides, author
+// errors, and the Authentication-Results properties. DNS timeouts are real 150 ms timeouts.
+#include "common/dmarc/evaluator.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "common/authres/builder.h"
+#include "common/dmarc/tree_walk.h"
+#include "common/dns/ldns_resolver.h"
+#include "common/dns/server_spec.h"
+#include "tests/harness/dns_server.h"
+
+namespace postern {
+namespace {
+
+using test::DnsBehavior;
+using test::TestDnsServer;
+
+class DmarcEval : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::vector<DnsServer> servers{parse_dns_server(dns.address()).value()};
+    LdnsResolverOptions o;
+    o.attempt_timeout = std::chrono::milliseconds(150);
+    o.retries = 0;
+    resolver = std::make_unique<LdnsResolver>(std::move(servers), o, std::make_shared<SeededRandom>(7));
+  }
+
+  void txt(const std::string& name, const std::string& text) {
+    ASSERT_TRUE(dns.add(name, "TXT", "\"" + text + "\"")) << name << " " << text;
+  }
+  void host(const std::string& name) { ASSERT_TRUE(dns.add(name, "A", "192.0.2.1")); }
+
+  DmarcVerdict eval(const std::string& from, const std::string& spf_domain = "", const std::string& spf = "",
+                    std::vector<DmarcDkimInput> dkim = {}, std::optional<IpAddress> ip = std::nullopt) {
+    DmarcInput in;
+    in.from_headers = {from};
+    in.spf_domain = spf_domain;
+    in.spf_result = spf;
+    in.dkim = std::move(dkim);
+    in.client_ip = ip;
+    DmarcEvaluator e(*resolver, config);
+    return e.evaluate(in, Deadline::after(std::chrono::seconds(3)));
+  }
+
+  TestDnsServer dns;
+  std::unique_ptr<LdnsResolver> resolver;
+  DmarcConfig config;
+};
+
+TEST_F(DmarcEval, RecordAtTheFromDomainAndAlignedDkimPasses) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject; rua=mailto:agg@example.org");
+  auto v = eval("Alice <alice@Example.org>", "", "", {{"example.org", "pass"}});
+  EXPECT_EQ(v.result, DmarcResult::pass) << v.reason;
+  EXPECT_EQ(v.author_domain, "example.org");
+  EXPECT_EQ(v.policy_domain, "example.org");
+  EXPECT_EQ(v.org_domain, "example.org");
+  EXPECT_EQ(v.policy_tag, DmarcPolicyTag::p);
+  EXPECT_EQ(v.requested, DmarcPolicy::reject);
+  EXPECT_EQ(v.applied, DmarcPolicy::none);
+  EXPECT_TRUE(v.dkim_aligned);
+  EXPECT_FALSE(v.spf_aligned);
+  EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::accept);
+}
+
+TEST_F(DmarcEval, NoAlignedPassFailsAndRejects) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject");
+  auto v =
+      eval("alice@example.org", "evil.example", "pass", {{"evil.example", "pass"}, {"example.org", "fail"}});
+  EXPECT_EQ(v.result, DmarcResult::fail) << v.reason;
+  EXPECT_EQ(v.applied, DmarcPolicy::reject);
+  ASSERT_EQ(v.alignment.size(), 3u);
+  EXPECT_EQ(v.alignment[1].detail, "not a pass");
+  auto d = decide_dmarc_action(v, config);
+  EXPECT_EQ(d.action, DmarcAction::reject);
+  EXPECT_EQ(d.disposition, "reject");
+  EXPECT_EQ(d.reply, config.reject_text);
+}
+
+TEST_F(DmarcEval, NoRecordAnywhereIsNone) {
+  host("example.org");
+  auto v = eval("alice@mail.example.org", "example.org", "pass");
+  EXPECT_EQ(v.result, DmarcResult::none) << v.reason;
+  EXPECT_FALSE(v.record);
+  EXPECT_EQ(dns.queries("_dmarc.mail.example.org"), 1);
+  EXPECT_EQ(dns.queries("_dmarc.example.org"), 1);
+  EXPECT_EQ(dns.queries("_dmarc.org"), 1);
+}
+
+TEST_F(DmarcEval, RecordAtTheOrganizationalDomainGivesSp) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject; sp=quarantine; np=reject");
+  host("mail.example.org");
+  auto v = eval("alice@mail.example.org");
+  EXPECT_EQ(v.result, DmarcResult::fail);
+  EXPECT_EQ(v.policy_domain, "example.org");
+  EXPECT_EQ(v.org_domain, "example.org");
+  EXPECT_EQ(v.policy_tag, DmarcPolicyTag::sp);
+  EXPECT_FALSE(v.author_domain_missing);
+  EXPECT_EQ(v.applied, DmarcPolicy::quarantine);
+  EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::hold);
+}
+
+TEST_F(DmarcEval, NonExistentSubdomainGetsNp) {
+  txt("_dmarc.example.org", "v=DMARC1; p=none; sp=none; np=reject");
+  auto v = eval("alice@nosuch.example.org");
+  EXPECT_EQ(v.policy_tag, DmarcPolicyTag::np);
+  EXPECT_TRUE(v.author_domain_missing);
+  EXPECT_EQ(v.applied, DmarcPolicy::reject);
+  // A subdomain with only an MX record exists.
+  ASSERT_TRUE(dns.add("mx-only.example.org", "MX", "10 mx.example.org."));
+  auto e = eval("alice@mx-only.example.org");
+  EXPECT_EQ(e.policy_tag, DmarcPolicyTag::sp);
+  EXPECT_EQ(e.applied, DmarcPolicy::none);
+}
+
+TEST_F(DmarcEval, NonExistentSubdomainWithoutNpFallsBackToSpThenP) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject; sp=quarantine");
+  auto v = eval("alice@nosuch.example.org");
+  EXPECT_EQ(v.policy_tag, DmarcPolicyTag::sp);
+  EXPECT_EQ(v.applied, DmarcPolicy::quarantine);
+  txt("_dmarc.example.net", "v=DMARC1; p=reject");
+  auto w = eval("alice@nosuch.example.net");
+  EXPECT_EQ(w.policy_tag, DmarcPolicyTag::p);
+  EXPECT_EQ(w.applied, DmarcPolicy::reject);
+}
+
+TEST_F(DmarcEval, PublicSuffixDomainRecord) {
+  // A PSD (psd=y) publishes for the organizations registered below it.
+  txt("_dmarc.psd.example", "v=DMARC1; p=reject; psd=y");
+  host("mail.agency.psd.example");
+  auto v = eval("alice@mail.agency.psd.example", "", "", {{"agency.psd.example", "pass"}});
+  EXPECT_EQ(v.policy_domain, "psd.example");
+  EXPECT_EQ(v.org_domain, "agency.psd.example");
+  EXPECT_EQ(v.result, DmarcResult::pass) << v.reason;
+  auto f =
+      eval("alice@mail.agency.psd.example", "", "", {{"other.psd.example", "pass"}, {"psd.example", "pass"}});
+  EXPECT_EQ(f.result, DmarcResult::fail) << f.reason;
+  EXPECT_EQ(f.applied, DmarcPolicy::reject);
+  // The PSD's own mail: the organizational domain is the PSD itself.
+  auto self = eval("ops@psd.example", "", "", {{"psd.example", "pass"}});
+  EXPECT_EQ(self.org_domain, "psd.example");
+  EXPECT_EQ(self.result, DmarcResult::pass);
+}
+
+TEST_F(DmarcEval, PsdNoStopsTheOrganizationalDomainWalk) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject");
+  txt("_dmarc.dept.example.org", "v=DMARC1; p=quarantine; psd=n");
+  host("x.dept.example.org");
+  auto v = eval("a@x.dept.example.org", "", "", {{"dept.example.org", "pass"}});
+  EXPECT_EQ(v.org_domain, "dept.example.org");
+  EXPECT_EQ(v.result, DmarcResult::pass) << v.reason;
+  EXPECT_EQ(dns.queries("_dmarc.org"), 0);  // the walk stopped at psd=n
+  auto f = eval("a@x.dept.example.org", "", "", {{"example.org", "pass"}});
+  EXPECT_EQ(f.result, DmarcResult::fail) << f.reason;
+  EXPECT_EQ(f.applied, DmarcPolicy::quarantine);
+  // From the parent organization, a d= inside the separate (psd=n) organization is not aligned.
+  auto g = eval("a@example.org", "", "", {{"dept.example.org", "pass"}});
+  EXPECT_EQ(g.org_domain, "example.org");
+  EXPECT_EQ(g.result, DmarcResult::fail) << g.reason;
+  EXPECT_NE(g.alignment[0].detail.find("organizational domain dept.example.org differs"), std::string::npos)
+      << g.alignment[0].detail;
+}
+
+TEST_F(DmarcEval, PolicyFromTheClosestRecordOrgDomainFromTheFewestLabels) {
+  txt("_dmarc.b.example.org", "v=DMARC1; p=none");
+  txt("_dmarc.example.org", "v=DMARC1; p=reject");
+  host("b.example.org");
+  auto v = eval("a@b.example.org", "", "", {{"example.org", "pass"}});
+  EXPECT_EQ(v.policy_domain, "b.example.org");
+  EXPECT_EQ(v.requested, DmarcPolicy::none);
+  EXPECT_EQ(v.org_domain, "example.org");
+  EXPECT_EQ(v.result, DmarcResult::pass) << v.reason;
+}
+
+TEST_F(DmarcEval, StrictAndRelaxedDkimAlignment) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject; adkim=s");
+  txt("_dmarc.example.net", "v=DMARC1; p=reject; adkim=r");
+  auto strict = eval("a@example.org", "", "", {{"mail.example.org", "pass"}});
+  EXPECT_EQ(strict.result, DmarcResult::fail);
+  EXPECT_EQ(strict.alignment[0].detail, "strict alignment needs the same domain");
+  EXPECT_EQ(eval("a@example.org", "", "", {{"EXAMPLE.org.", "pass"}}).result, DmarcResult::pass);
+  auto relaxed = eval("a@example.net", "", "", {{"mail.example.net", "pass"}});
+  EXPECT_EQ(relaxed.result, DmarcResult::pass) << relaxed.reason;
+  EXPECT_EQ(relaxed.alignment[0].detail, "same organizational domain example.net");
+  // Relaxed does not mean "shares a suffix".
+  EXPECT_EQ(eval("a@example.net", "", "", {{"xample.net", "pass"}}).result, DmarcResult::fail);
+  EXPECT_EQ(eval("a@example.net", "", "", {{"net", "pass"}}).result, DmarcResult::fail);
+}
+
+TEST_F(DmarcEval, StrictAndRelaxedSpfAlignment) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject; aspf=s");
+  txt("_dmarc.example.net", "v=DMARC1; p=reject");
+  EXPECT_EQ(eval("a@example.org", "bounce.example.org", "pass").result, DmarcResult::fail);
+  EXPECT_EQ(eval("a@example.org", "example.org", "pass").result, DmarcResult::pass);
+  auto relaxed = eval("a@example.net", "bounce.example.net", "pass");
+  EXPECT_EQ(relaxed.result, DmarcResult::pass);
+  EXPECT_TRUE(relaxed.spf_aligned);
+  EXPECT_EQ(eval("a@example.net", "bounce.example.net", "softfail").result, DmarcResult::fail);
+  EXPECT_EQ(eval("a@example.net", "example.net", "neutral").result, DmarcResult::fail);
+}
+
+TEST_F(DmarcEval, MultipleRecordsAtANameCountAsNone) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject");
+  txt("_dmarc.example.org", "v=DMARC1; p=none");
+  auto v = eval("a@example.org");
+  EXPECT_EQ(v.result, DmarcResult::none) << v.reason;
+  // Below a name with two records, the walk goes on to the parent.
+  txt("_dmarc.example.net", "v=DMARC1; p=quarantine");
+  txt("_dmarc.sub.example.net", "v=DMARC1; p=reject");
+  txt("_dmarc.sub.example.net", "v=DMARC1; p=none");
+  host("sub.example.net");
+  auto w = eval("a@sub.example.net");
+  EXPECT_EQ(w.policy_domain, "example.net");
+  EXPECT_EQ(w.applied, DmarcPolicy::quarantine);
+  // Other TXT records at _dmarc are not DMARC records and do not count.
+  txt("_dmarc.example.com", "v=spf1 -all");
+  txt("_dmarc.example.com", "v=DMARC1; p=reject");
+  EXPECT_EQ(eval("a@example.com").applied, DmarcPolicy::reject);
+}
+
+TEST_F(DmarcEval, InvalidRecordsAndImpliedNone) {
+  txt("_dmarc.sub.example.org", "v=DMARC1; p=bogus");
+  txt("_dmarc.example.org", "v=DMARC1; p=quarantine");
+  host("sub.example.org");
+  auto v = eval("a@sub.example.org");
+  EXPECT_EQ(v.policy_domain, "example.org");  // the invalid record is no record
+  txt("_dmarc.example.net", "v=DMARC1; p=bogus; rua=mailto:a@example.net");
+  auto w = eval("a@example.net");
+  EXPECT_EQ(w.result, DmarcResult::fail);
+  EXPECT_TRUE(w.record->p_implied);
+  EXPECT_EQ(w.applied, DmarcPolicy::none);
+}
+
+TEST_F(DmarcEval, LongNamesWalkAtMostEightNames) {
+  const std::string from = "a.b.c.d.e.f.g.h.i.j.example.org";  // 12 labels
+  txt("_dmarc.example.org", "v=DMARC1; p=reject");
+  // 9 labels: skipped by the RFC's shortcut (after the From domain, 7 labels at most).
+  txt("_dmarc.d.e.f.g.h.i.j.example.org", "v=DMARC1; p=none");
+  host(from);
+  auto v = eval("x@" + from);
+  EXPECT_EQ(v.policy_domain, "example.org");
+  EXPECT_EQ(v.applied, DmarcPolicy::reject);
+  EXPECT_EQ(dns.queries("_dmarc." + from), 1);
+  EXPECT_EQ(dns.queries("_dmarc.b.c.d.e.f.g.h.i.j.example.org"), 0);
+  EXPECT_EQ(dns.queries("_dmarc.d.e.f.g.h.i.j.example.org"), 0);
+  EXPECT_EQ(dns.queries("_dmarc.f.g.h.i.j.example.org"), 1);
+  EXPECT_EQ(dns.queries("_dmarc.org"), 1);
+  EXPECT_LE(v.dns_queries, kMaxTreeWalkQueries);
+  auto targets = dmarc_walk_targets(from);
+  ASSERT_EQ(targets.size(), 8u);
+  EXPECT_EQ(targets[1], "f.g.h.i.j.example.org");
+  EXPECT_EQ(targets[7], "org");
+  EXPECT_EQ(dmarc_walk_targets("example.org"), (std::vector<std::string>{"example.org", "org"}));
+  EXPECT_EQ(dmarc_walk_targets("org"), (std::vector<std::string>{"org"}));
+  EXPECT_EQ(dmarc_walk_targets("a.b.c.d.e.f.g.h").size(), 8u);
+  EXPECT_EQ(dmarc_walk_targets("a.b.c.d.e.f.g.h")[1], "b.c.d.e.f.g.h");
+}
+
+TEST_F(DmarcEval, DnsFailuresAreTemperrorNotNone) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject");
+  dns.set_behavior("_dmarc.example.org", DnsBehavior::drop);
+  auto t = eval("a@example.org");
+  EXPECT_EQ(t.result, DmarcResult::temperror) << t.reason;
+  EXPECT_NE(t.reason.find("timeout"), std::string::npos) << t.reason;
+  EXPECT_EQ(decide_dmarc_action(t, config).action, DmarcAction::accept);
+  // A failure at a parent after "no record" below is still temperror.
+  host("sub.example.net");
+  dns.set_behavior("_dmarc.example.net", DnsBehavior::servfail);
+  auto s = eval("a@sub.example.net");
+  EXPECT_EQ(s.result, DmarcResult::temperror) << s.reason;
+}
+
+TEST_F(DmarcEval, OrganizationalDomainFailureOnlyMattersWhenItDecides) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject");
+  dns.set_behavior("_dmarc.org", DnsBehavior::servfail);
+  // An exact match needs no organizational domain.
+  EXPECT_EQ(eval("a@example.org", "", "", {{"example.org", "pass"}}).result, DmarcResult::pass);
+  auto v = eval("a@example.org", "", "", {{"mail.example.org", "pass"}});
+  EXPECT_EQ(v.result, DmarcResult::temperror) << v.reason;
+  EXPECT_EQ(v.applied, DmarcPolicy::none);
+}
+
+TEST_F(DmarcEval, TestModeAppliesNothing) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject; t=y");
+  txt("_dmarc.example.net", "v=DMARC1; p=reject; pct=0");
+  txt("_dmarc.example.com", "v=DMARC1; p=reject; pct=50");
+  auto v = eval("a@example.org");
+  EXPECT_EQ(v.result, DmarcResult::fail);
+  EXPECT_TRUE(v.testing);
+  EXPECT_EQ(v.requested, DmarcPolicy::reject);
+  EXPECT_EQ(v.applied, DmarcPolicy::none);
+  EXPECT_EQ(v.evaluated_policy(), DmarcPolicy::none);
+  EXPECT_EQ(eval("a@example.net").applied, DmarcPolicy::none);
+  EXPECT_EQ(eval("a@example.com").applied, DmarcPolicy::reject);
+}
+
+TEST_F(DmarcEval, TrustedForwardersAndMailingListsNeverGetReject) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject");
+  txt("_dmarc.example.net", "v=DMARC1; p=quarantine");
+  config.trusted_forwarders = {"198.51.100.0/24", "2001:db8:f::/48"};
+  config.mailing_list_domains = {"lists.example.com"};
+  auto fwd = eval("a@example.org", "", "", {}, IpAddress::parse("198.51.100.7").value());
+  EXPECT_EQ(fwd.result, DmarcResult::fail);
+  EXPECT_EQ(fwd.override_reason, DmarcOverride::forwarded);
+  EXPECT_EQ(fwd.applied, DmarcPolicy::quarantine);
+  EXPECT_EQ(decide_dmarc_action(fwd, config).action, DmarcAction::hold);
+  auto fwd6 = eval("a@example.org", "", "", {}, IpAddress::parse("2001:db8:f:1::2").value());
+  EXPECT_EQ(fwd6.override_reason, DmarcOverride::forwarded);
+  auto other = eval("a@example.org", "", "", {}, IpAddress::parse("198.51.101.7").value());
+  EXPECT_EQ(other.override_reason, DmarcOverride::none);
+  EXPECT_EQ(other.applied, DmarcPolicy::reject);
+  auto list = eval("a@example.org", "bounces.lists.example.com", "pass", {{"lists.example.com", "pass"}});
+  EXPECT_EQ(list.override_reason, DmarcOverride::mailing_list);
+  EXPECT_EQ(list.applied, DmarcPolicy::quarantine);
+  // Only an authenticated list identity counts.
+  auto forged = eval("a@example.org", "", "", {{"lists.example.com", "fail"}});
+  EXPECT_EQ(forged.override_reason, DmarcOverride::none);
+  EXPECT_EQ(forged.applied, DmarcPolicy::reject);
+  EXPECT_EQ(eval("a@example.org", "", "", {{"notlists.example.com", "pass"}}).applied, DmarcPolicy::reject);
+  // quarantine is left as it is.
+  auto q = eval("a@example.net", "", "", {}, IpAddress::parse("198.51.100.7").value());
+  EXPECT_EQ(q.applied, DmarcPolicy::quarantine);
+  EXPECT_EQ(q.override_reason, DmarcOverride::none);
+}
+
+TEST_F(DmarcEval, AuthorErrorsNeverQueryDns) {
+  txt("_dmarc.example.org", "v=DMARC1; p=none");
+  DmarcEvaluator e(*resolver, config);
+  DmarcInput two;
+  two.from_headers = {"a@example.org", "b@evil.example"};
+  auto v = e.evaluate(two, Deadline::after(std::chrono::seconds(1)));
+  EXPECT_EQ(v.result, DmarcResult::author_error);
+  EXPECT_NE(v.reason.find("2 From: headers"), std::string::npos);
+  for (const char* from : {"a@example.org, b@evil.example", "<a@evil.example>@example.org",
+                           "a@example.org <b@evil.example>", "Alice <a@example.org"}) {
+    auto w = eval(from);
+    EXPECT_EQ(w.result, DmarcResult::author_error) << from;
+    EXPECT_TRUE(w.author_domain.empty());
+  }
+  DmarcInput none;
+  EXPECT_EQ(e.evaluate(none, Deadline::after(std::chrono::seconds(1))).result, DmarcResult::author_error);
+  EXPECT_EQ(dns.total_queries(), 0);
+  auto d = decide_dmarc_action(v, config);
+  EXPECT_EQ(d.action, DmarcAction::reject);
+  config.author_error_action = "header";
+  EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::header);
+  EXPECT_EQ(decide_dmarc_action(v, config).disposition, "quarantine");
+  config.enforce = false;
+  EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::accept);
+}
+
+TEST_F(DmarcEval, UnusableAuthorDomainsArePermerror) {
+  EXPECT_EQ(eval("a@[192.0.2.1]").result, DmarcResult::permerror);
+  EXPECT_EQ(eval("a@b\xc3\xbc"
+                 "cher.example")
+                .result,
+            DmarcResult::permerror);
+  EXPECT_EQ(eval("a@" + std::string(64, 'x') + ".example").result, DmarcResult::permerror);
+  EXPECT_EQ(dns.total_queries(), 0);
+}
+
+TEST_F(DmarcEval, AuthenticationResultsProperties) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject");
+  auto v = eval("a@example.org", "example.org", "pass");
+  auto m = v.authres();
+  EXPECT_EQ(m.method, "dmarc");
+  EXPECT_EQ(m.result, "pass");
+  ASSERT_EQ(m.properties.size(), 2u);
+  EXPECT_EQ(m.properties[0], (std::pair<std::string, std::string>{"header.from", "example.org"}));
+  EXPECT_EQ(m.properties[1], (std::pair<std::string, std::string>{"policy.dmarc", "reject"}));
+  auto header = authres::build_value("mx.example.net", {m});
+  EXPECT_NE(header.find("dmarc=pass"), std::string::npos) << header;
+  EXPECT_NE(header.find("header.from=example.org policy.dmarc=reject"), std::string::npos) << header;
+  auto bad = eval("a@example.org, b@example.org");
+  EXPECT_EQ(bad.authres().result, "permerror");
+  EXPECT_TRUE(bad.authres().properties.empty());
+  EXPECT_EQ(eval("a@nosuch.example").authres().result, "none");
+}
+
+TEST_F(DmarcEval, QuarantineActionsAndRecordOnly) {
+  txt("_dmarc.example.org", "v=DMARC1; p=quarantine");
+  auto v = eval("a@example.org");
+  ASSERT_EQ(v.applied, DmarcPolicy::quarantine);
+  EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::hold);
+  config.quarantine_action = "header";
+  EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::header);
+  config.quarantine_action = "accept";
+  EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::accept);
+  EXPECT_EQ(decide_dmarc_action(v, config).disposition, "none");
+  config.quarantine_action = "hold";
+  config.enforce = false;
+  EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::accept);
+}
+
+}  // namespace
+}  // namespace postern
