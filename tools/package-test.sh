@@ -31,7 +31,7 @@ echo "  no errors ($(grep -c '^W: ' "$work/lintian.log" || true) warnings)"
 echo "== install"
 dpkg -i $debs >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "dpkg -i"; }
 id postern >/dev/null || fail "no postern user"
-[ "$(stat -c '%U:%G %a' /var/lib/postern)" = "postern:postern 770" ] || fail "/var/lib/postern ownership"
+[ "$(stat -c '%U:%G %a' /var/lib/postern)" = "postern:postern 2770" ] || fail "/var/lib/postern ownership"
 [ "$(stat -c '%U:%G %a' /var/spool/postfix/postern)" = "postern:postfix 2750" ] || fail "socket dir ownership"
 [ "$(stat -c '%U:%G %a' /etc/postern/postern.conf)" = "root:postern 640" ] || fail "config permissions"
 posternctl config check >/dev/null || fail "posternctl config check on the packaged config"
@@ -59,14 +59,71 @@ PY
 )
 [[ "$reply" == action=DEFER_IF_PERMIT* ]] || fail "policy answer was: $reply"
 echo "  policy socket answered: $reply"
+
+echo "== dovecot-postern: a private Dovecot with passdb driver = postern, lockout state in /var/lib/postern"
+[ -f /usr/lib/dovecot/modules/auth/libauthdb_postern.so ] || fail "libauthdb_postern.so not installed"
+id -nG dovecot | grep -qw postern || fail "user dovecot is not in group postern"
+dv="$work/dovecot"
+mkdir -p "$dv/run" "$dv/state"
+chmod 755 "$work" "$dv"
+printf 'alice@example.org:%s::::::\n' "$(printf 'alice-pw' | posternctl passwd)" >"$dv/users"
+chmod 644 "$dv/users"
+cat >"$dv/postern.conf" <<CONF
+[log]
+destination = "stderr"
+[auth]
+passwd_file = "$dv/users"
+[auth.lockout]
+user_failures = 2
+refusal_delay = "0s"
+CONF
+cat >"$dv/dovecot.conf" <<CONF
+base_dir = $dv/run
+state_dir = $dv/state
+log_path = $dv/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+auth_failure_delay = 0
+service imap-login {
+  inet_listener imap {
+    port = 0
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+passdb {
+  driver = postern
+  args = $dv/postern.conf
+}
+userdb {
+  driver = static
+  args = uid=65534 gid=65534 home=$dv/home/%u
+}
+CONF
+dovecot -F -c "$dv/dovecot.conf" >"$work/dovecot.out" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do [ -S "$dv/run/auth-userdb" ] && break; sleep 0.1; done
+auth() { doveadm -c "$dv/dovecot.conf" auth test -x rip="$1" alice@example.org "$2" 2>&1; }
+auth 192.0.2.1 alice-pw | grep -q "auth succeeded" || { cat "$dv/dovecot.log"; fail "good password refused"; }
+auth 203.0.113.1 wrong | grep -q "auth failed" || fail "wrong password accepted"
+auth 203.0.113.1 wrong >/dev/null || true
+auth 203.0.113.1 alice-pw | grep -q "auth failed" || { cat "$dv/dovecot.log"; fail "locked source accepted"; }
+posternctl lockout list | grep -q "user_network  203.0.113.1/32  alice@example.org" || fail "lockout not in the shared store"
+posternctl lockout unlock alice@example.org >/dev/null || fail "posternctl lockout unlock"
+auth 203.0.113.1 alice-pw | grep -q "auth succeeded" || fail "still locked after unlock"
+echo "  doveadm auth test: good login, wrong password, lockout in /var/lib/postern, unlock: ok"
+
 for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
 pids=()
 
 echo "== purge"
-dpkg --purge postern-milter postern-policyd postern-tools postern-common >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "purge"; }
+dpkg --purge dovecot-postern postern-milter postern-policyd postern-tools postern-common >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "purge"; }
 left=""
 for p in /etc/postern /var/lib/postern /var/spool/postfix/postern /usr/sbin/postern-policyd /usr/sbin/postern-milter \
-         /usr/sbin/posternctl /lib/systemd/system/postern-policyd.service /lib/systemd/system/postern-milter.service; do
+         /usr/sbin/posternctl /lib/systemd/system/postern-policyd.service /lib/systemd/system/postern-milter.service \
+         /usr/lib/dovecot/modules/auth/libauthdb_postern.so; do
   [ -e "$p" ] && left="$left $p"
 done
 id postern >/dev/null 2>&1 && left="$left user:postern"
