@@ -1,8 +1,6 @@
 // Implements DmarcEvaluator and decide_dmarc_action. Contract in evaluator.h.
 #include "common/dmarc/evaluator.h"
 
-#include <array>
-
 #include "common/core/ascii.h"
 #include "common/dmarc/author.h"
 #include "common/dmarc/tree_walk.h"
@@ -22,18 +20,12 @@ bool at_or_below(std::string_view domain, std::string_view parent) {
          domain[domain.size() - parent.size() - 1] == '.';
 }
 
-// RFC 9989 (after RFC 9091): a domain is non-existent when A, AAAA and MX all come back NXDOMAIN or
-// NODATA. Any temporary failure means we cannot say it does not exist.
+// RFC 9989 "Domain Existence Test": a name exists when any record exists there; NXDOMAIN (RFC 8020)
+// means it does not. One A query tells them apart (NODATA = exists). A failed query proves nothing,
+// so the name is taken to exist.
 bool domain_missing(Resolver& resolver, const std::string& domain, Deadline deadline, size_t& queries) {
-  std::array<DnsQuery, 3> qs{DnsQuery{domain, RrType::A}, DnsQuery{domain, RrType::AAAA},
-                             DnsQuery{domain, RrType::MX}};
-  queries += qs.size();
-  auto rs = resolver.query_all(qs, deadline);
-  if (rs.size() != qs.size()) return false;
-  for (const auto& r : rs) {
-    if (r.status != DnsStatus::nxdomain && r.status != DnsStatus::nodata) return false;
-  }
-  return true;
+  ++queries;
+  return resolver.query(domain, RrType::A, deadline).status == DnsStatus::nxdomain;
 }
 
 // Organizational Domains for relaxed alignment, bounded per message.
@@ -51,7 +43,7 @@ class OrgDomains {
     }
     OrgDomain o = walk_.org_domain(domain);
     if (o.temperror) {
-      detail = "temperror: " + o.how;
+      detail = "temperror at _dmarc." + o.domain + ": " + o.how;
       return std::nullopt;
     }
     done_.emplace_back(domain, o.domain);
@@ -176,6 +168,7 @@ DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) c
   v.record = rec;
   v.record_text = found.at.text;
   v.policy_domain = found.at.domain;
+  v.policy_source = found.source;
   v.testing = rec.testing;
 
   size_t extra_queries = 0;

@@ -5,12 +5,14 @@
 // Resolver (untrusted answers). SPF and DKIM are never evaluated here.
 //
 // Steps: exactly one author address (else author_error, see author.h); an author domain the DNS
-// walk can use (else permerror); policy discovery by the DNS Tree Walk (tree_walk.h; a DNS failure
-// is temperror, no record is none); Identifier Alignment of each passing DKIM d= and of a passing
-// SPF domain, strict (equal) or relaxed (same Organizational Domain, by the tree walk), as adkim /
-// aspf say; pass when any aligned identifier passes. The record's policy for the author domain is
-// p at the domain itself, else np when the domain does not exist (no A, AAAA and MX) and np is
-// given, else sp when given, else p. t=y (or RFC 7489 pct=0) means testing: nothing is applied.
+// walk can use (else permerror); policy discovery by the DNS Tree Walk (tree_walk.h): the record at
+// the author domain, else at its Organizational Domain, else at its Public Suffix Domain (a DNS
+// failure is temperror, no record is none); Identifier Alignment of each passing DKIM d= and of a
+// passing SPF domain, strict (equal) or relaxed (same Organizational Domain, by the tree walk), as
+// adkim / aspf say; pass when any aligned identifier passes. The record's policy for the author
+// domain is p at the domain itself, else np when the domain does not exist (NXDOMAIN, RFC 9989's
+// existence test) and np is given, else sp when given, else p. t=y (or RFC 7489 pct=0) means
+// testing: the policy is reported but not applied.
 // Local overrides: mail from trusted_forwarders networks or with a passing DKIM / SPF domain at or
 // below a mailing_list_domains entry never gets reject (it gets quarantine; override is recorded).
 // Limits: kMaxDkimChecks DKIM results are looked at; at most kMaxOrgWalks Organizational Domain
@@ -72,6 +74,7 @@ struct DmarcVerdict {
   std::string author_domain;  // lower-case (when found)
   std::string org_domain;     // the author domain's Organizational Domain (when determined)
   std::string policy_domain;  // the name whose _dmarc record was used
+  std::string policy_source;  // "author domain", "organizational domain" or "public suffix domain"
   std::string record_text;    // that record as published
   std::optional<DmarcRecord> record;
   DmarcPolicyTag policy_tag = DmarcPolicyTag::p;  // which tag gave `requested`

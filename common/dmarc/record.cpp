@@ -184,6 +184,7 @@ Result<DmarcRecord> parse_dmarc_record(std::string_view text) {
   DmarcRecord rec;
   std::optional<DmarcPolicy> p;
   bool p_seen = false;
+  std::string bad_subdomain_policy;  // "sp" or "np" when one had an invalid value
   std::vector<std::string> seen;
   std::string_view rest = text.substr(consumed);
   size_t tags = 1;
@@ -221,7 +222,7 @@ Result<DmarcRecord> parse_dmarc_record(std::string_view text) {
     } else if (name == "sp" || name == "np") {
       auto v = parse_policy(value);
       if (!v) {
-        bad();
+        bad_subdomain_policy = name;
       } else {
         (name == "sp" ? rec.sp : rec.np) = *v;
       }
@@ -280,15 +281,22 @@ Result<DmarcRecord> parse_dmarc_record(std::string_view text) {
     // Unknown tags are ignored (RFC 9989: extensions are new tags).
   }
   if (!rec.t_given && rec.pct) rec.testing = *rec.pct == 0;
-  if (p) {
+  if (p && bad_subdomain_policy.empty()) {
     rec.p = *p;
   } else if (!rec.rua.empty()) {
+    // RFC 9989 (as RFC 7489 6.6.3): no valid p, or an invalid sp / np, with a valid rua: act as if
+    // the record had "p=none" (the invalid tag stays unset; valid sp / np are kept).
+    std::string why = !bad_subdomain_policy.empty() ? bad_subdomain_policy + ": invalid value"
+                      : p_seen                      ? "p: invalid value"
+                                                    : "p: missing";
     rec.p = DmarcPolicy::none;
     rec.p_implied = true;
-    rec.warnings.push_back(p_seen ? "p: invalid value, acting as p=none because rua is present"
-                                  : "p: missing, acting as p=none because rua is present");
+    rec.warnings.push_back(why + ", acting as p=none because rua is present");
   } else {
-    return Error::perm(p_seen ? "invalid p tag and no valid rua" : "no p tag and no valid rua");
+    std::string why = !bad_subdomain_policy.empty() ? "invalid " + bad_subdomain_policy + " tag"
+                      : p_seen                      ? "invalid p tag"
+                                                    : "no p tag";
+    return Error::perm(why + " and no valid rua");
   }
   return rec;
 }

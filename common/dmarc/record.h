@@ -8,8 +8,9 @@
 // case-insensitive (ABNF literals); the version value "DMARC1" is case-sensitive (%s / %x in both
 // RFCs' ABNF); URIs are kept as written. A tag name given twice makes the record invalid (RFC 6376).
 // Unknown tags are ignored. A known optional tag with a bad value is ignored (its default applies)
-// and noted in `warnings`. A missing or invalid p: if rua holds at least one valid URI the record
-// acts as p=none (p_implied), otherwise the record is invalid (RFC 9989 policy discovery).
+// and noted in `warnings`, except p, sp and np: a missing or invalid p, or an invalid sp or np, makes
+// the record act as "p=none" (p_implied) if rua holds at least one valid URI, and makes it invalid
+// otherwise (RFC 9989 policy discovery, as RFC 7489 6.6.3).
 // RFC 9989 removed pct, rf and ri: they are parsed and kept for reports but change nothing, except
 // that pct without t maps to t (pct=0 -> t=y, any other pct -> t=n), as RFC 9989's transition
 // text for pct says.
@@ -40,7 +41,7 @@ char to_char(DmarcPsd p);  // 'u', 'y', 'n'
 
 struct DmarcRecord {
   DmarcPolicy p = DmarcPolicy::none;
-  bool p_implied = false;  // p was missing or invalid; acting as p=none because rua is valid
+  bool p_implied = false;  // no valid p, or a bad sp/np: acting as p=none because rua is valid
   std::optional<DmarcPolicy> sp;
   std::optional<DmarcPolicy> np;
   DmarcPsd psd = DmarcPsd::unset;

@@ -97,12 +97,30 @@ const DmarcLookup& DmarcTreeWalk::lookup(const std::string& domain) {
 
 PolicyDiscovery DmarcTreeWalk::find_policy(const std::string& domain) {
   PolicyDiscovery out;
-  for (const auto& target : dmarc_walk_targets(domain)) {
-    out.walked.push_back(target);
-    const DmarcLookup& l = lookup(target);
-    if (l.status == DmarcLookupStatus::none) continue;
+  const DmarcLookup& own = lookup(domain);
+  if (own.status != DmarcLookupStatus::none) {
+    out.status = own.status;
+    out.at = own;
+    out.source = "author domain";
+    return out;
+  }
+  OrgDomain org = org_domain(domain);
+  if (org.temperror) {
+    out.status = DmarcLookupStatus::temperror;
+    out.at.domain = org.domain;
+    out.at.note = org.how;
+    return out;
+  }
+  auto use = [&](const std::string& name, const char* source) {
+    const DmarcLookup& l = lookup(name);
+    if (l.status == DmarcLookupStatus::none) return false;
     out.status = l.status;
     out.at = l;
+    out.source = source;
+    return true;
+  };
+  if (org.domain != domain && use(org.domain, "organizational domain")) return out;
+  if (!org.psd_domain.empty() && org.psd_domain != domain && use(org.psd_domain, "public suffix domain")) {
     return out;
   }
   out.status = DmarcLookupStatus::none;
@@ -116,7 +134,8 @@ OrgDomain DmarcTreeWalk::org_domain(const std::string& domain) {
     const DmarcLookup& l = lookup(target);
     if (l.status == DmarcLookupStatus::temperror) {
       out.temperror = true;
-      out.how = "_dmarc." + target + ": " + l.note;
+      out.domain = target;
+      out.how = l.note;
       return out;
     }
     if (l.status != DmarcLookupStatus::found) continue;
@@ -125,8 +144,10 @@ OrgDomain DmarcTreeWalk::org_domain(const std::string& domain) {
       out.how = "psd=n record at " + target;
       return out;
     }
-    if (l.record.psd == DmarcPsd::yes) {
-      out.domain = target == domain ? std::string(domain) : tail_labels(domain, label_count(target) + 1);
+    // psd=y at the starting name counts as an ordinary record (RFC 9989 selection rule 2).
+    if (l.record.psd == DmarcPsd::yes && target != domain) {
+      out.psd_domain = target;
+      out.domain = tail_labels(domain, label_count(target) + 1);
       out.how = "below the public suffix domain " + target;
       return out;
     }

@@ -8,12 +8,15 @@
 // SERVFAIL, timeout and unusable answers are temperror (never read as "no record").
 // The walk: the domain itself, then (while it has more than one label) the domain trimmed to
 // min(labels - 1, kMaxWalkLabels) labels, one label less each step: at most kMaxTreeWalkQueries
-// (8) names, however long the domain.
-// - Policy discovery: the first DMARC record on the walk is the policy record.
-// - Organizational Domain: walk until a record with psd=n (that name is the Organizational
-//   Domain) or psd=y (the name one label below it, towards the domain, is; the domain itself when
-//   the record is at the domain); otherwise the name with the fewest labels that had a record;
-//   otherwise the domain itself.
+// (8) names, however long the domain. It stops at a record with psd=n, or with psd=y at any name
+// but the first.
+// - Organizational Domain (RFC 9989 "Identifier Alignment Evaluation"): of the records found, from
+//   the longest name to the shortest: psd=n -> that name; psd=y (not at the starting name) -> the
+//   name one label below it towards the domain; otherwise the name with the fewest labels that
+//   had a record; with no record at all, the domain itself.
+// - Policy discovery (RFC 9989 "DMARC Policy Discovery"): the record at the domain itself; else
+//   the record at its Organizational Domain; else the record of its Public Suffix Domain (the
+//   psd=y record of the walk). Records at names between them are not used for policy.
 // Not thread-safe: one instance per evaluation.
 #pragma once
 
@@ -43,16 +46,18 @@ struct DmarcLookup {
   std::string note;    // why none / temperror: "no record", "2 DMARC records", "invalid record: ..."
 };
 
-struct PolicyDiscovery {
-  DmarcLookupStatus status = DmarcLookupStatus::none;
-  DmarcLookup at;                   // the policy record (found) or the failing name (temperror)
-  std::vector<std::string> walked;  // names queried, in order
-};
-
 struct OrgDomain {
   bool temperror = false;
-  std::string domain;  // the Organizational Domain (when !temperror)
-  std::string how;     // "psd=n record at X", "below the PSD X", "record at X", "no records"
+  std::string domain;      // the Organizational Domain (when !temperror)
+  std::string psd_domain;  // where the walk found a psd=y record ("" when none)
+  std::string how;  // "psd=n record at X", "below the PSD X", "record at X", "no records", or the failure
+};
+
+struct PolicyDiscovery {
+  DmarcLookupStatus status = DmarcLookupStatus::none;
+  DmarcLookup at;  // the policy record (found) or the failing name and why (temperror)
+  // How the record was chosen: "author domain", "organizational domain", "public suffix domain".
+  std::string source;
 };
 
 // A domain the walk can use: ASCII letters, digits, '-', '_', labels of 1..63 bytes, at most

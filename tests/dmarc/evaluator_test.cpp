@@ -108,10 +108,11 @@ TEST_F(DmarcEval, RecordAtTheOrganizationalDomainGivesSp) {
 TEST_F(DmarcEval, NonExistentSubdomainGetsNp) {
   txt("_dmarc.example.org", "v=DMARC1; p=none; sp=none; np=reject");
   auto v = eval("alice@nosuch.example.org");
+  EXPECT_EQ(dns.queries("nosuch.example.org"), 1);  // one A query: NXDOMAIN
   EXPECT_EQ(v.policy_tag, DmarcPolicyTag::np);
   EXPECT_TRUE(v.author_domain_missing);
   EXPECT_EQ(v.applied, DmarcPolicy::reject);
-  // A subdomain with only an MX record exists.
+  // A subdomain with only an MX record exists (its A query is NODATA).
   ASSERT_TRUE(dns.add("mx-only.example.org", "MX", "10 mx.example.org."));
   auto e = eval("alice@mx-only.example.org");
   EXPECT_EQ(e.policy_tag, DmarcPolicyTag::sp);
@@ -141,6 +142,15 @@ TEST_F(DmarcEval, PublicSuffixDomainRecord) {
       eval("alice@mail.agency.psd.example", "", "", {{"other.psd.example", "pass"}, {"psd.example", "pass"}});
   EXPECT_EQ(f.result, DmarcResult::fail) << f.reason;
   EXPECT_EQ(f.applied, DmarcPolicy::reject);
+  EXPECT_EQ(f.policy_source, "public suffix domain");
+  // An organization below the PSD with its own record: that record, not the PSD's.
+  txt("_dmarc.own.psd.example", "v=DMARC1; p=none");
+  host("mail.own.psd.example");
+  auto own = eval("alice@mail.own.psd.example");
+  EXPECT_EQ(own.org_domain, "own.psd.example");
+  EXPECT_EQ(own.policy_domain, "own.psd.example");
+  EXPECT_EQ(own.policy_source, "organizational domain");
+  EXPECT_EQ(own.applied, DmarcPolicy::none);
   // The PSD's own mail: the organizational domain is the PSD itself.
   auto self = eval("ops@psd.example", "", "", {{"psd.example", "pass"}});
   EXPECT_EQ(self.org_domain, "psd.example");
@@ -166,15 +176,24 @@ TEST_F(DmarcEval, PsdNoStopsTheOrganizationalDomainWalk) {
       << g.alignment[0].detail;
 }
 
-TEST_F(DmarcEval, PolicyFromTheClosestRecordOrgDomainFromTheFewestLabels) {
+TEST_F(DmarcEval, PolicyFromTheAuthorDomainElseTheOrganizationalDomain) {
   txt("_dmarc.b.example.org", "v=DMARC1; p=none");
-  txt("_dmarc.example.org", "v=DMARC1; p=reject");
+  txt("_dmarc.example.org", "v=DMARC1; p=reject; sp=quarantine");
   host("b.example.org");
+  host("x.b.example.org");
   auto v = eval("a@b.example.org", "", "", {{"example.org", "pass"}});
   EXPECT_EQ(v.policy_domain, "b.example.org");
+  EXPECT_EQ(v.policy_source, "author domain");
   EXPECT_EQ(v.requested, DmarcPolicy::none);
-  EXPECT_EQ(v.org_domain, "example.org");
+  EXPECT_EQ(v.org_domain, "example.org");  // the record with the fewest labels
   EXPECT_EQ(v.result, DmarcResult::pass) << v.reason;
+  // Below b.example.org, b's record is neither the author domain's nor the organizational
+  // domain's: the policy comes from example.org (its sp, as x.b.example.org is a subdomain).
+  auto w = eval("a@x.b.example.org");
+  EXPECT_EQ(w.policy_domain, "example.org");
+  EXPECT_EQ(w.policy_source, "organizational domain");
+  EXPECT_EQ(w.policy_tag, DmarcPolicyTag::sp);
+  EXPECT_EQ(w.applied, DmarcPolicy::quarantine);
 }
 
 TEST_F(DmarcEval, StrictAndRelaxedDkimAlignment) {

@@ -95,8 +95,8 @@ TEST(DmarcRecord, CaseAndSpacing) {
 
 TEST(DmarcRecord, MissingOrInvalidPolicy) {
   // No usable p and no rua: not a policy record at all.
-  EXPECT_NE(err("v=DMARC1"), "");
-  EXPECT_NE(err("v=DMARC1; p=bogus"), "");
+  EXPECT_EQ(err("v=DMARC1"), "no p tag and no valid rua");
+  EXPECT_EQ(err("v=DMARC1; p=bogus"), "invalid p tag and no valid rua");
   EXPECT_NE(err("v=DMARC1; sp=reject"), "");
   EXPECT_NE(err("v=DMARC1; p=bogus; rua=not a uri"), "");
   // With a valid rua: acts as p=none.
@@ -110,16 +110,25 @@ TEST(DmarcRecord, MissingOrInvalidPolicy) {
 }
 
 TEST(DmarcRecord, BadOptionalValuesFallBackToDefaults) {
-  auto r = ok("v=DMARC1; p=reject; sp=maybe; np=x; psd=q; t=1; adkim=x; aspf=; fo=2; ri=-1");
-  EXPECT_FALSE(r.sp);
-  EXPECT_FALSE(r.np);
+  auto r = ok("v=DMARC1; p=reject; psd=q; t=1; adkim=x; aspf=; fo=2; ri=-1");
+  EXPECT_EQ(r.p, DmarcPolicy::reject);
   EXPECT_EQ(r.psd, DmarcPsd::unset);
   EXPECT_FALSE(r.testing);
   EXPECT_EQ(r.adkim, DmarcAlign::relaxed);
   EXPECT_EQ(r.aspf, DmarcAlign::relaxed);
   EXPECT_EQ(r.fo, "0");
   EXPECT_FALSE(r.ri);
-  EXPECT_EQ(r.warnings.size(), 8u);
+  EXPECT_EQ(r.warnings.size(), 6u);
+}
+
+TEST(DmarcRecord, InvalidSpOrNpCountsLikeAnInvalidP) {
+  EXPECT_EQ(err("v=DMARC1; p=reject; sp=maybe"), "invalid sp tag and no valid rua");
+  EXPECT_EQ(err("v=DMARC1; p=reject; np=x"), "invalid np tag and no valid rua");
+  auto r = ok("v=DMARC1; p=reject; sp=reject; np=x; rua=mailto:a@example.org");
+  EXPECT_EQ(r.p, DmarcPolicy::none);
+  EXPECT_TRUE(r.p_implied);
+  EXPECT_EQ(r.sp, DmarcPolicy::reject);
+  EXPECT_FALSE(r.np);
 }
 
 TEST(DmarcRecord, ReportUris) {
