@@ -32,8 +32,10 @@ bool domain_missing(Resolver& resolver, const std::string& domain, Deadline dead
 class OrgDomains {
  public:
   explicit OrgDomains(DmarcTreeWalk& walk) : walk_(walk) {}
-  // nullopt + detail on temperror or when the walk budget is spent.
-  std::optional<std::string> of(const std::string& domain, std::string& detail) {
+  // nullopt + detail on temperror (temporary = true) or when the walk budget is spent (false: the
+  // identifier then simply does not align, so extra signatures cannot turn a fail into temperror).
+  std::optional<std::string> of(const std::string& domain, std::string& detail, bool& temporary) {
+    temporary = false;
     for (const auto& [d, org] : done_) {
       if (d == domain) return org;
     }
@@ -44,6 +46,7 @@ class OrgDomains {
     OrgDomain o = walk_.org_domain(domain);
     if (o.temperror) {
       detail = "temperror at _dmarc." + o.domain + ": " + o.how;
+      temporary = true;
       return std::nullopt;
     }
     done_.emplace_back(domain, o.domain);
@@ -189,7 +192,8 @@ DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) c
 
   OrgDomains orgs(walk);
   std::string org_detail;
-  std::optional<std::string> author_org = orgs.of(v.author_domain, org_detail);
+  bool org_temporary = false;
+  std::optional<std::string> author_org = orgs.of(v.author_domain, org_detail, org_temporary);
   if (author_org) v.org_domain = *author_org;
   bool temp_failure = false;
 
@@ -211,15 +215,16 @@ DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) c
       c.detail = "not a usable DNS name";
     } else if (!author_org) {
       c.detail = "organizational domain of " + v.author_domain + " unknown (" + org_detail + ")";
-      temp_failure = true;
+      temp_failure = temp_failure || org_temporary;
     } else if (!at_or_below(c.domain, *author_org)) {
       c.detail = "not in organizational domain " + *author_org;
     } else {
       std::string detail;
-      auto org = orgs.of(c.domain, detail);
+      bool temporary = false;
+      auto org = orgs.of(c.domain, detail, temporary);
       if (!org) {
         c.detail = "organizational domain unknown (" + detail + ")";
-        temp_failure = true;
+        temp_failure = temp_failure || temporary;
       } else if (*org == *author_org) {
         c.aligned = true;
         c.detail = "same organizational domain " + *org;

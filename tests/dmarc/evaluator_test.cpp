@@ -304,6 +304,22 @@ TEST_F(DmarcEval, OrganizationalDomainFailureOnlyMattersWhenItDecides) {
   EXPECT_EQ(v.applied, DmarcPolicy::none);
 }
 
+TEST_F(DmarcEval, ManySignaturesAreBoundedAndNeverMakeATemperror) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject");
+  std::vector<DmarcDkimInput> dkim;
+  for (int i = 0; i < 30; ++i) {
+    std::string d = "a" + std::to_string(i) + ".example.org";
+    txt("_dmarc." + d, "v=DMARC1; p=none; psd=n");  // each its own organization: never aligned
+    dkim.push_back({d, "pass"});
+  }
+  auto v = eval("a@example.org", "", "", dkim);
+  EXPECT_EQ(v.result, DmarcResult::fail) << v.reason;
+  EXPECT_EQ(v.alignment.size(), kMaxDkimChecks);
+  EXPECT_EQ(v.alignment.back().detail, "organizational domain unknown (too many domains to walk)");
+  // The author's walk (2 names) plus kMaxOrgWalks - 1 one-name walks.
+  EXPECT_EQ(dns.total_queries(), static_cast<int>(2 + kMaxOrgWalks - 1));
+}
+
 TEST_F(DmarcEval, TestModeAppliesNothing) {
   txt("_dmarc.example.org", "v=DMARC1; p=reject; t=y");
   txt("_dmarc.example.net", "v=DMARC1; p=reject; pct=0");
