@@ -190,11 +190,22 @@ DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) c
     v.requested = rec.p;
   }
 
+  // The author's Organizational Domain: already known (no extra query) when the policy came from
+  // above the author domain; otherwise walked only when a relaxed check needs it (RFC 9989: no
+  // tree walk for identical domains or strict alignment).
   OrgDomains orgs(walk);
   std::string org_detail;
   bool org_temporary = false;
-  std::optional<std::string> author_org = orgs.of(v.author_domain, org_detail, org_temporary);
-  if (author_org) v.org_domain = *author_org;
+  bool org_done = false;
+  std::optional<std::string> author_org;
+  auto need_author_org = [&] {
+    if (!org_done) {
+      author_org = orgs.of(v.author_domain, org_detail, org_temporary);
+      if (author_org) v.org_domain = *author_org;
+      org_done = true;
+    }
+  };
+  if (found.source != "author domain") need_author_org();
   bool temp_failure = false;
 
   auto check = [&](std::string method, std::string_view domain_in, std::string_view result_in,
@@ -213,7 +224,7 @@ DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) c
       c.detail = "strict alignment needs the same domain";
     } else if (!valid_dmarc_domain(c.domain)) {
       c.detail = "not a usable DNS name";
-    } else if (!author_org) {
+    } else if (need_author_org(); !author_org) {
       c.detail = "organizational domain of " + v.author_domain + " unknown (" + org_detail + ")";
       temp_failure = temp_failure || org_temporary;
     } else if (!at_or_below(c.domain, *author_org)) {

@@ -72,7 +72,9 @@ struct DmarcVerdict {
   std::string reason;         // one line for logs and the A-R reason
   std::string author;         // the author address (when found)
   std::string author_domain;  // lower-case (when found)
-  std::string org_domain;     // the author domain's Organizational Domain (when determined)
+  // The author domain's Organizational Domain, when it was needed (policy from above the author
+  // domain, or a relaxed alignment check) and determined; "" otherwise.
+  std::string org_domain;
   std::string policy_domain;  // the name whose _dmarc record was used
   std::string policy_source;  // "author domain", "organizational domain" or "public suffix domain"
   std::string record_text;    // that record as published

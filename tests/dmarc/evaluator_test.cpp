@@ -59,7 +59,8 @@ TEST_F(DmarcEval, RecordAtTheFromDomainAndAlignedDkimPasses) {
   EXPECT_EQ(v.result, DmarcResult::pass) << v.reason;
   EXPECT_EQ(v.author_domain, "example.org");
   EXPECT_EQ(v.policy_domain, "example.org");
-  EXPECT_EQ(v.org_domain, "example.org");
+  EXPECT_EQ(v.org_domain, "");  // identical domains: no tree walk needed (RFC 9989)
+  EXPECT_EQ(dns.total_queries(), 1);
   EXPECT_EQ(v.policy_tag, DmarcPolicyTag::p);
   EXPECT_EQ(v.requested, DmarcPolicy::reject);
   EXPECT_EQ(v.applied, DmarcPolicy::none);
@@ -152,9 +153,11 @@ TEST_F(DmarcEval, PublicSuffixDomainRecord) {
   EXPECT_EQ(own.policy_source, "organizational domain");
   EXPECT_EQ(own.applied, DmarcPolicy::none);
   // The PSD's own mail: the organizational domain is the PSD itself.
-  auto self = eval("ops@psd.example", "", "", {{"psd.example", "pass"}});
+  // A name below the PSD is its own organization, so it does not align with the PSD's mail.
+  auto self = eval("ops@psd.example", "", "", {{"mail.psd.example", "pass"}});
   EXPECT_EQ(self.org_domain, "psd.example");
-  EXPECT_EQ(self.result, DmarcResult::pass);
+  EXPECT_EQ(self.result, DmarcResult::fail) << self.reason;
+  EXPECT_EQ(self.alignment[0].detail, "organizational domain mail.psd.example differs from psd.example");
 }
 
 TEST_F(DmarcEval, PsdNoStopsTheOrganizationalDomainWalk) {
