@@ -218,4 +218,19 @@ Result<Reply> parse_reply(char command, std::string_view p) {
   return Error::perm("unknown reply '" + shown + "'");
 }
 
+Result<std::optional<Reply>> ReplyStream::next() {
+  auto f = split_frame(std::string_view(buf_).substr(pos_));
+  if (!f) return f.error();
+  if (!f->has_value()) {
+    buf_.erase(0, pos_);  // keep only the partial packet
+    pos_ = 0;
+    return std::optional<Reply>();
+  }
+  const Frame& fr = **f;
+  auto r = parse_reply(fr.command, fr.payload);
+  pos_ += fr.size;
+  if (!r) return r.error();
+  return std::optional<Reply>(std::move(*r));
+}
+
 }  // namespace postern::milter

@@ -83,4 +83,18 @@ struct Reply {
 // Decodes one packet's payload, given its command byte.
 Result<Reply> parse_reply(char command, std::string_view payload);
 
+// Bytes read so far from a milter, however they were split across reads: append() what arrives,
+// next() yields each complete reply in order (nullopt: read more). After an Error the stream is
+// out of sync and must be dropped. Holds at most one packet plus one read beyond it.
+class ReplyStream {
+ public:
+  void append(std::string_view bytes) { buf_.append(bytes); }
+  Result<std::optional<Reply>> next();
+  size_t buffered() const { return buf_.size() - pos_; }
+
+ private:
+  std::string buf_;
+  size_t pos_ = 0;
+};
+
 }  // namespace postern::milter

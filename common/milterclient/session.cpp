@@ -244,18 +244,14 @@ Result<Reply> Connection::read_reply(const char* waiting_for, const Deadline& me
   if (fd_ < 0) return Error::temp("connection closed");
   Deadline deadline = Deadline::after(options_.read_timeout).earlier(message_deadline);
   for (;;) {
-    auto f = split_frame(inbuf_);
-    if (!f) return Error::perm("in reply to " + std::string(waiting_for) + ": " + f.error().message);
-    if (f->has_value()) {
-      const Frame& fr = **f;
-      auto r = parse_reply(fr.command, fr.payload);
-      inbuf_.erase(0, fr.size);
-      if (!r) return Error::perm("in reply to " + std::string(waiting_for) + ": " + r.error().message);
-      if (r->type == ReplyType::progress) {
+    auto r = in_.next();
+    if (!r) return Error::perm("in reply to " + std::string(waiting_for) + ": " + r.error().message);
+    if (r->has_value()) {
+      if ((*r)->type == ReplyType::progress) {
         deadline = Deadline::after(options_.read_timeout).earlier(message_deadline);
         continue;
       }
-      return r;
+      return std::move(**r);
     }
     pollfd p{fd_, POLLIN, 0};
     int rc = poll(&p, 1, deadline.remaining_ms());
@@ -271,7 +267,7 @@ Result<Reply> Connection::read_reply(const char* waiting_for, const Deadline& me
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
     if (n < 0) return Error::temp(errno_text("reading from the milter"));
     if (n == 0) return Error::temp(std::string("milter closed the connection waiting for ") + waiting_for);
-    inbuf_.append(buf, static_cast<size_t>(n));
+    in_.append(std::string_view(buf, static_cast<size_t>(n)));
   }
 }
 

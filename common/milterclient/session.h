@@ -84,7 +84,7 @@ class Connection {
   int fd_ = -1;
   ClientOptions options_;
   Negotiation negotiated_;
-  std::string inbuf_;
+  ReplyStream in_;
   bool session_started_ = false;
   bool reusable_ = true;
   unsigned message_serial_ = 0;
