@@ -51,6 +51,10 @@ ConfigLoad parse_config(std::string_view text, const std::string& name) {
       auto r = top.table("dmarc");
       read_dmarc_config(r, out.config.dmarc);
     }
+    {
+      auto r = top.table("dkim");
+      read_dkim_config(r, out.config.dkim);
+    }
     top.finish();
   }
   out.errors = ctx->errors;

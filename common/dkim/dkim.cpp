@@ -1,0 +1,677 @@
+// Implements DkimEngine and its sessions over libopendkim. Contract in dkim.h.
+//
+// libopendkim details this file relies on (2.11): key retrieval goes through the key-lookup
+// callback only (we never answer DKIM_CBSTAT_DEFAULT, which would make it use the system
+// resolver); a failed lookup is answered NOTFOUND so one slow domain never stops the other
+// signatures (TRYAGAIN would abort dkim_eoh), and the real reason is kept here per key name. The
+// prescreen callback ignores signatures over the limit and refused algorithms before any DNS query,
+// and sends every remaining key query at once. Expiry (x=) and future timestamps (t=) are checked
+// here with the injected clock (libopendkim would use time(2)), so its clock drift is set to
+// kLibDriftSeconds, which disables its own checks. Signing time comes from DKIM_OPTS_FIXEDTIME,
+// set on the pooled library handle while one session holds it.
+#include "common/dkim/dkim.h"
+
+// libopendkim's header uses C99 _Bool, which C++ spells bool (same size and ABI).
+#define _Bool bool
+#include <opendkim/dkim.h>
+#undef _Bool
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <mutex>
+#include <optional>
+
+#include "common/core/ascii.h"
+#include "common/dkim/key_table.h"
+
+namespace postern {
+
+const char* to_string(DkimResult r) {
+  switch (r) {
+    case DkimResult::none:
+      return "none";
+    case DkimResult::pass:
+      return "pass";
+    case DkimResult::fail:
+      return "fail";
+    case DkimResult::neutral:
+      return "neutral";
+    case DkimResult::policy:
+      return "policy";
+    case DkimResult::temperror:
+      return "temperror";
+    case DkimResult::permerror:
+      return "permerror";
+  }
+  return "neutral";
+}
+
+std::string dkim_value_lf(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '\r' && i + 1 < value.size() && value[i + 1] == '\n') continue;
+    out.push_back(value[i]);
+  }
+  return out;
+}
+
+namespace {
+
+// libopendkim's own expiry / future checks use time(2) and this drift: about 31 years, so they only
+// fire for timestamps no real signature has (x= before 1995, t= before 2001 or after 2080, where
+// its unsigned arithmetic wraps); those are permerror. The real checks use the injected clock.
+constexpr uint64_t kLibDriftSeconds = 1000000000ull;
+constexpr size_t kBPrefix = 16;
+
+// Header field names: printable ASCII without ':' (RFC 5322 ftext).
+bool valid_field_name(std::string_view n) {
+  if (n.empty() || n.size() > 256) return false;
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u < 0x7f && u != ':';
+  });
+}
+
+// "name:value" with every bare LF in value made CRLF (libmilter hands folded values with LF).
+std::string header_line(std::string_view name, std::string_view value) {
+  std::string h;
+  h.reserve(name.size() + value.size() + 8);
+  h.append(name);
+  h.push_back(':');
+  for (size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '\n' && (i == 0 || value[i - 1] != '\r')) h.push_back('\r');
+    h.push_back(c);
+  }
+  return h;
+}
+
+dkim_canon_t lib_canon(DkimCanon c) {
+  return c == DkimCanon::relaxed ? DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE;
+}
+
+std::string str(const unsigned char* p) {
+  return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
+}
+
+std::string tag(DKIM_SIGINFO* sig, const char* name) {
+  return str(dkim_sig_gettagvalue(sig, false, reinterpret_cast<u_char*>(const_cast<char*>(name))));
+}
+
+std::optional<uint64_t> to_u64(const std::string& s) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::string key_name(std::string_view selector, std::string_view domain) {
+  return ascii_lower(selector) + "._domainkey." + ascii_lower(domain);
+}
+
+struct KeyAnswer {
+  enum Kind { found, missing, temporary, bad } kind = missing;
+  std::string record;
+  std::string detail;
+};
+
+KeyAnswer classify(const DnsResult& r) {
+  KeyAnswer a;
+  switch (r.status) {
+    case DnsStatus::answer:
+      if (r.records.size() == 1) {
+        a.kind = KeyAnswer::found;
+        a.record = r.records[0].text;
+      } else {
+        a.kind = KeyAnswer::bad;
+        a.detail = "multiple key records";
+      }
+      break;
+    case DnsStatus::nxdomain:
+    case DnsStatus::nodata:
+      a.kind = KeyAnswer::missing;
+      a.detail = "no key";
+      break;
+    default:
+      a.kind = KeyAnswer::temporary;
+      a.detail = std::string("key lookup ") + to_string(r.status) + (r.detail.empty() ? "" : ": " + r.detail);
+  }
+  return a;
+}
+
+int rank(DkimResult r) {
+  switch (r) {
+    case DkimResult::pass:
+      return 6;
+    case DkimResult::temperror:
+      return 5;
+    case DkimResult::fail:
+      return 4;
+    case DkimResult::policy:
+      return 3;
+    case DkimResult::permerror:
+      return 2;
+    case DkimResult::neutral:
+      return 1;
+    case DkimResult::none:
+      return 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+// ---- the pool of library handles ----
+
+struct DkimEngine::Pool {
+  std::mutex mu;
+  std::vector<DKIM_LIB*> free_libs;  // guarded by mu
+  std::vector<DKIM_LIB*> all;        // guarded by mu; closed by the destructor
+  const DkimOptions* opts = nullptr;
+  std::vector<std::string> sign_names, oversign_names;
+  std::vector<const char*> sign_ptrs, oversign_ptrs;
+  bool ed25519 = false;
+
+  ~Pool() {
+    for (DKIM_LIB* l : all) dkim_close(l);
+  }
+
+  DKIM_LIB* make();
+  DKIM_LIB* acquire(uint64_t now) {
+    DKIM_LIB* lib = nullptr;
+    {
+      std::lock_guard<std::mutex> g(mu);
+      if (!free_libs.empty()) {
+        lib = free_libs.back();
+        free_libs.pop_back();
+      }
+    }
+    if (!lib) {
+      lib = make();
+      if (!lib) return nullptr;
+      std::lock_guard<std::mutex> g(mu);
+      all.push_back(lib);
+    }
+    (void)dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FIXEDTIME, &now, sizeof now);
+    return lib;
+  }
+  void release(DKIM_LIB* lib) {
+    std::lock_guard<std::mutex> g(mu);
+    free_libs.push_back(lib);
+  }
+};
+
+namespace {
+
+// Holds one pooled library handle for the life of a session.
+class Lease {
+ public:
+  Lease(DkimEngine::Pool* pool, DKIM_LIB* lib) : pool_(pool), lib_(lib) {}
+  ~Lease() {
+    if (lib_) pool_->release(lib_);
+  }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  DKIM_LIB* get() const { return lib_; }
+
+ private:
+  DkimEngine::Pool* pool_;
+  DKIM_LIB* lib_;
+};
+
+DKIM_CBSTAT prescreen_cb(DKIM* dkim, DKIM_SIGINFO** sigs, int nsigs);
+DKIM_CBSTAT key_lookup_cb(DKIM* dkim, DKIM_SIGINFO* sig, u_char* buf, size_t buflen);
+
+}  // namespace
+
+DKIM_LIB* DkimEngine::Pool::make() {
+  DKIM_LIB* lib = dkim_init(nullptr, nullptr);
+  if (!lib) return nullptr;
+  uint32_t flags = DKIM_LIBFLAGS_BADSIGHANDLES;
+  u_int minbits = static_cast<u_int>(std::max(opts->min_key_bits, 1));
+  uint64_t drift = kLibDriftSeconds;
+  uint64_t ttl = static_cast<uint64_t>(opts->expire.count());
+  bool ok =
+      dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags) == DKIM_STAT_OK &&
+      dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS, &minbits, sizeof minbits) == DKIM_STAT_OK &&
+      dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_CLOCKDRIFT, &drift, sizeof drift) == DKIM_STAT_OK &&
+      dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNATURETTL, &ttl, sizeof ttl) == DKIM_STAT_OK &&
+      dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS, sign_ptrs.data(), sizeof(char**)) ==
+          DKIM_STAT_OK &&
+      dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS, oversign_ptrs.data(), sizeof(char**)) ==
+          DKIM_STAT_OK &&
+      dkim_set_key_lookup(lib, &key_lookup_cb) == DKIM_STAT_OK &&
+      dkim_set_prescreen(lib, &prescreen_cb) == DKIM_STAT_OK;
+  if (!ok) {
+    dkim_close(lib);
+    return nullptr;
+  }
+  return lib;
+}
+
+DkimEngine::DkimEngine(DkimOptions options, Resolver& resolver, const Clock& clock)
+    : options_(std::move(options)), resolver_(resolver), clock_(clock), pool_(std::make_unique<Pool>()) {
+  // From is always signed (RFC 6376 5.4); names are checked so libopendkim's regex stays literal.
+  auto clean = [](std::vector<std::string>& names) {
+    std::vector<std::string> out;
+    for (auto& n : names) {
+      bool ok = !n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+               c == '_';
+      });
+      if (ok) out.push_back(n);
+    }
+    names = std::move(out);
+  };
+  clean(options_.sign_headers);
+  clean(options_.oversign_headers);
+  auto has_from = [](const std::vector<std::string>& v) {
+    return std::any_of(v.begin(), v.end(), [](const std::string& n) { return ascii_lower(n) == "from"; });
+  };
+  if (!has_from(options_.sign_headers)) options_.sign_headers.insert(options_.sign_headers.begin(), "From");
+  pool_->opts = &options_;
+  pool_->sign_names = options_.sign_headers;
+  pool_->oversign_names = options_.oversign_headers;
+  for (auto& n : pool_->sign_names) pool_->sign_ptrs.push_back(n.c_str());
+  pool_->sign_ptrs.push_back(nullptr);
+  for (auto& n : pool_->oversign_names) pool_->oversign_ptrs.push_back(n.c_str());
+  pool_->oversign_ptrs.push_back(nullptr);
+  if (DKIM_LIB* lib = pool_->acquire(0)) {
+    pool_->ed25519 = dkim_libfeature(lib, DKIM_FEATURE_ED25519);
+    pool_->release(lib);
+  }
+}
+
+DkimEngine::~DkimEngine() = default;
+
+bool DkimEngine::supports_ed25519() const { return pool_->ed25519; }
+
+// ---- verifying ----
+
+struct DkimVerifySession::Impl {
+  DkimEngine::Pool* pool;
+  Lease lease;
+  const DkimOptions& opts;
+  Resolver& resolver;
+  int64_t now;
+  DKIM* dkim = nullptr;
+  enum class Skip { none, over_limit, sha1 };
+  std::map<DKIM_SIGINFO*, Skip> skipped;
+  std::map<std::string, KeyAnswer> keys;
+  size_t headers = 0;
+  bool eoh_done = false;
+  bool hashing = false;  // signatures to evaluate, body goes to libopendkim
+  bool need_lengths = false;
+  std::string error;  // a session-wide problem, reported on every signature
+  CanonicalBodyLength simple_len{DkimCanon::simple};
+  CanonicalBodyLength relaxed_len{DkimCanon::relaxed};
+
+  Impl(DkimEngine::Pool* p, DKIM_LIB* lib, const DkimOptions& o, Resolver& r, int64_t t)
+      : pool(p), lease(p, lib), opts(o), resolver(r), now(t) {}
+  ~Impl() {
+    if (dkim) dkim_free(dkim);
+  }
+
+  void eoh() {
+    if (eoh_done) return;
+    eoh_done = true;
+    DKIM_STAT st = dkim_eoh(dkim);
+    if (st == DKIM_STAT_OK) {
+      hashing = true;
+    } else if (st != DKIM_STAT_NOSIG) {
+      error = std::string("header processing failed: ") + dkim_getresultstr(st);
+    }
+  }
+
+  void prescreen(DKIM_SIGINFO** sigs, int nsigs) {
+    std::vector<DnsQuery> queries;
+    for (int i = 0; i < nsigs; ++i) {
+      DKIM_SIGINFO* sig = sigs[i];
+      if (static_cast<size_t>(i) >= opts.max_signatures) {
+        skipped[sig] = Skip::over_limit;
+        dkim_sig_ignore(sig);
+        continue;
+      }
+      // The a= tag itself: libopendkim fills in the algorithm only when it processes the signature.
+      if (!opts.allow_rsa_sha1 && ascii_lower(tag(sig, "a")) == "rsa-sha1") {
+        skipped[sig] = Skip::sha1;
+        dkim_sig_ignore(sig);
+        continue;
+      }
+      if (!tag(sig, "l").empty()) need_lengths = true;
+      std::string d = str(dkim_sig_getdomain(sig)), s = str(dkim_sig_getselector(sig));
+      if (!valid_dkim_domain(d) || !valid_dkim_selector(s)) continue;  // libopendkim reports the syntax error
+      std::string name = key_name(s, d);
+      if (keys.emplace(name, KeyAnswer{}).second) queries.push_back({name, RrType::TXT});
+    }
+    if (queries.empty()) return;
+    auto answers = resolver.query_all(queries, Deadline::after(opts.key_lookup_timeout));
+    for (size_t i = 0; i < queries.size(); ++i) {
+      keys[queries[i].name] =
+          i < answers.size() ? classify(answers[i]) : KeyAnswer{KeyAnswer::temporary, "", "no answer"};
+    }
+  }
+
+  DKIM_CBSTAT lookup(DKIM_SIGINFO* sig, u_char* buf, size_t buflen) {
+    std::string name = key_name(str(dkim_sig_getselector(sig)), str(dkim_sig_getdomain(sig)));
+    auto it = keys.find(name);
+    if (it == keys.end()) {
+      // Not seen by prescreen (should not happen): ask now, alone.
+      KeyAnswer a = classify(resolver.query(name, RrType::TXT, Deadline::after(opts.key_lookup_timeout)));
+      it = keys.emplace(name, std::move(a)).first;
+    }
+    KeyAnswer& a = it->second;
+    if (a.kind != KeyAnswer::found) return DKIM_CBSTAT_NOTFOUND;
+    if (a.record.size() + 1 > buflen) {
+      a.kind = KeyAnswer::bad;
+      a.detail = "key record too long";
+      return DKIM_CBSTAT_NOTFOUND;
+    }
+    std::copy(a.record.begin(), a.record.end(), buf);
+    buf[a.record.size()] = '\0';
+    return DKIM_CBSTAT_CONTINUE;
+  }
+
+  DkimSignatureResult evaluate(DKIM_SIGINFO* sig);
+};
+
+namespace {
+
+DKIM_CBSTAT prescreen_cb(DKIM* dkim, DKIM_SIGINFO** sigs, int nsigs) {
+  auto* impl = static_cast<DkimVerifySession::Impl*>(dkim_get_user_context(dkim));
+  if (impl) impl->prescreen(sigs, nsigs);
+  return DKIM_CBSTAT_CONTINUE;
+}
+
+DKIM_CBSTAT key_lookup_cb(DKIM* dkim, DKIM_SIGINFO* sig, u_char* buf, size_t buflen) {
+  auto* impl = static_cast<DkimVerifySession::Impl*>(dkim_get_user_context(dkim));
+  if (!impl || !buf || buflen == 0) return DKIM_CBSTAT_NOTFOUND;
+  return impl->lookup(sig, buf, buflen);
+}
+
+std::string sig_error_reason(int err) {
+  switch (err) {
+    case DKIM_SIGERROR_BADSIG:
+      return "signature did not verify";
+    case DKIM_SIGERROR_KEYREVOKED:
+      return "key revoked";
+    case DKIM_SIGERROR_KEYTOOSMALL:
+      return "key too small";
+    case DKIM_SIGERROR_SUBDOMAIN:
+      return "i= is not within d=";
+    case DKIM_SIGERROR_TOOLARGE_L:
+      return "l= larger than the body";
+    default: {
+      const char* s = dkim_sig_geterrorstr(err);
+      return s ? s : "signature error " + std::to_string(err);
+    }
+  }
+}
+
+}  // namespace
+
+DkimSignatureResult DkimVerifySession::Impl::evaluate(DKIM_SIGINFO* sig) {
+  DkimSignatureResult r;
+  r.domain = str(dkim_sig_getdomain(sig));
+  r.selector = str(dkim_sig_getselector(sig));
+  r.algorithm = tag(sig, "a");
+  r.identity = tag(sig, "i");
+  std::string b = tag(sig, "b");
+  b.erase(std::remove_if(b.begin(), b.end(),
+                         [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }),
+          b.end());
+  r.b = b.substr(0, kBPrefix);
+  unsigned int bits = 0;
+  if (dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK) r.key_bits = static_cast<int>(bits);
+  auto set = [&](DkimResult res, std::string reason) {
+    r.result = res;
+    r.reason = std::move(reason);
+    return r;
+  };
+  if (auto it = skipped.find(sig); it != skipped.end()) {
+    if (it->second == Skip::sha1) return set(DkimResult::policy, "rsa-sha1 is not accepted (RFC 8301)");
+    return set(DkimResult::neutral,
+               "not evaluated: more than " + std::to_string(opts.max_signatures) + " signatures");
+  }
+  if (!error.empty()) return set(DkimResult::temperror, error);
+  int err = dkim_sig_geterror(sig);
+  unsigned int flags = dkim_sig_getflags(sig);
+  // libopendkim reports no size for ed25519 keys; every ed25519 key has 256 bits.
+  if (r.key_bits == 0 && ascii_lower(r.algorithm) == "ed25519-sha256" &&
+      (err == DKIM_SIGERROR_OK || err == DKIM_SIGERROR_BADSIG))
+    r.key_bits = 256;
+  switch (err) {
+    case DKIM_SIGERROR_OK:
+      break;
+    case DKIM_SIGERROR_UNKNOWN:
+      return set(DkimResult::neutral, "not evaluated");
+    case DKIM_SIGERROR_NOKEY:
+    case DKIM_SIGERROR_KEYFAIL: {
+      auto it = keys.find(key_name(r.selector, r.domain));
+      if (it == keys.end()) return set(DkimResult::permerror, "no key");
+      if (it->second.kind == KeyAnswer::temporary) return set(DkimResult::temperror, it->second.detail);
+      return set(DkimResult::permerror, it->second.detail.empty() ? "no key" : it->second.detail);
+    }
+    case DKIM_SIGERROR_BADSIG:
+      if (dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) return set(DkimResult::fail, "body hash mismatch");
+      return set(DkimResult::fail, sig_error_reason(err));
+    case DKIM_SIGERROR_KEYTOOSMALL:
+      return set(DkimResult::policy, "key of " + std::to_string(r.key_bits) + " bits is smaller than " +
+                                         std::to_string(opts.min_key_bits));
+    case DKIM_SIGERROR_DNSSYNTAX:
+    case DKIM_SIGERROR_MULTIREPLY:
+    case DKIM_SIGERROR_KEYVERSION:
+    case DKIM_SIGERROR_KEYUNKNOWNHASH:
+    case DKIM_SIGERROR_KEYHASHMISMATCH:
+    case DKIM_SIGERROR_NOTEMAILKEY:
+    case DKIM_SIGERROR_KEYTYPEMISSING:
+    case DKIM_SIGERROR_KEYTYPEUNKNOWN:
+    case DKIM_SIGERROR_KEYREVOKED:
+    case DKIM_SIGERROR_KEYDECODE:
+    case DKIM_SIGERROR_SUBDOMAIN:
+    case DKIM_SIGERROR_TOOLARGE_L:
+      return set(DkimResult::permerror, sig_error_reason(err));
+    case DKIM_SIGERROR_EXPIRED:
+    case DKIM_SIGERROR_FUTURE:
+      return set(DkimResult::permerror, "signature timestamp out of range");
+    default:
+      // Signature syntax: RFC 8601 2.7.1 reports these as neutral.
+      return set(DkimResult::neutral, "signature syntax: " + sig_error_reason(err));
+  }
+  // Timestamps, with our clock.
+  const int64_t drift = opts.clock_drift.count();
+  if (auto x = to_u64(tag(sig, "x"));
+      x && static_cast<int64_t>(std::min<uint64_t>(*x, INT64_MAX / 2)) + drift < now)
+    return set(DkimResult::permerror, "signature expired (x=" + std::to_string(*x) + ")");
+  if (auto t = to_u64(tag(sig, "t")); t && *t > static_cast<uint64_t>(now + drift))
+    return set(DkimResult::permerror, "signature timestamp t= is in the future");
+  if (r.key_bits > 0 && r.algorithm.rfind("rsa-", 0) == 0 && r.key_bits < opts.min_key_bits)
+    return set(DkimResult::policy, "key of " + std::to_string(r.key_bits) + " bits is smaller than " +
+                                       std::to_string(opts.min_key_bits));
+  if (dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) return set(DkimResult::fail, "body hash mismatch");
+  if (!(flags & DKIM_SIGFLAG_PASSED) || dkim_sig_getbh(sig) != DKIM_SIGBH_MATCH)
+    return set(DkimResult::fail, "signature did not verify");
+  ssize_t msglen = 0, canonlen = 0, signlen = -1;
+  if (dkim_sig_getcanonlen(dkim, sig, &msglen, &canonlen, &signlen) == DKIM_STAT_OK && signlen >= 0) {
+    dkim_canon_t hc = DKIM_CANON_UNKNOWN, bc = DKIM_CANON_UNKNOWN;
+    (void)dkim_sig_getcanons(sig, &hc, &bc);
+    uint64_t total = bc == DKIM_CANON_RELAXED ? relaxed_len.length() : simple_len.length();
+    if (static_cast<uint64_t>(signlen) < total) {
+      std::string what = "l=" + std::to_string(signlen) + " signs " + std::to_string(signlen) + " of " +
+                         std::to_string(total) + " body bytes";
+      if (opts.body_length == BodyLengthPolicy::policy) return set(DkimResult::policy, what);
+      return set(DkimResult::pass, "signature verified (" + what + ")");
+    }
+  }
+  return set(DkimResult::pass, "signature verified");
+}
+
+DkimVerifySession::DkimVerifySession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DkimVerifySession::~DkimVerifySession() = default;
+
+void DkimVerifySession::add_header(std::string_view name, std::string_view value) {
+  Impl& s = *impl_;
+  if (s.eoh_done) return;
+  if (++s.headers > kMaxDkimHeaderFields || !valid_field_name(name) ||
+      name.size() + value.size() > kMaxDkimHeaderBytes)
+    return;  // left out of the hash: signatures over it fail, as they should
+  std::string h = header_line(name, value);
+  (void)dkim_header(s.dkim, reinterpret_cast<u_char*>(h.data()), h.size());
+}
+
+void DkimVerifySession::add_body(std::string_view chunk) {
+  Impl& s = *impl_;
+  s.eoh();
+  if (!s.hashing || chunk.empty()) return;
+  if (s.need_lengths) {
+    s.simple_len.add(chunk);
+    s.relaxed_len.add(chunk);
+  }
+  // libopendkim only reads the buffer.
+  (void)dkim_body(s.dkim, reinterpret_cast<u_char*>(const_cast<char*>(chunk.data())), chunk.size());
+}
+
+DkimVerification DkimVerifySession::finish() {
+  Impl& s = *impl_;
+  s.eoh();
+  DkimVerification out;
+  if (s.hashing) {
+    bool testkey = false;
+    (void)dkim_eom(s.dkim, &testkey);
+  }
+  DKIM_SIGINFO** sigs = nullptr;
+  int nsigs = 0;
+  if (dkim_getsiglist(s.dkim, &sigs, &nsigs) != DKIM_STAT_OK) nsigs = 0;
+  for (int i = 0; i < nsigs; ++i) {
+    out.signatures.push_back(s.evaluate(sigs[i]));
+    if (rank(out.signatures.back().result) > rank(out.overall)) out.overall = out.signatures.back().result;
+  }
+  return out;
+}
+
+Result<std::unique_ptr<DkimVerifySession>> DkimEngine::verify(std::string_view id) {
+  int64_t now = clock_.unix_seconds();
+  DKIM_LIB* lib = pool_->acquire(static_cast<uint64_t>(now));
+  if (!lib) return Error::temp("libopendkim initialisation failed");
+  auto impl = std::make_unique<DkimVerifySession::Impl>(pool_.get(), lib, options_, resolver_, now);
+  std::string sid(id.empty() ? "-" : id);
+  DKIM_STAT st = DKIM_STAT_OK;
+  impl->dkim = dkim_verify(lib, reinterpret_cast<const u_char*>(sid.c_str()), nullptr, &st);
+  if (!impl->dkim) return Error::temp(std::string("dkim_verify: ") + dkim_getresultstr(st));
+  dkim_set_user_context(impl->dkim, impl.get());
+  return std::unique_ptr<DkimVerifySession>(new DkimVerifySession(std::move(impl)));
+}
+
+// ---- signing ----
+
+struct DkimSignSession::Impl {
+  Lease lease;
+  std::vector<DKIM*> handles;  // one per plan
+  std::string error;
+  size_t headers = 0;
+  bool eoh_done = false;
+
+  Impl(DkimEngine::Pool* p, DKIM_LIB* lib) : lease(p, lib) {}
+  ~Impl() {
+    for (DKIM* d : handles) dkim_free(d);
+  }
+  void eoh() {
+    if (eoh_done) return;
+    eoh_done = true;
+    for (DKIM* d : handles) {
+      DKIM_STAT st = dkim_eoh(d);
+      if (st != DKIM_STAT_OK && error.empty()) error = std::string("end of headers: ") + dkim_geterror(d);
+    }
+  }
+};
+
+DkimSignSession::DkimSignSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DkimSignSession::~DkimSignSession() = default;
+
+void DkimSignSession::add_header(std::string_view name, std::string_view value) {
+  Impl& s = *impl_;
+  if (s.eoh_done || !s.error.empty()) return;
+  if (++s.headers > kMaxDkimHeaderFields) {
+    s.error = "more than " + std::to_string(kMaxDkimHeaderFields) + " header fields";
+    return;
+  }
+  if (!valid_field_name(name) || name.size() + value.size() > kMaxDkimHeaderBytes) {
+    s.error = "malformed or oversized header field";
+    return;
+  }
+  std::string h = header_line(name, value);
+  for (DKIM* d : s.handles) {
+    if (dkim_header(d, reinterpret_cast<u_char*>(h.data()), h.size()) != DKIM_STAT_OK && s.error.empty())
+      s.error = std::string("header rejected: ") + dkim_geterror(d);
+  }
+}
+
+void DkimSignSession::add_body(std::string_view chunk) {
+  Impl& s = *impl_;
+  s.eoh();
+  if (!s.error.empty() || chunk.empty()) return;
+  for (DKIM* d : s.handles) {
+    if (dkim_body(d, reinterpret_cast<u_char*>(const_cast<char*>(chunk.data())), chunk.size()) !=
+            DKIM_STAT_OK &&
+        s.error.empty())
+      s.error = std::string("body: ") + dkim_geterror(d);
+  }
+}
+
+Result<std::vector<std::string>> DkimSignSession::finish() {
+  Impl& s = *impl_;
+  s.eoh();
+  if (!s.error.empty()) return Error::perm(s.error);
+  std::vector<std::string> out;
+  for (DKIM* d : s.handles) {
+    DKIM_STAT st = dkim_eom(d, nullptr);
+    if (st != DKIM_STAT_OK) return Error::perm(std::string("signing failed: ") + dkim_geterror(d));
+    u_char* buf = nullptr;
+    size_t len = 0;
+    st = dkim_getsighdr_d(d, sizeof(DKIM_SIGNHEADER) + 1, &buf, &len);
+    if (st != DKIM_STAT_OK || !buf) return Error::perm(std::string("signature header: ") + dkim_geterror(d));
+    out.emplace_back(reinterpret_cast<const char*>(buf), len);
+  }
+  return out;
+}
+
+Result<std::unique_ptr<DkimSignSession>> DkimEngine::sign(const std::vector<DkimSignPlan>& plans,
+                                                          std::string_view id) {
+  if (plans.empty()) return Error::perm("no signature to make");
+  for (const auto& p : plans) {
+    if (!p.key) return Error::perm("signature plan without a key");
+    if (!valid_dkim_domain(p.domain) || !valid_dkim_selector(p.selector))
+      return Error::perm("invalid domain or selector in a signature plan");
+    if (p.key->type == DkimKeyType::ed25519 && !supports_ed25519())
+      return Error::perm("libopendkim was built without ed25519");
+  }
+  DKIM_LIB* lib = pool_->acquire(static_cast<uint64_t>(clock_.unix_seconds()));
+  if (!lib) return Error::temp("libopendkim initialisation failed");
+  auto impl = std::make_unique<DkimSignSession::Impl>(pool_.get(), lib);
+  std::string sid(id.empty() ? "-" : id);
+  for (const auto& p : plans) {
+    DKIM_STAT st = DKIM_STAT_OK;
+    dkim_alg_t alg = p.key->type == DkimKeyType::rsa ? DKIM_SIGN_RSASHA256 : DKIM_SIGN_ED25519SHA256;
+    DKIM* d = dkim_sign(lib, reinterpret_cast<const u_char*>(sid.c_str()), nullptr,
+                        reinterpret_cast<dkim_sigkey_t>(const_cast<char*>(p.key->pem.c_str())),
+                        reinterpret_cast<const u_char*>(p.selector.c_str()),
+                        reinterpret_cast<const u_char*>(p.domain.c_str()), lib_canon(options_.header_canon),
+                        lib_canon(options_.body_canon), alg, -1, &st);
+    if (!d) return Error::perm(std::string("dkim_sign: ") + dkim_getresultstr(st));
+    impl->handles.push_back(d);
+    // libopendkim 2.11 folds the header it hashes (with an empty b=) differently from the one it
+    // returns when the key is ed25519 (it reserves room for b= only for RSA), which breaks simple
+    // header canonicalisation. Unfolded, both are the same line (short: ed25519's b= is 88 bytes).
+    if (p.key->type == DkimKeyType::ed25519 && options_.header_canon == DkimCanon::simple &&
+        dkim_set_margin(d, 0) != DKIM_STAT_OK)
+      return Error::perm("dkim_set_margin failed");
+    if (!p.identity.empty() &&
+        dkim_set_signer(d, reinterpret_cast<const u_char*>(p.identity.c_str())) != DKIM_STAT_OK)
+      return Error::perm("invalid identity (i=)");
+  }
+  return std::unique_ptr<DkimSignSession>(new DkimSignSession(std::move(impl)));
+}
+
+}  // namespace postern
