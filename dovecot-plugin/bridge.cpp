@@ -7,12 +7,14 @@
 #include <openssl/crypto.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,6 +67,24 @@ postern_auth_status to_c(postern::AuthStatus s) {
 void wipe(std::string& s) {
   if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
   s.clear();
+}
+
+// Dovecot limits each service's address space (vsz_limit, 256M by default). An LMDB store maps
+// lmdb_map_size_mb of it at once, which would fail with a bare ENOMEM: say what to change instead.
+std::optional<std::string> address_space_problem(const postern::StoreConfig& store) {
+  if (store.backend != "lmdb") return std::nullopt;
+  rlimit lim{};
+  if (getrlimit(RLIMIT_AS, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return std::nullopt;
+  constexpr uint64_t kHeadroomMb = 192;  // Dovecot, threads' stacks, libraries
+  uint64_t limit_mb = static_cast<uint64_t>(lim.rlim_cur) / (1024 * 1024);
+  uint64_t need_mb = static_cast<uint64_t>(store.lmdb_map_size_mb) + kHeadroomMb;
+  if (limit_mb >= need_mb) return std::nullopt;
+  return "the auth process may use " + std::to_string(limit_mb) +
+         " MB of address space (Dovecot's vsz_limit), " +
+         "too little to map the LMDB store ([store] lmdb_map_size_mb = " +
+         std::to_string(store.lmdb_map_size_mb) +
+         "): set `service auth { vsz_limit = 4G }` in dovecot.conf (dovecot-postern ships " +
+         "conf.d/99-postern.conf with it)";
 }
 
 }  // namespace
@@ -150,6 +170,10 @@ int postern_auth_start(struct postern_auth* a, char* error, size_t error_size) {
       return -1;
     }
     if (c.lockout.enabled) {
+      if (auto why = address_space_problem(a->config.store)) {
+        copy_error(*why, error, error_size);
+        return -1;
+      }
       auto store = postern::make_store(a->config.store, a->clock);
       if (!store) {
         copy_error("store: " + store.error().message, error, error_size);

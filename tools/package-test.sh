@@ -97,6 +97,7 @@ passdb {
   driver = postern
   args = $dv/postern.conf
 }
+!include /etc/dovecot/conf.d/99-postern.conf
 userdb {
   driver = static
   args = uid=65534 gid=65534 home=$dv/home/%u
@@ -123,7 +124,7 @@ dpkg --purge dovecot-postern postern-milter postern-policyd postern-tools poster
 left=""
 for p in /etc/postern /var/lib/postern /var/spool/postfix/postern /usr/sbin/postern-policyd /usr/sbin/postern-milter \
          /usr/sbin/posternctl /lib/systemd/system/postern-policyd.service /lib/systemd/system/postern-milter.service \
-         /usr/lib/dovecot/modules/auth/libauthdb_postern.so; do
+         /usr/lib/dovecot/modules/auth/libauthdb_postern.so /etc/dovecot/conf.d/99-postern.conf; do
   [ -e "$p" ] && left="$left $p"
 done
 id postern >/dev/null 2>&1 && left="$left user:postern"
