@@ -168,10 +168,24 @@ Result<void> Lockout::record_failure(std::string_view user, const IpAddress& ip)
 Result<void> Lockout::record_success(std::string_view user, const IpAddress& ip) {
   if (!config_.enabled || allowlisted(ip)) return {};
   std::string net = network_of(ip);
-  auto put = store_.put(k("ok:", pair(net, user)), "1", config_.known_network_ttl);
-  if (!put) return put;
-  auto removed = store_.remove(k("fail:u:", pair(net, user)));
-  if (!removed) return removed.error();
+  std::string ok_key = k("ok:", pair(net, user));
+  // A good login usually comes from a network already known for the user: refresh the entry only
+  // when half its lifetime has passed, so steady logins cost reads, not writes.
+  auto known_entry = store_.get(ok_key);
+  if (!known_entry) return known_entry.error();
+  int64_t now = clock_.unix_seconds();
+  bool fresh = *known_entry && (*known_entry)->expires_at - now > config_.known_network_ttl.count() / 2;
+  if (!fresh) {
+    auto put = store_.put(ok_key, "1", config_.known_network_ttl);
+    if (!put) return put;
+  }
+  std::string fail_key = k("fail:u:", pair(net, user));
+  auto failures = store_.get(fail_key);
+  if (!failures) return failures.error();
+  if (*failures) {
+    auto removed = store_.remove(fail_key);
+    if (!removed) return removed.error();
+  }
   return {};
 }
 

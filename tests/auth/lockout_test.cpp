@@ -130,6 +130,20 @@ TEST_F(LockoutTest, SuccessResetsThePairCounter) {
   EXPECT_FALSE(refused("alice", "192.0.2.7"));
 }
 
+TEST_F(LockoutTest, SteadyGoodLoginsDoNotRewriteTheKnownNetwork) {
+  ASSERT_TRUE(lo->record_success("alice", ip("192.0.2.7")));
+  auto first = store.get("auth:ok:192.0.2.7/32 alice");
+  ASSERT_TRUE(first && *first);
+  clock.advance(Seconds(86400));
+  ASSERT_TRUE(lo->record_success("alice", ip("192.0.2.7")));
+  auto second = store.get("auth:ok:192.0.2.7/32 alice");
+  EXPECT_EQ((*second)->expires_at, (*first)->expires_at);  // not rewritten
+  clock.advance(Seconds(15 * 86400));
+  ASSERT_TRUE(lo->record_success("alice", ip("192.0.2.7")));
+  auto third = store.get("auth:ok:192.0.2.7/32 alice");
+  EXPECT_EQ((*third)->expires_at, clock.unix_seconds() + cfg.known_network_ttl.count());  // refreshed
+}
+
 TEST_F(LockoutTest, AdminListsAndUnlocks) {
   fail("alice", "192.0.2.7", 3);
   for (int i = 0; i < 10; ++i) fail(("u" + std::to_string(i)).c_str(), "203.0.113.5");
