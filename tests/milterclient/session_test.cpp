@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/harness/net.h"
 #include "tests/harness/temp_dir.h"
 #include "tests/milterclient/fake_milter.h"
 
@@ -230,7 +231,8 @@ TEST_F(MilterSession, RecipientsAreJudgedOneByOne) {
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(format_verdict(*v), (Strings{"tempfail", "rcpt-reject nobody@example.org: 550 5.1.1 no such user",
                                          "rcpt-reject later@example.org: tempfail"}));
-  EXPECT_EQ(m.commands().back(), "A");
+  // ABORT has no reply: wait until the milter has read it.
+  EXPECT_TRUE(postern::test::wait_until([&] { return m.commands().back() == "A"; }, std::chrono::seconds(5)));
 }
 
 TEST_F(MilterSession, ConnectionLevelVerdictEndsTheConnection) {
