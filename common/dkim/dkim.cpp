@@ -8,7 +8,8 @@
 // and sends every remaining key query at once. Expiry (x=) and future timestamps (t=) are checked
 // here with the injected clock (libopendkim would use time(2)), so its clock drift is set to
 // kLibDriftSeconds, which disables its own checks. Signing time comes from DKIM_OPTS_FIXEDTIME,
-// set on the pooled library handle while one session holds it.
+// set on the pooled library handle while one session holds it. ed25519 signatures are made by
+// Ed25519Signer (libopendkim 2.11 leaks memory signing with ed25519); verifying ed25519 stays here.
 #include "common/dkim/dkim.h"
 
 // libopendkim's header uses C99 _Bool, which C++ spells bool (same size and ABI).
@@ -23,6 +24,7 @@
 #include <optional>
 
 #include "common/core/ascii.h"
+#include "common/dkim/ed25519_signer.h"
 #include "common/dkim/key_table.h"
 
 namespace postern {
@@ -224,6 +226,10 @@ class Lease {
 DKIM_CBSTAT prescreen_cb(DKIM* dkim, DKIM_SIGINFO** sigs, int nsigs);
 DKIM_CBSTAT key_lookup_cb(DKIM* dkim, DKIM_SIGINFO* sig, u_char* buf, size_t buflen);
 
+// libopendkim's own DNS path, should anything ever reach it: refused, so the system resolver is
+// never used (every key comes through key_lookup_cb and the injected Resolver).
+int refuse_dns_query(void*, int, unsigned char*, unsigned char*, size_t, void**) { return DKIM_DNS_ERROR; }
+
 }  // namespace
 
 DKIM_LIB* DkimEngine::Pool::make() {
@@ -248,6 +254,7 @@ DKIM_LIB* DkimEngine::Pool::make() {
     dkim_close(lib);
     return nullptr;
   }
+  dkim_dns_set_query_start(lib, &refuse_dns_query);
   return lib;
 }
 
@@ -567,22 +574,31 @@ Result<std::unique_ptr<DkimVerifySession>> DkimEngine::verify(std::string_view i
 // ---- signing ----
 
 struct DkimSignSession::Impl {
+  // One per plan: a libopendkim handle (rsa) or our own signer (ed25519, see ed25519_signer.h).
+  struct Handle {
+    DKIM* dkim = nullptr;
+    std::unique_ptr<Ed25519Signer> ed;
+  };
   Lease lease;
-  std::vector<DKIM*> handles;  // one per plan
+  std::vector<Handle> handles;
   std::string error;
   size_t headers = 0;
   bool eoh_done = false;
 
   Impl(DkimEngine::Pool* p, DKIM_LIB* lib) : lease(p, lib) {}
   ~Impl() {
-    for (DKIM* d : handles) dkim_free(d);
+    for (auto& h : handles) {
+      if (h.dkim) dkim_free(h.dkim);
+    }
   }
   void eoh() {
     if (eoh_done) return;
     eoh_done = true;
-    for (DKIM* d : handles) {
-      DKIM_STAT st = dkim_eoh(d);
-      if (st != DKIM_STAT_OK && error.empty()) error = std::string("end of headers: ") + dkim_geterror(d);
+    for (auto& h : handles) {
+      if (!h.dkim) continue;
+      DKIM_STAT st = dkim_eoh(h.dkim);
+      if (st != DKIM_STAT_OK && error.empty())
+        error = std::string("end of headers: ") + dkim_geterror(h.dkim);
     }
   }
 };
@@ -602,9 +618,13 @@ void DkimSignSession::add_header(std::string_view name, std::string_view value) 
     return;
   }
   std::string h = header_line(name, value);
-  for (DKIM* d : s.handles) {
-    if (dkim_header(d, reinterpret_cast<u_char*>(h.data()), h.size()) != DKIM_STAT_OK && s.error.empty())
-      s.error = std::string("header rejected: ") + dkim_geterror(d);
+  for (auto& hd : s.handles) {
+    if (hd.ed) {
+      hd.ed->add_header(name, std::string_view(h).substr(name.size() + 1));
+    } else if (dkim_header(hd.dkim, reinterpret_cast<u_char*>(h.data()), h.size()) != DKIM_STAT_OK &&
+               s.error.empty()) {
+      s.error = std::string("header rejected: ") + dkim_geterror(hd.dkim);
+    }
   }
 }
 
@@ -612,11 +632,14 @@ void DkimSignSession::add_body(std::string_view chunk) {
   Impl& s = *impl_;
   s.eoh();
   if (!s.error.empty() || chunk.empty()) return;
-  for (DKIM* d : s.handles) {
-    if (dkim_body(d, reinterpret_cast<u_char*>(const_cast<char*>(chunk.data())), chunk.size()) !=
-            DKIM_STAT_OK &&
-        s.error.empty())
-      s.error = std::string("body: ") + dkim_geterror(d);
+  for (auto& hd : s.handles) {
+    if (hd.ed) {
+      hd.ed->add_body(chunk);
+    } else if (dkim_body(hd.dkim, reinterpret_cast<u_char*>(const_cast<char*>(chunk.data())), chunk.size()) !=
+                   DKIM_STAT_OK &&
+               s.error.empty()) {
+      s.error = std::string("body: ") + dkim_geterror(hd.dkim);
+    }
   }
 }
 
@@ -625,13 +648,20 @@ Result<std::vector<std::string>> DkimSignSession::finish() {
   s.eoh();
   if (!s.error.empty()) return Error::perm(s.error);
   std::vector<std::string> out;
-  for (DKIM* d : s.handles) {
-    DKIM_STAT st = dkim_eom(d, nullptr);
-    if (st != DKIM_STAT_OK) return Error::perm(std::string("signing failed: ") + dkim_geterror(d));
+  for (auto& hd : s.handles) {
+    if (hd.ed) {
+      auto v = hd.ed->finish();
+      if (!v) return v.error();
+      out.push_back(std::move(*v));
+      continue;
+    }
+    DKIM_STAT st = dkim_eom(hd.dkim, nullptr);
+    if (st != DKIM_STAT_OK) return Error::perm(std::string("signing failed: ") + dkim_geterror(hd.dkim));
     u_char* buf = nullptr;
     size_t len = 0;
-    st = dkim_getsighdr_d(d, sizeof(DKIM_SIGNHEADER) + 1, &buf, &len);
-    if (st != DKIM_STAT_OK || !buf) return Error::perm(std::string("signature header: ") + dkim_geterror(d));
+    st = dkim_getsighdr_d(hd.dkim, sizeof(DKIM_SIGNHEADER) + 1, &buf, &len);
+    if (st != DKIM_STAT_OK || !buf)
+      return Error::perm(std::string("signature header: ") + dkim_geterror(hd.dkim));
     out.emplace_back(reinterpret_cast<const char*>(buf), len);
   }
   return out;
@@ -644,29 +674,28 @@ Result<std::unique_ptr<DkimSignSession>> DkimEngine::sign(const std::vector<Dkim
     if (!p.key) return Error::perm("signature plan without a key");
     if (!valid_dkim_domain(p.domain) || !valid_dkim_selector(p.selector))
       return Error::perm("invalid domain or selector in a signature plan");
-    if (p.key->type == DkimKeyType::ed25519 && !supports_ed25519())
-      return Error::perm("libopendkim was built without ed25519");
   }
   DKIM_LIB* lib = pool_->acquire(static_cast<uint64_t>(clock_.unix_seconds()));
   if (!lib) return Error::temp("libopendkim initialisation failed");
   auto impl = std::make_unique<DkimSignSession::Impl>(pool_.get(), lib);
   std::string sid(id.empty() ? "-" : id);
+  const int64_t now = clock_.unix_seconds();
   for (const auto& p : plans) {
+    DkimSignSession::Impl::Handle h;
+    if (p.key->type == DkimKeyType::ed25519) {
+      h.ed = std::make_unique<Ed25519Signer>(p, options_, now);
+      impl->handles.push_back(std::move(h));
+      continue;
+    }
     DKIM_STAT st = DKIM_STAT_OK;
-    dkim_alg_t alg = p.key->type == DkimKeyType::rsa ? DKIM_SIGN_RSASHA256 : DKIM_SIGN_ED25519SHA256;
-    DKIM* d = dkim_sign(lib, reinterpret_cast<const u_char*>(sid.c_str()), nullptr,
-                        reinterpret_cast<dkim_sigkey_t>(const_cast<char*>(p.key->pem.c_str())),
-                        reinterpret_cast<const u_char*>(p.selector.c_str()),
-                        reinterpret_cast<const u_char*>(p.domain.c_str()), lib_canon(options_.header_canon),
-                        lib_canon(options_.body_canon), alg, -1, &st);
-    if (!d) return Error::perm(std::string("dkim_sign: ") + dkim_getresultstr(st));
-    impl->handles.push_back(d);
-    // libopendkim 2.11 folds the header it hashes (with an empty b=) differently from the one it
-    // returns when the key is ed25519 (it reserves room for b= only for RSA), which breaks simple
-    // header canonicalisation. Unfolded, both are the same line (short: ed25519's b= is 88 bytes).
-    if (p.key->type == DkimKeyType::ed25519 && options_.header_canon == DkimCanon::simple &&
-        dkim_set_margin(d, 0) != DKIM_STAT_OK)
-      return Error::perm("dkim_set_margin failed");
+    h.dkim = dkim_sign(lib, reinterpret_cast<const u_char*>(sid.c_str()), nullptr,
+                       reinterpret_cast<dkim_sigkey_t>(const_cast<char*>(p.key->pem.c_str())),
+                       reinterpret_cast<const u_char*>(p.selector.c_str()),
+                       reinterpret_cast<const u_char*>(p.domain.c_str()), lib_canon(options_.header_canon),
+                       lib_canon(options_.body_canon), DKIM_SIGN_RSASHA256, -1, &st);
+    if (!h.dkim) return Error::perm(std::string("dkim_sign: ") + dkim_getresultstr(st));
+    DKIM* d = h.dkim;
+    impl->handles.push_back(std::move(h));
     if (!p.identity.empty() &&
         dkim_set_signer(d, reinterpret_cast<const u_char*>(p.identity.c_str())) != DKIM_STAT_OK)
       return Error::perm("invalid identity (i=)");

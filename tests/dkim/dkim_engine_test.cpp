@@ -134,27 +134,29 @@ TEST_F(DkimEngineTest, TamperingFails) {
 
 TEST_F(DkimEngineTest, OversignedHeadersCannotBeAdded) {
   DkimEngine e({}, dns, clock);
-  std::string sig = sign_message(e, {rsa_plan()}, kTestMessage);
-  // h= lists From twice (once present, once oversigned) and Cc although the message has none.
-  std::string flat = sig;
-  flat.erase(std::remove_if(flat.begin(), flat.end(),
-                            [](char c) { return c == '\r' || c == '\n' || c == '\t' || c == ' '; }),
-             flat.end());
-  size_t hpos = flat.find(";h=");
-  ASSERT_NE(hpos, std::string::npos) << sig;
-  std::string h = flat.substr(hpos + 3);
-  h = h.substr(0, h.find(';'));
-  std::string lower = ascii_lower(h);
-  EXPECT_EQ(lower.rfind("from:", 0), 0u) << h;
-  EXPECT_NE(lower.find(":from", 1), std::string::npos) << h;
-  EXPECT_NE(lower.find("cc"), std::string::npos) << h;
-  // Another From: (or a Cc:) added after signing breaks the signature.
-  for (const char* extra : {"From: mallory@evil.example\r\n", "Cc: mallory@evil.example\r\n"}) {
-    std::string msg = kTestMessage;
-    msg.insert(msg.find("\r\n\r\n") + 2, extra);
-    auto v = verify_message(e, sig + msg);
-    ASSERT_EQ(v.signatures.size(), 1u);
-    EXPECT_EQ(v.signatures[0].result, DkimResult::fail) << extra << sig;
+  for (const auto& plan : {rsa_plan(), ed_plan()}) {
+    std::string sig = sign_message(e, {plan}, kTestMessage);
+    // h= lists From twice (once present, once oversigned) and Cc although the message has none.
+    std::string flat = sig;
+    flat.erase(std::remove_if(flat.begin(), flat.end(),
+                              [](char c) { return c == '\r' || c == '\n' || c == '\t' || c == ' '; }),
+               flat.end());
+    size_t hpos = flat.find(";h=");
+    ASSERT_NE(hpos, std::string::npos) << sig;
+    std::string h = flat.substr(hpos + 3);
+    h = h.substr(0, h.find(';'));
+    std::string lower = ascii_lower(h);
+    EXPECT_EQ(lower.rfind("from:", 0), 0u) << h;
+    EXPECT_NE(lower.find(":from", 1), std::string::npos) << h;
+    EXPECT_NE(lower.find("cc"), std::string::npos) << h;
+    // Another From: (or a Cc:) added after signing breaks the signature.
+    for (const char* extra : {"From: mallory@evil.example\r\n", "Cc: mallory@evil.example\r\n"}) {
+      std::string msg = kTestMessage;
+      msg.insert(msg.find("\r\n\r\n") + 2, extra);
+      auto v = verify_message(e, sig + msg);
+      ASSERT_EQ(v.signatures.size(), 1u);
+      EXPECT_EQ(v.signatures[0].result, DkimResult::fail) << extra << sig;
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include "common/config/config.h"
 #include "common/dkim/body_length.h"
+#include "common/dkim/canon.h"
 #include "common/dkim/key_table.h"
 #include "common/dkim/signing_policy.h"
 #include "common/dkim/signing_table.h"
@@ -127,6 +128,47 @@ TEST(CanonicalBodyLength, SimpleAndRelaxedCornerCases) {
       EXPECT_EQ(r.length(), c.relaxed) << "relaxed " << testing::PrintToString(c.body) << " chunk " << chunk;
     }
   }
+}
+
+// The canonical bytes themselves, and their count equal to CanonicalBodyLength's, in any chunking.
+TEST(BodyCanonicalizer, SimpleAndRelaxedBytes) {
+  struct Case {
+    std::string body, simple, relaxed;
+  };
+  const Case cases[] = {
+      {"", "\r\n", ""},
+      {"\r\n\r\n", "\r\n", ""},
+      {"abc", "abc\r\n", "abc\r\n"},
+      {"a  b\t\tc \r\n\r\n", "a  b\t\tc \r\n", "a b c\r\n"},
+      {"x\r\n \r\n\t\r\ny\r\n\r\n", "x\r\n \r\n\t\r\ny\r\n", "x\r\n\r\n\r\ny\r\n"},
+      {"  lead\r\n", "  lead\r\n", " lead\r\n"},
+      {"a\rb\nc", "a\rb\nc\r\n", "a\rb\nc\r\n"},
+      {std::string(40000, 'z') + "\r\n", std::string(40000, 'z') + "\r\n", std::string(40000, 'z') + "\r\n"},
+  };
+  for (const auto& c : cases) {
+    for (size_t chunk : {size_t(1), size_t(2), size_t(3), size_t(7), c.body.size() + 1}) {
+      for (auto canon : {DkimCanon::simple, DkimCanon::relaxed}) {
+        std::string out;
+        BodyCanonicalizer b(canon, [&](std::string_view s) { out.append(s); });
+        CanonicalBodyLength len(canon);
+        for (size_t i = 0; i < c.body.size(); i += chunk) {
+          b.add(std::string_view(c.body).substr(i, chunk));
+          len.add(std::string_view(c.body).substr(i, chunk));
+        }
+        b.finish();
+        const std::string& want = canon == DkimCanon::simple ? c.simple : c.relaxed;
+        EXPECT_EQ(out, want) << testing::PrintToString(c.body.substr(0, 40)) << " chunk " << chunk;
+        EXPECT_EQ(b.written(), len.length());
+      }
+    }
+  }
+}
+
+TEST(CanonicalHeader, SimpleKeepsBytesRelaxedNormalises) {
+  EXPECT_EQ(canonical_header(DkimCanon::simple, "SubJect", " a  b \r\n\tc "), "SubJect: a  b \r\n\tc \r\n");
+  EXPECT_EQ(canonical_header(DkimCanon::relaxed, "SubJect", " a  b \r\n\tc "), "subject:a b c\r\n");
+  EXPECT_EQ(canonical_header(DkimCanon::relaxed, "X", ""), "x:\r\n");
+  EXPECT_EQ(canonical_header(DkimCanon::relaxed, "X", " \t "), "x:\r\n");
 }
 
 struct Recorder final : MessageSink {

@@ -1,5 +1,6 @@
 // Fuzz target: the message splitter and canonical body lengths, fed the input whole and in two
-// pieces (first byte says where); both must give the same fields and body.
+// pieces (first byte says where); both must give the same fields and body, and the canonical
+// body bytes must be as many as CanonicalBodyLength counts.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "common/dkim/body_length.h"
+#include "common/dkim/canon.h"
 #include "common/dkim/message_reader.h"
 
 namespace {
@@ -16,6 +18,8 @@ struct Recorder final : postern::MessageSink {
   std::string text;
   postern::CanonicalBodyLength simple{postern::DkimCanon::simple};
   postern::CanonicalBodyLength relaxed{postern::DkimCanon::relaxed};
+  postern::BodyCanonicalizer simple_bytes{postern::DkimCanon::simple, [](std::string_view) {}};
+  postern::BodyCanonicalizer relaxed_bytes{postern::DkimCanon::relaxed, [](std::string_view) {}};
   void header(std::string_view n, std::string_view v) override {
     fields.push_back(std::string(n) + ":" + std::string(v));
   }
@@ -24,6 +28,8 @@ struct Recorder final : postern::MessageSink {
     text.append(c);
     simple.add(c);
     relaxed.add(c);
+    simple_bytes.add(c);
+    relaxed_bytes.add(c);
   }
 };
 
@@ -41,6 +47,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (oka != okb) __builtin_trap();
   if (oka && (a.fields != b.fields || a.text != b.text)) __builtin_trap();
   if (oka && (a.simple.length() != b.simple.length() || a.relaxed.length() != b.relaxed.length()))
+    __builtin_trap();
+  a.simple_bytes.finish();
+  a.relaxed_bytes.finish();
+  if (a.simple_bytes.written() != a.simple.length() || a.relaxed_bytes.written() != a.relaxed.length())
     __builtin_trap();
   return 0;
 }
