@@ -308,6 +308,7 @@ struct DkimVerifySession::Impl {
   std::map<DKIM_SIGINFO*, Skip> skipped;
   std::map<std::string, KeyAnswer> keys;
   size_t headers = 0;
+  size_t header_bytes = 0;
   bool eoh_done = false;
   bool hashing = false;  // signatures to evaluate, body goes to libopendkim
   bool need_lengths = false;
@@ -521,7 +522,8 @@ DkimVerifySession::~DkimVerifySession() = default;
 void DkimVerifySession::add_header(std::string_view name, std::string_view value) {
   Impl& s = *impl_;
   if (s.eoh_done) return;
-  if (++s.headers > kMaxDkimHeaderFields || !valid_field_name(name) ||
+  s.header_bytes += name.size() + value.size();
+  if (++s.headers > kMaxDkimHeaderFields || s.header_bytes > kMaxDkimHeaderTotal || !valid_field_name(name) ||
       name.size() + value.size() > kMaxDkimHeaderBytes)
     return;  // left out of the hash: signatures over it fail, as they should
   std::string h = header_line(name, value);
@@ -583,6 +585,7 @@ struct DkimSignSession::Impl {
   std::vector<Handle> handles;
   std::string error;
   size_t headers = 0;
+  size_t header_bytes = 0;
   bool eoh_done = false;
 
   Impl(DkimEngine::Pool* p, DKIM_LIB* lib) : lease(p, lib) {}
@@ -613,7 +616,9 @@ void DkimSignSession::add_header(std::string_view name, std::string_view value) 
     s.error = "more than " + std::to_string(kMaxDkimHeaderFields) + " header fields";
     return;
   }
-  if (!valid_field_name(name) || name.size() + value.size() > kMaxDkimHeaderBytes) {
+  s.header_bytes += name.size() + value.size();
+  if (!valid_field_name(name) || name.size() + value.size() > kMaxDkimHeaderBytes ||
+      s.header_bytes > kMaxDkimHeaderTotal) {
     s.error = "malformed or oversized header field";
     return;
   }

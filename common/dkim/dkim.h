@@ -31,8 +31,9 @@
 
 namespace postern {
 
-inline constexpr size_t kMaxDkimHeaderFields = 1000;      // per message, for signing and verifying
-inline constexpr size_t kMaxDkimHeaderBytes = 64 * 1024;  // one header field
+inline constexpr size_t kMaxDkimHeaderFields = 1000;        // per message, for signing and verifying
+inline constexpr size_t kMaxDkimHeaderBytes = 64 * 1024;    // one header field
+inline constexpr size_t kMaxDkimHeaderTotal = 1024 * 1024;  // all header fields of a message
 
 enum class DkimResult { none, pass, fail, neutral, policy, temperror, permerror };
 const char* to_string(DkimResult r);  // the RFC 8601 keyword

@@ -290,6 +290,25 @@ TEST_F(DkimEngineTest, GarbageInputNeverCrashes) {
   EXPECT_EQ((*s)->finish().overall, DkimResult::none);
 }
 
+TEST_F(DkimEngineTest, HeaderLimits) {
+  DkimEngine e({}, dns, clock);
+  auto s = e.sign({rsa_plan()}, "limits");
+  ASSERT_TRUE(s);
+  for (int i = 0; i < 20; ++i) (*s)->add_header("X-Big", std::string(60000, 'x'));
+  (*s)->add_body("x\r\n");
+  EXPECT_FALSE((*s)->finish()) << "more than kMaxDkimHeaderTotal bytes of headers";
+  auto t = e.sign({ed_plan()}, "limits");
+  ASSERT_TRUE(t);
+  for (size_t i = 0; i <= kMaxDkimHeaderFields; ++i) (*t)->add_header("X", " y");
+  EXPECT_FALSE((*t)->finish());
+  // Verifying: a valid signature stays valid below the limits, and headers past them are dropped
+  // (a signature over them cannot pass).
+  std::string msg = sign_message(e, {rsa_plan()}, kTestMessage) + kTestMessage;
+  std::string padded = msg;
+  padded.insert(padded.find("From: Alice"), "X-Pad: " + std::string(50000, 'p') + "\r\n");
+  EXPECT_EQ(verify_message(e, padded).overall, DkimResult::pass);
+}
+
 TEST_F(DkimEngineTest, SignPlansAreChecked) {
   DkimEngine e({}, dns, clock);
   EXPECT_FALSE(e.sign({}, "x"));
