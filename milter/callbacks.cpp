@@ -1,36 +1,27 @@
-// libmilter callbacks of postern-milter: collect what a message's decisions need (the SASL login
-// from {auth_authen}, MAIL FROM, the From:/Sender: fields, bounded) and ask the core. Today that
-// is sender ownership for authenticated users: MAIL FROM is checked at once (553 5.7.1), the
-// header senders at end of headers (550 5.7.1); in soft mode nothing is rejected and the message
-// gets an X-Postern-Sender-Warning header. One log line per decision, with the queue id.
+// libmilter callbacks of postern-milter: a thin adapter from libmilter to MessagePipeline (one per
+// SMTP connection, in the connection's private data). It negotiates only the steps it needs (no
+// RCPT, DATA or unknown-command callbacks) and header values with their leading space
+// (SMFIP_HDR_LEADSPC), which DKIM's simple header canonicalisation needs; values it adds carry
+// that space too. Macros read: {client_addr}, {client_name} (connect), {auth_authen} and i
+// (MAIL FROM), i (end of message); docs/milter.md lists the milter_*_macros Postfix must send.
 #include <libmilter/mfapi.h>
 
 #include <cstring>
+#include <memory>
 #include <string>
-#include <vector>
 
-#include "common/mail/address.h"
-#include "common/sender/enforce.h"
 #include "milter/app.h"
+#include "milter/pipeline.h"
 
 namespace postern {
 namespace {
 
 App* g_app = nullptr;
 
-constexpr size_t kMaxSenderFields = 8;  // more From/Sender fields than this is refused outright
-
-struct Message {
-  std::string login;
-  std::string envelope_from;
-  std::vector<std::string> from, sender;
-  size_t sender_field_bytes = 0;
-  std::string warning;  // soft mode: what would have been rejected
-};
-
 struct Conn {
-  std::string client;
-  Message msg;
+  explicit Conn(const App& app) : pipeline(app) {}
+  MessagePipeline pipeline;
+  bool leading_space = false;  // SMFIP_HDR_LEADSPC negotiated
 };
 
 Conn* conn(SMFICTX* ctx) { return static_cast<Conn*>(smfi_getpriv(ctx)); }
@@ -40,92 +31,105 @@ std::string macro(SMFICTX* ctx, const char* name) {
   return v ? std::string(v) : std::string();
 }
 
-bool soft() { return g_app->config.sender.mode == "soft"; }
-
-sfsistat refuse(SMFICTX* ctx, const SenderVerdict& v, const char* stage) {
-  Conn* c = conn(ctx);
-  LogLine(*g_app->log, LogLevel::notice, "sender")
-      .kv("queue_id", macro(ctx, "i"))
-      .kv("client", c ? c->client : "")
-      .kv("login", c ? c->msg.login : "")
-      .kv("stage", stage)
-      .kv("action", soft() ? "warn" : "reject")
-      .kv("reason", v.reason);
-  if (soft()) {
-    if (c && c->msg.warning.empty()) c->msg.warning = v.text;
-    return SMFIS_CONTINUE;
+sfsistat apply(SMFICTX* ctx, const Verdict& v) {
+  switch (v.kind) {
+    case Verdict::Kind::cont:
+      return SMFIS_CONTINUE;
+    case Verdict::Kind::tempfail:
+      return SMFIS_TEMPFAIL;
+    case Verdict::Kind::reject: {
+      std::string text = v.text;
+      // '%' would be read as a printf directive by the MTA side of some implementations.
+      for (char& ch : text) {
+        if (ch == '%' || ch == '\r' || ch == '\n') ch = ' ';
+      }
+      smfi_setreply(ctx, const_cast<char*>(v.rcode.c_str()), const_cast<char*>(v.xcode.c_str()), text.data());
+      return SMFIS_REJECT;
+    }
   }
-  std::string text = v.text;
-  smfi_setreply(ctx, const_cast<char*>(v.rcode.c_str()), const_cast<char*>(v.xcode.c_str()), text.data());
-  return SMFIS_REJECT;
+  return SMFIS_CONTINUE;
 }
 
-sfsistat on_connect(SMFICTX* ctx, char*, _SOCK_ADDR*) {
-  auto* c = new Conn();
-  c->client = macro(ctx, "{client_addr}");
+sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
+                      unsigned long* pf0, unsigned long* pf1, unsigned long* pf2, unsigned long* pf3) {
+  const unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
+  if ((f0 & want_actions) != want_actions) return SMFIS_REJECT;  // the MTA cannot do what we need
+  *pf0 = want_actions;
+  unsigned long steps = SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN;
+  *pf1 = (f1 & steps) | (f1 & SMFIP_HDR_LEADSPC);
+  *pf2 = 0;
+  *pf3 = 0;
+  auto* c = new Conn(*g_app);
+  c->leading_space = (f1 & SMFIP_HDR_LEADSPC) != 0;
   smfi_setpriv(ctx, c);
+  return SMFIS_CONTINUE;
+}
+
+sfsistat on_connect(SMFICTX* ctx, char* hostname, _SOCK_ADDR*) {
+  Conn* c = conn(ctx);
+  if (!c) {  // an MTA that did not negotiate (protocol v2): no leading spaces
+    c = new Conn(*g_app);
+    smfi_setpriv(ctx, c);
+  }
+  c->pipeline.connect(macro(ctx, "{client_addr}"), hostname ? hostname : "");
+  return SMFIS_CONTINUE;
+}
+
+sfsistat on_helo(SMFICTX* ctx, char* name) {
+  if (Conn* c = conn(ctx)) c->pipeline.helo(name ? name : "");
   return SMFIS_CONTINUE;
 }
 
 sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
   Conn* c = conn(ctx);
   if (!c) return SMFIS_TEMPFAIL;
-  c->msg = Message();
-  c->msg.login = macro(ctx, "{auth_authen}");
-  c->msg.envelope_from = argv && argv[0] ? argv[0] : "";
-  if (c->msg.login.empty() || !g_app->owners) return SMFIS_CONTINUE;
-  auto map = g_app->owners->current();
-  SenderVerdict v = check_envelope_sender(*map, g_app->config.sender, c->msg.login, c->msg.envelope_from);
-  if (!v.allowed) return refuse(ctx, v, "mail_from");
-  return SMFIS_CONTINUE;
+  return apply(ctx, c->pipeline.mail_from(argv && argv[0] ? argv[0] : "", macro(ctx, "{auth_authen}"),
+                                          macro(ctx, "i")));
 }
 
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
   Conn* c = conn(ctx);
-  if (!c || c->msg.login.empty() || !g_app->owners || !name || !value) return SMFIS_CONTINUE;
-  bool is_from = strcasecmp(name, "From") == 0, is_sender = strcasecmp(name, "Sender") == 0;
-  if (!is_from && !is_sender) return SMFIS_CONTINUE;
-  size_t len = strlen(value);
-  c->msg.sender_field_bytes += len;
-  auto& list = is_from ? c->msg.from : c->msg.sender;
-  if (list.size() >= kMaxSenderFields || c->msg.sender_field_bytes > kMaxAddressHeader * 2) {
-    return refuse(ctx, {false, "550", "5.7.1", "Too many or too long From/Sender headers", "header limits"},
-                  "header");
-  }
-  list.emplace_back(value, len);
-  return SMFIS_CONTINUE;
+  if (!c || !name || !value) return SMFIS_CONTINUE;
+  return apply(ctx, c->pipeline.header(name, value));
 }
 
 sfsistat on_eoh(SMFICTX* ctx) {
   Conn* c = conn(ctx);
-  if (!c || c->msg.login.empty() || !g_app->owners) return SMFIS_CONTINUE;
-  auto map = g_app->owners->current();
-  SenderVerdict v = check_header_senders(*map, c->msg.login, c->msg.from, c->msg.sender);
-  if (!v.allowed) return refuse(ctx, v, "headers");
+  if (!c) return SMFIS_CONTINUE;
+  return apply(ctx, c->pipeline.end_of_headers());
+}
+
+sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t len) {
+  if (Conn* c = conn(ctx)) c->pipeline.body(std::string_view(reinterpret_cast<const char*>(chunk), len));
   return SMFIS_CONTINUE;
 }
 
 sfsistat on_eom(SMFICTX* ctx) {
   Conn* c = conn(ctx);
   if (!c) return SMFIS_CONTINUE;
-  if (!c->msg.login.empty()) {
-    if (!c->msg.warning.empty()) {
-      std::string value = c->msg.warning;
-      smfi_addheader(ctx, const_cast<char*>("X-Postern-Sender-Warning"), value.data());
+  EomResult r = c->pipeline.end_of_message(macro(ctx, "i"));
+  if (r.verdict.kind != Verdict::Kind::cont) return apply(ctx, r.verdict);
+  for (const auto& e : r.edits) {
+    std::string value = (c->leading_space && e.op != HeaderEdit::Op::remove ? " " : "") + e.value;
+    char* name = const_cast<char*>(e.name.c_str());
+    switch (e.op) {
+      case HeaderEdit::Op::add:
+        smfi_addheader(ctx, name, value.data());
+        break;
+      case HeaderEdit::Op::insert:
+        smfi_insheader(ctx, e.index, name, value.data());
+        break;
+      case HeaderEdit::Op::remove:
+        smfi_chgheader(ctx, name, e.index, nullptr);
+        break;
     }
-    LogLine(*g_app->log, LogLevel::info, "message")
-        .kv("queue_id", macro(ctx, "i"))
-        .kv("client", c->client)
-        .kv("login", c->msg.login)
-        .kv("sender", c->msg.envelope_from)
-        .kv("sender_check", c->msg.warning.empty() ? "pass" : "warn");
   }
-  c->msg = Message();
+  if (!r.quarantine.empty()) smfi_quarantine(ctx, r.quarantine.data());
   return SMFIS_CONTINUE;
 }
 
 sfsistat on_abort(SMFICTX* ctx) {
-  if (Conn* c = conn(ctx)) c->msg = Message();
+  if (Conn* c = conn(ctx)) c->pipeline.reset();
   return SMFIS_CONTINUE;
 }
 
@@ -138,20 +142,20 @@ sfsistat on_close(SMFICTX* ctx) {
 smfiDesc g_desc = {
     const_cast<char*>("postern-milter"),
     SMFI_VERSION,
-    SMFIF_ADDHDRS,
+    SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
     on_connect,
-    nullptr,  // helo
+    on_helo,
     on_envfrom,
     nullptr,  // envrcpt
     on_header,
     on_eoh,
-    nullptr,  // body: not needed for sender ownership
+    on_body,
     on_eom,
     on_abort,
     on_close,
     nullptr,  // unknown
     nullptr,  // data
-    nullptr,  // negotiate
+    on_negotiate,
 };
 
 }  // namespace

@@ -4,6 +4,8 @@
 // maps) and exit. Exit 78 on configuration errors. Opens [milter].socket (a unix socket gets mode
 // 0660 and group [milter].group, so Postfix's smtpd can connect), then drops to [milter].user.
 // Sender maps are re-read when they change; SIGTERM stops (libmilter handles the signals).
+// Decisions: milter/pipeline.h (sender ownership, DKIM signing and verification, DMARC,
+// Authentication-Results).
 #include <grp.h>
 #include <libmilter/mfapi.h>
 #include <sys/stat.h>
@@ -14,11 +16,50 @@
 #include "common/daemon/cmdline.h"
 #include "common/daemon/privileges.h"
 #include "common/daemon/socket_spec.h"
+#include "common/dns/factory.h"
 #include "common/log/factory.h"
 #include "common/sender/from_config.h"
 #include "milter/app.h"
 
 using namespace postern;
+
+namespace {
+
+// Builds the DNS resolver, the DKIM engine and signing keys, and the DMARC evaluator from the
+// config. Errors name the file and what is wrong.
+Result<void> build_checks(App& app, const std::string& config_path) {
+  const Config& c = app.config;
+  app.authserv_id = c.milter.authserv_id;
+  if (app.authserv_id.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+      return Error::perm("cannot read the host name");
+    app.authserv_id = host;
+  }
+  for (const auto& n : c.dkim.internal_networks) {
+    if (auto net = IpNetwork::parse(n)) app.internal_networks.push_back(*net);
+  }
+  if (!c.dkim.enabled && !c.dmarc.enabled) return {};
+  auto resolver = make_resolver(c.dns, app.clock);
+  if (!resolver) return Error::perm(config_path + ": [dns]: " + resolver.error().message);
+  app.resolver = *resolver;
+  if (c.dkim.enabled) {
+    app.dkim = std::make_unique<DkimEngine>(dkim_options(c.dkim), *app.resolver, app.clock);
+    if (c.dkim.sign) {
+      auto policy = DkimSigningPolicy::load(c.dkim);
+      if (!policy) return Error::perm(config_path + ": [dkim]: " + policy.error().message);
+      app.signing = std::make_unique<DkimSigningPolicy>(std::move(*policy));
+    }
+  }
+  if (c.dmarc.enabled) {
+    app.dmarc = std::make_unique<DmarcEvaluator>(*app.resolver, c.dmarc);
+    if (!c.dmarc.report_log.empty())
+      app.dmarc_log = std::make_unique<DmarcReportLog>(c.dmarc.report_log, app.clock);
+  }
+  return {};
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   DaemonArgs args;
@@ -45,6 +86,10 @@ int main(int argc, char** argv) {
       std::cerr << config_path << ": sender maps: " << r.error().message << "\n";
       return kExitConfig;
     }
+  }
+  if (auto r = build_checks(app, config_path); !r) {
+    std::cerr << r.error().message << "\n";
+    return kExitConfig;
   }
   if (check_only) {
     std::cout << "ok " << config_path << "\n";
@@ -85,6 +130,11 @@ int main(int argc, char** argv) {
   LogLine(*app.log, LogLevel::notice, "started")
       .kv("socket", spec->str())
       .kv("sender_ownership", app.config.sender.enabled ? app.config.sender.mode : "off")
+      .kv("dkim_sign",
+          app.signing ? std::to_string(app.signing->keys().size()) + " keys" : std::string("off"))
+      .kv("dkim_verify", app.dkim && app.config.dkim.verify)
+      .kv("dmarc", app.dmarc ? (app.config.dmarc.enforce ? "enforce" : "record") : "off")
+      .kv("authserv_id", app.authserv_id)
       .kv("privileges", *dropped);
   int rc = smfi_main();
   LogLine(*app.log, LogLevel::notice, "stopped").kv("status", rc);

@@ -7,6 +7,16 @@ void read_milter_config(SectionReader& r, MilterConfig& c) {
   r.string("socket", c.socket);
   r.string("user", c.user);
   r.string("group", c.group);
+  r.string("authserv_id", c.authserv_id, 255);
+  for (char ch : c.authserv_id) {
+    if (ch <= ' ' || ch == ';' || ch == '(' || ch == ')' || ch == '"' ||
+        static_cast<unsigned char>(ch) >= 0x7f) {
+      r.error("authserv_id", "must be a plain token such as mx.example.org");
+      break;
+    }
+  }
+  r.duration("message_timeout", c.message_timeout, std::chrono::milliseconds(500),
+             std::chrono::milliseconds(120000));
 }
 
 }  // namespace postern

@@ -1,6 +1,8 @@
 // [milter] section. Owned by the milter component; extend the struct and read_milter_config together.
 #pragma once
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include "common/config/reader.h"
 
@@ -10,6 +12,11 @@ struct MilterConfig {
   std::string socket = "unix:/var/spool/postfix/postern/milter.sock";  // unix:PATH or inet:HOST:PORT
   std::string user = "postern";  // privileges dropped to this user after binding
   std::string group = "postern";
+  // The authserv-id of our Authentication-Results header; "" = this host's name. Incoming
+  // Authentication-Results headers claiming it are removed.
+  std::string authserv_id;
+  // Deadline for the DNS work of one message (DKIM keys, DMARC records) at end of message.
+  std::chrono::milliseconds message_timeout{std::chrono::seconds(10)};
 };
 
 void read_milter_config(SectionReader& r, MilterConfig& c);

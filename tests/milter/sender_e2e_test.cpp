@@ -29,7 +29,10 @@ class MilterSender : public ::testing::Test {
                                 "\"\nuser = \"nobody\"\n"
                                 "group = \"postfix\"\n"
                                 "[sender]\nlogin_maps = [\"" +
-                                map_ + "\"]\n");
+                                map_ +
+                                "\"]\n"
+                                // Ownership only here (DKIM and DMARC: dkim_dmarc_e2e_test.cpp); no DNS.
+                                "[dkim]\nenabled = false\n[dmarc]\nenabled = false\n");
     milter_ = new Process({MILTER, "-f", "-c", conf.string()}, (dir_->path() / "milter").string());
     if (!wait_for_unix(sock)) throw std::runtime_error("milter did not start: " + milter_->output());
     DovecotOptions d;
