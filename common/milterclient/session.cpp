@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -183,6 +184,12 @@ Result<std::unique_ptr<Connection>> Connection::open(const ClientOptions& option
   int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return Error::temp(errno_text("socket"));
   std::unique_ptr<Connection> c(new Connection(fd, options));
+  if (!s.unix_socket) {
+    // Our writes are small packets, several before a reply is due (macros, headers with no
+    // reply): without TCP_NODELAY, Nagle's algorithm meets the milter's delayed ACKs (DESIGN.md).
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
   Deadline deadline = Deadline::after(options.read_timeout);
   if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
     if (errno != EINPROGRESS && errno != EAGAIN) {
@@ -313,12 +320,13 @@ Result<Verdict> Connection::run(const Envelope& env, const Message& msg) {
   };
   // Sends the stage's macros (if any) and the command; reads the reply unless the milter said it
   // will not answer. Returns true when the reply ends the message.
-  auto step = [&](char stage, const std::string& packet, uint32_t nr_flag, const char* name) -> Result<bool> {
+  // The stage's macros and its command go out in one write.
+  auto with_macros = [&](char stage, const std::string& packet) -> std::string {
     MacroList m = macros_for(stage);
-    if (!m.empty()) {
-      if (auto s = send(encode_macros(stage, m), deadline); !s) return s.error();
-    }
-    if (auto s = send(packet, deadline); !s) return s.error();
+    return m.empty() ? packet : encode_macros(stage, m) + packet;
+  };
+  auto step = [&](char stage, const std::string& packet, uint32_t nr_flag, const char* name) -> Result<bool> {
+    if (auto s = send(with_macros(stage, packet), deadline); !s) return s.error();
     if (pf & nr_flag) return false;
     auto r = read_reply(name, deadline);
     if (!r) return r.error();
@@ -371,11 +379,7 @@ Result<Verdict> Connection::run(const Envelope& env, const Message& msg) {
     Verdict last;
     for (const auto& rcpt : env.rcpts) {
       Verdict rv;
-      MacroList m = macros_for(cmd::rcpt);
-      if (!m.empty()) {
-        if (auto s = send(encode_macros(cmd::rcpt, m), deadline); !s) return s.error();
-      }
-      if (auto s = send(encode_rcpt(rcpt), deadline); !s) return s.error();
+      if (auto s = send(with_macros(cmd::rcpt, encode_rcpt(rcpt)), deadline); !s) return s.error();
       if (pf & proto::nr_rcpt) continue;
       auto r = read_reply("rcpt", deadline);
       if (!r) return r.error();
@@ -440,11 +444,7 @@ Result<Verdict> Connection::run(const Envelope& env, const Message& msg) {
   }
 
   // End of body: modifications, then one final reply.
-  MacroList m = macros_for(cmd::eob);
-  if (!m.empty()) {
-    if (auto s = send(encode_macros(cmd::eob, m), deadline); !s) return s.error();
-  }
-  if (auto s = send(encode_command(cmd::eob), deadline); !s) return s.error();
+  if (auto s = send(with_macros(cmd::eob, encode_command(cmd::eob)), deadline); !s) return s.error();
   v.stage = "eom";
   size_t body_index = SIZE_MAX;  // the replace-body modification, once started
   for (;;) {
