@@ -95,7 +95,13 @@ void FakeMilter::serve(int fd) {
           if (poll(&stop, 1, 50) > 0) return;
           continue;
         }
-        if (send(fd, out.data(), out.size(), MSG_NOSIGNAL) < 0) return;
+        if (dribble_) {
+          for (char c : out) {
+            if (send(fd, &c, 1, MSG_NOSIGNAL) < 0) return;
+          }
+        } else if (send(fd, out.data(), out.size(), MSG_NOSIGNAL) < 0) {
+          return;
+        }
       }
     }
     pollfd p[2] = {{fd, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};

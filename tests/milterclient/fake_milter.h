@@ -33,6 +33,8 @@ class FakeMilter {
   // The command letters received, macros shown as "D" + stage ("DM"), e.g. {"O","DC","C","H",...}.
   std::vector<std::string> commands() const;
   int connections() const { return connections_.load(); }
+  // Sends replies one byte per write from now on (the client must reassemble them).
+  void set_dribble(bool on) { dribble_ = on; }
 
  private:
   void run();
@@ -43,6 +45,7 @@ class FakeMilter {
   int listen_fd_ = -1;
   int stop_pipe_[2] = {-1, -1};
   std::atomic<int> connections_{0};
+  std::atomic<bool> dribble_{false};
   mutable std::mutex mu_;
   std::vector<std::pair<char, std::string>> packets_;
   std::thread thread_;

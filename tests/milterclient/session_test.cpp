@@ -174,6 +174,54 @@ TEST_F(MilterSession, UnnegotiatedModificationIsAProtocolError) {
   EXPECT_NE(v.error().message.find("without negotiating"), std::string::npos) << v.error().message;
 }
 
+TEST_F(MilterSession, RepliesSplitAcrossManyReadsGiveTheSameVerdict) {
+  Strings eom = {reply('i', be32(0) + z("DKIM-Signature") + z(" v=1; d=example.org;\n\ts=sel")),
+                 reply('m', be32(1) + z("Subject") + z(""))};
+  FakeMilter m(sock_, continuing(act::all, 0, eom));
+  auto c = Connection::open(options());
+  ASSERT_TRUE(c.ok());
+  auto whole = (*c)->run(envelope(), message("Subject: x\n\nb\n"));
+  ASSERT_TRUE(whole.ok()) << whole.error().message;
+  m.set_dribble(true);
+  auto dribbled = (*c)->run(envelope(), message("Subject: x\n\nb\n"));
+  ASSERT_TRUE(dribbled.ok()) << dribbled.error().message;
+  EXPECT_EQ(format_verdict(*dribbled), format_verdict(*whole));
+  EXPECT_EQ(format_verdict(*whole).size(), 3u);
+}
+
+TEST_F(MilterSession, ConnectCarriesFamilyPortAndAddress) {
+  FakeMilter m(sock_, continuing(0, 0));
+  struct Case {
+    std::string client_ip;
+    std::string want;
+  } cases[] = {
+      {"192.0.2.7", z("mail.client.test") + "4" + std::string("\x09\xc5", 2) + z("192.0.2.7")},
+      {"2001:DB8::7", z("mail.client.test") + "6" + std::string("\x09\xc5", 2) + z("2001:db8::7")},
+      {"unix:/run/x.sock", z("mail.client.test") + "L" + std::string("\x09\xc5", 2) + z("/run/x.sock")},
+      {"unknown", z("mail.client.test") + "U"},
+  };
+  for (const auto& k : cases) {
+    auto c = Connection::open(options());
+    ASSERT_TRUE(c.ok());
+    Envelope e = envelope();
+    e.client_ip = k.client_ip;
+    e.client_port = 2501;
+    e.client_name = "mail.client.test";
+    ASSERT_TRUE((*c)->run(e, message("S: x\n\nb\n")).ok()) << k.client_ip;
+    std::string got;
+    for (const auto& [cmd, payload] : m.packets()) {
+      if (cmd == 'C') got = payload;  // the last CONNECT
+    }
+    EXPECT_EQ(got, k.want) << k.client_ip;
+    (*c)->quit();
+  }
+  auto c = Connection::open(options());
+  ASSERT_TRUE(c.ok());
+  Envelope bad = envelope();
+  bad.client_ip = "not-an-ip";
+  EXPECT_FALSE((*c)->run(bad, message("S: x\n\nb\n")).ok());
+}
+
 TEST_F(MilterSession, NegotiationBeyondTheOfferIsRefused) {
   FakeMilter m(sock_, [](char c, const std::string&) -> Strings {
     if (c == 'O') return {negotiate_reply(0x200, 0)};
