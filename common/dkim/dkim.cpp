@@ -7,9 +7,9 @@
 // prescreen callback ignores signatures over the limit and refused algorithms before any DNS query,
 // and sends every remaining key query at once. Expiry (x=) and future timestamps (t=) are checked
 // here with the injected clock (libopendkim would use time(2)), so its clock drift is set to
-// kLibDriftSeconds, which disables its own checks. Signing time comes from DKIM_OPTS_FIXEDTIME,
-// set on the pooled library handle while one session holds it. ed25519 signatures are made by
-// Ed25519Signer (libopendkim 2.11 leaks memory signing with ed25519); verifying ed25519 stays here.
+// kLibDriftSeconds, which disables its own checks. Each verifying session holds one library
+// handle from a pool (created on demand, one per concurrent session). Signatures are made by
+// SignatureMaker, not libopendkim (see signature_maker.h for why); libopendkim verifies.
 #include "common/dkim/dkim.h"
 
 // libopendkim's header uses C99 _Bool, which C++ spells bool (same size and ABI).
@@ -24,8 +24,8 @@
 #include <optional>
 
 #include "common/core/ascii.h"
-#include "common/dkim/ed25519_signer.h"
 #include "common/dkim/key_table.h"
+#include "common/dkim/signature_maker.h"
 
 namespace postern {
 
@@ -88,10 +88,6 @@ std::string header_line(std::string_view name, std::string_view value) {
     h.push_back(c);
   }
   return h;
-}
-
-dkim_canon_t lib_canon(DkimCanon c) {
-  return c == DkimCanon::relaxed ? DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE;
 }
 
 std::string str(const unsigned char* p) {
@@ -172,8 +168,6 @@ struct DkimEngine::Pool {
   std::vector<DKIM_LIB*> free_libs;  // guarded by mu
   std::vector<DKIM_LIB*> all;        // guarded by mu; closed by the destructor
   const DkimOptions* opts = nullptr;
-  std::vector<std::string> sign_names, oversign_names;
-  std::vector<const char*> sign_ptrs, oversign_ptrs;
   bool ed25519 = false;
 
   ~Pool() {
@@ -181,7 +175,7 @@ struct DkimEngine::Pool {
   }
 
   DKIM_LIB* make();
-  DKIM_LIB* acquire(uint64_t now) {
+  DKIM_LIB* acquire() {
     DKIM_LIB* lib = nullptr;
     {
       std::lock_guard<std::mutex> g(mu);
@@ -196,7 +190,6 @@ struct DkimEngine::Pool {
       std::lock_guard<std::mutex> g(mu);
       all.push_back(lib);
     }
-    (void)dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FIXEDTIME, &now, sizeof now);
     return lib;
   }
   void release(DKIM_LIB* lib) {
@@ -238,16 +231,10 @@ DKIM_LIB* DkimEngine::Pool::make() {
   uint32_t flags = DKIM_LIBFLAGS_BADSIGHANDLES;
   u_int minbits = static_cast<u_int>(std::max(opts->min_key_bits, 1));
   uint64_t drift = kLibDriftSeconds;
-  uint64_t ttl = static_cast<uint64_t>(opts->expire.count());
   bool ok =
       dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags) == DKIM_STAT_OK &&
       dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS, &minbits, sizeof minbits) == DKIM_STAT_OK &&
       dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_CLOCKDRIFT, &drift, sizeof drift) == DKIM_STAT_OK &&
-      dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNATURETTL, &ttl, sizeof ttl) == DKIM_STAT_OK &&
-      dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS, sign_ptrs.data(), sizeof(char**)) ==
-          DKIM_STAT_OK &&
-      dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS, oversign_ptrs.data(), sizeof(char**)) ==
-          DKIM_STAT_OK &&
       dkim_set_key_lookup(lib, &key_lookup_cb) == DKIM_STAT_OK &&
       dkim_set_prescreen(lib, &prescreen_cb) == DKIM_STAT_OK;
   if (!ok) {
@@ -279,13 +266,7 @@ DkimEngine::DkimEngine(DkimOptions options, Resolver& resolver, const Clock& clo
   };
   if (!has_from(options_.sign_headers)) options_.sign_headers.insert(options_.sign_headers.begin(), "From");
   pool_->opts = &options_;
-  pool_->sign_names = options_.sign_headers;
-  pool_->oversign_names = options_.oversign_headers;
-  for (auto& n : pool_->sign_names) pool_->sign_ptrs.push_back(n.c_str());
-  pool_->sign_ptrs.push_back(nullptr);
-  for (auto& n : pool_->oversign_names) pool_->oversign_ptrs.push_back(n.c_str());
-  pool_->oversign_ptrs.push_back(nullptr);
-  if (DKIM_LIB* lib = pool_->acquire(0)) {
+  if (DKIM_LIB* lib = pool_->acquire()) {
     pool_->ed25519 = dkim_libfeature(lib, DKIM_FEATURE_ED25519);
     pool_->release(lib);
   }
@@ -562,7 +543,7 @@ DkimVerification DkimVerifySession::finish() {
 
 Result<std::unique_ptr<DkimVerifySession>> DkimEngine::verify(std::string_view id) {
   int64_t now = clock_.unix_seconds();
-  DKIM_LIB* lib = pool_->acquire(static_cast<uint64_t>(now));
+  DKIM_LIB* lib = pool_->acquire();
   if (!lib) return Error::temp("libopendkim initialisation failed");
   auto impl = std::make_unique<DkimVerifySession::Impl>(pool_.get(), lib, options_, resolver_, now);
   std::string sid(id.empty() ? "-" : id);
@@ -576,34 +557,10 @@ Result<std::unique_ptr<DkimVerifySession>> DkimEngine::verify(std::string_view i
 // ---- signing ----
 
 struct DkimSignSession::Impl {
-  // One per plan: a libopendkim handle (rsa) or our own signer (ed25519, see ed25519_signer.h).
-  struct Handle {
-    DKIM* dkim = nullptr;
-    std::unique_ptr<Ed25519Signer> ed;
-  };
-  Lease lease;
-  std::vector<Handle> handles;
+  std::vector<std::unique_ptr<SignatureMaker>> makers;  // one per plan
   std::string error;
   size_t headers = 0;
   size_t header_bytes = 0;
-  bool eoh_done = false;
-
-  Impl(DkimEngine::Pool* p, DKIM_LIB* lib) : lease(p, lib) {}
-  ~Impl() {
-    for (auto& h : handles) {
-      if (h.dkim) dkim_free(h.dkim);
-    }
-  }
-  void eoh() {
-    if (eoh_done) return;
-    eoh_done = true;
-    for (auto& h : handles) {
-      if (!h.dkim) continue;
-      DKIM_STAT st = dkim_eoh(h.dkim);
-      if (st != DKIM_STAT_OK && error.empty())
-        error = std::string("end of headers: ") + dkim_geterror(h.dkim);
-    }
-  }
 };
 
 DkimSignSession::DkimSignSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -611,7 +568,7 @@ DkimSignSession::~DkimSignSession() = default;
 
 void DkimSignSession::add_header(std::string_view name, std::string_view value) {
   Impl& s = *impl_;
-  if (s.eoh_done || !s.error.empty()) return;
+  if (!s.error.empty()) return;
   if (++s.headers > kMaxDkimHeaderFields) {
     s.error = "more than " + std::to_string(kMaxDkimHeaderFields) + " header fields";
     return;
@@ -623,88 +580,40 @@ void DkimSignSession::add_header(std::string_view name, std::string_view value) 
     return;
   }
   std::string h = header_line(name, value);
-  for (auto& hd : s.handles) {
-    if (hd.ed) {
-      hd.ed->add_header(name, std::string_view(h).substr(name.size() + 1));
-    } else if (dkim_header(hd.dkim, reinterpret_cast<u_char*>(h.data()), h.size()) != DKIM_STAT_OK &&
-               s.error.empty()) {
-      s.error = std::string("header rejected: ") + dkim_geterror(hd.dkim);
-    }
-  }
+  for (auto& m : s.makers) m->add_header(name, std::string_view(h).substr(name.size() + 1));
 }
 
 void DkimSignSession::add_body(std::string_view chunk) {
   Impl& s = *impl_;
-  s.eoh();
   if (!s.error.empty() || chunk.empty()) return;
-  for (auto& hd : s.handles) {
-    if (hd.ed) {
-      hd.ed->add_body(chunk);
-    } else if (dkim_body(hd.dkim, reinterpret_cast<u_char*>(const_cast<char*>(chunk.data())), chunk.size()) !=
-                   DKIM_STAT_OK &&
-               s.error.empty()) {
-      s.error = std::string("body: ") + dkim_geterror(hd.dkim);
-    }
-  }
+  for (auto& m : s.makers) m->add_body(chunk);
 }
 
 Result<std::vector<std::string>> DkimSignSession::finish() {
   Impl& s = *impl_;
-  s.eoh();
   if (!s.error.empty()) return Error::perm(s.error);
   std::vector<std::string> out;
-  for (auto& hd : s.handles) {
-    if (hd.ed) {
-      auto v = hd.ed->finish();
-      if (!v) return v.error();
-      out.push_back(std::move(*v));
-      continue;
-    }
-    DKIM_STAT st = dkim_eom(hd.dkim, nullptr);
-    if (st != DKIM_STAT_OK) return Error::perm(std::string("signing failed: ") + dkim_geterror(hd.dkim));
-    u_char* buf = nullptr;
-    size_t len = 0;
-    st = dkim_getsighdr_d(hd.dkim, sizeof(DKIM_SIGNHEADER) + 1, &buf, &len);
-    if (st != DKIM_STAT_OK || !buf)
-      return Error::perm(std::string("signature header: ") + dkim_geterror(hd.dkim));
-    out.emplace_back(reinterpret_cast<const char*>(buf), len);
+  for (auto& m : s.makers) {
+    auto v = m->finish();
+    if (!v) return v.error();
+    out.push_back(std::move(*v));
   }
   return out;
 }
 
 Result<std::unique_ptr<DkimSignSession>> DkimEngine::sign(const std::vector<DkimSignPlan>& plans,
-                                                          std::string_view id) {
+                                                          std::string_view /*id*/) {
   if (plans.empty()) return Error::perm("no signature to make");
   for (const auto& p : plans) {
-    if (!p.key) return Error::perm("signature plan without a key");
+    if (!p.key || !p.key->pkey) return Error::perm("signature plan without a key");
     if (!valid_dkim_domain(p.domain) || !valid_dkim_selector(p.selector))
       return Error::perm("invalid domain or selector in a signature plan");
-  }
-  DKIM_LIB* lib = pool_->acquire(static_cast<uint64_t>(clock_.unix_seconds()));
-  if (!lib) return Error::temp("libopendkim initialisation failed");
-  auto impl = std::make_unique<DkimSignSession::Impl>(pool_.get(), lib);
-  std::string sid(id.empty() ? "-" : id);
-  const int64_t now = clock_.unix_seconds();
-  for (const auto& p : plans) {
-    DkimSignSession::Impl::Handle h;
-    if (p.key->type == DkimKeyType::ed25519) {
-      h.ed = std::make_unique<Ed25519Signer>(p, options_, now);
-      impl->handles.push_back(std::move(h));
-      continue;
-    }
-    DKIM_STAT st = DKIM_STAT_OK;
-    h.dkim = dkim_sign(lib, reinterpret_cast<const u_char*>(sid.c_str()), nullptr,
-                       reinterpret_cast<dkim_sigkey_t>(const_cast<char*>(p.key->pem.c_str())),
-                       reinterpret_cast<const u_char*>(p.selector.c_str()),
-                       reinterpret_cast<const u_char*>(p.domain.c_str()), lib_canon(options_.header_canon),
-                       lib_canon(options_.body_canon), DKIM_SIGN_RSASHA256, -1, &st);
-    if (!h.dkim) return Error::perm(std::string("dkim_sign: ") + dkim_getresultstr(st));
-    DKIM* d = h.dkim;
-    impl->handles.push_back(std::move(h));
-    if (!p.identity.empty() &&
-        dkim_set_signer(d, reinterpret_cast<const u_char*>(p.identity.c_str())) != DKIM_STAT_OK)
+    if (!p.identity.empty() && (p.identity.find_first_of("; \t\r\n") != std::string::npos))
       return Error::perm("invalid identity (i=)");
   }
+  auto impl = std::make_unique<DkimSignSession::Impl>();
+  const int64_t now = clock_.unix_seconds();
+  for (const auto& p : plans) impl->makers.push_back(std::make_unique<SignatureMaker>(p, options_, now));
   return std::unique_ptr<DkimSignSession>(new DkimSignSession(std::move(impl)));
 }
 

@@ -51,7 +51,8 @@ Pkey ed25519_from_seed_b64(const std::string& text) {
   return key;
 }
 
-Result<DkimPrivateKey> from_pkey(EVP_PKEY* pkey) {
+Result<DkimPrivateKey> from_pkey(Pkey owned) {
+  EVP_PKEY* pkey = owned.get();
   DkimPrivateKey out;
   int id = EVP_PKEY_get_base_id(pkey);
   if (id == EVP_PKEY_RSA) {
@@ -83,6 +84,7 @@ Result<DkimPrivateKey> from_pkey(EVP_PKEY* pkey) {
   long len = BIO_get_mem_data(bio.get(), &data);
   out.pem.assign(data, static_cast<size_t>(len));
   OPENSSL_cleanse(data, static_cast<size_t>(len));
+  out.pkey = std::shared_ptr<EVP_PKEY>(owned.release(), PkeyFree());
   return out;
 }
 
@@ -116,7 +118,7 @@ Result<DkimPrivateKey> parse_dkim_private_key(std::string_view text) {
     if (!key) return Error::perm("not a PEM private key nor a base64 ed25519 seed (RFC 8463)");
   }
   OPENSSL_cleanse(t.data(), t.size());
-  return from_pkey(key.get());
+  return from_pkey(std::move(key));
 }
 
 Result<DkimPrivateKey> load_dkim_private_key(const std::string& path) {

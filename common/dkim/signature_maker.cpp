@@ -1,9 +1,9 @@
-// Implements Ed25519Signer. Contract in ed25519_signer.h.
-#include "common/dkim/ed25519_signer.h"
+// Implements SignatureMaker. Contract in signature_maker.h.
+#include "common/dkim/signature_maker.h"
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include <algorithm>
 #include <set>
@@ -47,7 +47,7 @@ class Folder {
 
 }  // namespace
 
-struct Ed25519Signer::Hash {
+struct SignatureMaker::Hash {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1;
   ~Hash() { EVP_MD_CTX_free(ctx); }
@@ -60,24 +60,27 @@ struct Ed25519Signer::Hash {
   }
 };
 
-Ed25519Signer::Ed25519Signer(const DkimSignPlan& plan, const DkimOptions& options, int64_t now)
+SignatureMaker::SignatureMaker(const DkimSignPlan& plan, const DkimOptions& options, int64_t now)
     : plan_(plan),
       options_(options),
       now_(now),
       body_hash_(std::make_unique<Hash>()),
       body_(options.body_canon, [h = body_hash_.get()](std::string_view s) { h->update(s); }) {}
 
-Ed25519Signer::~Ed25519Signer() = default;
+SignatureMaker::~SignatureMaker() = default;
 
-void Ed25519Signer::add_header(std::string_view name, std::string_view value) {
+void SignatureMaker::add_header(std::string_view name, std::string_view value) {
   headers_.emplace_back(name, value);
 }
 
-void Ed25519Signer::add_body(std::string_view chunk) { body_.add(chunk); }
+void SignatureMaker::add_body(std::string_view chunk) { body_.add(chunk); }
 
-Result<std::string> Ed25519Signer::finish() {
-  if (failed_) return Error::perm("ed25519 signer used after a failure");
-  failed_ = true;
+Result<std::string> SignatureMaker::finish() {
+  if (finished_) return Error::perm("signature already made");
+  finished_ = true;
+  EVP_PKEY* pkey = plan_.key->pkey.get();
+  if (!pkey) return Error::perm("signing key not loaded");
+  const bool rsa = plan_.key->type == DkimKeyType::rsa;
   body_.finish();
   unsigned char bh[32];
   if (!body_hash_->final(bh)) return Error::temp("sha256 failed");
@@ -95,7 +98,7 @@ Result<std::string> Ed25519Signer::finish() {
   const bool relaxed_b = options_.body_canon == DkimCanon::relaxed;
   Folder f(std::string_view("DKIM-Signature: ").size());
   f.add("v=1;");
-  f.add("a=ed25519-sha256;");
+  f.add(std::string("a=") + signing_algorithm(plan_.key->type) + ";");
   f.add(std::string("c=") + (relaxed_h ? "relaxed" : "simple") + "/" + (relaxed_b ? "relaxed" : "simple") +
         ";");
   f.add("d=" + plan_.domain + ";");
@@ -129,22 +132,33 @@ Result<std::string> Ed25519Signer::finish() {
   unsigned char digest[32];
   if (!hh.final(digest)) return Error::temp("sha256 failed");
 
-  // PureEd25519 over the SHA-256 digest (RFC 8463 3).
-  BIO* bio = BIO_new_mem_buf(plan_.key->pem.data(), static_cast<int>(plan_.key->pem.size()));
-  EVP_PKEY* pkey = bio ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
-  BIO_free(bio);
-  if (!pkey) return Error::perm("cannot load the ed25519 key");
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  unsigned char sig[64];
+  // rsa-sha256: RSASSA-PKCS1-v1_5 over the SHA-256 digest (RFC 6376 3.3.1); ed25519-sha256:
+  // PureEd25519 over the SHA-256 digest (RFC 8463 3). The key is shared and only read.
+  unsigned char sig[1024];
   size_t siglen = sizeof sig;
-  bool ok = ctx && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, pkey) == 1 &&
-            EVP_DigestSign(ctx, sig, &siglen, digest, sizeof digest) == 1 && siglen == 64;
-  EVP_MD_CTX_free(ctx);
-  EVP_PKEY_free(pkey);
-  if (!ok) return Error::temp("ed25519 signing failed");
-  std::string b = b64(sig, siglen);
+  bool ok = false;
+  if (rsa) {
+    EVP_PKEY_CTX* pctx = EVP_PKEY_CTX_new(pkey, nullptr);
+    ok = pctx && EVP_PKEY_sign_init(pctx) == 1 &&
+         EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1 &&
+         EVP_PKEY_CTX_set_signature_md(pctx, EVP_sha256()) == 1 &&
+         EVP_PKEY_sign(pctx, sig, &siglen, digest, sizeof digest) == 1;
+    EVP_PKEY_CTX_free(pctx);
+  } else {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ok = ctx && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, pkey) == 1 &&
+         EVP_DigestSign(ctx, sig, &siglen, digest, sizeof digest) == 1 && siglen == 64;
+    EVP_MD_CTX_free(ctx);
+  }
+  if (!ok) return Error::temp(std::string(signing_algorithm(plan_.key->type)) + " signing failed");
   // White space inside b= is ignored by verifiers, so the value folds freely.
-  return unsigned_value + b.substr(0, 44) + "\r\n\t " + b.substr(44);
+  std::string b = b64(sig, siglen);
+  std::string out = unsigned_value;
+  for (size_t i = 0; i < b.size(); i += 64) {
+    if (i > 0) out += "\r\n\t ";
+    out += b.substr(i, 64);
+  }
+  return out;
 }
 
 }  // namespace postern

@@ -1,12 +1,14 @@
-// Ed25519Signer: makes one ed25519-sha256 DKIM-Signature (RFC 8463) itself, with OpenSSL, instead
-// of through libopendkim, whose 2.11 dkim_free() leaks the key objects of every ed25519 signing
-// handle (about 1.3 KB per signed message, found by LeakSanitizer) and folds the header it signs
-// differently from the one it returns. RSA signatures still come from libopendkim.
-// Same contract as a libopendkim signing handle: headers in message order ("name:value" with CRLF
+// SignatureMaker: makes one DKIM-Signature (rsa-sha256, RFC 6376; ed25519-sha256, RFC 8463) with
+// OpenSSL, using the key parsed once at load time (DkimPrivateKey::pkey). Signing does not go
+// through libopendkim (which verifies): libopendkim 2.11 re-parses the PEM key for every message
+// (~400 us with OpenSSL 3, more than the RSA-2048 signature itself), leaks the key objects of
+// every ed25519 signing handle (~1.3 KB per message, found by LeakSanitizer), and folds its
+// ed25519 header inconsistently under simple canonicalisation.
+// Same contract as a signing handle: headers in message order ("name", raw value with CRLF
 // folding), body chunks of any size (hashed as they come, never stored), then finish(). Headers are
-// kept (bounded by the session's limits) because h= is only known at the end. Signed header fields
-// are chosen like libopendkim does: every field of sign_headers present, in message order, then
-// every oversign_headers name once more.
+// kept (the session bounds them) because h= is only known at the end. Signed header fields are
+// chosen like libopendkim does: every field of sign_headers present, in message order, then every
+// oversign_headers name once more; t= is the session's time, x= t= + expire when expire > 0.
 #pragma once
 
 #include <cstdint>
@@ -21,16 +23,16 @@
 
 namespace postern {
 
-class Ed25519Signer {
+class SignatureMaker {
  public:
-  Ed25519Signer(const DkimSignPlan& plan, const DkimOptions& options, int64_t now);
-  ~Ed25519Signer();
-  Ed25519Signer(const Ed25519Signer&) = delete;
-  Ed25519Signer& operator=(const Ed25519Signer&) = delete;
+  SignatureMaker(const DkimSignPlan& plan, const DkimOptions& options, int64_t now);
+  ~SignatureMaker();
+  SignatureMaker(const SignatureMaker&) = delete;
+  SignatureMaker& operator=(const SignatureMaker&) = delete;
 
   void add_header(std::string_view name, std::string_view value);
   void add_body(std::string_view chunk);
-  // The header value, folded with CRLF TAB.
+  // The header value (without "DKIM-Signature:"), folded with CRLF TAB. Once only.
   Result<std::string> finish();
 
  private:
@@ -41,7 +43,7 @@ class Ed25519Signer {
   std::vector<std::pair<std::string, std::string>> headers_;
   std::unique_ptr<Hash> body_hash_;
   BodyCanonicalizer body_;
-  bool failed_ = false;
+  bool finished_ = false;
 };
 
 }  // namespace postern
