@@ -10,6 +10,8 @@
 #include "common/spf/macro.h"
 #include "common/spf/record.h"
 #include "tests/harness/dns_server.h"
+#include "tests/harness/process.h"
+#include "tests/harness/temp_dir.h"
 
 namespace postern {
 namespace {
@@ -286,6 +288,34 @@ TEST_F(SpfEval, DnsFailuresAreTemperror) {
   EXPECT_EQ(result("192.0.2.1", "x@inc.example"), SpfResult::temperror);
   txt("a.example", "v=spf1 a:servfail.example -all");
   EXPECT_EQ(result("192.0.2.1", "x@a.example"), SpfResult::temperror);
+}
+
+}  // namespace
+}  // namespace postern
+
+namespace postern {
+namespace {
+
+TEST(PosternctlSpf, PrintsTheResultFirstThenTheTrail) {
+  TestDnsServer dns;
+  test::TempDir dir("postern-spf-ctl");
+  const std::string conf = dir.write("postern.conf", "[log]\ndestination = \"stderr\"\n").string();
+  ASSERT_TRUE(dns.add("example.org", "TXT", "\"v=spf1 ip4:192.0.2.0/24 -all exp=why.example.org\""));
+  ASSERT_TRUE(dns.add("why.example.org", "TXT", "\"%{i} may not send for %{d}\""));
+  auto pass = test::run_command({POSTERNCTL, "-c", conf, "--dns", dns.address(), "spf", "--ip", "192.0.2.7",
+                                 "--sender", "alice@example.org"});
+  EXPECT_EQ(pass.exit_code, 0) << pass.output;
+  EXPECT_EQ(pass.output.substr(0, pass.output.find('\n')), "pass") << pass.output;
+  EXPECT_NE(pass.output.find("TXT example.org: v=spf1 ip4:192.0.2.0/24 -all"), std::string::npos)
+      << pass.output;
+  auto fail = test::run_command({POSTERNCTL, "-c", conf, "--dns", dns.address(), "spf", "--ip",
+                                 "198.51.100.1", "--sender", "alice@example.org"});
+  EXPECT_EQ(fail.exit_code, 0);
+  EXPECT_EQ(fail.output.substr(0, fail.output.find('\n')), "fail") << fail.output;
+  EXPECT_NE(fail.output.find("explanation: 198.51.100.1 may not send for example.org"), std::string::npos)
+      << fail.output;
+  auto usage = test::run_command({POSTERNCTL, "-c", conf, "spf", "--ip", "nonsense", "--sender", "a@b.c"});
+  EXPECT_EQ(usage.exit_code, 64);
 }
 
 }  // namespace
