@@ -1,18 +1,20 @@
-// DKIM signing and verification over libopendkim (RFC 6376, RFC 8301, RFC 8463).
+// DKIM signing and verification (RFC 6376, RFC 8301, RFC 8463).
 //
-// DkimEngine owns the libopendkim library handles (a small pool, one handle per session at a
-// time, so each session can carry the injected clock's time) and creates sessions:
+// DkimEngine creates sessions:
 //   - DkimSignSession: add_header(name, value) for every header in order, add_body(chunk) with
-//     body chunks of any size, finish() -> one DKIM-Signature header value per plan.
+//     body chunks of any size, finish() -> one DKIM-Signature header value per plan. Signatures
+//     are made with OpenSSL by SignatureMaker (signature_maker.h says why not libopendkim).
 //   - DkimVerifySession: same feeding; finish() -> a result for every DKIM-Signature (up to
-//     max_signatures; the rest are reported neutral without any DNS query).
-// The body is never buffered whole: libopendkim hashes it as it streams. Header values are raw
-// (everything after the colon, folded lines joined with CRLF or LF); body chunks are CRLF text as
-// SMTP carries it. Messages, signatures and DNS answers are untrusted; key lookups go only through
-// the injected Resolver (TXT at SELECTOR._domainkey.DOMAIN), all keys of one message at once under
-// one deadline. Key and signing policy (which keys for which From: address) is in signing_policy.h.
-// Thread-safe: sessions may run concurrently; a session is used by one thread at a time; the
-// engine must outlive its sessions.
+//     max_signatures; the rest are reported neutral without any DNS query). Verification runs on
+//     libopendkim; the engine owns its library handles (a pool, one per concurrent session).
+// The body is never buffered whole: it is hashed as it streams. Header values are raw: everything
+// after the colon, leading white space included (with libmilter, negotiate SMFIP_HDR_LEADSPC so
+// Postfix sends it; simple header canonicalisation depends on it), folded lines joined with CRLF or
+// LF; body chunks are CRLF text as SMTP carries it. Messages, signatures and DNS answers are
+// untrusted; key lookups go only through the injected Resolver (TXT at SELECTOR._domainkey.DOMAIN),
+// all keys of one message at once under one deadline. Which keys sign which From: address is in
+// signing_policy.h. Thread-safe: sessions may run concurrently; a session is used by one thread at
+// a time; the engine must outlive its sessions.
 #pragma once
 
 #include <chrono>
