@@ -193,6 +193,39 @@ TEST_F(OpenDkim, VerifiesWhatItSignedAndFailsATamperedBody) {
   EXPECT_NE(bad[1].find("dkim=fail"), std::string::npos) << bad[1];
 }
 
+// An independent verifier (Debian's python3-dkim) accepts opendkim's signature of the file as
+// written with CRLF line ends: the header fields reached the milter byte for byte as an MTA would
+// pass them (folded Subject included; the signature uses simple header canonicalization).
+TEST_F(OpenDkim, SignatureVerifiesWithAnIndependentVerifier) {
+  const std::string python = "/usr/bin/python3";
+  if (run_command({python, "-c", "import dkim"}).exit_code != 0)
+    GTEST_SKIP() << "python3-dkim is not installed";
+  Strings out = sign();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(dkim_tag(out[1], "c"), "simple/simple") << out[1];
+  std::string field = unescape(out[1].substr(std::string("insert-header 0 ").size()));
+  std::string lf = field + "\n" + kMessage, crlf;
+  for (char c : lf) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  auto signed_file = dir_->write("signed-crlf.eml", crlf);
+  const char* script =
+      "import sys, dkim\n"
+      "msg = open(sys.argv[1], 'rb').read()\n"
+      "txt = open(sys.argv[2], 'rb').read().split(b' ', 1)[1].strip()\n"
+      "ok = dkim.verify(msg, dnsfunc=lambda name, timeout=5: txt)\n"
+      "print('verified' if ok else 'failed')\n";
+  auto r = run_command({python, "-c", script, signed_file.string(), (dir_->path() / "keys").string()});
+  EXPECT_EQ(r.output, "verified\n") << r.output << "\n" << crlf;
+  // And the check can fail: one changed byte in the folded Subject.
+  std::string bad = crlf;
+  bad.replace(bad.find("folded subject"), 6, "Folded");
+  auto bad_file = dir_->write("bad-crlf.eml", bad);
+  r = run_command({python, "-c", script, bad_file.string(), (dir_->path() / "keys").string()});
+  EXPECT_EQ(r.output, "failed\n") << r.output;
+}
+
 TEST_F(OpenDkim, PrintsNegotiation) {
   auto r =
       client({"--milter", "local:" + sock_, "--print-negotiation", (dir_->path() / "message.eml").string()});
