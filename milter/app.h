@@ -15,6 +15,7 @@
 #include "common/dns/resolver.h"
 #include "common/log/log.h"
 #include "common/sender/provider.h"
+#include "common/spf/evaluator.h"
 
 struct smfiDesc;
 
@@ -30,6 +31,7 @@ struct App {
   std::vector<IpNetwork> internal_networks;    // [dkim].internal_networks
   std::unique_ptr<DkimEngine> dkim;            // null when [dkim].enabled = false
   std::unique_ptr<DkimSigningPolicy> signing;  // null when nothing is signed
+  std::unique_ptr<SpfEvaluator> spf;           // null when [spf].enabled = false
   std::unique_ptr<DmarcEvaluator> dmarc;       // null when [dmarc].enabled = false
   std::unique_ptr<DmarcReportLog> dmarc_log;   // null when [dmarc].report_log = ""
 };

@@ -2,9 +2,11 @@
 // SMTP connection, in the connection's private data). It negotiates only the steps it needs (no
 // RCPT, DATA or unknown-command callbacks) and header values with their leading space
 // (SMFIP_HDR_LEADSPC), which DKIM's simple header canonicalisation needs; values it adds carry
-// that space too. Macros read: {client_addr}, {client_name} (connect), {auth_authen} and i
-// (MAIL FROM), i (end of message); docs/milter.md lists the milter_*_macros Postfix must send.
+// that space too. The client address comes from the connect packet ({client_addr} as a
+// fallback); macros read: {auth_authen} and i (MAIL FROM), i (end of message).
+#include <arpa/inet.h>
 #include <libmilter/mfapi.h>
+#include <netinet/in.h>
 
 #include <cstring>
 #include <memory>
@@ -65,13 +67,26 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
   return SMFIS_CONTINUE;
 }
 
-sfsistat on_connect(SMFICTX* ctx, char* hostname, _SOCK_ADDR*) {
+// The client address from the connect packet (Postfix does not send {client_addr} by default).
+std::string address_of(const _SOCK_ADDR* sa) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (sa && sa->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof(buf));
+  } else if (sa && sa->sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof(buf));
+  }
+  return buf;
+}
+
+sfsistat on_connect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* hostaddr) {
   Conn* c = conn(ctx);
   if (!c) {  // an MTA that did not negotiate (protocol v2): no leading spaces
     c = new Conn(*g_app);
     smfi_setpriv(ctx, c);
   }
-  c->pipeline.connect(macro(ctx, "{client_addr}"), hostname ? hostname : "");
+  std::string addr = address_of(hostaddr);
+  if (addr.empty()) addr = macro(ctx, "{client_addr}");
+  c->pipeline.connect(addr, hostname ? hostname : "");
   return SMFIS_CONTINUE;
 }
 

@@ -25,7 +25,7 @@ using namespace postern;
 
 namespace {
 
-// Builds the DNS resolver, the DKIM engine and signing keys, and the DMARC evaluator from the
+// Builds the DNS resolver, the DKIM engine and signing keys, the SPF and DMARC evaluators from the
 // config. Errors name the file and what is wrong.
 Result<void> build_checks(App& app, const std::string& config_path) {
   const Config& c = app.config;
@@ -39,7 +39,7 @@ Result<void> build_checks(App& app, const std::string& config_path) {
   for (const auto& n : c.dkim.internal_networks) {
     if (auto net = IpNetwork::parse(n)) app.internal_networks.push_back(*net);
   }
-  if (!c.dkim.enabled && !c.dmarc.enabled) return {};
+  if (!c.dkim.enabled && !c.dmarc.enabled && !c.spf.enabled) return {};
   auto resolver = make_resolver(c.dns, app.clock);
   if (!resolver) return Error::perm(config_path + ": [dns]: " + resolver.error().message);
   app.resolver = *resolver;
@@ -51,6 +51,7 @@ Result<void> build_checks(App& app, const std::string& config_path) {
       app.signing = std::make_unique<DkimSigningPolicy>(std::move(*policy));
     }
   }
+  if (c.spf.enabled) app.spf = std::make_unique<SpfEvaluator>(*app.resolver, SpfLimits{}, app.authserv_id);
   if (c.dmarc.enabled) {
     app.dmarc = std::make_unique<DmarcEvaluator>(*app.resolver, c.dmarc);
     if (!c.dmarc.report_log.empty())
@@ -133,6 +134,7 @@ int main(int argc, char** argv) {
       .kv("dkim_sign",
           app.signing ? std::to_string(app.signing->keys().size()) + " keys" : std::string("off"))
       .kv("dkim_verify", app.dkim && app.config.dkim.verify)
+      .kv("spf", app.spf ? app.config.spf.fail_action : std::string("off"))
       .kv("dmarc", app.dmarc ? (app.config.dmarc.enforce ? "enforce" : "record") : "off")
       .kv("authserv_id", app.authserv_id)
       .kv("privileges", *dropped);

@@ -27,6 +27,7 @@ struct MessagePipeline::Message {
   std::unique_ptr<DkimSignSession> sign;
   std::vector<DkimSignPlan> plans;
   std::string dkim_note;  // why DKIM did not run, for the log
+  std::optional<SpfVerdict> spf;
 };
 
 namespace {
@@ -101,6 +102,24 @@ Verdict MessagePipeline::mail_from(std::string envelope_from, std::string login,
   msg_->envelope_from = std::move(envelope_from);
   msg_->login = std::move(login);
   msg_->queue_id = std::move(queue_id);
+  if (app_.spf && client_ip_ && !outbound()) {
+    msg_->spf = app_.spf->check_mail_from(*client_ip_, msg_->envelope_from, helo_,
+                                          Deadline::after(app_.config.milter.message_timeout),
+                                          app_.clock.unix_seconds());
+    const SpfVerdict& v = *msg_->spf;
+    if (v.result == SpfResult::fail && app_.config.spf.fail_action == "reject") {
+      LogLine(*app_.log, LogLevel::notice, "spf")
+          .kv("queue_id", msg_->queue_id)
+          .kv("client", client_)
+          .kv("sender", v.sender)
+          .kv("result", "fail")
+          .kv("action", "reject")
+          .kv("reason", v.reason);
+      std::string text = "SPF: " + v.domain + " does not allow " + client_ + " to send its mail";
+      if (!v.explanation.empty()) text += ": " + v.explanation.substr(0, 200);
+      return Verdict::reject("550", "5.7.23", text);
+    }
+  }
   if (msg_->login.empty() || !app_.owners) return {};
   auto map = app_.owners->current();
   SenderVerdict v = check_envelope_sender(*map, app_.config.sender, msg_->login, msg_->envelope_from);
@@ -249,7 +268,28 @@ EomResult MessagePipeline::end_of_message(const std::string& queue_id) {
     din.from_headers = m.from;
     din.client_ip = client_ip_;
     din.spf_domain = domain_of(m.envelope_from);
-    din.spf_result = "none";  // SPF evaluation is not wired into the milter yet
+    din.spf_result = "none";
+    if (m.spf) {
+      const SpfVerdict& v = *m.spf;
+      din.spf_domain = v.domain;
+      din.spf_result = to_string(v.result);
+      authres::MethodResult r{"spf", to_string(v.result), v.reason, {}};
+      if (v.sender.rfind("postmaster@", 0) == 0 && domain_of(m.envelope_from).empty())
+        r.properties.emplace_back("smtp.helo", helo_);
+      else
+        r.properties.emplace_back("smtp.mailfrom", v.sender);
+      results.push_back(std::move(r));
+      line.kv("spf", to_string(v.result)).kv("spf_domain", v.domain);
+      if (app_.config.spf.received_spf_header) {
+        std::string rs = std::string(to_string(v.result)) + " (" + app_.authserv_id + ": " + v.reason +
+                         ") client-ip=" + client_ + "; envelope-from=\"" + v.sender +
+                         "\"; helo=" + (helo_.empty() ? "unknown" : helo_) + "; identity=" + v.identity +
+                         "; receiver=" + app_.authserv_id + ";";
+        std::string clean;
+        for (char ch : rs) clean += (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ? ' ' : ch;
+        out.edits.push_back({HeaderEdit::Op::insert, "Received-SPF", clean.substr(0, 900), 0});
+      }
+    }
     if (m.verify) {
       DkimVerification v = m.verify->finish();
       if (v.signatures.empty()) results.push_back({"dkim", "none", "", {}});

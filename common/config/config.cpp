@@ -55,6 +55,10 @@ ConfigLoad parse_config(std::string_view text, const std::string& name) {
       auto r = top.table("dkim");
       read_dkim_config(r, out.config.dkim);
     }
+    {
+      auto r = top.table("spf");
+      read_spf_config(r, out.config.spf);
+    }
     top.finish();
   }
   out.errors = ctx->errors;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/config/auth_config.h"
+#include "common/config/spf_config.h"
 #include "common/config/dkim_config.h"
 #include "common/config/dmarc_config.h"
 #include "common/config/dns_config.h"
@@ -34,6 +35,7 @@ struct Config {
   SenderConfig sender;
   PolicydConfig policyd;
   AuthConfig auth;
+  SpfConfig spf;
   DmarcConfig dmarc;
   DkimConfig dkim;
 };

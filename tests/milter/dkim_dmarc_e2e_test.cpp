@@ -4,7 +4,8 @@
 // posternctl against the published key); inbound mail is verified and stamped with exactly one
 // Authentication-Results header of ours, a forged one claiming our authserv-id is removed while
 // other hosts' headers stay; mail spoofing a p=reject domain is refused with 550 at end of data;
-// a tampered signed message gets dkim=fail.
+// a tampered signed message gets dkim=fail; SPF is evaluated at MAIL FROM and an SPF-aligned
+// message passes DMARC without a signature.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -52,6 +53,8 @@ class MilterDkimDmarc : public ::testing::Test {
     dns_->add("_dmarc.example.org", "TXT", "\"v=DMARC1; p=reject\"");
     dns_->add("_dmarc.partner.test", "TXT", "\"v=DMARC1; p=reject\"");
     dns_->add("_dmarc.bank.test", "TXT", "\"v=DMARC1; p=reject\"");
+    dns_->add("spfonly.test", "TXT", "\"v=spf1 ip4:203.0.113.0/24 -all\"");
+    dns_->add("_dmarc.spfonly.test", "TXT", "\"v=DMARC1; p=reject\"");
     std::string sock = (dir_->path() / "milter.sock").string();
     conf_ = dir_->write("postern.conf",
                         "[log]\ndestination = \"stderr\"\n"
@@ -195,6 +198,28 @@ TEST_F(MilterDkimDmarc, SpoofingARejectDomainIsRefusedAtEndOfData) {
   auto two = inbound("x@evil.test",
                      "From: a@evil.test\nFrom: ceo@bank.test\nTo: bob@example.org\nSubject: w\n\nx\n");
   EXPECT_EQ(two.code, 550) << two.text;
+}
+
+}  // namespace
+}  // namespace postern::test
+
+namespace postern::test {
+namespace {
+
+TEST_F(MilterDkimDmarc, SpfAlignedMailPassesDmarcWithoutASignature) {
+  auto r = inbound("news@spfonly.test", "From: news@spfonly.test\nTo: bob@example.org\nSubject: spf\n\nhi\n");
+  ASSERT_EQ(r.code, 250) << r.text << milter_->output();
+  std::string got = bob_message(++delivered_);
+  EXPECT_NE(got.find("spf=pass"), std::string::npos) << got;
+  EXPECT_NE(got.find("smtp.mailfrom=news@spfonly.test"), std::string::npos) << got;
+  EXPECT_NE(got.find("dkim=none"), std::string::npos) << got;
+  EXPECT_NE(got.find("dmarc=pass"), std::string::npos) << got;
+  // From a client the domain does not list: spf=fail, no aligned DKIM either, p=reject.
+  auto bad = inbound("news@spfonly.test",
+                     "From: news@spfonly.test\nTo: bob@example.org\nSubject: spf\n\nhi\n", "198.51.100.9");
+  EXPECT_EQ(bad.code, 550) << bad.text;
+  EXPECT_TRUE(wait_until([&] { return milter_->output().find("spf=fail") != std::string::npos; }))
+      << milter_->output();
 }
 
 }  // namespace
