@@ -103,6 +103,54 @@ TEST_F(DkimInterop, PythonVerifiesWhatWeSign) {
   }
 }
 
+TEST_F(DkimInterop, PythonAndPerlVerifyRepeatedHeadersIdentityAndExpiry) {
+  // Two To: and two Subject: fields (signed bottom-up), i=, x=, and a long folded header.
+  const std::string msg = std::string(
+                              "From: Alice <alice@example.com>\r\n"
+                              "To: one@example.net\r\n"
+                              "Subject: first\r\n"
+                              "To: two@example.net\r\n"
+                              "Subject: second\r\n"
+                              "References: <a@example.com>\r\n <b@example.com>\r\n\t<c@example.com>\r\n"
+                              "Date: Mon, 23 Nov 2026 07:00:00 +0000\r\n"
+                              "\r\n") +
+                          "body\r\n";
+  for (const char* c : kCanons) {
+    DkimOptions o;
+    o.header_canon = canon(c, false);
+    o.body_canon = canon(c, true);
+    o.expire = std::chrono::hours(1);
+    DkimEngine e(o, *resolver, clock);
+    std::string signed_msg =
+        sign_message(
+            e, {{"example.com", "rsa", rsa, "alice@example.com"}, {"example.com", "ed", ed, "@example.com"}},
+            msg) +
+        msg;
+    ASSERT_NE(signed_msg.find("i=alice@example.com;"), std::string::npos) << signed_msg;
+    ASSERT_NE(signed_msg.find("x="), std::string::npos) << signed_msg;
+    EXPECT_EQ(python_verify(signed_msg), (std::vector<std::string>{"pass", "pass"})) << c << "\n"
+                                                                                     << signed_msg;
+    auto v = verify_message(e, signed_msg);
+    ASSERT_EQ(v.signatures.size(), 2u);
+    EXPECT_EQ(v.signatures[0].result, DkimResult::pass) << c << " " << v.signatures[0].reason;
+    EXPECT_EQ(v.signatures[0].identity, "alice@example.com");
+    EXPECT_EQ(v.signatures[1].result, DkimResult::pass) << c << " " << v.signatures[1].reason;
+    int st = 0;
+    auto out = run(dir,
+                   {"perl", kPlHelper, "verify", dir.write("pl-rep.eml", signed_msg).string(),
+                    std::to_string(server.port())},
+                   &st);
+    ASSERT_EQ(st, 0) << out;
+    ASSERT_FALSE(lines(out).empty()) << out;
+    EXPECT_EQ(lines(out)[0], "pass") << c << " (rsa; Mail::DKIM reports ed25519 as unsupported)\n" << out;
+    // Swapping the two To: fields breaks both signatures.
+    std::string swapped = signed_msg;
+    swapped.replace(swapped.find("one@"), 3, "two");
+    swapped.replace(swapped.rfind("two@"), 3, "one");
+    EXPECT_EQ(python_verify(swapped), (std::vector<std::string>{"fail", "fail"})) << c;
+  }
+}
+
 TEST_F(DkimInterop, WeVerifyWhatPythonSigns) {
   DkimEngine e({}, *resolver, clock);
   for (const char* c : kCanons) {
