@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -70,8 +71,16 @@ CommandResult client(const Strings& args) {
 
 class OpenDkim : public ::testing::Test {
  protected:
+  // A failed start is reported by every test (an exception here would only skip them).
   static void SetUpTestSuite() {
     if (find_program("opendkim").empty()) return;
+    try {
+      start();
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+    }
+  }
+  static void start() {
     dir_ = new TempDir("postern-mclient-dkim");
     std::string d = dir_->str();
     auto gen = run_command({"openssl", "genrsa", "-out", d + "/sel.private", "2048"});
@@ -116,6 +125,7 @@ class OpenDkim : public ::testing::Test {
     dir_ = nullptr;
   }
   void SetUp() override {
+    if (!setup_error_.empty()) FAIL() << setup_error_;
     if (!dir_) GTEST_SKIP() << "opendkim is not installed";
   }
 
@@ -130,7 +140,10 @@ class OpenDkim : public ::testing::Test {
   static TempDir* dir_;
   static Process* opendkim_;
   static std::string sock_;
+  static std::string setup_error_;
 };
+
+std::string OpenDkim::setup_error_;
 
 TempDir* OpenDkim::dir_ = nullptr;
 Process* OpenDkim::opendkim_ = nullptr;
@@ -291,7 +304,15 @@ TEST(OpenDkimInet, SignsOverTcp) {
 
 class PosternMilter : public ::testing::Test {
  protected:
+  // A failed start is reported by every test (an exception here would only skip them).
   static void SetUpTestSuite() {
+    try {
+      start();
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+    }
+  }
+  static void start() {
     dir_ = new TempDir("postern-mclient-sender");
     chmod(dir_->path().c_str(), 0755);
     dns_ = new TestDnsServer();  // the milter's DMARC/DKIM lookups stay on loopback (all NXDOMAIN)
@@ -299,7 +320,10 @@ class PosternMilter : public ::testing::Test {
     sock_ = (dir_->path() / "milter.sock").string();
     auto conf = dir_->write("postern.conf",
                             "[log]\ndestination = \"stderr\"\n"
-                            "[milter]\nsocket = \"unix:" +
+                            "[dns]\nservers = [\"" +
+                                dns_->address() +
+                                "\"]\n"
+                                "[milter]\nsocket = \"unix:" +
                                 sock_ +
                                 "\"\n"
                                 "user = \"nobody\"\ngroup = \"postfix\"\n"
@@ -309,10 +333,16 @@ class PosternMilter : public ::testing::Test {
     if (!wait_for_unix(sock_)) throw std::runtime_error("postern-milter did not start: " + milter_->output());
   }
   static void TearDownTestSuite() {
-    milter_->stop(std::chrono::milliseconds(300));  // as for opendkim above
+    if (milter_) milter_->stop(std::chrono::milliseconds(300));  // as for opendkim above
     delete milter_;
     delete dns_;
     delete dir_;
+    milter_ = nullptr;
+    dns_ = nullptr;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    if (!setup_error_.empty()) FAIL() << setup_error_;
   }
 
   static CommandResult send(const std::string& login, const std::string& from, const std::string& headers) {
@@ -330,7 +360,10 @@ class PosternMilter : public ::testing::Test {
   static TestDnsServer* dns_;
   static Process* milter_;
   static std::string sock_;
+  static std::string setup_error_;
 };
+
+std::string PosternMilter::setup_error_;
 
 TempDir* PosternMilter::dir_ = nullptr;
 TestDnsServer* PosternMilter::dns_ = nullptr;
