@@ -29,6 +29,8 @@ struct App {
   std::string authserv_id;                     // [milter].authserv_id or the host name
   std::shared_ptr<Resolver> resolver;          // [dns], with the TTL cache
   std::vector<IpNetwork> internal_networks;    // [dkim].internal_networks
+  std::vector<std::string> local_domains;      // [sender].local_domains or the DKIM key domains
+  std::vector<IpNetwork> trusted_forwarders;   // [dmarc].trusted_forwarders
   std::unique_ptr<DkimEngine> dkim;            // null when [dkim].enabled = false
   std::unique_ptr<DkimSigningPolicy> signing;  // null when nothing is signed
   std::unique_ptr<SpfEvaluator> spf;           // null when [spf].enabled = false

@@ -13,6 +13,7 @@
 
 #include <iostream>
 
+#include "common/core/ascii.h"
 #include "common/daemon/cmdline.h"
 #include "common/daemon/privileges.h"
 #include "common/daemon/socket_spec.h"
@@ -38,6 +39,13 @@ Result<void> build_checks(App& app, const std::string& config_path) {
   }
   for (const auto& n : c.dkim.internal_networks) {
     if (auto net = IpNetwork::parse(n)) app.internal_networks.push_back(*net);
+  }
+  for (const auto& n : c.dmarc.trusted_forwarders) {
+    if (auto net = IpNetwork::parse(n)) app.trusted_forwarders.push_back(*net);
+  }
+  for (const auto& d : c.sender.local_domains) app.local_domains.push_back(ascii_lower(d));
+  for (const auto& k : c.dkim.keys) {
+    if (c.sender.local_domains.empty()) app.local_domains.push_back(ascii_lower(k.domain));
   }
   if (!c.dkim.enabled && !c.dmarc.enabled && !c.spf.enabled) return {};
   auto resolver = make_resolver(c.dns, app.clock);

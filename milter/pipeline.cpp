@@ -228,6 +228,22 @@ void MessagePipeline::body(std::string_view chunk) {
   if (msg_->sign) msg_->sign->add_body(chunk);
 }
 
+std::string MessagePipeline::local_domain_claim(const DmarcInput& in) const {
+  if (app_.local_domains.empty() || !msg_ || msg_->from.size() != 1) return "";
+  if (client_ip_ && std::any_of(app_.trusted_forwarders.begin(), app_.trusted_forwarders.end(),
+                                [&](const IpNetwork& n) { return n.contains(*client_ip_); }))
+    return "";
+  auto addrs = parse_address_list(msg_->from.front());
+  if (!addrs || addrs->size() != 1) return "";  // DMARC's author rule judges these
+  std::string domain = (*addrs)[0].ascii_domain();
+  if (std::find(app_.local_domains.begin(), app_.local_domains.end(), domain) == app_.local_domains.end())
+    return "";
+  for (const auto& d : in.dkim) {
+    if (d.result == "pass" && ascii_lower(d.domain) == domain) return "";
+  }
+  return domain;
+}
+
 EomResult MessagePipeline::end_of_message(const std::string& queue_id) {
   EomResult out;
   if (!msg_) return out;
@@ -307,7 +323,19 @@ EomResult MessagePipeline::end_of_message(const std::string& queue_id) {
     } else if (!m.dkim_note.empty()) {
       line.kv("dkim", m.dkim_note);
     }
-    if (app_.dmarc) {
+    if (auto spoof = local_domain_claim(din);
+        !spoof.empty() && app_.config.sender.outside_action != "accept") {
+      line.kv("local_domain_claim", spoof).kv("local_domain_action", app_.config.sender.outside_action);
+      if (app_.config.sender.outside_action == "reject") {
+        out.verdict = Verdict::reject(
+            "550", "5.7.1",
+            "Mail from " + spoof + " must come through its own mail servers or carry its DKIM signature");
+      } else {
+        out.edits.push_back({HeaderEdit::Op::add, "X-Postern-Local-Domain-Warning",
+                             "From: claims our domain " + spoof + " without its DKIM signature", 0});
+      }
+    }
+    if (app_.dmarc && out.verdict.kind == Verdict::Kind::cont) {
       DmarcVerdict dv = app_.dmarc->evaluate(din, Deadline::after(app_.config.milter.message_timeout));
       DmarcDecision dd = decide_dmarc_action(dv, app_.config.dmarc);
       results.push_back(dv.authres());

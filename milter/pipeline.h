@@ -4,7 +4,9 @@
 // verification of inbound mail and DMARC on its result, DKIM signing of outbound mail (an
 // authenticated login that owns the From: address, or an internal client), removal of incoming
 // Authentication-Results headers that claim our authserv-id (last to first: deleting forwards
-// shifts the indexes, OpenDKIM's CVE-2022-48521), and our one Authentication-Results header.
+// shifts the indexes, OpenDKIM's CVE-2022-48521), and our one Authentication-Results header; SPF
+// of inbound mail at MAIL FROM; inbound mail claiming one of our domains without its DKIM
+// signature gets [sender].outside_action.
 // Limits: headers are kept for replay to the DKIM sessions up to kMaxStoredHeaderBytes /
 // kMaxDkimHeaderFields (beyond them DKIM is skipped for the message and logged); the body is
 // streamed, never stored. DNS work at end of message is bounded by [milter].message_timeout.
@@ -65,6 +67,8 @@ class MessagePipeline {
   Verdict refuse(const Verdict& v, const std::string& reason, const char* stage);
   bool outbound() const;
   void start_dkim();
+  // The local domain an inbound From: claims without a passing DKIM signature of it, or "".
+  std::string local_domain_claim(const DmarcInput& in) const;
 
   const App& app_;
   std::string client_, client_name_, helo_;

@@ -17,6 +17,8 @@ void read_sender_config(SectionReader& r, SenderConfig& c) {
   r.strings("exempt_logins", c.exempt_logins, 1024, 320);
   r.choice("null_sender", c.null_sender, {"allow", "reject"});
   r.duration("reload_check_interval", c.reload_check_interval, Seconds(1), Seconds(3600));
+  r.strings("local_domains", c.local_domains, 10000, 253);
+  r.choice("outside_action", c.outside_action, {"reject", "header", "accept"});
 }
 
 }  // namespace postern

@@ -23,6 +23,11 @@ struct SenderConfig {
   // The null sender (MAIL FROM:<>) from an authenticated user: allow | reject.
   std::string null_sender = "reject";
   Seconds reload_check_interval{1};
+  // Our own domains, for mail from outside that claims them. Empty: the domains of [dkim] keys.
+  std::vector<std::string> local_domains;
+  // Unauthenticated mail from outside [dkim].internal_networks whose From: is one of local_domains
+  // without a passing DKIM signature of that domain: reject | header | accept.
+  std::string outside_action = "reject";
 };
 
 void read_sender_config(SectionReader& r, SenderConfig& c);

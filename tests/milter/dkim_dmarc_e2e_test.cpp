@@ -206,6 +206,13 @@ TEST_F(MilterDkimDmarc, SpoofingARejectDomainIsRefusedAtEndOfData) {
 namespace postern::test {
 namespace {
 
+TEST_F(MilterDkimDmarc, OutsideMailClaimingOurDomainWithoutOurSignatureIsRefused) {
+  auto r = inbound("alice@example.org",
+                   "From: Alice <alice@example.org>\nTo: bob@example.org\nSubject: hi\n\nx\n");
+  EXPECT_EQ(r.code, 550) << r.text;
+  EXPECT_TRUE(r.has("must come through its own mail servers")) << r.text;
+}
+
 TEST_F(MilterDkimDmarc, SpfAlignedMailPassesDmarcWithoutASignature) {
   auto r = inbound("news@spfonly.test", "From: news@spfonly.test\nTo: bob@example.org\nSubject: spf\n\nhi\n");
   ASSERT_EQ(r.code, 250) << r.text << milter_->output();
