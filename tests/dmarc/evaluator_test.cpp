@@ -23,13 +23,7 @@ using test::TestDnsServer;
 
 class DmarcEval : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::vector<DnsServer> servers{parse_dns_server(dns.address()).value()};
-    LdnsResolverOptions o;
-    o.attempt_timeout = std::chrono::milliseconds(150);
-    o.retries = 0;
-    resolver = std::make_unique<LdnsResolver>(std::move(servers), o, std::make_shared<SeededRandom>(7));
-  }
+  void SetUp() override { resolver = test::make_test_resolver(dns); }
 
   void txt(const std::string& name, const std::string& text) {
     ASSERT_TRUE(dns.add(name, "TXT", "\"" + text + "\"")) << name << " " << text;
@@ -49,7 +43,7 @@ class DmarcEval : public ::testing::Test {
   }
 
   TestDnsServer dns;
-  std::unique_ptr<LdnsResolver> resolver;
+  std::unique_ptr<Resolver> resolver;
   DmarcConfig config;
 };
 

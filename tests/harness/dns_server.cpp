@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <vector>
 
+
 namespace postern::test {
 
 namespace {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -89,5 +90,10 @@ class TestDnsServer {
   };
   std::vector<TcpWorker> tcp_workers_;
 };
+
+// A real LdnsResolver that asks only this server: one attempt per query (no retries) with the
+// given per-attempt timeout, deterministic query ids.
+std::unique_ptr<Resolver> make_test_resolver(
+    const TestDnsServer& server, std::chrono::milliseconds attempt_timeout = std::chrono::milliseconds(150));
 
 }  // namespace postern::test

@@ -35,7 +35,19 @@ size_t count(const std::string& text, const std::string& needle) {
 
 class MilterDkimDmarc : public ::testing::Test {
  protected:
+  // A failure to start the servers fails every test (an exception escaping SetUpTestSuite would
+  // only make GoogleTest skip them, which ctest counts as passed).
   static void SetUpTestSuite() {
+    try {
+      start();
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+    }
+  }
+  void SetUp() override {
+    if (!setup_error_.empty()) FAIL() << "test servers did not start: " << setup_error_;
+  }
+  static void start() {
     dir_ = new TempDir("postern-milter-dkim");
     chmod(dir_->path().c_str(), 0755);
     dns_ = new TestDnsServer();
@@ -43,12 +55,12 @@ class MilterDkimDmarc : public ::testing::Test {
     for (const auto& [domain, file] :
          {std::pair{"example.org", "ours.key"}, std::pair{"partner.test", "partner.key"}}) {
       auto pem = generate_dkim_private_key_pem(DkimKeyType::rsa, 2048);
-      ASSERT_TRUE(pem);
+      if (!pem) throw std::runtime_error("keygen: " + pem.error().message);
       auto path = dir_->write(file, *pem);
       chmod(path.c_str(), 0600);
       auto key = parse_dkim_private_key(*pem);
-      ASSERT_TRUE(key);
-      ASSERT_TRUE(dns_->add(std::string("s1._domainkey.") + domain, "TXT", txt_rdata(key->dns_record())));
+      if (!key || !dns_->add(std::string("s1._domainkey.") + domain, "TXT", txt_rdata(key->dns_record())))
+        throw std::runtime_error("cannot publish the DKIM key of " + std::string(domain));
     }
     dns_->add("_dmarc.example.org", "TXT", "\"v=DMARC1; p=reject\"");
     dns_->add("_dmarc.partner.test", "TXT", "\"v=DMARC1; p=reject\"");
@@ -119,6 +131,7 @@ class MilterDkimDmarc : public ::testing::Test {
     return r.output;
   }
 
+  static std::string setup_error_;
   static TempDir* dir_;
   static TestDnsServer* dns_;
   static std::string conf_;
@@ -128,6 +141,7 @@ class MilterDkimDmarc : public ::testing::Test {
   static size_t delivered_;
 };
 
+std::string MilterDkimDmarc::setup_error_;
 TempDir* MilterDkimDmarc::dir_ = nullptr;
 TestDnsServer* MilterDkimDmarc::dns_ = nullptr;
 std::string MilterDkimDmarc::conf_;

@@ -17,7 +17,19 @@ namespace {
 
 class MilterSender : public ::testing::Test {
  protected:
+  // A failure to start the servers fails every test (an exception escaping SetUpTestSuite would
+  // only make GoogleTest skip them, which ctest counts as passed).
   static void SetUpTestSuite() {
+    try {
+      start();
+    } catch (const std::exception& e) {
+      setup_error_ = e.what();
+    }
+  }
+  void SetUp() override {
+    if (!setup_error_.empty()) FAIL() << "test servers did not start: " << setup_error_;
+  }
+  static void start() {
     dir_ = new TempDir("postern-milter-test");
     chmod(dir_->path().c_str(), 0755);
     map_ = dir_->write("senders", "sales@example.org  alice@example.org\n").string();
@@ -69,6 +81,7 @@ class MilterSender : public ::testing::Test {
     return smtp_send(s);
   }
 
+  static std::string setup_error_;
   static TempDir* dir_;
   static std::string map_;
   static Process* milter_;
@@ -76,6 +89,7 @@ class MilterSender : public ::testing::Test {
   static PostfixInstance* postfix_;
 };
 
+std::string MilterSender::setup_error_;
 TempDir* MilterSender::dir_ = nullptr;
 std::string MilterSender::map_;
 Process* MilterSender::milter_ = nullptr;

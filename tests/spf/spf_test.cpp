@@ -106,11 +106,7 @@ TEST(SpfMacro, Rfc7208Section74Examples) {
 class SpfEval : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::vector<DnsServer> servers{parse_dns_server(dns.address()).value()};
-    LdnsResolverOptions o;
-    o.attempt_timeout = std::chrono::milliseconds(150);
-    o.retries = 0;
-    resolver = std::make_unique<LdnsResolver>(std::move(servers), o, std::make_shared<SeededRandom>(3));
+    resolver = test::make_test_resolver(dns);
     ev = std::make_unique<SpfEvaluator>(*resolver);
   }
   void txt(const std::string& name, const std::string& text) {
@@ -123,7 +119,7 @@ class SpfEval : public ::testing::Test {
   SpfResult result(const char* client, const std::string& sender) { return check(client, sender).result; }
 
   TestDnsServer dns;
-  std::unique_ptr<LdnsResolver> resolver;
+  std::unique_ptr<Resolver> resolver;
   std::unique_ptr<SpfEvaluator> ev;
 };
 

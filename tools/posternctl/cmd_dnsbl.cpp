@@ -6,6 +6,7 @@
 #include "common/dns/factory.h"
 #include "common/dnsbl/dnsbl.h"
 #include "tools/posternctl/command.h"
+#include "tools/posternctl/state.h"
 
 namespace postern::ctl {
 namespace {
@@ -31,11 +32,9 @@ int cmd_check(Context& ctx) {
   const Config* c = ctx.config();
   if (!c) return kExitConfig;
   SystemClock clock;
-  auto resolver = make_resolver(c->dns, clock);
-  if (!resolver) {
-    std::cerr << "posternctl: dns: " << resolver.error().message << "\n";
-    return kExitConfig;
-  }
+  int rc = 0;
+  auto resolver = open_resolver(*c, clock, rc);
+  if (!resolver) return rc;
   std::vector<DnsListSpec> ip_lists, domain_lists;
   for (const auto& s : c->policyd.dnsbl.ip_lists) {
     if (auto spec = parse_dns_list_spec(s)) ip_lists.push_back(*spec);
@@ -47,7 +46,7 @@ int cmd_check(Context& ctx) {
     std::cout << "clean 0\nno lists configured ([policyd.dnsbl] ip_lists / domain_lists)\n";
     return 0;
   }
-  DnsblChecker checker(ip_lists, domain_lists, **resolver, c->policyd.dnsbl.timeout);
+  DnsblChecker checker(ip_lists, domain_lists, *resolver, c->policyd.dnsbl.timeout);
   auto r = checker.check(*ip, domains);
   const auto& d = c->policyd.dnsbl;
   std::string verdict = r.score >= d.reject_threshold ? "reject" : r.score > 0 ? "listed" : "clean";

@@ -9,6 +9,7 @@
 #include "common/dns/factory.h"
 #include "common/spf/evaluator.h"
 #include "tools/posternctl/command.h"
+#include "tools/posternctl/state.h"
 
 namespace postern::ctl {
 namespace {
@@ -39,12 +40,10 @@ int cmd_spf(Context& ctx) {
   const Config* c = ctx.config();
   if (!c) return kExitConfig;
   SystemClock clock;
-  auto resolver = make_resolver(c->dns, clock);
-  if (!resolver) {
-    std::cerr << "posternctl: dns: " << resolver.error().message << "\n";
-    return 1;
-  }
-  SpfEvaluator ev(**resolver);
+  int rc = 0;
+  auto resolver = open_resolver(*c, clock, rc);
+  if (!resolver) return rc;
+  SpfEvaluator ev(*resolver);
   auto deadline = Deadline::after(std::chrono::seconds(20));
   SpfVerdict v = have_sender ? ev.check_mail_from(*ip, sender, helo, deadline, clock.unix_seconds())
                              : ev.check_helo(*ip, helo, deadline, clock.unix_seconds());

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "common/dns/factory.h"
 #include "common/store/factory.h"
 
 namespace postern::ctl {
@@ -31,6 +32,16 @@ std::unique_ptr<Store> open_store(Context& ctx, const Clock& clock, int& rc) {
     return nullptr;
   }
   return std::move(*s);
+}
+
+std::shared_ptr<Resolver> open_resolver(const Config& c, const Clock& clock, int& rc) {
+  auto r = make_resolver(c.dns, clock);
+  if (!r) {
+    std::cerr << "posternctl: dns: " << r.error().message << "\n";
+    rc = kExitConfig;
+    return nullptr;
+  }
+  return *r;
 }
 
 }  // namespace postern::ctl

@@ -1,4 +1,4 @@
-// Helpers for posternctl commands that read or change state in the configured store.
+// Helpers for posternctl commands: the configured store and resolver, time formatting.
 #pragma once
 
 #include <cstdint>
@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/core/clock.h"
+#include "common/dns/resolver.h"
 #include "common/store/store.h"
 #include "tools/posternctl/command.h"
 
@@ -14,6 +15,9 @@ namespace postern::ctl {
 // Opens the store of the loaded config without background purging. On failure prints why and
 // sets rc (kExitConfig for a bad config, 1 for a store error).
 std::unique_ptr<Store> open_store(Context& ctx, const Clock& clock, int& rc);
+// The resolver of c's [dns] (with --dns applied by Context). On failure prints why, sets rc to
+// kExitConfig and returns null.
+std::shared_ptr<Resolver> open_resolver(const Config& c, const Clock& clock, int& rc);
 // "2026-01-01T00:00:00Z", or "never" for 0.
 std::string format_time(int64_t unix_seconds);
 
