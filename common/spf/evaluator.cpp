@@ -74,6 +74,7 @@ struct SpfEvaluator::Run {
   int64_t now = 0;
   SpfVerdict& out;
   int depth = 0;
+  int include_depth = 0;  // exp= of an included record is never used; a redirect target's is (6.2)
   std::string validated;  // %{p}, looked up once when first needed
 
   struct Outcome {
@@ -188,7 +189,7 @@ struct SpfEvaluator::Run {
       if (m.result != SpfResult::pass) continue;  // pass here means "matched"
       SpfResult r = from_qualifier(t.qualifier);
       note("matched " + t.text + " -> " + to_string(r));
-      if (r == SpfResult::fail && depth == 1) out.explanation = explanation(*rec, domain);
+      if (r == SpfResult::fail && include_depth == 0) out.explanation = explanation(*rec, domain);
       return {r, "matched " + t.text + " in the SPF record of " + domain};
     }
     if (!rec->redirect.empty()) {
@@ -229,7 +230,8 @@ struct SpfEvaluator::Run {
         return yes;
       case SpfMechanism::ip4:
       case SpfMechanism::ip6:
-        return t.network->contains(ip) ? yes : no;
+        // An ip6 network never matches an IPv4 client, not even as ::ffff:a.b.c.d (RFC 7208 5.6).
+        return t.network->base.v6 == ip.v6 && t.network->contains(ip) ? yes : no;
       case SpfMechanism::a: {
         if (!count_term()) return too_many();
         std::string target;
@@ -294,7 +296,9 @@ struct SpfEvaluator::Run {
         std::string target;
         if (auto err = target_of(target)) return *err;
         note("include:" + target);
+        ++include_depth;
         auto r = check_host(target);
+        --include_depth;
         --depth;
         switch (r.result) {
           case SpfResult::pass:
@@ -334,7 +338,7 @@ SpfVerdict SpfEvaluator::check_mail_from(const IpAddress& ip, std::string_view m
   }
   out.sender = sender;
   out.domain = ascii_lower(domain);
-  Run run{*this, ip.unmapped(), sender, std::string(helo), deadline, now_unix, out, 0, {}};
+  Run run{*this, ip.unmapped(), sender, std::string(helo), deadline, now_unix, out, 0, 0, {}};
   auto r = run.check_host(domain);
   out.result = r.result;
   out.reason = r.reason;
@@ -347,7 +351,7 @@ SpfVerdict SpfEvaluator::check_helo(const IpAddress& ip, std::string_view helo, 
   out.identity = "helo";
   out.sender = "postmaster@" + std::string(helo);
   out.domain = ascii_lower(helo);
-  Run run{*this, ip.unmapped(), out.sender, std::string(helo), deadline, now_unix, out, 0, {}};
+  Run run{*this, ip.unmapped(), out.sender, std::string(helo), deadline, now_unix, out, 0, 0, {}};
   auto r = run.check_host(std::string(helo));
   out.result = r.result;
   out.reason = r.reason;
