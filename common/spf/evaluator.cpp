@@ -33,10 +33,17 @@ namespace {
 
 constexpr int kMaxDepth = 20;  // include/redirect nesting; the lookup limit stops loops sooner
 
-// RFC 7208 4.3: a multi-label name, labels of 1..63 bytes, at most 253 bytes.
+// RFC 7208 4.3: a multi-label name, labels of 1..63 bytes, at most 253 bytes; printable ASCII
+// without '[', ']' or '@', and a top label that is not all digits (so no address literals).
 bool valid_domain(std::string_view d) {
   if (!d.empty() && d.back() == '.') d.remove_suffix(1);
   if (d.empty() || d.size() > 253 || d.find('.') == std::string_view::npos) return false;
+  for (char c : d) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '[' || c == ']' || c == '@') return false;
+  }
+  std::string_view top = d.substr(d.rfind('.') + 1);
+  if (std::all_of(top.begin(), top.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
   size_t start = 0;
   while (start <= d.size()) {
     size_t dot = d.find('.', start);

@@ -43,7 +43,7 @@ Result<std::string> split_dual_cidr(std::string_view arg, SpfTerm& t) {
 }
 
 bool valid_domain_spec(std::string_view s) {
-  if (s.empty() || !valid_macro_string(s, false)) return false;
+  if (s.empty() || s.size() > kMaxSpfDomainSpecLength || !valid_macro_string(s, false)) return false;
   // domain-end: a macro-expand, or "." toplabel ["."]. Checked loosely here (a toplabel has a
   // letter, or is alphanumerics with a hyphen inside); expansion results are checked again.
   if (s.back() == '}') return true;

@@ -1,7 +1,7 @@
 // SPF record parser (RFC 7208 section 4.6 and 12). Pure function over an untrusted TXT string,
-// bounded by kMaxSpfRecordLength and kMaxSpfTerms; macro syntax inside domain-specs is checked
-// here (expansion is macro.h's job). Anything the grammar does not allow is a permerror reason.
-// Unknown modifiers are accepted and ignored, redirect= and exp= may appear at most once.
+// bounded by kMaxSpfRecordLength, kMaxSpfTerms and kMaxSpfDomainSpecLength; macro syntax inside
+// domain-specs is checked here (expansion is macro.h's job). Anything the grammar does not allow is a
+// permerror reason. Unknown modifiers are accepted and ignored, redirect= and exp= may appear at most once.
 #pragma once
 
 #include <optional>
@@ -16,6 +16,9 @@ namespace postern {
 
 inline constexpr size_t kMaxSpfRecordLength = 4096;
 inline constexpr size_t kMaxSpfTerms = 128;
+// A domain-spec before expansion (macros may make it longer than the 253 bytes of a name; the
+// expansion is cut back to 253 bytes by macro.h).
+inline constexpr size_t kMaxSpfDomainSpecLength = 1024;
 
 enum class SpfQualifier { pass, fail, softfail, neutral };
 enum class SpfMechanism { all, include, a, mx, ptr, ip4, ip6, exists };

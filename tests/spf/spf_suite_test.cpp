@@ -4,11 +4,14 @@
 // The expected results are the RFC's; where the RFC allows two, both are listed.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <initializer_list>
 #include <string>
 #include <vector>
 
 #include "common/spf/evaluator.h"
+#include "common/spf/macro.h"
+#include "common/spf/record.h"
 #include "tests/harness/dns_server.h"
 
 namespace postern {
@@ -793,6 +796,171 @@ const std::vector<Case>& cases() {
        {kPass}},
   };
   return all;
+}
+
+// RFC 7208 5.5: only the first 10 PTR names are validated; a matching 11th name is ignored.
+TEST(SpfLimits, PtrNamesBeyondTenAreIgnored) {
+  test::TestDnsServer dns;
+  ASSERT_TRUE(dns.add("e.example.com", "TXT", "\"v=spf1 ptr:good.example.com -all\""));
+  for (int i = 0; i < 11; ++i) {
+    std::string host = (i == 10 ? "h10.good.example.com" : "h" + std::to_string(i) + ".other.example.com");
+    ASSERT_TRUE(dns.add("4.3.2.1.in-addr.arpa", "PTR", host + "."));
+    ASSERT_TRUE(dns.add(host, "A", "1.2.3.4"));
+  }
+  auto resolver = test::make_test_resolver(dns);
+  auto deadline = Deadline::after(std::chrono::seconds(3));
+  SpfEvaluator ev(*resolver);
+  EXPECT_EQ(ev.check_mail_from(*IpAddress::parse("1.2.3.4"), "x@e.example.com", "h.example", deadline).result,
+            SpfResult::fail);
+  SpfLimits more;
+  more.ptr_names = 11;
+  SpfEvaluator ev11(*resolver, more);
+  EXPECT_EQ(
+      ev11.check_mail_from(*IpAddress::parse("1.2.3.4"), "x@e.example.com", "h.example", deadline).result,
+      SpfResult::pass);
+}
+
+// The lookup limit counts across includes and redirects: 10 DNS terms pass, the 11th is permerror.
+TEST(SpfLimits, EleventhLookupThroughIncludesAndRedirect) {
+  test::TestDnsServer dns;
+  ASSERT_TRUE(dns.add("e.example.com", "TXT",
+                      "\"v=spf1 include:i1.example.com include:i2.example.com redirect=r.example.com\""));
+  ASSERT_TRUE(dns.add("i1.example.com", "TXT", "\"v=spf1 a:x1.example.com a:x2.example.com ?all\""));
+  ASSERT_TRUE(dns.add("i2.example.com", "TXT", "\"v=spf1 a:x3.example.com mx:x4.example.com ?all\""));
+  // So far 2 includes + 4 terms + redirect = 7; r.example.com adds 3 (10 in all) or 4.
+  ASSERT_TRUE(dns.add("r.example.com", "TXT",
+                      "\"v=spf1 a:x5.example.com a:x6.example.com a:x7.example.com ip4:1.2.3.4 "
+                      "a:x8.example.com -all\""));
+  for (int i = 1; i <= 8; ++i) ASSERT_TRUE(dns.add("x" + std::to_string(i) + ".example.com", "A", "9.9.9.9"));
+  ASSERT_TRUE(dns.add("x4.example.com", "MX", "10 x1.example.com."));
+  auto resolver = test::make_test_resolver(dns);
+  SpfEvaluator ev(*resolver);
+  auto deadline = Deadline::after(std::chrono::seconds(3));
+  auto v = ev.check_mail_from(*IpAddress::parse("1.2.3.4"), "x@e.example.com", "h.example", deadline);
+  EXPECT_EQ(v.result, SpfResult::pass) << v.reason;
+  EXPECT_EQ(v.dns_terms, 10);
+  auto w = ev.check_mail_from(*IpAddress::parse("1.2.3.5"), "x@e.example.com", "h.example", deadline);
+  EXPECT_EQ(w.result, SpfResult::permerror) << w.reason;
+  EXPECT_EQ(w.dns_terms, 11);
+}
+
+// RFC 7208 2.3: the HELO identity on its own.
+TEST(SpfHelo, HeloIdentity) {
+  test::TestDnsServer dns;
+  ASSERT_TRUE(dns.add("mail.example.com", "TXT", "\"v=spf1 a -all\""));
+  ASSERT_TRUE(dns.add("mail.example.com", "A", "1.2.3.4"));
+  ASSERT_TRUE(dns.add("macro.example.com", "TXT", "\"v=spf1 exists:%{l}.%{o}.%{h}.m.example -all\""));
+  ASSERT_TRUE(dns.add("postmaster.macro.example.com.macro.example.com.m.example", "A", "127.0.0.2"));
+  auto resolver = test::make_test_resolver(dns);
+  SpfEvaluator ev(*resolver);
+  auto deadline = Deadline::after(std::chrono::seconds(3));
+  auto ip = *IpAddress::parse("1.2.3.4");
+  auto pass = ev.check_helo(ip, "mail.example.com", deadline);
+  EXPECT_EQ(pass.result, SpfResult::pass);
+  EXPECT_EQ(pass.identity, "helo");
+  EXPECT_EQ(pass.sender, "postmaster@mail.example.com");
+  EXPECT_EQ(ev.check_helo(*IpAddress::parse("1.2.3.5"), "mail.example.com", deadline).result,
+            SpfResult::fail);
+  EXPECT_EQ(ev.check_helo(ip, "MAIL.Example.COM", deadline).result, SpfResult::pass);
+  // %{l} is postmaster, %{o} and %{h} the HELO name.
+  EXPECT_EQ(ev.check_helo(ip, "macro.example.com", deadline).result, SpfResult::pass);
+  // Address literals and single labels are no domains: none, without a query.
+  for (const char* helo : {"[1.2.3.4]", "localhost", "", "a..example.com"}) {
+    auto v = ev.check_helo(ip, helo, deadline);
+    EXPECT_EQ(v.result, SpfResult::none) << helo;
+    EXPECT_TRUE(v.trail.empty()) << helo;
+  }
+  EXPECT_EQ(ev.check_helo(ip, "nx.example.com", deadline).result, SpfResult::none);
+}
+
+// DNS that never answers: temperror within the evaluation's deadline, however many terms remain.
+TEST(SpfDeadline, SilentDnsIsTemperrorWithinTheDeadline) {
+  test::TestDnsServer dns;
+  ASSERT_TRUE(dns.add("e.example.com", "TXT",
+                      "\"v=spf1 a:d1.example.com a:d2.example.com a:d3.example.com a:d4.example.com -all\""));
+  for (const char* n : {"d1.example.com", "d2.example.com", "d3.example.com", "d4.example.com"})
+    dns.set_behavior(n, test::DnsBehavior::drop);
+  dns.set_behavior("drop.example.com", test::DnsBehavior::drop);
+  auto resolver = test::make_test_resolver(dns, std::chrono::milliseconds(2000));
+  SpfEvaluator ev(*resolver);
+  auto start = std::chrono::steady_clock::now();
+  auto v = ev.check_mail_from(*IpAddress::parse("1.2.3.4"), "x@e.example.com", "h.example",
+                              Deadline::after(std::chrono::milliseconds(200)));
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(v.result, SpfResult::temperror) << v.reason;
+  EXPECT_LT(took, std::chrono::milliseconds(1500));  // bounded by the deadline, not the resolver
+  auto w = ev.check_mail_from(*IpAddress::parse("1.2.3.4"), "x@drop.example.com", "h.example",
+                              Deadline::after(std::chrono::milliseconds(100)));
+  EXPECT_EQ(w.result, SpfResult::temperror) << w.reason;
+  // An already expired deadline gives temperror too, never a definite answer.
+  auto x = ev.check_mail_from(*IpAddress::parse("1.2.3.4"), "x@e.example.com", "h.example",
+                              Deadline::after(std::chrono::milliseconds(0)));
+  EXPECT_EQ(x.result, SpfResult::temperror) << x.reason;
+}
+
+// RFC 7208 7.3 transformers and delimiters, 7.4 examples not covered in spf_test.cpp.
+TEST(SpfMacroSuite, TransformersDelimitersAndEscapes) {
+  SpfMacroContext c;
+  c.sender = "strong-bad@email.example.com";
+  c.domain = "email.example.com";
+  c.ip = *IpAddress::parse("192.0.2.3");
+  c.helo = "mx.example.org";
+  c.receiver = "mx.receiver.example";
+  c.timestamp = 1700000000;
+  auto x = [&](const char* s, bool exp = false) {
+    auto r = expand_spf_macros(s, c, exp);
+    return r ? *r : "ERROR";
+  };
+  EXPECT_EQ(x("%{s}.x.example"), "strong-bad@email.example.com.x.example");
+  EXPECT_EQ(x("%{S}", true), "strong-bad%40email.example.com");
+  EXPECT_EQ(x("%{i}"), "192.0.2.3");
+  EXPECT_EQ(x("%{i2}"), "2.3");
+  EXPECT_EQ(x("%{i2r}"), "0.192");
+  EXPECT_EQ(x("%{v}"), "in-addr");
+  EXPECT_EQ(x("%{d9}"), "email.example.com");  // more parts than there are: all
+  EXPECT_EQ(x("%{l+}"), "strong-bad");
+  EXPECT_EQ(x("%{l-.}"), "strong.bad");
+  EXPECT_EQ(x("%{d,}"), "email.example.com");
+  c.sender = "a+b,c/d_e=f@email.example.com";
+  EXPECT_EQ(x("%{lr+,/_=}"), "f.e.d.c.b.a");
+  EXPECT_EQ(x("%{l2r+,/_=}"), "b.a");   // reverse, then the 2 right-most
+  EXPECT_EQ(x("%{l+,/_=r}"), "ERROR");  // r comes before the delimiters
+  EXPECT_EQ(x("%{c}", true), "192.0.2.3");
+  EXPECT_EQ(x("%{r}", true), "mx.receiver.example");
+  EXPECT_EQ(x("%{t}", true), "1700000000");
+  EXPECT_EQ(x("%{t}"), "ERROR");
+  EXPECT_EQ(x("%{r}"), "ERROR");
+  EXPECT_EQ(x("%{d0}"), "ERROR");
+  EXPECT_EQ(x("%{d"), "ERROR");
+  EXPECT_EQ(x("%{dx}"), "ERROR");
+  EXPECT_EQ(x("%a"), "ERROR");
+  EXPECT_EQ(x("a%%b%_c%-d", true), "a%b c%20d");
+  c.ip = *IpAddress::parse("2001:db8::cb01");
+  EXPECT_EQ(x("%{v}"), "ip6");
+  EXPECT_EQ(x("%{c}", true), "2001:db8::cb01");
+  EXPECT_EQ(x("%{i}"), "2.0.0.1.0.d.b.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.c.b.0.1");
+  EXPECT_EQ(x("%{i4}"), "c.b.0.1");
+  EXPECT_EQ(x("%{i4r}"), "1.0.0.2");
+  // 7.3: a name over 253 bytes loses whole labels from the left.
+  c.sender = std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + "." +
+             std::string(63, 'd') + "@e.example";
+  std::string out = x("%{l}.e.example");
+  EXPECT_EQ(out,
+            std::string(63, 'b') + "." + std::string(63, 'c') + "." + std::string(63, 'd') + ".e.example");
+  // Explanations are not domain names and are not truncated to 253 bytes.
+  EXPECT_GT(x("%{l}.e.example", true).size(), 253u);
+}
+
+TEST(SpfRecordLimits, NamedLimits) {
+  std::string spec(kMaxSpfDomainSpecLength - 12, 'a');
+  EXPECT_TRUE(parse_spf_record("v=spf1 a:" + spec + ".example.com -all"));
+  EXPECT_FALSE(parse_spf_record("v=spf1 a:a" + spec + ".example.com -all"));
+  std::string many = "v=spf1";
+  for (size_t i = 0; i < kMaxSpfTerms; ++i) many += " ip4:1.2.3.4";
+  EXPECT_TRUE(parse_spf_record(many));
+  EXPECT_FALSE(parse_spf_record(many + " -all"));
+  std::string longrec = "v=spf1 " + std::string(kMaxSpfRecordLength, ' ');
+  EXPECT_FALSE(parse_spf_record(longrec));
 }
 
 class SpfSuite : public ::testing::TestWithParam<size_t> {};
