@@ -55,6 +55,20 @@ bool valid_domain(std::string_view d) {
   return true;
 }
 
+// A name the DNS can carry: labels of 1..63 bytes, at most 253 bytes, an optional final dot.
+bool queryable(std::string_view d) {
+  if (!d.empty() && d.back() == '.') d.remove_suffix(1);
+  if (d.empty() || d.size() > 253) return false;
+  size_t start = 0;
+  for (;;) {
+    size_t dot = d.find('.', start);
+    size_t len = (dot == std::string_view::npos ? d.size() : dot) - start;
+    if (len == 0 || len > 63) return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+
 SpfResult from_qualifier(SpfQualifier q) {
   switch (q) {
     case SpfQualifier::pass:
@@ -226,6 +240,11 @@ struct SpfEvaluator::Run {
       auto e = expand(t.domain_spec, domain);
       if (!e) return Outcome{SpfResult::permerror, t.text + ": " + e.error().message};
       target = *e;
+      // A name the DNS cannot carry (empty or over-long labels) matches nothing, without a query.
+      if (t.mechanism != SpfMechanism::include && !queryable(target)) {
+        note(t.text + ": \"" + target + "\" is no valid DNS name, no match");
+        return no;
+      }
       return std::nullopt;
     };
     auto dns_fail = [&](const std::string& what, const DnsResult& r) {
