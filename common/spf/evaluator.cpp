@@ -155,11 +155,27 @@ struct SpfEvaluator::Run {
     return out_names;
   }
 
+  // RFC 7208 7.3 for %{p}: the domain itself if validated, else a validated subdomain of it, else
+  // any validated name, else "unknown".
+  static std::string pick_validated(const std::vector<std::string>& names, const std::string& domain) {
+    for (const auto& n : names) {
+      if (n == domain) return n;
+    }
+    for (const auto& n : names) {
+      if (n.size() > domain.size() && n.compare(n.size() - domain.size(), domain.size(), domain) == 0 &&
+          n[n.size() - domain.size() - 1] == '.')
+        return n;
+    }
+    return names.empty() ? "unknown" : names.front();
+  }
+
   Result<std::string> expand(const std::string& spec, const std::string& domain) {
     if (spec.find("%{p") != std::string::npos || spec.find("%{P") != std::string::npos) {
       if (validated.empty()) {
+        // The lookups behind %{p} count once against the DNS-term limit.
+        if (!count_term()) return Error::perm("more than 10 DNS lookups");
         auto names = validated_names();
-        validated = names && !names->empty() ? names->front() : "unknown";
+        validated = names ? pick_validated(*names, ascii_lower(domain)) : "unknown";
       }
     }
     return expand_spf_macros(spec, macro_context(domain), false);

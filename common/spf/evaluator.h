@@ -1,8 +1,8 @@
 // SpfEvaluator: RFC 7208 check_host() for the MAIL FROM and HELO identities, over the injected
 // Resolver. Limits (section 4.6.4): at most 10 DNS-querying terms (include, a, mx, ptr, exists,
-// redirect), at most 2 void lookups (NXDOMAIN or no records), at most 10 MX names per mx and 10
-// PTR names per ptr; one Deadline for the whole evaluation. DNS timeouts and SERVFAIL give
-// temperror, syntax errors and exceeded limits permerror. Every DNS step goes into a trail for
+// redirect, and the PTR lookups of the first %{p} macro), at most 2 void lookups (NXDOMAIN or no records), at
+// most 10 MX names per mx and 10 PTR names per ptr; one Deadline for the whole evaluation. DNS timeouts and
+// SERVFAIL give temperror, syntax errors and exceeded limits permerror. Every DNS step goes into a trail for
 // `posternctl spf`. Thread-safe: each call keeps its state on its own stack.
 #pragma once
 
