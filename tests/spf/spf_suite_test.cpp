@@ -821,6 +821,18 @@ const std::vector<Case>& cases() {
        "h.example",
        {kFail},
        ""},
+      {"redirect-servfail-temperror",
+       {spf("e.example.com", "\"v=spf1 redirect=sf.example.com\"")},
+       "1.2.3.4",
+       "joe@e.example.com",
+       "h.example",
+       {kTemp}},
+      {"include-temperror-before-pass",
+       {spf("e.example.com", "\"v=spf1 include:sf.example.com ip4:1.2.3.4 -all\"")},
+       "1.2.3.4",
+       "joe@e.example.com",
+       "h.example",
+       {kTemp}},
       // Identities.
       {"null-sender-uses-helo",
        {spf("h.example.com", "\"v=spf1 ip4:1.2.3.4 -all\"")},
@@ -997,6 +1009,19 @@ TEST(SpfMacroSuite, TransformersDelimitersAndEscapes) {
             std::string(63, 'b') + "." + std::string(63, 'c') + "." + std::string(63, 'd') + ".e.example");
   // Explanations are not domain names and are not truncated to 253 bytes.
   EXPECT_GT(x("%{l}.e.example", true).size(), 253u);
+}
+
+// %{t} in an explanation is the evaluation time the caller passes (from its injected Clock).
+TEST(SpfExplanation, TimestampComesFromTheCaller) {
+  test::TestDnsServer dns;
+  ASSERT_TRUE(dns.add("e.example.com", "TXT", "\"v=spf1 -all exp=x.example.com\""));
+  ASSERT_TRUE(dns.add("x.example.com", "TXT", "\"at %{t} from %{c}\""));
+  auto resolver = test::make_test_resolver(dns);
+  SpfEvaluator ev(*resolver, {}, "mx.receiver.example");
+  auto v = ev.check_mail_from(*IpAddress::parse("2001:db8::1"), "x@e.example.com", "h.example",
+                              Deadline::after(std::chrono::seconds(3)), 1700000000);
+  EXPECT_EQ(v.result, SpfResult::fail);
+  EXPECT_EQ(v.explanation, "at 1700000000 from 2001:db8::1");
 }
 
 TEST(SpfRecordLimits, NamedLimits) {
