@@ -32,6 +32,7 @@
 #include "common/dns/factory.h"
 #include "common/log/log.h"
 #include "tools/posternctl/command.h"
+#include "tools/posternctl/state.h"
 
 namespace postern::ctl {
 namespace {
@@ -109,11 +110,6 @@ File open_input(const std::string& path) {
 }
 
 // [dkim] and [dns] from -c FILE when given (or when the default file exists), else defaults.
-const Config* optional_config(Context& ctx, Config& fallback) {
-  if (ctx.global.config_given || ::access(ctx.global.config_path.c_str(), R_OK) == 0) return ctx.config();
-  fallback.dns.servers = ctx.global.dns;
-  return &fallback;
-}
 
 int cmd_keygen(Context& ctx) {
   const char* usage =

@@ -37,7 +37,8 @@ int cmd_spf(Context& ctx) {
     std::cerr << "usage: posternctl spf --ip IP --sender ADDRESS [--helo NAME]\n";
     return kExitUsage;
   }
-  const Config* c = ctx.config();
+  Config fallback;
+  const Config* c = optional_config(ctx, fallback);
   if (!c) return kExitConfig;
   SystemClock clock;
   int rc = 0;

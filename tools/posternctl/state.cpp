@@ -1,6 +1,8 @@
 // Implements the posternctl state helpers. Contract in state.h.
 #include "tools/posternctl/state.h"
 
+#include <unistd.h>
+
 #include <ctime>
 #include <iostream>
 
@@ -32,6 +34,12 @@ std::unique_ptr<Store> open_store(Context& ctx, const Clock& clock, int& rc) {
     return nullptr;
   }
   return std::move(*s);
+}
+
+const Config* optional_config(Context& ctx, Config& fallback) {
+  if (ctx.global.config_given || ::access(ctx.global.config_path.c_str(), R_OK) == 0) return ctx.config();
+  fallback.dns.servers = ctx.global.dns;
+  return &fallback;
 }
 
 std::shared_ptr<Resolver> open_resolver(const Config& c, const Clock& clock, int& rc) {

@@ -18,6 +18,9 @@ std::unique_ptr<Store> open_store(Context& ctx, const Clock& clock, int& rc);
 // The resolver of c's [dns] (with --dns applied by Context). On failure prints why, sets rc to
 // kExitConfig and returns null.
 std::shared_ptr<Resolver> open_resolver(const Config& c, const Clock& clock, int& rc);
+// For debug commands that need no state: the config named by -c, or the default file when it is
+// readable; otherwise built-in defaults (with --dns applied) in fallback. nullptr on config errors.
+const Config* optional_config(Context& ctx, Config& fallback);
 // "2026-01-01T00:00:00Z", or "never" for 0.
 std::string format_time(int64_t unix_seconds);
 
