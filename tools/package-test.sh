@@ -17,6 +17,13 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "package-test: FAIL: $*" >&2; exit 1; }
 
+# State left by an earlier, interrupted run (or by a tool run as root with the default config) would
+# belong to root and lock the packaged daemons out of their own store.
+if ! dpkg -s postern-common >/dev/null 2>&1 && [ -e /var/lib/postern ]; then
+  echo "removing stale /var/lib/postern (postern-common is not installed)"
+  rm -rf /var/lib/postern
+fi
+
 echo "== build packages"
 git -C "$root" archive --format=tar HEAD | (mkdir -p "$work/src" && tar -x -C "$work/src")
 (cd "$work/src" && dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) || { tail -40 "$work/build.log"; fail "dpkg-buildpackage"; }

@@ -153,6 +153,11 @@ int main(int argc, char** argv) {
 
     section("Core: resolver and LMDB store from that configuration");
     auto load = load_config(conf.string());
+    if (!load.ok()) {
+      // Never go on with built-in defaults: they point at the system's /var/lib/postern.
+      std::cerr << "postern-demo: the demo configuration is invalid: " << load.errors.front().str() << "\n";
+      return 1;
+    }
     SystemClock clock;
     auto resolver = make_resolver(load.config.dns, clock);
     if (resolver) {
