@@ -11,7 +11,7 @@ namespace postern {
 struct DmarcConfig {
   bool enabled = true;
   // true: apply the domain's reject / quarantine; false: only record the result (header, log).
-  bool enforce = true;
+  bool enforce = false;
   // What "quarantine" means here: hold (Postfix hold queue) | header (add a header, deliver) | accept.
   std::string quarantine_action = "hold";
   // No From:, several From: headers or several addresses in one From: reject | hold | header | accept.

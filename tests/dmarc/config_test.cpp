@@ -18,7 +18,7 @@ TEST(DmarcConfig, Defaults) {
   ASSERT_TRUE(r.ok());
   const auto& c = r.config.dmarc;
   EXPECT_TRUE(c.enabled);
-  EXPECT_TRUE(c.enforce);
+  EXPECT_FALSE(c.enforce);  // record only until the admin turns enforcement on
   EXPECT_EQ(c.quarantine_action, "hold");
   EXPECT_EQ(c.author_error_action, "reject");
   EXPECT_TRUE(c.trusted_forwarders.empty());

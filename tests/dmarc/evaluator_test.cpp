@@ -44,7 +44,11 @@ class DmarcEval : public ::testing::Test {
 
   TestDnsServer dns;
   std::unique_ptr<Resolver> resolver;
-  DmarcConfig config;
+  DmarcConfig config = [] {
+    DmarcConfig c;
+    c.enforce = true;
+    return c;
+  }();
 };
 
 TEST_F(DmarcEval, RecordAtTheFromDomainAndAlignedDkimPasses) {

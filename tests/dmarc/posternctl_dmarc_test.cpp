@@ -14,7 +14,7 @@ class PosternctlDmarc : public ::testing::Test {
   void SetUp() override {
     conf = dir.write("postern.conf",
                      "[dns]\ntimeout = \"200ms\"\nretries = 0\n"
-                     "[dmarc]\nmailing_list_domains = [\"lists.example.com\"]\n")
+                     "[dmarc]\nenforce = true\nmailing_list_domains = [\"lists.example.com\"]\n")
                .string();
     ASSERT_TRUE(dns.add("_dmarc.example.org", "TXT",
                         "\"v=DMARC1; p=reject; sp=quarantine; adkim=s; rua=mailto:agg@example.org; pct=0\""));

@@ -76,6 +76,7 @@ class MilterDkimDmarc : public ::testing::Test {
                             "[milter]\nsocket = \"unix:" +
                             sock +
                             "\"\nuser = \"nobody\"\ngroup = \"postfix\"\nauthserv_id = \"mx.example.org\"\n"
+                            "[dmarc]\nenforce = true\n"
                             "[dkim]\ninternal_networks = []\n"
                             "[[dkim.key]]\ndomain = \"example.org\"\nselector = \"s1\"\nkey_file = \"" +
                             (dir_->path() / "ours.key").string() + "\"\n")

@@ -128,6 +128,7 @@ int main(int argc, char** argv) {
                        "[store]\nlmdb_path = \"" +
                        (work / "state").string() +
                        "\"\n"
+                       "[dmarc]\nenforce = true\n"
                        "[[dkim.key]]\ndomain = \"example.org\"\nselector = \"demo\"\nkey_file = \"" +
                        key_file +
                        "\"\n"
