@@ -1,9 +1,10 @@
 // postern-milter-client: the MTA side of the milter protocol on the command line. Replays RFC 5322
-// message files through a milter and prints what it decided (action line first, then one line per
-// modification), or with --connections/--count runs many messages over concurrent connections and
-// prints a benchmark summary. Arguments come from the operator; the milter's replies are untrusted
-// and handled by common/milterclient. Exit codes: 0 ran (whatever the verdict), 1 protocol or
-// connection error, 64 usage error. See docs/milter-client.md.
+// message files through a milter (or, with --milter given several times, through each milter in
+// turn as Postfix runs smtpd_milters, each seeing the previous one's modifications) and prints what it
+// decided (action line first, then one line per modification), or with --connections/--count runs many
+// messages over concurrent connections and prints a benchmark summary. Arguments come from the operator; the
+// milter's replies are untrusted and handled by common/milterclient. Exit codes: 0 ran (whatever the
+// verdict), 1 protocol or connection error, 64 usage error. See docs/milter-client.md.
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -21,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/milterclient/chain.h"
 #include "common/milterclient/milter_spec.h"
 #include "common/milterclient/session.h"
 
@@ -33,15 +35,18 @@ constexpr int kExitError = 1;
 constexpr int kExitUsage = 64;
 
 constexpr const char* kUsage =
-    "usage: postern-milter-client --milter SPEC [--macro STAGE:NAME=VALUE ...] [--client-ip IP]\n"
+    "usage: postern-milter-client --milter SPEC [--milter SPEC ...] [--macro STAGE:NAME=VALUE ...] "
+    "[--client-ip IP]\n"
     "         [--client-port N] [--client-name NAME] [--helo NAME] [--from ADDR] [--rcpt ADDR ...]\n"
     "         [--chunk N] [--connections N] [--count N] [--timeout SECONDS]\n"
-    "         [--message-timeout SECONDS] [--print-negotiation] MESSAGE_FILE...\n"
+    "         [--message-timeout SECONDS] [--tally TEXT ...] [--print-negotiation] MESSAGE_FILE...\n"
     "  SPEC: unix:/path, local:/path, inet:HOST:PORT, inet:PORT@HOST, inet6:PORT@HOST\n"
     "  STAGE: connect, helo, mail, rcpt, data, eoh, eom\n";
 
 struct Args {
   pm::ClientOptions options;
+  std::vector<postern::SocketSpec> milters;  // in chain order
+  std::vector<std::string> tallies;          // --tally: count verdicts whose printed form contains it
   pm::Envelope envelope;
   std::vector<std::string> files;
   int connections = 0;
@@ -87,7 +92,10 @@ Args parse_args(int argc, char** argv) {
     if (opt == "--milter") {
       auto s = pm::parse_milter_spec(value());
       if (!s) throw UsageError{"--milter: " + s.error().message};
-      a.options.milter = *s;
+      if (a.milters.size() >= pm::kMaxChainMilters) {
+        throw UsageError{"at most " + std::to_string(pm::kMaxChainMilters) + " --milter options"};
+      }
+      a.milters.push_back(*s);
       have_milter = true;
     } else if (opt == "--macro") {
       std::string m = value();
@@ -132,6 +140,9 @@ Args parse_args(int argc, char** argv) {
       a.options.read_timeout = std::chrono::seconds(number(opt, value(), 1, 3600));
     } else if (opt == "--message-timeout") {
       a.options.message_timeout = std::chrono::seconds(number(opt, value(), 1, 86400));
+    } else if (opt == "--tally") {
+      a.tallies.push_back(value());
+      if (a.tallies.back().empty()) throw UsageError{"--tally needs a non-empty text"};
     } else if (opt == "--print-negotiation") {
       a.print_negotiation = true;
     } else if (opt == "--help" || opt == "-h") {
@@ -163,6 +174,16 @@ Args parse_args(int argc, char** argv) {
   add_default(pm::cmd::connect, "_", a.envelope.client_name + " [" + a.envelope.client_ip + "]");
   a.options.message_timeout = std::max(a.options.message_timeout, a.options.read_timeout);
   return a;
+}
+
+// One ClientOptions per milter of the chain, the shared settings copied into each.
+std::vector<pm::ClientOptions> chain_options(const Args& a) {
+  std::vector<pm::ClientOptions> out;
+  for (const auto& m : a.milters) {
+    out.push_back(a.options);
+    out.back().milter = m;
+  }
+  return out;
 }
 
 std::vector<pm::Message> load_messages(const std::vector<std::string>& files, std::string& error) {
@@ -200,17 +221,26 @@ void print_negotiation(const pm::Negotiation& n) {
   }
 }
 
+void print_chain_negotiation(const pm::Chain& chain) {
+  const auto& conns = chain.connections();
+  for (size_t i = 0; i < conns.size(); ++i) {
+    if (conns.size() > 1) std::printf("# milter %zu\n", i + 1);
+    print_negotiation(conns[i]->negotiated());
+  }
+}
+
 int run_single(const Args& a, const std::vector<pm::Message>& messages) {
-  auto conn = pm::Connection::open(a.options);
+  const auto options = chain_options(a);
+  auto conn = pm::Chain::open(options);
   if (!conn) {
     std::fprintf(stderr, "postern-milter-client: %s\n", conn.error().message.c_str());
     return kExitError;
   }
-  if (a.print_negotiation) print_negotiation((*conn)->negotiated());
+  if (a.print_negotiation) print_chain_negotiation(**conn);
   for (size_t i = 0; i < messages.size(); ++i) {
     if (!(*conn)->reusable()) {
       (*conn)->quit();
-      conn = pm::Connection::open(a.options);
+      conn = pm::Chain::open(options);
       if (!conn) {
         std::fprintf(stderr, "postern-milter-client: %s\n", conn.error().message.c_str());
         return kExitError;
@@ -233,14 +263,17 @@ struct BenchState {
   std::mutex mu;
   std::vector<double> latencies_ms;
   std::map<std::string, long> actions;
+  std::vector<long> tallies;
   long errors = 0;
   std::string first_error;
 };
 
 void bench_worker(const Args& a, const std::vector<pm::Message>& messages, BenchState& st) {
-  std::unique_ptr<pm::Connection> conn;
+  const auto options = chain_options(a);
+  std::unique_ptr<pm::Chain> conn;
   std::vector<double> lat;
   std::map<std::string, long> actions;
+  std::vector<long> tallies(a.tallies.size(), 0);
   long errors = 0;
   std::string first_error;
   int failed_opens = 0;
@@ -249,7 +282,7 @@ void bench_worker(const Args& a, const std::vector<pm::Message>& messages, Bench
     if (i >= a.count) break;
     if (!conn || !conn->reusable()) {
       if (conn) conn->quit();
-      auto c = pm::Connection::open(a.options);
+      auto c = pm::Chain::open(options);
       if (!c) {
         ++errors;
         if (first_error.empty()) first_error = c.error().message;
@@ -269,11 +302,21 @@ void bench_worker(const Args& a, const std::vector<pm::Message>& messages, Bench
     }
     lat.push_back(std::chrono::duration<double, std::milli>(end - start).count());
     ++actions[pm::action_keyword(*v)];
+    if (!a.tallies.empty()) {
+      auto lines = pm::format_verdict(*v);
+      for (size_t t = 0; t < a.tallies.size(); ++t) {
+        if (std::any_of(lines.begin(), lines.end(),
+                        [&](const std::string& l) { return l.find(a.tallies[t]) != std::string::npos; })) {
+          ++tallies[t];
+        }
+      }
+    }
   }
   if (conn) conn->quit();
   std::lock_guard<std::mutex> g(st.mu);
   st.latencies_ms.insert(st.latencies_ms.end(), lat.begin(), lat.end());
   for (const auto& [k, n] : actions) st.actions[k] += n;
+  for (size_t t = 0; t < tallies.size(); ++t) st.tallies[t] += tallies[t];
   st.errors += errors;
   if (st.first_error.empty()) st.first_error = first_error;
 }
@@ -287,15 +330,16 @@ double percentile(std::vector<double>& v, double p) {
 
 int run_bench(const Args& a, const std::vector<pm::Message>& messages) {
   if (a.print_negotiation) {
-    auto c = pm::Connection::open(a.options);
+    auto c = pm::Chain::open(chain_options(a));
     if (!c) {
       std::fprintf(stderr, "postern-milter-client: %s\n", c.error().message.c_str());
       return kExitError;
     }
-    print_negotiation((*c)->negotiated());
+    print_chain_negotiation(**c);
     (*c)->quit();
   }
   BenchState st;
+  st.tallies.assign(a.tallies.size(), 0);
   auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   for (int t = 0; t < a.connections; ++t)
@@ -305,11 +349,14 @@ int run_bench(const Args& a, const std::vector<pm::Message>& messages) {
   size_t done = st.latencies_ms.size();
   std::printf("messages %zu\n", done);
   std::printf("connections %d\n", a.connections);
+  if (a.milters.size() > 1) std::printf("milters %zu\n", a.milters.size());
   std::printf("seconds %.3f\n", seconds);
   std::printf("messages/s %.1f\n", seconds > 0 ? static_cast<double>(done) / seconds : 0.0);
   std::printf("latency-p50-ms %.3f\n", percentile(st.latencies_ms, 0.50));
   std::printf("latency-p99-ms %.3f\n", percentile(st.latencies_ms, 0.99));
   for (const auto& [k, n] : st.actions) std::printf("%s %ld\n", k.c_str(), n);
+  for (size_t t = 0; t < a.tallies.size(); ++t)
+    std::printf("tally %s %ld\n", a.tallies[t].c_str(), st.tallies[t]);
   if (st.errors > 0) {
     std::printf("errors %ld\n", st.errors);
     std::fprintf(stderr, "postern-milter-client: %s\n", st.first_error.c_str());
