@@ -1,13 +1,17 @@
-// The milter's process-wide state. libmilter calls plain C callbacks without a user pointer, so
-// the one App of the process is reached through milter_app(), set once in main() before
-// smfi_main() and never changed after: the only global in Postern, forced by libmilter's API.
-// Everything in it is immutable after start or thread-safe on its own.
+// The milter's configuration-derived state. libmilter calls plain C callbacks without a user
+// pointer, so the process's current App is reached through current_app(): an immutable snapshot
+// built by build_app() from one loaded config and replaced as a whole by publish_app() when the
+// configuration is reloaded (SIGHUP, milter/reload.h). Each SMTP connection holds the snapshot it
+// started a message with, so a message in flight finishes under the config it began with and the
+// old snapshot is freed when its last connection lets go. Everything in an App is immutable after
+// build_app() or thread-safe on its own.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "common/config/config.h"
+#include "common/core/result.h"
 #include "common/dkim/dkim.h"
 #include "common/dkim/signing_policy.h"
 #include "common/dmarc/evaluator.h"
@@ -38,8 +42,16 @@ struct App {
   std::unique_ptr<DmarcReportLog> dmarc_log;   // null when [dmarc].report_log = ""
 };
 
-App& milter_app();
-void set_milter_app(App* app);
+// Builds everything the config asks for: sender maps (read now), DNS resolver, DKIM engine and
+// signing keys (read now), SPF and DMARC evaluators. Errors name config_path and what is wrong;
+// nothing is half-built on error.
+Result<std::shared_ptr<const App>> build_app(const Config& config, const std::string& config_path,
+                                             std::shared_ptr<Logger> log);
+
+// The current snapshot (never null once main() has published the first one).
+std::shared_ptr<const App> current_app();
+void publish_app(std::shared_ptr<const App> app);
+
 smfiDesc* milter_description();
 
 }  // namespace postern

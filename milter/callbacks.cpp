@@ -3,7 +3,9 @@
 // RCPT, DATA or unknown-command callbacks) and header values with their leading space
 // (SMFIP_HDR_LEADSPC), which DKIM's simple header canonicalisation needs; values it adds carry
 // that space too. The client address comes from the connect packet ({client_addr} as a
-// fallback); macros read: {auth_authen} and i (MAIL FROM), i (end of message).
+// fallback); macros read: {auth_authen} and i (MAIL FROM), i (end of message). Each connection
+// holds the configuration snapshot (milter/app.h) its current message started with and moves to
+// the newest one at the next MAIL FROM, so a reload never changes the rules mid-message.
 #include <arpa/inet.h>
 #include <libmilter/mfapi.h>
 #include <netinet/in.h>
@@ -18,12 +20,23 @@
 namespace postern {
 namespace {
 
-App* g_app = nullptr;
-
 struct Conn {
-  explicit Conn(const App& app) : pipeline(app) {}
-  MessagePipeline pipeline;
-  bool leading_space = false;  // SMFIP_HDR_LEADSPC negotiated
+  explicit Conn(std::shared_ptr<const App> a)
+      : app(std::move(a)), pipeline(std::make_unique<MessagePipeline>(*app)) {}
+  // Between messages: moves to the newest configuration if a reload published one.
+  void refresh() {
+    auto now = current_app();
+    if (!now || now == app) return;
+    auto next = std::make_unique<MessagePipeline>(*now);
+    next->connect(client_addr, client_name);
+    next->helo(helo);
+    pipeline = std::move(next);  // the old pipeline goes first: it refers to the old snapshot
+    app = std::move(now);
+  }
+  std::shared_ptr<const App> app;
+  std::unique_ptr<MessagePipeline> pipeline;
+  std::string client_addr, client_name, helo;  // to replay into a refreshed pipeline
+  bool leading_space = false;                  // SMFIP_HDR_LEADSPC negotiated
 };
 
 Conn* conn(SMFICTX* ctx) { return static_cast<Conn*>(smfi_getpriv(ctx)); }
@@ -61,7 +74,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
   *pf1 = (f1 & steps) | (f1 & SMFIP_HDR_LEADSPC);
   *pf2 = 0;
   *pf3 = 0;
-  auto* c = new Conn(*g_app);
+  auto* c = new Conn(current_app());
   c->leading_space = (f1 & SMFIP_HDR_LEADSPC) != 0;
   smfi_setpriv(ctx, c);
   return SMFIS_CONTINUE;
@@ -81,48 +94,54 @@ std::string address_of(const _SOCK_ADDR* sa) {
 sfsistat on_connect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* hostaddr) {
   Conn* c = conn(ctx);
   if (!c) {  // an MTA that did not negotiate (protocol v2): no leading spaces
-    c = new Conn(*g_app);
+    c = new Conn(current_app());
     smfi_setpriv(ctx, c);
   }
   std::string addr = address_of(hostaddr);
   if (addr.empty()) addr = macro(ctx, "{client_addr}");
-  c->pipeline.connect(addr, hostname ? hostname : "");
+  c->client_addr = addr;
+  c->client_name = hostname ? hostname : "";
+  c->pipeline->connect(addr, c->client_name);
   return SMFIS_CONTINUE;
 }
 
 sfsistat on_helo(SMFICTX* ctx, char* name) {
-  if (Conn* c = conn(ctx)) c->pipeline.helo(name ? name : "");
+  if (Conn* c = conn(ctx)) {
+    c->helo = name ? name : "";
+    c->pipeline->helo(c->helo);
+  }
   return SMFIS_CONTINUE;
 }
 
 sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
   Conn* c = conn(ctx);
   if (!c) return SMFIS_TEMPFAIL;
-  return apply(ctx, c->pipeline.mail_from(argv && argv[0] ? argv[0] : "", macro(ctx, "{auth_authen}"),
-                                          macro(ctx, "i")));
+  c->refresh();
+  return apply(ctx, c->pipeline->mail_from(argv && argv[0] ? argv[0] : "", macro(ctx, "{auth_authen}"),
+                                           macro(ctx, "i")));
 }
 
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
   Conn* c = conn(ctx);
   if (!c || !name || !value) return SMFIS_CONTINUE;
-  return apply(ctx, c->pipeline.header(name, value));
+  return apply(ctx, c->pipeline->header(name, value));
 }
 
 sfsistat on_eoh(SMFICTX* ctx) {
   Conn* c = conn(ctx);
   if (!c) return SMFIS_CONTINUE;
-  return apply(ctx, c->pipeline.end_of_headers());
+  return apply(ctx, c->pipeline->end_of_headers());
 }
 
 sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t len) {
-  if (Conn* c = conn(ctx)) c->pipeline.body(std::string_view(reinterpret_cast<const char*>(chunk), len));
+  if (Conn* c = conn(ctx)) c->pipeline->body(std::string_view(reinterpret_cast<const char*>(chunk), len));
   return SMFIS_CONTINUE;
 }
 
 sfsistat on_eom(SMFICTX* ctx) {
   Conn* c = conn(ctx);
   if (!c) return SMFIS_CONTINUE;
-  EomResult r = c->pipeline.end_of_message(macro(ctx, "i"));
+  EomResult r = c->pipeline->end_of_message(macro(ctx, "i"));
   if (r.verdict.kind != Verdict::Kind::cont) return apply(ctx, r.verdict);
   for (const auto& e : r.edits) {
     std::string value = (c->leading_space && e.op != HeaderEdit::Op::remove ? " " : "") + e.value;
@@ -144,7 +163,7 @@ sfsistat on_eom(SMFICTX* ctx) {
 }
 
 sfsistat on_abort(SMFICTX* ctx) {
-  if (Conn* c = conn(ctx)) c->pipeline.reset();
+  if (Conn* c = conn(ctx)) c->pipeline->reset();
   return SMFIS_CONTINUE;
 }
 
@@ -175,8 +194,6 @@ smfiDesc g_desc = {
 
 }  // namespace
 
-App& milter_app() { return *g_app; }
-void set_milter_app(App* app) { g_app = app; }
 smfiDesc* milter_description() { return &g_desc; }
 
 }  // namespace postern

@@ -3,7 +3,9 @@
 // -c the configuration, -f foreground (log to stderr), -t check the configuration (and the sender
 // maps) and exit. Exit 78 on configuration errors. Opens [milter].socket (a unix socket gets mode
 // 0660 and group [milter].group, so Postfix's smtpd can connect), then drops to [milter].user.
-// Sender maps are re-read when they change; SIGTERM stops (libmilter handles the signals).
+// Sender maps are re-read when they change. SIGHUP re-reads the configuration, keys and maps
+// (milter/reload.h; a configuration that does not load is refused and the running one stays);
+// SIGTERM stops (through libmilter).
 // Decisions: milter/pipeline.h (sender ownership, DKIM signing and verification, DMARC,
 // Authentication-Results).
 #include <grp.h>
@@ -17,55 +19,74 @@
 #include "common/daemon/cmdline.h"
 #include "common/daemon/privileges.h"
 #include "common/daemon/socket_spec.h"
-#include "common/dns/factory.h"
 #include "common/log/factory.h"
-#include "common/sender/from_config.h"
 #include "milter/app.h"
+#include "milter/reload.h"
 
 using namespace postern;
 
 namespace {
 
-// Builds the DNS resolver, the DKIM engine and signing keys, the SPF and DMARC evaluators from the
-// config. Errors name the file and what is wrong.
-Result<void> build_checks(App& app, const std::string& config_path) {
-  const Config& c = app.config;
-  app.authserv_id = c.milter.authserv_id;
-  if (app.authserv_id.empty()) {
-    char host[256] = {};
-    if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
-      return Error::perm("cannot read the host name");
-    app.authserv_id = host;
+// Settings a reload cannot apply to a running daemon: the socket is open and privileges are gone.
+std::string restart_only_changes(const Config& now, const Config& next) {
+  std::string changed;
+  auto note = [&](bool differs, const char* key) {
+    if (differs) changed += (changed.empty() ? "" : ",") + std::string(key);
+  };
+  note(now.milter.socket != next.milter.socket, "milter.socket");
+  note(now.milter.user != next.milter.user, "milter.user");
+  note(now.milter.group != next.milter.group, "milter.group");
+  note(now.log.facility != next.log.facility || now.log.level != next.log.level, "log");
+  return changed;
+}
+
+// SIGHUP: the new configuration replaces the running one only if it loads and builds completely;
+// otherwise the running one stays and one log line says why.
+void reload(const std::string& config_path, const std::shared_ptr<Logger>& log) {
+  auto load = load_config(config_path);
+  if (!load.ok()) {
+    LogLine(*log, LogLevel::error, "reload_refused")
+        .kv("config", config_path)
+        .kv("errors", load.errors.size())
+        .kv("first", load.errors.front().str());
+    return;
   }
-  for (const auto& n : c.dkim.internal_networks) {
-    if (auto net = IpNetwork::parse(n)) app.internal_networks.push_back(*net);
+  auto next = build_app(load.config, config_path, log);
+  if (!next) {
+    LogLine(*log, LogLevel::error, "reload_refused")
+        .kv("config", config_path)
+        .kv("error", next.error().message);
+    return;
   }
-  for (const auto& n : c.dmarc.trusted_forwarders) {
-    if (auto net = IpNetwork::parse(n)) app.trusted_forwarders.push_back(*net);
+  auto now = current_app();
+  std::string restart = restart_only_changes(now->config, load.config);
+  publish_app(*next);
+  const App& app = **next;
+  LogLine line(*log, LogLevel::notice, "reloaded");
+  line.kv("config", config_path)
+      .kv("dkim_sign",
+          app.signing ? std::to_string(app.signing->keys().size()) + " keys" : std::string("off"))
+      .kv("spf", app.spf ? app.config.spf.fail_action : std::string("off"))
+      .kv("dmarc", app.dmarc ? (app.config.dmarc.enforce ? "enforce" : "record") : "off");
+  if (!restart.empty()) line.kv("restart_needed_for", restart);
+}
+
+// After dropping privileges: the files a reload re-reads must be readable now, or the first
+// reload would be refused; say so at start rather than then.
+void warn_unreadable(const Config& c, const Logger& log) {
+  std::vector<std::string> files;
+  for (const auto& k : c.dkim.keys) files.push_back(k.key_file);
+  if (c.sender.enabled) {
+    for (const auto& m : c.sender.login_maps) files.push_back(m);
+    if (!c.sender.sqlite_path.empty()) files.push_back(c.sender.sqlite_path);
   }
-  for (const auto& d : c.sender.local_domains) app.local_domains.push_back(ascii_lower(d));
-  for (const auto& k : c.dkim.keys) {
-    if (c.sender.local_domains.empty()) app.local_domains.push_back(ascii_lower(k.domain));
-  }
-  if (!c.dkim.enabled && !c.dmarc.enabled && !c.spf.enabled) return {};
-  auto resolver = make_resolver(c.dns, app.clock);
-  if (!resolver) return Error::perm(config_path + ": [dns]: " + resolver.error().message);
-  app.resolver = *resolver;
-  if (c.dkim.enabled) {
-    app.dkim = std::make_unique<DkimEngine>(dkim_options(c.dkim), *app.resolver, app.clock);
-    if (c.dkim.sign) {
-      auto policy = DkimSigningPolicy::load(c.dkim);
-      if (!policy) return Error::perm(config_path + ": [dkim]: " + policy.error().message);
-      app.signing = std::make_unique<DkimSigningPolicy>(std::move(*policy));
+  for (const auto& f : files) {
+    if (!f.empty() && access(f.c_str(), R_OK) != 0) {
+      LogLine(log, LogLevel::warning, "unreadable_after_privilege_drop")
+          .kv("file", f)
+          .kv("effect", "a reload (SIGHUP) will be refused until the daemon user can read it");
     }
   }
-  if (c.spf.enabled) app.spf = std::make_unique<SpfEvaluator>(*app.resolver, SpfLimits{}, app.authserv_id);
-  if (c.dmarc.enabled) {
-    app.dmarc = std::make_unique<DmarcEvaluator>(*app.resolver, c.dmarc);
-    if (!c.dmarc.report_log.empty())
-      app.dmarc_log = std::make_unique<DmarcReportLog>(c.dmarc.report_log, app.clock);
-  }
-  return {};
 }
 
 }  // namespace
@@ -85,26 +106,20 @@ int main(int argc, char** argv) {
     std::cerr << config_path << ": milter.socket: " << spec.error().message << "\n";
     return kExitConfig;
   }
-  static App app;  // lives until exit: libmilter's threads may still reference it
-  app.config = load.config;
-  app.log = make_logger(app.config.log, "postern-milter", foreground || check_only);
-  if (app.config.sender.enabled) {
-    app.owners =
-        std::make_unique<OwnershipProvider>(ownership_sources(app.config.sender), app.clock, app.log.get());
-    if (auto r = app.owners->load(); !r) {
-      std::cerr << config_path << ": sender maps: " << r.error().message << "\n";
-      return kExitConfig;
-    }
-  }
-  if (auto r = build_checks(app, config_path); !r) {
-    std::cerr << r.error().message << "\n";
+  auto log = make_logger(load.config.log, "postern-milter", foreground || check_only);
+  auto built = build_app(load.config, config_path, log);
+  if (!built) {
+    std::cerr << built.error().message << "\n";
     return kExitConfig;
   }
   if (check_only) {
     std::cout << "ok " << config_path << "\n";
     return 0;
   }
-  set_milter_app(&app);
+  publish_app(*built);
+  const Config& config = (*built)->config;
+  // Before libmilter starts its threads: SIGHUP must be blocked in all of them.
+  ReloadWatcher reloads([&config_path, log] { reload(config_path, log); });
 
   std::string conn = spec->unix_socket
                          ? "unix:" + spec->path
@@ -124,19 +139,21 @@ int main(int argc, char** argv) {
   if (spec->unix_socket) {
     // As root, hand the socket to [milter].group; otherwise the (setgid) socket directory already
     // gave it the right group, e.g. postfix in the packaged layout.
-    if (group* g = geteuid() == 0 ? getgrnam(app.config.milter.group.c_str()) : nullptr) {
+    if (group* g = geteuid() == 0 ? getgrnam(config.milter.group.c_str()) : nullptr) {
       if (chown(spec->path.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0) {
         std::cerr << "postern-milter: cannot set the group of " << spec->path << "\n";
       }
     }
     chmod(spec->path.c_str(), 0660);
   }
-  auto dropped = drop_privileges(app.config.milter.user, app.config.milter.group);
+  auto dropped = drop_privileges(config.milter.user, config.milter.group);
   if (!dropped) {
     std::cerr << "postern-milter: " << dropped.error().message << "\n";
     return 1;
   }
-  LogLine(*app.log, LogLevel::notice, "started")
+  warn_unreadable(config, *log);
+  const App& app = **built;
+  LogLine(*log, LogLevel::notice, "started")
       .kv("socket", spec->str())
       .kv("sender_ownership", app.config.sender.enabled ? app.config.sender.mode : "off")
       .kv("dkim_sign",
@@ -147,6 +164,6 @@ int main(int argc, char** argv) {
       .kv("authserv_id", app.authserv_id)
       .kv("privileges", *dropped);
   int rc = smfi_main();
-  LogLine(*app.log, LogLevel::notice, "stopped").kv("status", rc);
+  LogLine(*log, LogLevel::notice, "stopped").kv("status", rc);
   return rc == MI_SUCCESS ? 0 : 1;
 }

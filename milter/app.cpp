@@ -1,0 +1,86 @@
+// build_app and the current-snapshot holder (milter/app.h). The holder is a mutex around one
+// shared_ptr: taken once per message, never on a hot per-chunk path.
+#include "milter/app.h"
+
+#include <unistd.h>
+
+#include <mutex>
+
+#include "common/core/ascii.h"
+#include "common/dns/factory.h"
+#include "common/sender/from_config.h"
+
+namespace postern {
+namespace {
+
+std::mutex g_mutex;
+std::shared_ptr<const App> g_current;
+
+Result<void> build_checks(App& app, const std::string& config_path) {
+  const Config& c = app.config;
+  app.authserv_id = c.milter.authserv_id;
+  if (app.authserv_id.empty()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+      return Error::perm("cannot read the host name");
+    app.authserv_id = host;
+  }
+  for (const auto& n : c.dkim.internal_networks) {
+    if (auto net = IpNetwork::parse(n)) app.internal_networks.push_back(*net);
+  }
+  for (const auto& n : c.dmarc.trusted_forwarders) {
+    if (auto net = IpNetwork::parse(n)) app.trusted_forwarders.push_back(*net);
+  }
+  for (const auto& d : c.sender.local_domains) app.local_domains.push_back(ascii_lower(d));
+  for (const auto& k : c.dkim.keys) {
+    if (c.sender.local_domains.empty()) app.local_domains.push_back(ascii_lower(k.domain));
+  }
+  if (!c.dkim.enabled && !c.dmarc.enabled && !c.spf.enabled) return {};
+  auto resolver = make_resolver(c.dns, app.clock);
+  if (!resolver) return Error::perm(config_path + ": [dns]: " + resolver.error().message);
+  app.resolver = *resolver;
+  if (c.dkim.enabled) {
+    app.dkim = std::make_unique<DkimEngine>(dkim_options(c.dkim), *app.resolver, app.clock);
+    if (c.dkim.sign) {
+      auto policy = DkimSigningPolicy::load(c.dkim);
+      if (!policy) return Error::perm(config_path + ": [dkim]: " + policy.error().message);
+      app.signing = std::make_unique<DkimSigningPolicy>(std::move(*policy));
+    }
+  }
+  if (c.spf.enabled) app.spf = std::make_unique<SpfEvaluator>(*app.resolver, SpfLimits{}, app.authserv_id);
+  if (c.dmarc.enabled) {
+    app.dmarc = std::make_unique<DmarcEvaluator>(*app.resolver, c.dmarc);
+    if (!c.dmarc.report_log.empty())
+      app.dmarc_log = std::make_unique<DmarcReportLog>(c.dmarc.report_log, app.clock);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const App>> build_app(const Config& config, const std::string& config_path,
+                                             std::shared_ptr<Logger> log) {
+  auto app = std::make_shared<App>();
+  app->config = config;
+  app->log = std::move(log);
+  if (config.sender.enabled) {
+    app->owners =
+        std::make_unique<OwnershipProvider>(ownership_sources(config.sender), app->clock, app->log.get());
+    if (auto r = app->owners->load(); !r)
+      return Error::perm(config_path + ": sender maps: " + r.error().message);
+  }
+  if (auto r = build_checks(*app, config_path); !r) return r.error();
+  return std::shared_ptr<const App>(std::move(app));
+}
+
+std::shared_ptr<const App> current_app() {
+  std::lock_guard lock(g_mutex);
+  return g_current;
+}
+
+void publish_app(std::shared_ptr<const App> app) {
+  std::lock_guard lock(g_mutex);
+  g_current.swap(app);  // the old snapshot lives on in the connections that still hold it
+}
+
+}  // namespace postern

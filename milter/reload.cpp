@@ -1,0 +1,63 @@
+// ReloadWatcher and postern-milter's sigwait(). Contract in reload.h.
+#include "milter/reload.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cerrno>
+
+namespace {
+
+sigset_t hup_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+}  // namespace
+
+// Replaces libc's sigwait() for this executable (libmilter calls it from its signal thread): the
+// same contract (0 and *sig, or an error number; EINTR retried), except that SIGHUP is never
+// taken, so it reaches the ReloadWatcher instead of stopping the milter.
+extern "C" int sigwait(const sigset_t* set, int* sig) {
+  sigset_t wanted = *set;
+  sigdelset(&wanted, SIGHUP);
+  for (;;) {
+    int r = sigwaitinfo(&wanted, nullptr);
+    if (r > 0) {
+      *sig = r;
+      return 0;
+    }
+    if (errno != EINTR) return errno;
+  }
+}
+
+namespace postern {
+
+ReloadWatcher::ReloadWatcher(std::function<void()> on_reload) : on_reload_(std::move(on_reload)) {
+  // SIGTERM and SIGINT too: a thread that left them unblocked would be killed by them instead of
+  // libmilter's signal thread stopping the milter cleanly.
+  sigset_t set = hup_set();
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  thread_ = std::thread([this] { run(); });
+}
+
+ReloadWatcher::~ReloadWatcher() {
+  stopping_ = true;
+  pthread_kill(thread_.native_handle(), SIGHUP);  // thread-directed: wakes only the watcher
+  thread_.join();
+}
+
+void ReloadWatcher::run() {
+  sigset_t set = hup_set();
+  for (;;) {
+    int sig = sigwaitinfo(&set, nullptr);
+    if (stopping_) return;
+    if (sig == SIGHUP) on_reload_();
+  }
+}
+
+}  // namespace postern
