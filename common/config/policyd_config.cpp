@@ -20,6 +20,8 @@ void read_greylist(SectionReader& r, GreylistConfig& c) {
   r.strings("allow_sender_domains", c.allow_sender_domains, 100000, 253);
   r.strings("allowlist_files", c.allowlist_files, 64, 1024);
   r.choice("on_store_failure", c.on_store_failure, {"dunno", "defer"});
+  r.boolean("spf_domain_key", c.spf_domain_key);
+  r.duration("spf_timeout", c.spf_timeout, std::chrono::milliseconds(50), std::chrono::milliseconds(30000));
 }
 
 void read_dnsbl(SectionReader& r, DnsblConfig& c) {

@@ -22,6 +22,10 @@ struct GreylistConfig {
   std::vector<std::string> allow_sender_domains;  // sender domains (and their subdomains)
   std::vector<std::string> allowlist_files;       // postgrey whitelist_clients-style files
   std::string on_store_failure = "dunno";         // dunno | defer
+  // Big senders retrying from address pools: when the client passes the sender domain's SPF (the
+  // HELO name's for the null sender), key the triplet by that domain instead of the network.
+  bool spf_domain_key = false;
+  std::chrono::milliseconds spf_timeout{2000};  // deadline for one request's SPF evaluation
 };
 
 struct DnsblConfig {

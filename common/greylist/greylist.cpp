@@ -22,8 +22,9 @@ bool parse_triplet(const std::string& v, int64_t& first, bool& passed) {
 }  // namespace
 
 std::string Greylister::triplet_key(const GreylistInput& in) const {
-  std::string key = "gl:t:" + network_key(in.client, config_.ipv4_prefix, config_.ipv6_prefix) + "/" +
-                    normalise_sender(in.sender) + "/" + ascii_lower(in.recipient);
+  std::string where = in.key_domain.empty() ? network_key(in.client, config_.ipv4_prefix, config_.ipv6_prefix)
+                                            : "spf:" + ascii_lower(in.key_domain);
+  std::string key = "gl:t:" + where + "/" + normalise_sender(in.sender) + "/" + ascii_lower(in.recipient);
   // Keys are bounded by the store; overlong parts (hostile senders) are cut, which only merges keys.
   if (key.size() > Store::kMaxKeySize) key.resize(Store::kMaxKeySize);
   return key;
@@ -54,7 +55,14 @@ GreylistDecision Greylister::check(const GreylistInput& in) {
               "client network auto-allowed after " + std::to_string(n) + " deliveries"};
     }
   }
-  const std::string key = triplet_key(in);
+  std::string key;
+  if (in.key_domain.empty() && in.key_domain_source) {
+    GreylistInput keyed = in;
+    keyed.key_domain = in.key_domain_source();
+    key = triplet_key(keyed);
+  } else {
+    key = triplet_key(in);
+  }
   const int64_t now = clock_.unix_seconds();
   auto e = store_.get(key);
   if (!e) return fail(e.error());

@@ -4,9 +4,14 @@
 // `retry_window` passes, and the triplet then passes at once for `max_age` after its last use.
 // A client network with `auto_allow_after` passed deliveries is no longer greylisted. A store
 // failure gives the configured outcome (pass by default) and the caller logs it.
-// Store layout: "gl:t:<net>/<sender>/<rcpt>" = "<first_seen>:<passed 0|1>", "gl:a:<net>" = count.
+// Big senders (spf_domain_key): when the caller supplies the domain whose SPF the client passed,
+// that domain replaces the client network in the triplet, so a retry from any address of the
+// sender's pool matches. The auto-allow count stays per client network.
+// Store layout: "gl:t:<net>/<sender>/<rcpt>" or "gl:t:spf:<domain>/<sender>/<rcpt>" =
+// "<first_seen>:<passed 0|1>", "gl:a:<net>" = count.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "common/config/policyd_config.h"
@@ -23,6 +28,12 @@ struct GreylistInput {
   std::string sender;
   std::string recipient;
   bool force = false;  // greylist even if allowlisted (a DNSBL score asked for it)
+  // Non-empty: key the triplet by this (SPF-verified) sender domain instead of the client network.
+  std::string key_domain;
+  // When set and key_domain is empty: asked once, only when the triplet itself is needed (not for
+  // allowlisted or auto-allowed clients), for the key domain ("" = key by the network). Lets the
+  // caller run SPF only when it matters.
+  std::function<std::string()> key_domain_source;
 };
 
 struct GreylistDecision {

@@ -43,6 +43,7 @@ std::vector<std::string> PolicyService::init() {
     for (const auto& err : allow.add_client_file_text(text)) problems.push_back(path + ":" + err);
   }
   greylister_ = std::make_unique<Greylister>(g, std::move(allow), store_, clock_);
+  spf_ = std::make_unique<SpfEvaluator>(resolver_);
   std::vector<DnsListSpec> ip_lists, domain_lists;
   for (const auto& s : config_.dnsbl.ip_lists) {
     if (auto spec = parse_dns_list_spec(s))
@@ -86,6 +87,27 @@ std::vector<DnsListSpec> PolicyService::self_test(std::vector<DnsListSpec> lists
                           to_string(r[0].status) + ", " + unlisted_name + " " + to_string(r[1].status));
   }
   return kept;
+}
+
+std::string PolicyService::spf_key_domain(const IpAddress& ip, const PolicyRequest& req,
+                                          LogLine& line) const {
+  const std::string& sender = req.get("sender");
+  const std::string& helo = req.get("helo_name");
+  if (sender.empty() && helo.empty()) return "";
+  const Deadline deadline = Deadline::after(config_.greylist.spf_timeout);
+  SpfVerdict v = sender.empty() ? spf_->check_helo(ip, helo, deadline, clock_.unix_seconds())
+                                : spf_->check_mail_from(ip, sender, helo, deadline, clock_.unix_seconds());
+  line.kv("spf", to_string(v.result));
+  if (v.result == SpfResult::pass) return v.domain;
+  if (v.result == SpfResult::temperror) {
+    LogLine(*log_, LogLevel::warning, "spf_temperror")
+        .kv("client", req.get("client_address"))
+        .kv("identity", v.identity)
+        .kv("domain", v.domain)
+        .kv("reason", v.reason)
+        .kv("outcome", "greylist key: client network");
+  }
+  return "";
 }
 
 std::string PolicyService::decide(const PolicyRequest& req) {
@@ -144,6 +166,9 @@ std::string PolicyService::decide(const PolicyRequest& req) {
   in.sender = req.get("sender");
   in.recipient = req.get("recipient");
   in.force = score >= config_.dnsbl.greylist_threshold && score > 0;
+  if (config_.greylist.spf_domain_key) {
+    in.key_domain_source = [&] { return spf_key_domain(*ip, req, line); };
+  }
   GreylistDecision d = greylister_->check(in);
   switch (d.kind) {
     case GreylistDecision::Kind::allowlisted:

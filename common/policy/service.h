@@ -1,9 +1,11 @@
 // PolicyService: the decision postern-policyd returns for one policy request, composed from the
 // core: SASL-authenticated clients and trusted networks pass untouched; DNS lists score the client
 // (REJECT at the reject threshold, forced greylisting at the greylist threshold, DNSWL hits skip
-// greylisting); then greylisting. Only RCPT-stage requests are judged; others get DUNNO. One log
-// line per decision. Immutable after init(), so many connection threads share it; a reload builds
-// a new one.
+// greylisting); then greylisting, keyed by the SPF-verified sender domain instead of the client
+// network when [policyd.greylist] spf_domain_key is on (SPF runs only when a triplet is needed;
+// a temperror falls back to the network and is logged once). Only RCPT-stage requests are judged; others get
+// DUNNO. One log line per decision. Immutable after init(), so many connection threads share it; a reload
+// builds a new one.
 #pragma once
 
 #include <memory>
@@ -15,6 +17,7 @@
 #include "common/greylist/greylist.h"
 #include "common/log/log.h"
 #include "common/policy/request_parser.h"
+#include "common/spf/evaluator.h"
 
 namespace postern {
 
@@ -29,6 +32,8 @@ class PolicyService {
 
  private:
   std::vector<DnsListSpec> self_test(std::vector<DnsListSpec> lists, bool domain);
+  // The domain whose SPF the client passes (MAIL FROM, or HELO for the null sender), else "".
+  std::string spf_key_domain(const IpAddress& ip, const PolicyRequest& req, LogLine& line) const;
 
   PolicydConfig config_;
   Store& store_;
@@ -38,6 +43,7 @@ class PolicyService {
   std::vector<IpNetwork> trusted_;
   std::unique_ptr<Greylister> greylister_;
   std::unique_ptr<DnsblChecker> dnsbl_;
+  std::unique_ptr<SpfEvaluator> spf_;
 };
 
 }  // namespace postern

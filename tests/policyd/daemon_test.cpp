@@ -17,55 +17,10 @@
 #include "tests/harness/redis_server.h"
 #include "tests/harness/smtp_client.h"
 #include "tests/harness/temp_dir.h"
+#include "tests/policyd/policyd_daemon.h"
 
 namespace postern::test {
 namespace {
-
-// A running postern-policyd on an inet port, with its own config.
-struct Policyd {
-  Policyd(const TempDir& dir, const std::string& name, const std::string& dns, const std::string& store_conf)
-      : port(free_tcp_port()) {
-    auto conf = dir.write(name + ".conf",
-                          "[log]\ndestination = \"stderr\"\nlevel = \"debug\"\n"
-                          "[dns]\nservers = [\"" +
-                              dns + "\"]\ntimeout = \"300ms\"\nretries = 0\n" + store_conf +
-                              "[policyd]\nsocket = \"inet:127.0.0.1:" + std::to_string(port) +
-                              "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n"
-                              "[policyd.greylist]\ndelay = 1\n"
-                              "[policyd.dnsbl]\nip_lists = [\"bl.test=127.0.0.[2..11]*10\", "
-                              "\"wl.test=127.0.[0..255].[1..3]*-5\"]\ntimeout = \"500ms\"\n");
-    proc = std::make_unique<Process>(std::vector<std::string>{POLICYD, "-f", "-c", conf.string()},
-                                     (dir / name).string());
-    if (!wait_for_tcp(port)) throw std::runtime_error("policyd did not start: " + proc->output());
-  }
-  int port;
-  std::unique_ptr<Process> proc;
-};
-
-// Sends one policy request over a fresh connection; returns the reply ("" if closed without one).
-std::string ask(int port, const std::string& request) {
-  int fd = connect_loopback(port);
-  if (fd < 0) return "connect failed";
-  (void)!send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string out;
-  char buf[4096];
-  while (out.find("\n\n") == std::string::npos) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 5000) <= 0) break;
-    ssize_t n = recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  return out;
-}
-
-std::string request(const std::string& ip, const std::string& sender = "s@outside.test",
-                    const std::string& rcpt = "alice@example.org") {
-  return "request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=" + ip +
-         "\nclient_name=unknown\nreverse_client_name=unknown\nhelo_name=outside.test\nsender=" + sender +
-         "\nrecipient=" + rcpt + "\n\n";
-}
 
 class PolicydWithPostfix : public ::testing::Test {
  protected:
@@ -181,6 +136,40 @@ TEST(PolicydDaemon, TwoDaemonsOnOneRedisShareGreylistState) {
   EXPECT_TRUE(passed) << second << mx2.proc->output();
   auto third = ask(mx1.port, request("203.0.113.50"));
   EXPECT_EQ(third, "action=DUNNO\n\n");
+}
+
+TEST(PolicydDaemon, BigSenderRetryingFromAnotherNetworkOfItsSpfPoolPasses) {
+  TestDnsServer dns;
+  dns.add("pool.test", "TXT", "\"v=spf1 ip4:198.51.100.0/24 ip4:203.0.113.0/24 -all\"");
+  dns.add("fail.test", "TXT", "\"v=spf1 ip4:192.0.2.1 -all\"");
+  TempDir dir("postern-policyd-spf");
+  chmod(dir.path().c_str(), 0755);
+  PolicydOptions o;
+  o.greylist = "delay = 1\nspf_domain_key = true\nspf_timeout = \"1s\"\n";
+  o.dnsbl = "";
+  Policyd mx(dir, "policyd", dns.address(),
+             "[store]\nlmdb_path = \"" + (dir.path() / "state").string() + "\"\n", o);
+  auto first = ask(mx.port, request("198.51.100.7", "news@pool.test"));
+  EXPECT_EQ(first.rfind("action=DEFER_IF_PERMIT 4.7.1", 0), 0u) << first;
+  // The retry comes from another network of the pool: the same triplet, passed after the delay.
+  std::string retry;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        retry = ask(mx.port, request("203.0.113.9", "news@pool.test"));
+        return retry.rfind("action=PREPEND X-Greylist: delayed", 0) == 0;
+      },
+      std::chrono::seconds(15)))
+      << retry << mx.proc->output();
+  EXPECT_GT(dns.queries("pool.test"), 0);
+  // A sender whose SPF fails stays keyed by the network: passed on its own /24, new on another.
+  EXPECT_EQ(ask(mx.port, request("198.51.100.7", "a@fail.test")).rfind("action=DEFER_IF_PERMIT", 0), 0u);
+  EXPECT_TRUE(wait_until(
+      [&] { return ask(mx.port, request("198.51.100.8", "a@fail.test")).rfind("action=PREPEND", 0) == 0; },
+      std::chrono::seconds(15)));
+  auto other = ask(mx.port, request("203.0.113.9", "a@fail.test"));
+  EXPECT_NE(other.find("action=DEFER_IF_PERMIT"), std::string::npos) << other;
+  EXPECT_NE(mx.proc->output().find("spf=pass"), std::string::npos) << mx.proc->output();
+  EXPECT_NE(mx.proc->output().find("spf=fail"), std::string::npos) << mx.proc->output();
 }
 
 TEST(PolicydDaemon, BadConfigExits78WithFileLineKey) {

@@ -1,0 +1,75 @@
+// Test helpers for the real postern-policyd binary (POLICYD, defined per test target): a daemon on
+// an inet loopback port with its own configuration in a temporary directory, and a one-shot policy
+// client. Trusts its callers (tests).
+#pragma once
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tests/harness/net.h"
+#include "tests/harness/process.h"
+#include "tests/harness/temp_dir.h"
+
+namespace postern::test {
+
+struct PolicydOptions {
+  std::string policyd;  // extra [policyd] lines
+  std::string greylist = "delay = 1\n";
+  std::string dnsbl =
+      "ip_lists = [\"bl.test=127.0.0.[2..11]*10\", \"wl.test=127.0.[0..255].[1..3]*-5\"]\ntimeout = "
+      "\"500ms\"\n";
+};
+
+// A running postern-policyd on an inet port, with its own config.
+struct Policyd {
+  Policyd(const TempDir& dir, const std::string& name, const std::string& dns, const std::string& store_conf,
+          const PolicydOptions& o = {})
+      : port(free_tcp_port()) {
+    auto conf = dir.write(name + ".conf",
+                          "[log]\ndestination = \"stderr\"\nlevel = \"debug\"\n"
+                          "[dns]\nservers = [\"" +
+                              dns + "\"]\ntimeout = \"300ms\"\nretries = 0\n" + store_conf +
+                              "[policyd]\nsocket = \"inet:127.0.0.1:" + std::to_string(port) +
+                              "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n" + o.policyd +
+                              "[policyd.greylist]\n" + o.greylist + "[policyd.dnsbl]\n" + o.dnsbl);
+    proc = std::make_unique<Process>(std::vector<std::string>{POLICYD, "-f", "-c", conf.string()},
+                                     (dir / name).string());
+    if (!wait_for_tcp(port)) throw std::runtime_error("policyd did not start: " + proc->output());
+  }
+  int port;
+  std::unique_ptr<Process> proc;
+};
+
+// Sends one policy request over a fresh connection; returns the reply ("" if closed without one).
+inline std::string ask(int port, const std::string& request) {
+  int fd = connect_loopback(port);
+  if (fd < 0) return "connect failed";
+  (void)!send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::string out;
+  char buf[4096];
+  while (out.find("\n\n") == std::string::npos) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 5000) <= 0) break;
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+inline std::string request(const std::string& ip, const std::string& sender = "s@outside.test",
+                           const std::string& rcpt = "alice@example.org",
+                           const std::string& helo = "outside.test") {
+  return "request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=" + ip +
+         "\nclient_name=unknown\nreverse_client_name=unknown\nhelo_name=" + helo + "\nsender=" + sender +
+         "\nrecipient=" + rcpt + "\n\n";
+}
+
+}  // namespace postern::test
