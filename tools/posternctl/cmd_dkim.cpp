@@ -6,8 +6,7 @@
 //   dkim verify [FILE|-]
 //       prints the overall result keyword, then one line per signature; keys from DNS ([dns] or
 //       --dns HOST:PORT); exit 0 whatever the verdict
-//   dns-records
-//       prints the DKIM TXT records of every configured signing key
+// (dns-records, which prints the DKIM TXT records of the configured keys, is in cmd_dns_records.cpp.)
 // Messages are read in chunks and never held whole in memory (sign keeps stdin in a temporary
 // file, as the signature goes before the message). Exit 64 on usage errors, 78 on config errors,
 // 1 on other failures.
@@ -283,33 +282,6 @@ int cmd_verify(Context& ctx) {
   return 0;
 }
 
-int cmd_dns_records(Context& ctx) {
-  if (!ctx.args.empty()) {
-    std::cerr << "usage: posternctl dns-records [-c FILE]\n";
-    return kExitUsage;
-  }
-  const Config* c = ctx.config();
-  if (!c) return kExitConfig;
-  auto policy = DkimSigningPolicy::load(c->dkim);
-  if (!policy) {
-    std::cerr << "posternctl: dkim: " << policy.error().message << "\n";
-    return 1;
-  }
-  std::set<std::pair<std::string, std::string>> seen;
-  for (const auto& k : policy->keys()) {
-    if (!k.key || !seen.insert({k.domain, k.selector}).second) continue;
-    std::cout << "; DKIM " << k.name << " (" << to_string(k.key->type) << ", " << k.key_file << ")\n";
-    if (k.domain == "%") {
-      std::cout << "; domain % = the From: domain: publish this record under each domain signed with it\n"
-                << dkim_zone_line(k.selector, "DOMAIN", k.key->dns_record()) << "\n";
-    } else {
-      std::cout << dkim_zone_line(k.selector, k.domain, k.key->dns_record()) << "\n";
-    }
-  }
-  if (seen.empty()) std::cout << "; no DKIM signing keys configured ([[dkim.key]] or [dkim] key_table)\n";
-  return 0;
-}
-
 CommandRegistration reg_keygen(
     {"dkim", "keygen", "dkim keygen --domain D --selector S [--type rsa|ed25519] [--bits N] [--out DIR]",
      "make a DKIM signing key and print its DNS record", &cmd_keygen});
@@ -317,9 +289,6 @@ CommandRegistration reg_sign({"dkim", "sign", "dkim sign --domain D --selector S
                               "print the message with a DKIM signature added", &cmd_sign});
 CommandRegistration reg_verify({"dkim", "verify", "dkim verify [FILE|-]",
                                 "verify a message's DKIM signatures (keys from DNS)", &cmd_verify});
-CommandRegistration reg_records({"dns-records", "", "dns-records",
-                                 "print the DNS records the configuration needs (DKIM keys)",
-                                 &cmd_dns_records});
 
 }  // namespace
 }  // namespace postern::ctl

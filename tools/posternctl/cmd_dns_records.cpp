@@ -1,0 +1,300 @@
+// posternctl dns-records [--ip ADDR[/LEN]]... [--rua ADDRESS] [--check]
+//   Prints, in zone-file form, the DNS records the configuration implies: the DKIM TXT record of
+//   every signing key, and for every domain the config makes ours ([dkim] signing domains and
+//   [sender].local_domains) a suggested SPF record and a suggested DMARC record, marked as
+//   suggestions to review. The config has no key for the addresses mail leaves from: --ip gives
+//   them (the SPF suggestion lists them as ip4:/ip6: before "mx"), else it is "v=spf1 mx -all".
+//   DMARC starts at p=none with aggregate reports to --rua (default postmaster@DOMAIN, the one
+//   address every mail domain has). With the global --dns HOST:PORT (or --check, which uses [dns]),
+//   each record is looked up and a "; published: ..." line says whether what is there matches; SPF
+//   is then evaluated for each --ip address. Trusts its config and arguments; DNS answers are
+//   untrusted and printed escaped. Exit 0 when the records were printed (whatever DNS shows), 64
+//   usage, 78 config, 1 when a key file cannot be read.
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/core/ascii.h"
+#include "common/core/clock.h"
+#include "common/core/deadline.h"
+#include "common/dkim/key_table.h"
+#include "common/dkim/private_key.h"
+#include "common/dkim/signing_policy.h"
+#include "common/dmarc/record.h"
+#include "common/log/log.h"
+#include "common/net/ip.h"
+#include "common/spf/evaluator.h"
+#include "tools/posternctl/command.h"
+#include "tools/posternctl/state.h"
+
+namespace postern::ctl {
+namespace {
+
+constexpr auto kLookupDeadline = std::chrono::seconds(10);
+constexpr size_t kMaxShownRecord = 300;
+
+struct Options {
+  std::vector<IpNetwork> ips;
+  std::string rua;  // an address; "" = postmaster@DOMAIN
+  bool check = false;
+};
+
+// The TXT records of name whose text starts with the version tag (case-insensitive, then a space
+// or the end), or a reason the lookup gave nothing usable.
+struct TxtLookup {
+  std::vector<std::string> matching;
+  std::string problem;  // "temperror: ..." for failures; "" otherwise
+};
+
+bool has_version_tag(std::string_view text, std::string_view tag) {
+  if (text.size() < tag.size() || ascii_lower(text.substr(0, tag.size())) != ascii_lower(tag)) return false;
+  return text.size() == tag.size() || text[tag.size()] == ' ';
+}
+
+TxtLookup lookup_txt(Resolver& resolver, const std::string& name, std::string_view tag) {
+  TxtLookup out;
+  auto r = resolver.query(name, RrType::TXT, Deadline::after(kLookupDeadline));
+  if (r.temporary_failure()) {
+    out.problem = std::string("lookup failed (") + to_string(r.status) + (r.detail.empty() ? "" : ": ") +
+                  log_safe(r.detail) + ")";
+    return out;
+  }
+  for (const auto& rec : r.records) {
+    if (tag.empty() || has_version_tag(rec.text, tag)) out.matching.push_back(rec.text);
+  }
+  return out;
+}
+
+// Words separated by single spaces, lower-case: records that differ only there are the same.
+std::string normalized(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : ascii_lower(s)) {
+    if (c == ' ' || c == '\t') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+// The p= value of a DKIM key record, spaces removed.
+std::string dkim_public_key(std::string_view record) {
+  size_t pos = 0;
+  while (pos < record.size()) {
+    size_t semi = record.find(';', pos);
+    std::string_view tag =
+        record.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos);
+    pos = semi == std::string_view::npos ? record.size() : semi + 1;
+    size_t eq = tag.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string name;
+    for (char c : tag.substr(0, eq)) {
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') name.push_back(c);
+    }
+    if (name != "p") continue;
+    std::string value;
+    for (char c : tag.substr(eq + 1)) {
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') value.push_back(c);
+    }
+    return value;
+  }
+  return "";
+}
+
+std::string quoted(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+void check_dkim(Resolver& resolver, const std::string& selector, const std::string& domain,
+                const std::string& record) {
+  auto t = lookup_txt(resolver, selector + "._domainkey." + domain, "");
+  if (!t.problem.empty()) {
+    std::cout << "; published: " << t.problem << "\n";
+  } else if (t.matching.empty()) {
+    std::cout << "; published: missing (no TXT record at " << selector << "._domainkey." << domain << ")\n";
+  } else if (t.matching.size() > 1) {
+    std::cout << "; published: " << t.matching.size() << " TXT records (verifiers need exactly one)\n";
+  } else if (dkim_public_key(t.matching[0]) == dkim_public_key(record)) {
+    std::cout << "; published: matches\n";
+  } else {
+    std::cout << "; published: differs (another public key): " << log_safe(t.matching[0], kMaxShownRecord)
+              << "\n";
+  }
+}
+
+void spf_section(Resolver* resolver, const Options& o, const std::string& domain) {
+  std::string spf = "v=spf1";
+  for (const auto& n : o.ips)
+    spf += (n.base.v6 ? " ip6:" : " ip4:") + (n.prefix_len == n.base.bits() ? n.base.str() : n.str());
+  spf += " mx -all";
+  std::cout << "; SPF: the hosts that send mail of " << domain << ": "
+            << (o.ips.empty()
+                    ? "its MX hosts (add ip4:/ip6: terms, or posternctl dns-records --ip, for others)"
+                    : "the --ip addresses and its MX hosts")
+            << "; -all tells receivers to refuse the rest\n";
+  std::cout << domain << ". IN TXT " << quoted(spf) << "\n";
+  if (!resolver) return;
+  auto t = lookup_txt(*resolver, domain, "v=spf1");
+  if (!t.problem.empty()) {
+    std::cout << "; published: " << t.problem << "\n";
+  } else if (t.matching.empty()) {
+    std::cout << "; published: missing (no v=spf1 TXT record)\n";
+  } else if (t.matching.size() > 1) {
+    std::cout << "; published: " << t.matching.size()
+              << " v=spf1 records: receivers give permerror, keep one\n";
+  } else if (normalized(t.matching[0]) == normalized(spf)) {
+    std::cout << "; published: matches\n";
+  } else {
+    std::cout << "; published: differs: " << log_safe(t.matching[0], kMaxShownRecord) << "\n";
+  }
+  if (t.matching.size() != 1) return;
+  SpfEvaluator ev(*resolver);
+  for (const auto& n : o.ips) {
+    auto v = ev.check_mail_from(n.base, "postmaster@" + domain, domain, Deadline::after(kLookupDeadline));
+    std::cout << "; published SPF for " << n.base.str() << ": " << to_string(v.result)
+              << (v.result == SpfResult::pass ? "" : " (mail from this address would not pass)") << "\n";
+  }
+}
+
+void dmarc_section(Resolver* resolver, const Options& o, const std::string& domain) {
+  std::string rua = o.rua.empty() ? "postmaster@" + domain : o.rua;
+  std::string dmarc = "v=DMARC1; p=none; rua=mailto:" + rua;
+  std::cout << "; DMARC: p=none only asks for reports (to " << rua
+            << "); once they show all your mail passing, move to\n"
+            << "; p=quarantine and then p=reject so receivers refuse mail forged in your name\n";
+  std::string report_domain = ascii_lower(rua.substr(rua.rfind('@') + 1));
+  if (report_domain != domain) {
+    std::cout << "; reports go to another domain: " << report_domain << " must publish\n; " << domain
+              << "._report._dmarc." << report_domain << ". IN TXT \"v=DMARC1\"\n";
+  }
+  std::cout << "_dmarc." << domain << ". IN TXT " << quoted(dmarc) << "\n";
+  if (!resolver) return;
+  auto t = lookup_txt(*resolver, "_dmarc." + domain, "");
+  std::erase_if(t.matching, [](const std::string& s) { return !is_dmarc_record(s); });
+  if (!t.problem.empty()) {
+    std::cout << "; published: " << t.problem << "\n";
+  } else if (t.matching.empty()) {
+    std::cout << "; published: missing (no v=DMARC1 record at _dmarc." << domain << ")\n";
+  } else if (t.matching.size() > 1) {
+    std::cout << "; published: " << t.matching.size()
+              << " DMARC records: receivers ignore them all, keep one\n";
+  } else if (normalized(t.matching[0]) == normalized(dmarc)) {
+    std::cout << "; published: matches\n";
+  } else {
+    auto rec = parse_dmarc_record(t.matching[0]);
+    std::cout << "; published: differs: " << log_safe(t.matching[0], kMaxShownRecord) << "\n";
+    if (!rec) {
+      std::cout << "; published record is unusable: " << log_safe(rec.error().message) << "\n";
+    } else {
+      std::cout << "; published policy p=" << to_string(rec->p)
+                << (rec->rua.empty() ? ", no rua (no reports)" : "") << "\n";
+    }
+  }
+}
+
+bool valid_report_address(std::string_view a) {
+  size_t at = a.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= a.size() || a.size() > 254) return false;
+  return std::all_of(a.begin(), a.end(), [](unsigned char c) {
+    return c > 32 && c < 127 && c != '"' && c != '\\' && c != ';' && c != ',' && c != '!';
+  });
+}
+
+int cmd_dns_records(Context& ctx) {
+  const char* usage = "usage: posternctl dns-records [--ip ADDR[/LEN]]... [--rua ADDRESS] [--check]\n";
+  Options o;
+  for (size_t i = 0; i < ctx.args.size(); ++i) {
+    const std::string& a = ctx.args[i];
+    if ((a == "--ip" || a == "--rua") && i + 1 < ctx.args.size()) {
+      const std::string& v = ctx.args[++i];
+      if (a == "--ip") {
+        auto n = IpNetwork::parse(v);
+        if (!n) {
+          std::cerr << "posternctl: --ip " << log_safe(v) << ": " << n.error().message << "\n" << usage;
+          return kExitUsage;
+        }
+        o.ips.push_back(*n);
+      } else {
+        std::string r = v.rfind("mailto:", 0) == 0 ? v.substr(7) : v;
+        if (!valid_report_address(r)) {
+          std::cerr << "posternctl: --rua needs an address such as dmarc-reports@example.org\n" << usage;
+          return kExitUsage;
+        }
+        o.rua = r;
+      }
+    } else if (a == "--check") {
+      o.check = true;
+    } else {
+      std::cerr << usage;
+      return kExitUsage;
+    }
+  }
+  const Config* c = ctx.config();
+  if (!c) return kExitConfig;
+  auto policy = DkimSigningPolicy::load(c->dkim);
+  if (!policy) {
+    std::cerr << "posternctl: dkim: " << policy.error().message << "\n";
+    return 1;
+  }
+  SystemClock clock;
+  std::shared_ptr<Resolver> resolver;
+  if (o.check || !ctx.global.dns.empty()) {
+    int rc = 0;
+    resolver = open_resolver(*c, clock, rc);
+    if (!resolver) return rc;
+  }
+
+  std::set<std::string> domains;
+  for (const auto& d : c->sender.local_domains) domains.insert(ascii_lower(d));
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& k : policy->keys()) {
+    if (!k.key || !seen.insert({k.domain, k.selector}).second) continue;
+    std::cout << "; DKIM " << k.name << " (" << to_string(k.key->type) << ", " << k.key_file << ")\n";
+    std::string record = k.key->dns_record();
+    if (k.domain == "%") {
+      std::cout << "; domain % = the From: domain: publish this record under each domain signed with it\n"
+                << dkim_zone_line(k.selector, "DOMAIN", record) << "\n";
+      continue;
+    }
+    std::string domain = ascii_lower(k.domain);
+    domains.insert(domain);
+    std::cout << dkim_zone_line(k.selector, domain, record) << "\n";
+    if (resolver) check_dkim(*resolver, k.selector, domain, record);
+  }
+  if (seen.empty()) std::cout << "; no DKIM signing keys configured ([[dkim.key]] or [dkim] key_table)\n";
+
+  if (domains.empty()) {
+    std::cout << "; no domains of ours in the config ([sender] local_domains or [dkim] signing keys):\n"
+                 "; no SPF or DMARC records to suggest\n";
+    return 0;
+  }
+  std::cout << ";\n; SPF and DMARC records below are suggestions to review before publishing, not a\n"
+               "; description of your setup: check that every host sending your mail is covered.\n";
+  for (const auto& d : domains) {
+    std::cout << ";\n; " << d << "\n";
+    spf_section(resolver.get(), o, d);
+    dmarc_section(resolver.get(), o, d);
+  }
+  return 0;
+}
+
+CommandRegistration reg_records(
+    {"dns-records", "", "dns-records [--ip ADDR[/LEN]]... [--rua ADDRESS] [--check]",
+     "print the DNS records the configuration needs (DKIM keys, suggested SPF and "
+     "DMARC) and, with --dns or --check, whether they are published",
+     &cmd_dns_records});
+
+}  // namespace
+}  // namespace postern::ctl
