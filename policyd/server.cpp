@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <functional>
+#include <system_error>
 
 namespace postern {
 
@@ -64,15 +66,29 @@ void PolicyServer::run(int wake_fd, const std::function<bool()>& on_wake) {
       ++active_;
       fds_.push_back(fd);
     }
-    // Detached: the thread signals its end through active_ and done_cv_, which wait_idle() uses.
-    std::thread([this, fd] {
-      serve(fd);
+    auto finish = [this](int done_fd) {
       std::lock_guard l(mu_);
-      fds_.erase(std::remove(fds_.begin(), fds_.end(), fd), fds_.end());
-      close(fd);
+      fds_.erase(std::remove(fds_.begin(), fds_.end(), done_fd), fds_.end());
+      close(done_fd);
       --active_;
       done_cv_.notify_all();
-    }).detach();
+    };
+    // A client that stops reading our replies must not hold its thread for ever: sends give up
+    // after the idle timeout as reads do.
+    timeval tv{static_cast<time_t>(idle_ms_.load() / 1000),
+               static_cast<suseconds_t>(idle_ms_.load() % 1000 * 1000)};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    // Detached: the thread signals its end through active_ and done_cv_, which wait_idle() uses.
+    try {
+      std::thread([this, fd, finish] {
+        serve(fd);
+        finish(fd);
+      }).detach();
+    } catch (const std::system_error& e) {  // out of threads (RLIMIT_NPROC, memory): refuse this one
+      LogLine(*log_, LogLevel::error, "connection_refused")
+          .kv("reason", std::string("no thread: ") + e.what());
+      finish(fd);
+    }
   }
   stop();
   wait_idle();
@@ -111,6 +127,11 @@ void PolicyServer::serve(int fd) {
       while (off < reply.size()) {
         ssize_t w = send(fd, reply.data() + off, reply.size() - off, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+          LogLine(*log_, LogLevel::warning, "connection_closed")
+              .kv("reason", "client does not read its replies");
+          return;
+        }
         if (w <= 0) return;
         off += static_cast<size_t>(w);
       }

@@ -1,7 +1,9 @@
 // PolicyServer: accepts Postfix's policy connections and answers each request with the current
 // PolicyService. One thread per connection (Postfix keeps one persistent connection per smtpd
 // process, so there are at most a few hundred), so a slow or silent client only ever blocks its
-// own thread; idle connections are closed after idle_timeout; at most max_connections at once.
+// own thread; idle connections are closed after idle_timeout, and so are clients that stop reading
+// their replies (a send blocked that long); at most max_connections at once, and a connection
+// whose thread cannot be started is refused with a log line, never a crash.
 // A malformed request closes its connection with one log line and no answer: Postfix then retries
 // and applies its own default_action. The service can be swapped at any time (SIGHUP reload).
 #pragma once

@@ -1,0 +1,275 @@
+// postern-policyd under many simultaneous persistent connections, as Postfix opens one per smtpd
+// process: 300 connections (within the default max_connections) each make several requests at
+// once over the LMDB store, while silent clients and clients stuck in the middle of a request hold
+// their own connections. Every request must get its exact answer, promptly (bounded by deadlines,
+// never by sleeping), and the stalled clients must still be served when they finally finish. A
+// client that floods requests without reading the replies is dropped after the idle timeout.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "tests/harness/dns_server.h"
+#include "tests/harness/net.h"
+#include "tests/harness/temp_dir.h"
+#include "tests/policyd/policyd_daemon.h"
+
+namespace postern::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kConnections = 300;
+constexpr int kRequestsEach = 6;
+constexpr int kSilent = 5;
+constexpr int kStalled = 5;
+constexpr auto kRunDeadline = std::chrono::seconds(25);
+constexpr auto kMaxLatency = std::chrono::seconds(5);
+const std::string kDefer = "action=DEFER_IF_PERMIT 4.7.1 Greylisted, please try again in 300 seconds\n\n";
+
+// Enough descriptors for both ends (the daemon inherits the limit): raise the soft limit if needed.
+void raise_file_limit(rlim_t want) {
+  rlimit r{};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= want) return;
+  r.rlim_cur = std::min(want, r.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &r);
+}
+
+// The k-th request of connection c and its exact expected answer. New triplets (distinct per
+// connection and request) are deferred for the whole delay; other stages and trusted networks get
+// DUNNO, so every answer is known in advance.
+std::pair<std::string, std::string> exchange(int c, int k) {
+  std::string ip = "198.18." + std::to_string(c / 200) + "." + std::to_string(c % 200 + 1);
+  std::string sender = "s" + std::to_string(c) + "-" + std::to_string(k) + "@outside.test";
+  switch (k % 3) {
+    case 0:
+      return {request(ip, sender), kDefer};
+    case 1: {
+      std::string r = request(ip, sender);
+      r.replace(r.find("protocol_state=RCPT"), 19, "protocol_state=DATA");
+      return {r, "action=DUNNO\n\n"};
+    }
+    default:
+      return {request("10.1." + std::to_string(c / 200) + "." + std::to_string(c % 200 + 1), sender),
+              "action=DUNNO\n\n"};
+  }
+}
+
+struct Conn {
+  int fd = -1;
+  int next = 0;  // requests answered so far
+  std::string expected, got;
+  Clock::time_point asked;
+};
+
+bool send_all(int fd, const std::string& s) {
+  size_t off = 0;
+  auto until = Clock::now() + std::chrono::seconds(5);
+  while (off < s.size() && Clock::now() < until) {
+    ssize_t n = send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+    if (n > 0) {
+      off += static_cast<size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      pollfd p{fd, POLLOUT, 0};
+      poll(&p, 1, 100);
+    } else {
+      return false;
+    }
+  }
+  return off == s.size();
+}
+
+// Reads one reply (up to the empty line) within the timeout; "" if none came.
+std::string read_reply(int fd, std::chrono::milliseconds timeout) {
+  std::string out;
+  auto until = Clock::now() + timeout;
+  char buf[1024];
+  while (out.find("\n\n") == std::string::npos && Clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+TEST(PolicydConcurrency, HundredsOfPersistentConnectionsWithSilentAndStalledClients) {
+  raise_file_limit(4096);
+  TestDnsServer dns;
+  TempDir dir("postern-policyd-concurrency");
+  chmod(dir.path().c_str(), 0755);
+  PolicydOptions o;
+  o.policyd = "trusted_networks = [\"10.0.0.0/8\"]\n";  // max_connections left at its default
+  o.greylist = "";                                      // default delay: 300 s
+  o.dnsbl = "";
+  Policyd daemon(dir, "policyd", dns.address(),
+                 "[store]\nlmdb_path = \"" + (dir.path() / "state").string() + "\"\n", o);
+
+  // Clients that connect and never say anything, and clients stuck in the middle of a request.
+  std::vector<int> silent, stalled;
+  const std::string partial = "request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=19";
+  for (int i = 0; i < kSilent; ++i) silent.push_back(connect_loopback(daemon.port));
+  for (int i = 0; i < kStalled; ++i) {
+    stalled.push_back(connect_loopback(daemon.port));
+    ASSERT_TRUE(send_all(stalled.back(), partial));
+  }
+  for (int fd : silent) ASSERT_GE(fd, 0);
+  for (int fd : stalled) ASSERT_GE(fd, 0);
+
+  std::vector<Conn> conns(kConnections);
+  for (auto& c : conns) {
+    c.fd = connect_loopback(daemon.port);
+    ASSERT_GE(c.fd, 0) << "connect failed: " << strerror(errno);
+    fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK);
+  }
+  // Every connection asks at once, then asks again as soon as its answer is in.
+  auto ask_next = [](Conn& c, int index) {
+    auto [req, want] = exchange(index, c.next);
+    c.expected = want;
+    c.got.clear();
+    c.asked = Clock::now();
+    return send_all(c.fd, req);
+  };
+  for (int i = 0; i < kConnections; ++i) ASSERT_TRUE(ask_next(conns[i], i));
+
+  const auto start = Clock::now();
+  Clock::duration worst{};
+  int done = 0, wrong = 0;
+  std::string first_wrong;
+  std::vector<pollfd> pfds(kConnections);
+  while (done < kConnections && Clock::now() - start < kRunDeadline) {
+    for (int i = 0; i < kConnections; ++i)
+      pfds[i] = {conns[i].fd, static_cast<short>(conns[i].fd >= 0 ? POLLIN : 0), 0};
+    if (poll(pfds.data(), pfds.size(), 200) <= 0) continue;
+    for (int i = 0; i < kConnections; ++i) {
+      Conn& c = conns[i];
+      if (c.fd < 0 || !(pfds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[2048];
+      ssize_t n = recv(c.fd, buf, sizeof buf, 0);
+      if (n <= 0) {
+        ++wrong;
+        if (first_wrong.empty())
+          first_wrong = "connection " + std::to_string(i) + " closed after " + std::to_string(c.next);
+        close(c.fd);
+        c.fd = -1;
+        ++done;
+        continue;
+      }
+      c.got.append(buf, static_cast<size_t>(n));
+      if (c.got.find("\n\n") == std::string::npos) continue;
+      worst = std::max(worst, Clock::now() - c.asked);
+      if (c.got != c.expected) {
+        ++wrong;
+        if (first_wrong.empty()) first_wrong = c.got + " instead of " + c.expected;
+      }
+      if (++c.next == kRequestsEach) {
+        ++done;
+        continue;
+      }
+      if (!ask_next(c, i)) {
+        ++wrong;
+        close(c.fd);
+        c.fd = -1;
+        ++done;
+      }
+    }
+  }
+  const auto elapsed = Clock::now() - start;
+  int answered = 0;
+  for (const auto& c : conns) answered += c.next;
+  EXPECT_EQ(answered, kConnections * kRequestsEach) << "within " << kRunDeadline.count() << " s";
+  EXPECT_EQ(wrong, 0) << first_wrong;
+  EXPECT_LT(worst, kMaxLatency) << "slowest answer "
+                                << std::chrono::duration_cast<std::chrono::milliseconds>(worst).count()
+                                << " ms";
+  RecordProperty("elapsed_ms",
+                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
+  RecordProperty("worst_ms",
+                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(worst).count()));
+
+  // The stalled clients finish their requests now and are answered; the silent ones are still
+  // connected (not dropped for others' sake) and a new client is served at once.
+  for (size_t i = 0; i < stalled.size(); ++i) {
+    std::string rest =
+        "8.51.100." + std::to_string(i + 1) +
+        "\nclient_name=unknown\nhelo_name=h.test\nsender=late@outside.test\nrecipient=a@example.org\n\n";
+    ASSERT_TRUE(send_all(stalled[i], rest));
+    EXPECT_EQ(read_reply(stalled[i], std::chrono::seconds(5)), kDefer) << "stalled client " << i;
+  }
+  for (int fd : silent) {
+    char b;
+    EXPECT_EQ(recv(fd, &b, 1, MSG_DONTWAIT), -1) << "a silent client was disconnected";
+    EXPECT_EQ(errno, EAGAIN);
+  }
+  EXPECT_EQ(ask(daemon.port, request("198.51.100.200", "fresh@outside.test")), kDefer);
+  for (auto& c : conns) {
+    if (c.fd >= 0) close(c.fd);
+  }
+  for (int fd : silent) close(fd);
+  for (int fd : stalled) close(fd);
+  EXPECT_EQ(daemon.proc->output().find("connection_refused"), std::string::npos);
+  EXPECT_EQ(daemon.proc->output().find("store_failure"), std::string::npos)
+      << daemon.proc->output().substr(0, 2000);
+}
+
+TEST(PolicydConcurrency, AClientThatNeverReadsItsRepliesIsDroppedAndOthersAreServed) {
+  TestDnsServer dns;
+  TempDir dir("postern-policyd-noread");
+  chmod(dir.path().c_str(), 0755);
+  PolicydOptions o;
+  o.log_level = "warning";
+  o.policyd = "idle_timeout = \"1s\"\n";
+  o.greylist = "";
+  o.dnsbl = "";
+  Policyd daemon(dir, "policyd", dns.address(),
+                 "[store]\nlmdb_path = \"" + (dir.path() / "state").string() + "\"\n", o);
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  int small = 4096;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(daemon.port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  // Pipelined requests (answered DUNNO, no store work) until nothing more goes in: the daemon is
+  // then blocked sending replies nobody reads.
+  const std::string req = "request=smtpd_access_policy\n\n";  // the smallest valid request
+  std::string chunk;
+  while (chunk.size() < 65536) chunk += req;
+  size_t sent = 0;
+  const auto flood_until = Clock::now() + std::chrono::seconds(20);
+  while (Clock::now() < flood_until) {
+    ssize_t n =
+        send(fd, chunk.data() + sent % chunk.size(), chunk.size() - sent % chunk.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno != EAGAIN) break;  // already dropped
+    pollfd p{fd, POLLOUT, 0};
+    if (poll(&p, 1, 500) == 0) break;  // stuck: both directions are full
+  }
+  EXPECT_GT(sent, 0u);
+  // Meanwhile another client is answered at once.
+  EXPECT_EQ(ask(daemon.port, request("198.51.100.200", "fresh@outside.test")), kDefer);
+  EXPECT_TRUE(wait_until(
+      [&] { return daemon.proc->output().find("client does not read its replies") != std::string::npos; },
+      std::chrono::seconds(15)))
+      << "sent " << sent << " bytes\n"
+      << daemon.proc->output();
+  close(fd);
+}
+
+}  // namespace
+}  // namespace postern::test
