@@ -9,6 +9,7 @@ pkgs=(
   # libraries
   libmilter-dev dovecot-dev libssl-dev libopendkim-dev libldns-dev liblmdb-dev libhiredis-dev
   libtoml11-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libcrypt-dev
+  libidn2-dev
   # real peers used by the integration tests and the demo
   postfix dovecot-core dovecot-imapd dovecot-pop3d redis-server swaks lmdb-utils
   # independent implementations for interop and benchmarks

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "common/mail/idna.h"
+
 namespace postern {
 namespace {
 
@@ -287,12 +289,8 @@ class Parser {
 }  // namespace
 
 std::string MailAddress::ascii_domain() const {
-  std::string out;
-  for (unsigned char c : domain) {
-    if (c >= 0x80) return "";
-    out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
-  }
-  return out;
+  auto a = domain_to_alabels(domain);
+  return a ? std::move(*a) : std::string();
 }
 
 Result<std::vector<MailAddress>> parse_address_list(std::string_view value) {

@@ -30,7 +30,8 @@ struct MailAddress {
   bool quoted_local = false;
   std::string group;  // the group's display name when inside "name: a, b;"
 
-  // The domain lower-cased; empty when it is not plain ASCII (the caller decides about IDNs).
+  // The domain in its comparable ASCII form (idna.h domain_to_alabels: lower case, U-labels as
+  // A-labels); empty when it is no valid domain (invalid IDN, mixed scripts, over-long label).
   std::string ascii_domain() const;
   std::string str() const { return local_part + "@" + domain; }
 };

@@ -17,6 +17,13 @@ std::string printable(const std::string& s) {
   return out;
 }
 
+// The address as the reply names it: the domain in A-label form when it has one, so a look-alike
+// shows its difference ("xn--...") instead of question marks.
+std::string shown(const MailAddress& a) {
+  std::string d = a.ascii_domain();
+  return printable(a.local_part + "@" + (d.empty() ? a.domain : d));
+}
+
 }  // namespace
 
 SenderVerdict check_envelope_sender(const OwnershipMap& map, const SenderConfig& config,
@@ -30,14 +37,12 @@ SenderVerdict check_envelope_sender(const OwnershipMap& map, const SenderConfig&
   }
   std::string domain = addr->ascii_domain();
   if (domain.empty()) {
-    return deny("553",
-                "Sender address <" + printable(addr->str()) + "> is not owned by user " + printable(login),
-                "non-ASCII domain");
+    return deny("553", "Sender address <" + shown(*addr) + "> is not owned by user " + printable(login),
+                "domain is no valid IDNA2008 name");
   }
   auto d = map.check(login, addr->local_part, domain);
   if (!d.allowed) {
-    return deny("553",
-                "Sender address <" + printable(addr->str()) + "> is not owned by user " + printable(login),
+    return deny("553", "Sender address <" + shown(*addr) + "> is not owned by user " + printable(login),
                 d.reason);
   }
   return {true, "", "", "", d.reason};
@@ -62,13 +67,13 @@ SenderVerdict check_header_senders(const OwnershipMap& map, const std::string& l
       return deny("550", std::string("The ") + field + " header has no address", "empty field");
     for (const auto& a : *list) {
       std::string domain = a.ascii_domain();
-      auto d = domain.empty() ? OwnershipDecision{false, "non-ASCII domain"}
+      auto d = domain.empty() ? OwnershipDecision{false, "domain is no valid IDNA2008 name"}
                               : map.check(login, a.local_part, domain);
       if (!d.allowed) {
-        return deny("550",
-                    std::string(field) + " address <" + printable(a.str()) + "> is not owned by user " +
-                        printable(login),
-                    std::string(field) + " " + a.str() + ": " + d.reason);
+        return deny(
+            "550",
+            std::string(field) + " address <" + shown(a) + "> is not owned by user " + printable(login),
+            std::string(field) + " " + a.str() + ": " + d.reason);
       }
     }
     return {true, "", "", "", ""};

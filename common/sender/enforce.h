@@ -1,8 +1,9 @@
 // Sender-ownership verdicts for an authenticated login: the envelope sender (MAIL FROM) and the
 // From:/Sender: header fields. Header values are parsed with common/mail's strict parser; anything
 // it cannot read unambiguously is refused, never guessed. Exactly one From: field is required.
-// Domains must be ASCII (IDNs as A-labels) to be owned. The verdict carries the SMTP reply the
-// milter gives in enforce mode; in soft mode the milter only logs and adds a header.
+// Domains compare as validated A-labels (common/mail/idna.h); an invalid IDN is not owned. The verdict
+// carries the SMTP reply the milter gives in enforce mode; in soft mode the milter only logs and adds a
+// header.
 #pragma once
 
 #include <string>

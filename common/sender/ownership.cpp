@@ -4,18 +4,16 @@
 #include <algorithm>
 
 #include "common/core/ascii.h"
+#include "common/mail/idna.h"
 
 namespace postern {
 namespace {
 
-bool ascii_domain(std::string_view d) {
-  if (d.empty() || d.size() > 255) return false;
-  for (unsigned char c : d) {
-    bool ok =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
+// The comparable form of a domain (lower case, IDNs as validated A-labels); nullopt when invalid.
+std::optional<std::string> comparable_domain(std::string_view d) {
+  auto a = domain_to_alabels(d);
+  if (!a) return std::nullopt;
+  return std::move(*a);
 }
 
 }  // namespace
@@ -27,10 +25,11 @@ std::optional<std::pair<std::string_view, std::string_view>> split_address(std::
 }
 
 std::optional<std::string> OwnershipMap::normalise(std::string_view local, std::string_view domain) const {
-  if (!ascii_domain(domain) || local.empty()) return std::nullopt;
+  auto d = comparable_domain(domain);
+  if (!d || local.empty()) return std::nullopt;
   std::string out = options_.local_part_case_insensitive ? ascii_lower(local) : std::string(local);
   out.push_back('@');
-  out += ascii_lower(domain);
+  out += *d;
   return out;
 }
 
@@ -48,19 +47,20 @@ OwnershipMap::OwnershipMap(const std::vector<LoginMapEntry>& entries, OwnershipO
     Owners* owners = nullptr;
     if (e.key.size() > 1 && e.key[0] == '@') {
       std::string_view domain = std::string_view(e.key).substr(1);
-      if (!ascii_domain(domain)) {
+      auto d = comparable_domain(domain);
+      if (!d) {
         warnings_.push_back("line " + std::to_string(e.line) + ": domain '" + e.key +
-                            "' is not ASCII; write IDNs as A-labels (xn--...)");
+                            "' is not a valid domain (IDNs: IDNA2008 U-labels or A-labels)");
         continue;
       }
-      owners = &by_domain_[ascii_lower(domain)];
+      owners = &by_domain_[*d];
     } else {
       auto parts = split_address(e.key);
       std::optional<std::string> n;
       if (parts) n = normalise(parts->first, parts->second);
       if (!n) {
         warnings_.push_back("line " + std::to_string(e.line) + ": key '" + e.key +
-                            "' is not an address with an ASCII domain");
+                            "' is not an address with a valid domain");
         continue;
       }
       owners = &by_address_[*n];
@@ -84,7 +84,7 @@ OwnershipDecision OwnershipMap::check(std::string_view login_in, std::string_vie
   const std::string login = normalise_login(login_in);
   if (exempt_.count(login)) return {true, "exempt login"};
   auto address = normalise(local_part, domain);
-  if (!address) return {false, "address has no usable local part or ASCII domain"};
+  if (!address) return {false, "address has no usable local part or no valid domain (IDNA2008)"};
 
   auto owned_by_entry = [&](const std::string& addr, std::string& why) {
     if (addr == login) {
@@ -108,7 +108,8 @@ OwnershipDecision OwnershipMap::check(std::string_view login_in, std::string_vie
       if (base && owned_by_entry(*base, why)) return {true, why + " via recipient delimiter"};
     }
   }
-  if (const Owners* o = find(by_domain_, ascii_lower(domain)); o && o->logins.count(login)) {
+  if (const Owners* o = find(by_domain_, comparable_domain(domain).value_or(""));
+      o && o->logins.count(login)) {
     return {true, "domain entry " + o->key + (o->line ? " (line " + std::to_string(o->line) + ")" : "")};
   }
   return {false, "login does not own this address"};

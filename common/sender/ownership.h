@@ -6,8 +6,9 @@
 // Rules, in order: an exempt login owns everything; a login owns the address equal to itself
 // (when the login is an address); a login owns an address whose map entry lists it; with a
 // recipient delimiter, "user+tag@d" is owned when "user@d" is; a "@domain" entry gives every
-// address of the domain to its logins. Domains compare case-insensitively and must be ASCII
-// (A-labels, "xn--..."): the caller converts IDNs before asking. Local parts compare exactly
+// address of the domain to its logins. Domains compare in their validated A-label form
+// (common/mail/idna.h): "bücher.example" and "XN--BCHER-KVA.example" are one domain, a look-alike
+// (other script, mixed scripts, invalid punycode) owns nothing. Local parts compare exactly
 // unless local_part_case_insensitive is set. Nothing else is guessed: a display name, a comment or
 // a quoted string that merely contains an owned address owns nothing (the caller parses headers
 // with common/mail and passes only the real local part and domain).
@@ -41,14 +42,14 @@ class OwnershipMap {
   OwnershipMap(const std::vector<LoginMapEntry>& entries, OwnershipOptions options);
 
   // Does login own local_part@domain? local_part is the address's local part without quotes
-  // (as common/mail returns it); domain is ASCII.
+  // (as common/mail returns it); domain as written (U-labels or A-labels, any ASCII case).
   OwnershipDecision check(std::string_view login, std::string_view local_part, std::string_view domain) const;
   // Convenience for a plain "local@domain" string (split at the last '@'); "" (the null sender)
   // is never owned here — the milter applies its own null-sender setting.
   OwnershipDecision check_address(std::string_view login, std::string_view address) const;
 
   size_t size() const { return by_address_.size() + by_domain_.size(); }
-  // Problems found while building (e.g. non-ASCII domains in keys); such entries are skipped.
+  // Problems found while building (e.g. invalid IDNs in keys); such entries are skipped.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
  private:

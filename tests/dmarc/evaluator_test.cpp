@@ -392,12 +392,21 @@ TEST_F(DmarcEval, AuthorErrorsNeverQueryDns) {
 
 TEST_F(DmarcEval, UnusableAuthorDomainsArePermerror) {
   EXPECT_EQ(eval("a@[192.0.2.1]").result, DmarcResult::permerror);
-  EXPECT_EQ(eval("a@b\xc3\xbc"
-                 "cher.example")
-                .result,
-            DmarcResult::permerror);
+  // Invalid IDNs: mixed Latin/Cyrillic label, invalid punycode.
+  EXPECT_EQ(eval("a@ex\xd0\xb0mple.org").result, DmarcResult::permerror);
+  EXPECT_EQ(eval("a@xn--bcher-kvb.example").result, DmarcResult::permerror);
   EXPECT_EQ(eval("a@" + std::string(64, 'x') + ".example").result, DmarcResult::permerror);
   EXPECT_EQ(dns.total_queries(), 0);
+}
+
+TEST_F(DmarcEval, IdnAuthorDomainIsLookedUpAsALabel) {
+  txt("_dmarc.xn--bcher-kva.example", "v=DMARC1; p=reject");
+  auto v = eval(
+      "a@b\xc3\xbc"
+      "cher.example");
+  EXPECT_EQ(v.author_domain, "xn--bcher-kva.example");
+  EXPECT_EQ(v.result, DmarcResult::fail);
+  EXPECT_EQ(eval("a@XN--BCHER-KVA.example", "xn--bcher-kva.example", "pass").result, DmarcResult::pass);
 }
 
 TEST_F(DmarcEval, AuthenticationResultsProperties) {

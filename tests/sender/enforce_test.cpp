@@ -103,6 +103,33 @@ TEST(EnvelopeSpoofing, Decides) {
   EXPECT_TRUE(check("<>").allowed);
 }
 
+TEST(IdnSpoofing, RepliesNameTheALabel) {
+  auto parsed = parse_login_map("alice@xn--bcher-kva.example alice@example.org\n");
+  OwnershipMap map(parsed.entries, {});
+  SenderConfig c;
+  EXPECT_TRUE(check_envelope_sender(map, c, "alice@example.org",
+                                    "<alice@b\xc3\xbc"
+                                    "cher.example>")
+                  .allowed);
+  EXPECT_TRUE(check_header_senders(map, "alice@example.org",
+                                   {"Alice <alice@B\xc3\xbc"
+                                    "cher.example>"},
+                                   {})
+                  .allowed);
+  // Cyrillic 'е' in the label: mixed scripts, not owned; the reply names the address as written.
+  auto v = check_envelope_sender(map, c, "alice@example.org",
+                                 "<alice@b\xc3\xbc"
+                                 "ch\xd0\xb5r.example>");
+  EXPECT_FALSE(v.allowed);
+  EXPECT_EQ(v.rcode, "553");
+  EXPECT_NE(v.text.find("alice@b??ch??r.example"), std::string::npos) << v.text;
+  // All-Cyrillic "аррӏе" is a valid name: the reply shows its A-label, which differs visibly.
+  v = check_header_senders(map, "alice@example.org",
+                           {"alice@\xd0\xb0\xd1\x80\xd1\x80\xd3\x8f\xd0\xb5.example"}, {});
+  EXPECT_FALSE(v.allowed);
+  EXPECT_NE(v.text.find("<alice@xn--80ak6aa92e.example>"), std::string::npos) << v.text;
+}
+
 TEST(EnvelopeSpoofing, ReplyTextIsPrintableAscii) {
   auto map = alice_map();
   SenderConfig c;
