@@ -16,13 +16,16 @@
 #
 # Each run's verdicts are counted (--tally): dkim=pass, spf=pass and dmarc=pass must appear for
 # every message on both sides, or the script fails. Usage (root, Debian 12):
-#   bash tools/bench-dmarc.sh [COUNT] [CONNECTIONS]
+#   bash tools/bench-dmarc.sh [COUNT] [CONNECTIONS] [ROUNDS]
+# Rounds alternate the two sides; the last line gives each round's ratio. Then each OpenDMARC-side
+# milter runs alone once, to show where the chain's time goes.
 # POSTERN_BUILD=DIR picks the build directory (default build/release); POSTERN_NO_BUILD=1 skips
 # building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-2000}
 connections=${2:-4}
+rounds=${3:-3}
 build=${POSTERN_BUILD:-build/release}
 if [[ -z ${POSTERN_BENCH_NS:-} ]]; then
   if [[ -z ${POSTERN_NO_BUILD:-} ]]; then
@@ -31,7 +34,7 @@ if [[ -z ${POSTERN_BENCH_NS:-} ]]; then
     cmake --build "$build" -j "$(nproc)" --target postern-milter postern-milter-client posternctl postern-testdns >/dev/null
   fi
   exec unshare -n -m --propagation private env POSTERN_BENCH_NS=1 POSTERN_BUILD="$build" \
-    POSTERN_BENCH_KEEP="${POSTERN_BENCH_KEEP:-}" bash "$0" "$count" "$connections"
+    POSTERN_BENCH_KEEP="${POSTERN_BENCH_KEEP:-}" bash "$0" "$count" "$connections" "$rounds"
 fi
 
 client=$build/tools/milter-client/postern-milter-client
@@ -141,7 +144,9 @@ check() {  # $1 label, $2 output file: every message must show all three passes
     [[ $n == "$count" ]] || { echo "$1: $t in ${n:-0} of $count verdicts" >&2; exit 1; }
   done
 }
-for round in 1 2; do
+rate() { awk '$1 == "messages/s" { print $2 }' "$1"; }
+ratios=""
+for round in $(seq 1 "$rounds"); do
   echo "== round $round: opendkim + opendmarc chained"
   "$client" "${chained[@]}" "${envelope[@]}" "${tallies[@]}" --connections "$connections" --count "$count" \
     "$work/signed.eml" >"$work/chained.out"
@@ -150,4 +155,12 @@ for round in 1 2; do
   "$client" "${ours[@]}" "${envelope[@]}" "${tallies[@]}" --connections "$connections" --count "$count" \
     "$work/signed.eml" >"$work/postern.out"
   check "postern-milter" "$work/postern.out"
+  ratios+=" $(awk -v a="$(rate "$work/postern.out")" -v b="$(rate "$work/chained.out")" 'BEGIN { printf "%.2f", a / b }')"
 done
+echo "== alone (not part of the comparison): opendkim verifying"
+"$client" --milter "local:$work/opendkim.sock" "${envelope[@]}" --tally dkim=pass --connections "$connections" \
+  --count "$count" "$work/signed.eml"
+echo "== alone (not part of the comparison): opendmarc (SPF-aligned pass, no DKIM result to read)"
+"$client" --milter "local:$work/opendmarc.sock" "${envelope[@]}" --tally spf=pass --tally dmarc=pass \
+  --connections "$connections" --count "$count" "$work/signed.eml"
+echo "== ratio postern-milter / chained, per round:$ratios"
