@@ -116,10 +116,26 @@ enabled = true
 CONF
 opendkim -f -x "$work/opendkim.conf" >"$work/opendkim.log" 2>&1 &
 pids+=($!)
+opendkim_pid=$!
 opendmarc -f -c "$work/opendmarc.conf" >"$work/opendmarc.log" 2>&1 &
 pids+=($!)
+opendmarc_pid=$!
 "$milter" -f -c "$work/postern.conf" >"$work/postern.log" 2>&1 &
 pids+=($!)
+postern_pid=$!
+dns_pid=${pids[0]}
+# CPU time (user + system, clock ticks) a process has used so far: the work per message, which
+# the other load on a shared machine disturbs far less than throughput.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+cpu_per_message() {  # $@: "PID BEFORE" pairs; prints milliseconds of CPU per message
+  local total=0
+  while (($# >= 2)); do
+    total=$((total + $(ticks "$1") - $2))
+    shift 2
+  done
+  awk -v t="$total" -v hz="$hz" -v n="$count" 'BEGIN { printf "%.3f", t * 1000 / hz / n }'
+}
 for s in opendkim opendmarc postern; do
   wait_for "$work/$s.sock" || { cat "$work"/*.log; echo "$s did not start" >&2; exit 1; }
 done
@@ -148,13 +164,17 @@ rate() { awk '$1 == "messages/s" { print $2 }' "$1"; }
 ratios=""
 for round in $(seq 1 "$rounds"); do
   echo "== round $round: opendkim + opendmarc chained"
+  before=("$opendkim_pid" "$(ticks "$opendkim_pid")" "$opendmarc_pid" "$(ticks "$opendmarc_pid")" "$dns_pid" "$(ticks "$dns_pid")")
   "$client" "${chained[@]}" "${envelope[@]}" "${tallies[@]}" --connections "$connections" --count "$count" \
     "$work/signed.eml" >"$work/chained.out"
   check "opendkim + opendmarc" "$work/chained.out"
+  echo "milter-cpu-ms-per-message $(cpu_per_message "${before[@]:0:4}") (dns server $(cpu_per_message "${before[@]:4:2}"))"
   echo "== round $round: postern-milter"
+  before=("$postern_pid" "$(ticks "$postern_pid")" "$dns_pid" "$(ticks "$dns_pid")")
   "$client" "${ours[@]}" "${envelope[@]}" "${tallies[@]}" --connections "$connections" --count "$count" \
     "$work/signed.eml" >"$work/postern.out"
   check "postern-milter" "$work/postern.out"
+  echo "milter-cpu-ms-per-message $(cpu_per_message "${before[@]:0:2}") (dns server $(cpu_per_message "${before[@]:2:2}"))"
   ratios+=" $(awk -v a="$(rate "$work/postern.out")" -v b="$(rate "$work/chained.out")" 'BEGIN { printf "%.2f", a / b }')"
 done
 echo "== alone (not part of the comparison): opendkim verifying"
