@@ -198,7 +198,8 @@ void MessagePipeline::start_dkim() {
       m.dkim_note = "not signed: From: is not one address";
       return;
     }
-    m.plans = app_.signing->plans_for((*addrs)[0].str());
+    const MailAddress& author = (*addrs)[0];
+    m.plans = app_.signing->plans_for(author.local_part + "@" + author.ascii_domain());
     if (m.plans.empty()) {
       m.dkim_note = "not signed: no key for the From: address";
       return;
