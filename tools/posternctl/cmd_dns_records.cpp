@@ -84,28 +84,29 @@ std::string normalized(std::string_view s) {
   return out;
 }
 
-// The p= value of a DKIM key record, spaces removed.
-std::string dkim_public_key(std::string_view record) {
-  size_t pos = 0;
-  while (pos < record.size()) {
-    size_t semi = record.find(';', pos);
-    std::string_view tag =
-        record.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos);
-    pos = semi == std::string_view::npos ? record.size() : semi + 1;
-    size_t eq = tag.find('=');
-    if (eq == std::string_view::npos) continue;
-    std::string name;
-    for (char c : tag.substr(0, eq)) {
-      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') name.push_back(c);
+// True when the published key record carries our public key: with all white space removed, it
+// holds "p=KEY" as a whole tag (at the start or after ';', then ';' or the end). A search, not a
+// parse: anything else in the record is left to verifiers. own_record is ours (trusted).
+bool publishes_key(std::string_view published, std::string_view own_record) {
+  auto squeeze = [](std::string_view s) {
+    std::string out;
+    for (char c : s) {
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') out.push_back(c);
     }
-    if (name != "p") continue;
-    std::string value;
-    for (char c : tag.substr(eq + 1)) {
-      if (c != ' ' && c != '\t' && c != '\r' && c != '\n') value.push_back(c);
-    }
-    return value;
+    return out;
+  };
+  std::string own = squeeze(own_record);
+  size_t p = own.rfind(";p=");
+  if (p == std::string::npos) return false;
+  size_t end = own.find(';', p + 1);
+  std::string tag = own.substr(p + 1, end == std::string::npos ? std::string::npos : end - p - 1);
+  std::string text = squeeze(published);
+  for (size_t at = text.find(tag); at != std::string::npos; at = text.find(tag, at + 1)) {
+    bool starts = at == 0 || text[at - 1] == ';';
+    size_t after = at + tag.size();
+    if (starts && (after == text.size() || text[after] == ';')) return true;
   }
-  return "";
+  return false;
 }
 
 std::string quoted(std::string_view text) {
@@ -126,7 +127,7 @@ void check_dkim(Resolver& resolver, const std::string& selector, const std::stri
     std::cout << "; published: missing (no TXT record at " << selector << "._domainkey." << domain << ")\n";
   } else if (t.matching.size() > 1) {
     std::cout << "; published: " << t.matching.size() << " TXT records (verifiers need exactly one)\n";
-  } else if (dkim_public_key(t.matching[0]) == dkim_public_key(record)) {
+  } else if (publishes_key(t.matching[0], record)) {
     std::cout << "; published: matches\n";
   } else {
     std::cout << "; published: differs (another public key): " << log_safe(t.matching[0], kMaxShownRecord)
