@@ -189,5 +189,19 @@ TEST_F(DnsRecords, MissingDifferingAndFailingLookupsAreSaid) {
       << r.output;
 }
 
+TEST_F(DnsRecords, CheckUsesTheConfiguredServers) {
+  TestDnsServer dns;
+  dns.add("_dmarc.example.org", "TXT", "\"v=DMARC1; p=none; rua=mailto:postmaster@example.org\"");
+  auto conf = dir_.write("dns.conf", "[dns]\nservers = [\"" + dns.address() +
+                                         "\"]\n[sender]\nlocal_domains = [\"example.org\"]\n");
+  auto r = ctl({"-c", conf.string(), "dns-records", "--check"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(comments_after(r.output, "_dmarc.example.org. IN TXT").rfind("; published: matches\n", 0), 0u)
+      << r.output;
+  EXPECT_TRUE(has(comments_after(r.output, "example.org. IN TXT \"v=spf1"), "; published: missing"))
+      << r.output;
+  EXPECT_GT(dns.total_queries(), 0);
+}
+
 }  // namespace
 }  // namespace postern
