@@ -3,15 +3,27 @@
 # Starts (in a temporary directory, on loopback ports chosen here) a test DNS server, postern-policyd
 # with the LMDB store, and postgrey; drives each with postern-policy-bench over persistent
 # connections; prints one line per run and the ratio. Usage (root, Debian 12):
-#   bash tools/bench-policyd.sh [REQUESTS] [CONNECTIONS]
+#   bash tools/bench-policyd.sh [REQUESTS] [CONNECTIONS] [PREFILL]
+# With PREFILL > 0 it measures flatness instead: the same greylisting load against an empty LMDB
+# store and against one prefilled (through the daemon, with distinct new triplets) with PREFILL
+# entries, reporting both rows, the store's size on disk and the daemon's resident memory; postgrey
+# is not run then. POSTERN_BENCH_BUILD=DIR uses (and builds) that Release build directory instead
+# of the release preset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${1:-100000}
 connections=${2:-32}
+prefill=${3:-0}
 bash tools/install-deps.sh
-cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target postern-policyd postern-policy-bench postern-testdns >/dev/null
-bin=build/release
+if [ -n "${POSTERN_BENCH_BUILD:-}" ]; then
+  bin=$POSTERN_BENCH_BUILD
+  cmake -S . -B "$bin" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$bin" -j "$(nproc)" --target postern-policyd postern-policy-bench postern-testdns >/dev/null
+else
+  cmake --preset release >/dev/null
+  cmake --build --preset release -j "$(nproc)" --target postern-policyd postern-policy-bench postern-testdns >/dev/null
+  bin=build/release
+fi
 work=$(mktemp -d /tmp/postern-bench.XXXXXX)
 chmod 755 "$work"
 pids=()
@@ -31,7 +43,7 @@ dport=$(port)
 pids+=($!)
 sleep 0.5
 
-run_postern() {  # $1 label, $2 extra config
+run_postern() {  # $1 label, $2 extra config, $3 bench options, $4 entries to prefill first
   local p; p=$(port)
   mkdir -p "$work/$1"
   cat >"$work/$1/postern.conf" <<CONF
@@ -52,12 +64,26 @@ CONF
   local pid=$!
   pids+=($pid)
   wait_port "$p"
+  if [ "${4:-0}" -gt 0 ]; then
+    echo -n "$1 prefill: "
+    "$bin/tools/policy-bench/postern-policy-bench" --port "$p" --connections "$connections" --requests "$4" \
+      --new-percent 100 --first 1000000000
+  fi
   echo -n "$1: "
   "$bin/tools/policy-bench/postern-policy-bench" --port "$p" --connections "$connections" --requests "$requests" \
     --new-percent 50 $3
   du -sh "$work/$1/state" | awk '{print "  store on disk: " $1}'
+  # RssFile is the LMDB map's pages (page cache, reclaimable); RssAnon is the daemon's own memory.
+  awk '/^(VmRSS|RssAnon|RssFile):/ {printf "  daemon %s %s kB\n", $1, $2}' "/proc/$pid/status"
   kill "$pid"
 }
+
+if [ "$prefill" -gt 0 ]; then
+  run_postern "postern-greylist-empty" "" "--listed-percent 0" 0
+  run_postern "postern-greylist-prefilled-$prefill" "" "--listed-percent 0" "$prefill"
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"
+  exit 0
+fi
 
 run_postern "postern-greylist" "" "--listed-percent 0" | tee "$work/postern.txt"
 run_postern "postern-greylist+dnsbl" "[policyd.dnsbl]

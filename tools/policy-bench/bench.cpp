@@ -1,10 +1,12 @@
 // postern-policy-bench: drives a policy service (postern-policyd, postgrey, ...) over many
 // persistent connections, as Postfix's smtpd processes do, and reports throughput and latency.
 //   postern-policy-bench --port P [--connections 32] [--requests 200000] [--new-percent 50]
-//                        [--listed-percent 0] [--seed 1]
+//                        [--listed-percent 0] [--seed 1] [--first 0]
 // Each connection sends one request, waits for the reply, sends the next. A request is a new
 // triplet (a client/sender/recipient never seen), a repeat of one of 1000 recurring triplets, or
 // (with --listed-percent) a client in 192.0.2.0/24, which the benchmark's DNS lists list.
+// Requests are numbered from --first, so a run with --new-percent 100 and a distinct --first can
+// prefill a store with that many entries that later runs never hit by accident.
 // Prints one line: requests, seconds, requests/s, p50/p99/max latency in ms, errors.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -32,6 +34,7 @@ struct Options {
   int new_percent = 50;
   int listed_percent = 0;
   unsigned seed = 1;
+  long first = 0;
 };
 
 int connect_to(int port) {
@@ -68,6 +71,8 @@ int main(int argc, char** argv) {
       o.listed_percent = static_cast<int>(v);
     else if (k == "--seed")
       o.seed = static_cast<unsigned>(v);
+    else if (k == "--first")
+      o.first = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 64;
@@ -93,8 +98,9 @@ int main(int argc, char** argv) {
       std::string req, reply;
       char buf[4096];
       while (true) {
-        long n = next++;
-        if (n >= o.requests) break;
+        long i = next++;
+        if (i >= o.requests) break;
+        long n = o.first + i;
         int roll = static_cast<int>(rng() % 100);
         std::string client, sender, rcpt;
         if (roll < o.listed_percent) {
