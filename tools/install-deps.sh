@@ -14,6 +14,8 @@ pkgs=(
   postfix dovecot-core dovecot-imapd dovecot-pop3d redis-server swaks lmdb-utils
   # independent implementations for interop and benchmarks
   opendkim opendkim-tools opendmarc postgrey python3-dkim libmail-dkim-perl
+  # tools/bench-dmarc.sh brings up loopback in its private network namespace with ip
+  iproute2
   # packaging
   debhelper devscripts lintian fakeroot
 )
