@@ -77,8 +77,15 @@ GreylistDecision Greylister::check(const GreylistInput& in) {
     return d;
   }
   if (passed) {
-    auto p = store_.put(key, (*e)->value, config_.max_age);  // remembered for max_age after last use
-    if (!p) return fail(p.error());
+    // Remembered for max_age after its last use. Refreshing the expiry is a durable write, so it
+    // is skipped while the stored expiry is within kRefreshSlack of a fresh one: recurring
+    // senders then cost one read, not a write, per request.
+    const int64_t slack = std::min<int64_t>(kRefreshSlack.count(), config_.max_age.count() / 10);
+    const int64_t fresh = now + config_.max_age.count();
+    if ((*e)->expires_at == 0 || fresh - (*e)->expires_at >= slack) {
+      auto p = store_.put(key, (*e)->value, config_.max_age);
+      if (!p) return fail(p.error());
+    }
     d.kind = GreylistDecision::Kind::pass;
     d.reason = "known triplet";
     return d;

@@ -1,7 +1,9 @@
 // Greylister: the greylisting decision for one recipient of one SMTP transaction, over the Store
 // and the Clock. The key is client network (IPv4 /24, IPv6 /64 by default) + normalised sender +
 // recipient. A new triplet is deferred for `delay`; a retry after the delay and within
-// `retry_window` passes, and the triplet then passes at once for `max_age` after its last use.
+// `retry_window` passes, and the triplet then passes at once for `max_age` after its last use
+// (its expiry is refreshed at most once per kRefreshSlack, or max_age / 10 if shorter, so it is
+// forgotten between max_age - that slack and max_age after its last use).
 // A client network with `auto_allow_after` passed deliveries is no longer greylisted. A store
 // failure gives the configured outcome (pass by default) and the caller logs it.
 // Big senders (spf_domain_key): when the caller supplies the domain whose SPF the client passed,
@@ -46,6 +48,8 @@ struct GreylistDecision {
 
 class Greylister {
  public:
+  static constexpr Seconds kRefreshSlack{86400};
+
   Greylister(const GreylistConfig& config, Allowlist allowlist, Store& store, const Clock& clock)
       : config_(config), allowlist_(std::move(allowlist)), store_(store), clock_(clock) {}
 

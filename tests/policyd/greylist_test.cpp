@@ -72,6 +72,39 @@ TEST_F(GreylistTest, PassedTripletIsForgottenAfterMaxAgeOfDisuse) {
   EXPECT_EQ(g.check(input()).kind, Kind::defer);
 }
 
+TEST_F(GreylistTest, KnownTripletExpiryIsRefreshedAtMostOncePerSlack) {
+  auto g = make();
+  g.check(input());
+  clock_.advance(Seconds(300));
+  ASSERT_EQ(g.check(input()).kind, Kind::pass);
+  const std::string key = g.triplet_key(input());
+  auto expiry = [&] { return (*store_.get(key))->expires_at; };
+  const int64_t first = expiry();
+  EXPECT_EQ(first, clock_.unix_seconds() + config_.max_age.count());
+  clock_.advance(Seconds(3600));  // used again within the slack: no write
+  EXPECT_EQ(g.check(input()).kind, Kind::pass);
+  EXPECT_EQ(expiry(), first);
+  clock_.advance(Greylister::kRefreshSlack);  // a day later: refreshed to a full max_age
+  EXPECT_EQ(g.check(input()).kind, Kind::pass);
+  EXPECT_EQ(expiry(), clock_.unix_seconds() + config_.max_age.count());
+}
+
+TEST_F(GreylistTest, ShortMaxAgeRefreshesWithinATenth) {
+  config_.max_age = Seconds(36000);  // slack: 3600 s
+  auto g = make();
+  g.check(input());
+  clock_.advance(Seconds(300));
+  ASSERT_EQ(g.check(input()).kind, Kind::pass);
+  const std::string key = g.triplet_key(input());
+  const int64_t first = (*store_.get(key))->expires_at;
+  clock_.advance(Seconds(3599));
+  g.check(input());
+  EXPECT_EQ((*store_.get(key))->expires_at, first);
+  clock_.advance(Seconds(1));
+  g.check(input());
+  EXPECT_EQ((*store_.get(key))->expires_at, clock_.unix_seconds() + 36000);
+}
+
 TEST_F(GreylistTest, SameNetworkRetryFromAnotherAddressCounts) {
   auto g = make();
   g.check(input("192.0.2.7"));
