@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Builds the Debian packages from a clean copy of the tree, checks them with lintian, installs
 # them, starts the daemons as their systemd units would (as user postern; no systemd needed),
-# checks they answer on their packaged sockets, then purges and checks nothing is left behind.
+# checks they answer on their packaged sockets, runs the end-to-end suites against the installed
+# programs and Dovecot module (POSTERN_TEST_INSTALLED=1, tests/harness/installed.h), upgrades to
+# the same packages with a higher version and checks that config and state survive, then purges
+# and checks nothing is left behind.
 # Usage (as root on Debian 12):  bash tools/package-test.sh
+# The end-to-end suites come from build/debug (tools/test.sh builds it first; otherwise this
+# script builds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -123,6 +128,55 @@ posternctl lockout unlock alice@example.org >/dev/null || fail "posternctl locko
 [[ "$(auth 203.0.113.1 alice-pw)" == *"auth succeeded"* ]] || fail "still locked after unlock"
 echo "  doveadm auth test: good login, wrong password, lockout in /var/lib/postern, unlock: ok"
 
+echo "== end-to-end suites against the installed programs (POSTERN_TEST_INSTALLED=1)"
+# Every suite that starts postern-milter, postern-policyd, posternctl, postern-milter-client or the
+# Dovecot module; the count check below catches a rename that would silently match nothing.
+e2e='^(DovecotPlugin|MilterClientCli|MilterDkimDmarc|MilterReload|MilterSender|MilterSenderSoft|Cases/SpoofMatrix|SpoofMatrix|OpenDkim|PolicydDaemon|PolicydWithPostfix|PolicydConcurrency|PosternMilter|Posternctl|PosternctlDkim|PosternctlDmarc|PosternctlSpf|Spoofs/MilterForgedHeaders)[./]'
+build="$root/build/debug"
+if [ ! -x "$build/tests/milter/milter_sender_test" ]; then
+  (cd "$root" && cmake --preset debug >/dev/null && cmake --build --preset debug -j "$(nproc)") >"$work/e2e-build.log" 2>&1 ||
+    { tail -40 "$work/e2e-build.log"; fail "building the end-to-end suites"; }
+fi
+count=$(ctest --test-dir "$build" -N -R "$e2e" | sed -n 's/^Total Tests: //p')
+[ "${count:-0}" -ge 50 ] || fail "only ${count:-0} end-to-end tests matched"
+POSTERN_TEST_INSTALLED=1 ctest --test-dir "$build" -R "$e2e" -j "$(nproc)" --timeout 600 --output-on-failure \
+  >"$work/e2e.log" 2>&1 || { grep -B2 -A30 -E '\*\*\*Failed|Exception' "$work/e2e.log" | head -200; fail "end-to-end suites against the installed programs"; }
+echo "  $(grep -E 'tests passed' "$work/e2e.log")"
+
+echo "== upgrade: the same packages with a higher version; config and state must survive"
+for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
+pids=()
+echo "# changed by the admin before the upgrade" >>/etc/postern/postern.conf
+before_list=$(posternctl greylist list)
+[[ "$before_list" == *192.0.2.* ]] || fail "no greylist triplet before the upgrade: $before_list"
+ls /var/lib/postern/* >/dev/null 2>&1 || fail "no state in /var/lib/postern before the upgrade"
+state_before=$(stat -c '%n %U:%G %a' /var/lib/postern /var/lib/postern/*)
+mkdir "$work/v2"
+for deb in $debs; do
+  x="$work/v2/x"
+  dpkg-deb -R "$deb" "$x"
+  sed -i -E 's/^Version: (.*)$/Version: \1+upgradetest1/' "$x/DEBIAN/control"
+  sed -i -E 's/^(Depends: .*postern-common \(= )([^)]*)\)/\1\2+upgradetest1)/' "$x/DEBIAN/control"
+  dpkg-deb -b "$x" "$work/v2/" >/dev/null
+  rm -rf "$x"
+done
+dpkg -i "$work"/v2/*.deb >"$work/upgrade.log" 2>&1 || { cat "$work/upgrade.log"; fail "dpkg -i of the upgrade"; }
+[ "$(dpkg-query -W -f '${Version}' postern-common)" = "$(dpkg-deb -f "$(ls "$work"/v2/postern-common_*.deb)" Version)" ] ||
+  fail "postern-common was not upgraded"
+grep -q "changed by the admin before the upgrade" /etc/postern/postern.conf || fail "the admin's config change was lost"
+[ "$(stat -c '%U:%G %a' /etc/postern/postern.conf)" = "root:postern 640" ] || fail "config permissions after upgrade"
+[ "$(stat -c '%n %U:%G %a' /var/lib/postern /var/lib/postern/*)" = "$state_before" ] || fail "state files changed owner or mode"
+[ "$(posternctl greylist list)" = "$before_list" ] || fail "greylist state lost in the upgrade"
+for d in postern-policyd postern-milter; do
+  exec_start=$(sed -n 's/^ExecStart=//p' "/lib/systemd/system/$d.service")
+  (umask 0007 && exec runuser -u postern -- $exec_start) >"$work/$d.v2.log" 2>&1 &
+  pids+=($!)
+done
+for s in policy milter; do
+  for _ in $(seq 1 100); do [ -S "/var/spool/postfix/postern/$s.sock" ] && break; sleep 0.1; done
+  [ -S "/var/spool/postfix/postern/$s.sock" ] || { cat "$work"/*.v2.log; fail "$s.sock missing after the upgrade"; }
+done
+echo "  admin's config kept, state ($(echo "$before_list" | grep -c .) greylist lines) kept, daemons start again"
 for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
 pids=()
 

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tests/harness/installed.h"
 #include "tests/harness/net.h"
 
 namespace postern::test {
@@ -73,7 +74,11 @@ DovecotInstance::DovecotInstance(DovecotOptions o) {
   conf_ = dir_.write("dovecot.conf", c.str()).string();
 
   std::vector<std::string> argv = {"dovecot", "-F", "-c", conf_};
-  if (!o.auth_modules.empty()) {
+  if (!o.auth_modules.empty() && testing_installed()) {
+    if (access(kInstalledAuthModule, R_OK) != 0)
+      throw std::runtime_error(std::string("POSTERN_TEST_INSTALLED=1 but ") + kInstalledAuthModule +
+                               " is not installed");
+  } else if (!o.auth_modules.empty()) {
     const std::filesystem::path system_dir = "/usr/lib/dovecot/modules/auth";
     auto mods = root / "auth-modules";
     std::filesystem::create_directories(mods);
@@ -83,8 +88,15 @@ DovecotInstance::DovecotInstance(DovecotOptions o) {
     for (const auto& m : o.auth_modules)
       std::filesystem::copy_file(m, mods / std::filesystem::path(m).filename(),
                                  std::filesystem::copy_options::overwrite_existing);
-    argv = {"unshare", "--mount", "--propagation", "private", "sh", "-c",
-            "mount --bind \"$0\" " + system_dir.string() + " && exec dovecot -F -c \"$1\"", mods.string(), conf_};
+    argv = {"unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            "mount --bind \"$0\" " + system_dir.string() + " && exec dovecot -F -c \"$1\"",
+            mods.string(),
+            conf_};
   }
   proc_ = std::make_unique<Process>(argv, (root / "dovecot").string(), o.env);
   if (!wait_for_tcp(imap_port_) || !wait_for_tcp(auth_port_)) {

@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/harness/installed.h"
+
 namespace postern::test {
 namespace {
 
@@ -56,7 +58,7 @@ std::string find_program(const std::string& name) {
 Process::Process(std::vector<std::string> argv, std::string log_prefix,
                  std::map<std::string, std::string> extra_env)
     : log_prefix_(std::move(log_prefix)) {
-  std::string prog = find_program(argv.at(0));
+  std::string prog = find_program(installed_or_built(argv.at(0)));
   if (prog.empty()) throw std::runtime_error("program not found: " + argv[0]);
   argv[0] = prog;
   pid_t parent = getpid();
@@ -135,7 +137,7 @@ CommandResult run_command(const std::vector<std::string>& argv_in, const std::st
                           const std::map<std::string, std::string>& extra_env) {
   CommandResult res;
   std::vector<std::string> argv = argv_in;
-  std::string prog = find_program(argv.at(0));
+  std::string prog = find_program(installed_or_built(argv.at(0)));
   if (prog.empty()) {
     res.output = "program not found: " + argv[0];
     return res;
