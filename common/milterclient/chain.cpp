@@ -22,9 +22,12 @@ std::string stored_value(const std::string& value, bool leading_space) {
   std::string v;
   v.reserve(value.size() + 1);
   if (!leading_space && (value.empty() || (value[0] != ' ' && value[0] != '\t'))) v.push_back(' ');
-  for (size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '\r' && i + 1 < value.size() && value[i + 1] == '\n') continue;
-    v.push_back(value[i]);
+  for (char c : value) {
+    // Line ends become LF; CRs just before one go with it (an MTA normalises them the same way).
+    if (c == '\n') {
+      while (!v.empty() && v.back() == '\r') v.pop_back();
+    }
+    v.push_back(c);
   }
   return v;
 }

@@ -24,7 +24,8 @@ inline constexpr size_t kMaxChainMilters = 16;
 // Applies v's modifications to message and envelope: what the next milter of a chain receives.
 // leading_space: the milter negotiated SMFIP_HDR_LEADSPC, so header values are exactly what
 // follows the colon; otherwise one space is put after the colon as the MTA writes it. Header
-// values sent with CRLF line ends are stored with LF, as parse_message stores folded fields.
+// values' line ends are stored as LF (CRs right before a LF dropped), as parse_message stores
+// folded fields.
 Result<void> apply_verdict(const Verdict& v, bool leading_space, Message& message, Envelope& envelope);
 
 class Chain {

@@ -44,7 +44,7 @@ TEST(ApplyVerdict, HeadersAddedInsertedChangedAndDeleted) {
   Envelope e;
   Verdict v;
   v.modifications = {mod(ReplyType::add_header, 0, "X-Last", "end"),
-                     mod(ReplyType::insert_header, 0, "Authentication-Results", "host;\r\n\tdkim=pass"),
+                     mod(ReplyType::insert_header, 0, "Authentication-Results", "host;\r\r\n\tdkim=pass"),
                      mod(ReplyType::insert_header, 99, "X-Beyond", "appended"),
                      mod(ReplyType::change_header, 2, "SUBJECT", "second"),
                      mod(ReplyType::change_header, 1, "Received", ""),
