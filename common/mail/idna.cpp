@@ -108,7 +108,13 @@ Result<std::string> domain_to_alabels(std::string_view domain) {
     return Error::perm("domain longer than " + std::to_string(kMaxIdnDomainInput) + " bytes");
   if (domain.find('\0') != std::string_view::npos) return Error::perm("NUL in domain");
   if (domain.front() == '[') {
-    if (!is_ascii(domain)) return Error::perm("non-ASCII domain literal");
+    if (domain.size() > kMaxDnsName)
+      return Error::perm("domain literal longer than " + std::to_string(kMaxDnsName));
+    if (domain.size() < 3 || domain.back() != ']') return Error::perm("unterminated domain literal");
+    for (unsigned char c : domain.substr(1, domain.size() - 2)) {
+      if (c <= 0x20 || c >= 0x7f || c == '[' || c == ']' || c == '\\')
+        return Error::perm("bad character in a domain literal");
+    }
     return ascii_lower(domain);
   }
   std::string out;

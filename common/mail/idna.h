@@ -5,7 +5,7 @@
 // no case folding outside ASCII ("BÜCHER" is refused), so a look-alike never turns into the name it
 // imitates. A label that mixes letters of two of the confusable alphabets (Latin, Greek, Cyrillic,
 // Armenian, Georgian, Cherokee), as U-label or as A-label, is refused as well. Domain literals
-// ("[192.0.2.1]") and plain ASCII labels are only lower-cased.
+// ("[192.0.2.1]": printable ASCII between the brackets) and plain ASCII labels are only lower-cased.
 // Input is untrusted bytes (a header value's domain): bounded by kMaxIdnDomainInput bytes; the
 // result obeys kMaxDnsLabel per label and kMaxDnsName in total. Pure function.
 #pragma once

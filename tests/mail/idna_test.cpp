@@ -93,6 +93,11 @@ TEST(Idna, MalformedInput) {
       "abc.example");            // leading combining mark
   err("a\xe2\x98\x83.example");  // symbol (snowman): disallowed in IDNA2008
   err("[192.0.2.\xc3\xbc]");
+  err("[192.0.2.1");  // unterminated literal
+  err("[]");
+  err("[a]b]");
+  err("[a b]");
+  err("[" + std::string(kMaxDnsName, '1') + "]");  // found by the fuzzer: no length limit
 }
 
 TEST(Idna, Limits) {
