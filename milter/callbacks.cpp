@@ -6,12 +6,17 @@
 // fallback); macros read: {auth_authen} and i (MAIL FROM), i (end of message). Each connection
 // holds the configuration snapshot (milter/app.h) its current message started with and moves to
 // the newest one at the next MAIL FROM, so a reload never changes the rules mid-message.
+// The milter answers nothing to CONNECT, HELO, each header and each body chunk (SMFIP_NR_*): an MTA
+// that supports it (Postfix does) streams them without waiting for a round trip each; for one that
+// does not, libmilter answers "continue" itself. A header-stage refusal (too many From/Sender
+// fields) is held and given at end of headers.
 #include <arpa/inet.h>
 #include <libmilter/mfapi.h>
 #include <netinet/in.h>
 
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "milter/app.h"
@@ -37,6 +42,9 @@ struct Conn {
   std::unique_ptr<MessagePipeline> pipeline;
   std::string client_addr, client_name, helo;  // to replay into a refreshed pipeline
   bool leading_space = false;                  // SMFIP_HDR_LEADSPC negotiated
+  unsigned long no_reply = 0;                  // the SMFIP_NR_* steps negotiated
+  std::optional<Verdict> held;                 // a header refusal, given at end of headers
+  sfsistat quiet(unsigned long step) const { return (no_reply & step) ? SMFIS_NOREPLY : SMFIS_CONTINUE; }
 };
 
 Conn* conn(SMFICTX* ctx) { return static_cast<Conn*>(smfi_getpriv(ctx)); }
@@ -71,11 +79,13 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
   if ((f0 & want_actions) != want_actions) return SMFIS_REJECT;  // the MTA cannot do what we need
   *pf0 = want_actions;
   unsigned long steps = SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN;
-  *pf1 = (f1 & steps) | (f1 & SMFIP_HDR_LEADSPC);
+  unsigned long no_reply = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_BODY;
+  *pf1 = (f1 & steps) | (f1 & SMFIP_HDR_LEADSPC) | (f1 & no_reply);
   *pf2 = 0;
   *pf3 = 0;
   auto* c = new Conn(current_app());
   c->leading_space = (f1 & SMFIP_HDR_LEADSPC) != 0;
+  c->no_reply = f1 & no_reply;
   smfi_setpriv(ctx, c);
   return SMFIS_CONTINUE;
 }
@@ -102,20 +112,21 @@ sfsistat on_connect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* hostaddr) {
   c->client_addr = addr;
   c->client_name = hostname ? hostname : "";
   c->pipeline->connect(addr, c->client_name);
-  return SMFIS_CONTINUE;
+  return c->quiet(SMFIP_NR_CONN);
 }
 
 sfsistat on_helo(SMFICTX* ctx, char* name) {
-  if (Conn* c = conn(ctx)) {
-    c->helo = name ? name : "";
-    c->pipeline->helo(c->helo);
-  }
-  return SMFIS_CONTINUE;
+  Conn* c = conn(ctx);
+  if (!c) return SMFIS_CONTINUE;
+  c->helo = name ? name : "";
+  c->pipeline->helo(c->helo);
+  return c->quiet(SMFIP_NR_HELO);
 }
 
 sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
   Conn* c = conn(ctx);
   if (!c) return SMFIS_TEMPFAIL;
+  c->held.reset();
   c->refresh();
   return apply(ctx, c->pipeline->mail_from(argv && argv[0] ? argv[0] : "", macro(ctx, "{auth_authen}"),
                                            macro(ctx, "i")));
@@ -123,19 +134,30 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
 
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
   Conn* c = conn(ctx);
-  if (!c || !name || !value) return SMFIS_CONTINUE;
-  return apply(ctx, c->pipeline->header(name, value));
+  if (!c) return SMFIS_CONTINUE;
+  if (!name || !value || c->held) return c->quiet(SMFIP_NR_HDR);
+  Verdict v = c->pipeline->header(name, value);
+  if (!(c->no_reply & SMFIP_NR_HDR)) return apply(ctx, v);
+  if (v.kind != Verdict::Kind::cont) c->held = std::move(v);
+  return SMFIS_NOREPLY;
 }
 
 sfsistat on_eoh(SMFICTX* ctx) {
   Conn* c = conn(ctx);
   if (!c) return SMFIS_CONTINUE;
+  if (c->held) {
+    Verdict v = std::move(*c->held);
+    c->held.reset();
+    return apply(ctx, v);
+  }
   return apply(ctx, c->pipeline->end_of_headers());
 }
 
 sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t len) {
-  if (Conn* c = conn(ctx)) c->pipeline->body(std::string_view(reinterpret_cast<const char*>(chunk), len));
-  return SMFIS_CONTINUE;
+  Conn* c = conn(ctx);
+  if (!c) return SMFIS_CONTINUE;
+  c->pipeline->body(std::string_view(reinterpret_cast<const char*>(chunk), len));
+  return c->quiet(SMFIP_NR_BODY);
 }
 
 sfsistat on_eom(SMFICTX* ctx) {
@@ -163,7 +185,10 @@ sfsistat on_eom(SMFICTX* ctx) {
 }
 
 sfsistat on_abort(SMFICTX* ctx) {
-  if (Conn* c = conn(ctx)) c->pipeline->reset();
+  if (Conn* c = conn(ctx)) {
+    c->pipeline->reset();
+    c->held.reset();
+  }
   return SMFIS_CONTINUE;
 }
 

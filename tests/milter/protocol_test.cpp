@@ -1,0 +1,114 @@
+// postern-milter's side of the milter protocol, driven by the milter client library: it asks not
+// to be waited for on CONNECT, HELO, headers and body chunks (SMFIP_NR_*) and skips RCPT, DATA and
+// unknown commands; a refusal found while headers stream in (too many From: fields from an
+// authenticated user) is still given, at end of headers, and the connection then carries the next
+// message normally. An MTA that cannot skip those replies (an older one) gets them from libmilter,
+// which answers "continue" for us, and the same refusal at end of headers.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <string>
+
+#include "common/milterclient/session.h"
+#include "tests/harness/net.h"
+#include "tests/harness/process.h"
+#include "tests/harness/temp_dir.h"
+
+namespace postern::test {
+namespace {
+
+class MilterProtocol : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir("postern-milter-protocol");
+    chmod(dir_->path().c_str(), 0755);
+    socket_ = (dir_->path() / "milter.sock").string();
+    auto conf =
+        dir_->write("postern.conf", "[log]\ndestination = \"stderr\"\n[milter]\nsocket = \"unix:" + socket_ +
+                                        "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n[sender]\nmode = "
+                                        "\"enforce\"\n[dkim]\nenabled = false\n[spf]\nenabled = false\n"
+                                        "[dmarc]\nenabled = false\n");
+    milter_ = new Process({MILTER, "-f", "-c", conf.string()}, (dir_->path() / "milter").string());
+    started_ = wait_for_unix(socket_);
+  }
+  static void TearDownTestSuite() {
+    delete milter_;
+    delete dir_;
+  }
+  void SetUp() override { ASSERT_TRUE(started_) << milter_->output(); }
+
+  static std::unique_ptr<milter::Connection> open(uint32_t protocol = milter::proto::offered) {
+    milter::ClientOptions o;
+    o.milter = *parse_socket_spec("unix:" + socket_);
+    o.protocol = protocol;
+    auto c = milter::Connection::open(o);
+    EXPECT_TRUE(c) << c.error().message << milter_->output();
+    return c ? std::move(*c) : nullptr;
+  }
+
+  static milter::Verdict send(milter::Connection& c, const std::string& headers) {
+    milter::Envelope e;
+    e.from = "alice@example.org";
+    e.rcpts = {"bob@example.net"};
+    e.macros[milter::cmd::mail] = {{"{auth_authen}", "alice@example.org"}};
+    auto m = milter::parse_message(headers + "Subject: t\r\n\r\nbody\r\n");
+    EXPECT_TRUE(m);
+    auto v = c.run(e, *m);
+    EXPECT_TRUE(v) << (v ? "" : v.error().message);
+    return v ? *v : milter::Verdict{};
+  }
+
+  static std::string many_froms() {
+    std::string h;
+    for (int i = 0; i < 10; ++i) h += "From: alice@example.org\r\n";
+    return h;
+  }
+
+  static TempDir* dir_;
+  static Process* milter_;
+  static std::string socket_;
+  static bool started_;
+};
+
+TempDir* MilterProtocol::dir_ = nullptr;
+Process* MilterProtocol::milter_ = nullptr;
+std::string MilterProtocol::socket_;
+bool MilterProtocol::started_ = false;
+
+TEST_F(MilterProtocol, AsksNotToBeWaitedForWhereItNeverRefuses) {
+  auto c = open();
+  ASSERT_TRUE(c);
+  uint32_t p = c->negotiated().protocol;
+  for (uint32_t step :
+       {milter::proto::nr_connect, milter::proto::nr_helo, milter::proto::nr_header, milter::proto::nr_body,
+        milter::proto::no_rcpt, milter::proto::no_data, milter::proto::no_unknown})
+    EXPECT_NE(p & step, 0u) << std::hex << step;
+  for (uint32_t step : {milter::proto::nr_mail, milter::proto::nr_eoh})
+    EXPECT_EQ(p & step, 0u) << std::hex << step << ": these stages can refuse";
+}
+
+TEST_F(MilterProtocol, HeaderRefusalIsGivenAtEndOfHeadersThenTheConnectionGoesOn) {
+  auto c = open();
+  ASSERT_TRUE(c);
+  auto refused = send(*c, many_froms());
+  EXPECT_EQ(refused.action, milter::Action::reject);
+  EXPECT_EQ(refused.stage, "eoh");
+  EXPECT_EQ(refused.reply.rfind("550 5.7.1", 0), 0u) << refused.reply;
+  auto next = send(*c, "From: alice@example.org\r\n");
+  EXPECT_EQ(next.action, milter::Action::accept) << next.reply << milter_->output();
+}
+
+TEST_F(MilterProtocol, AnMtaWithoutNoReplyStepsGetsTheSameRefusal) {
+  auto c = open(milter::proto::offered & ~(milter::proto::nr_header | milter::proto::nr_body |
+                                           milter::proto::nr_connect | milter::proto::nr_helo));
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->negotiated().protocol & milter::proto::nr_header, 0u);
+  auto refused = send(*c, many_froms());
+  EXPECT_EQ(refused.action, milter::Action::reject);
+  EXPECT_EQ(refused.stage, "eoh") << refused.reply << milter_->output();
+  EXPECT_EQ(refused.reply.rfind("550 5.7.1", 0), 0u) << refused.reply;
+  EXPECT_EQ(send(*c, "From: alice@example.org\r\n").action, milter::Action::accept);
+}
+
+}  // namespace
+}  // namespace postern::test
