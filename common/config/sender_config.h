@@ -12,7 +12,7 @@ struct SenderConfig {
   bool enabled = true;
   // enforce: reject mail whose envelope sender or From:/Sender: the login does not own (553/550 5.7.1).
   // soft: only log and add an X-Postern-Sender-Warning header (for rollout).
-  std::string mode = "enforce";
+  std::string mode = "soft";
   // smtpd_sender_login_maps-style text files ("address  login1, login2" and "@domain  login").
   std::vector<std::string> login_maps;
   // A Mail-in-a-Box users database (users.email, aliases.source/destination/permitted_senders).

@@ -40,7 +40,7 @@ class MilterSender : public ::testing::Test {
                                 sock +
                                 "\"\nuser = \"nobody\"\n"
                                 "group = \"postfix\"\n"
-                                "[sender]\nlogin_maps = [\"" +
+                                "[sender]\nmode = \"enforce\"\nlogin_maps = [\"" +
                                 map_ +
                                 "\"]\n"
                                 // Ownership only here (DKIM and DMARC: dkim_dmarc_e2e_test.cpp); no DNS.

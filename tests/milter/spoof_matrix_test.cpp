@@ -235,7 +235,7 @@ class SpoofMatrix : public ::testing::TestWithParam<SpoofCase> {
         "postern.conf", "[log]\ndestination = \"stderr\"\n[dns]\nservers = [\"" + dns_->address() +
                             "\"]\n[milter]\nsocket = \"unix:" + socket_ +
                             "\"\nuser = \"nobody\"\ngroup = \"postfix\"\nauthserv_id = \"mx.example.org\"\n"
-                            "[sender]\nlogin_maps = [\"" +
+                            "[sender]\nmode = \"enforce\"\nlogin_maps = [\"" +
                             map.string() + "\"]\nsqlite_path = \"" + db_path_ +
                             "\"\n[dkim]\ninternal_networks = []\n" + keys);
     milter_ = new Process({MILTER, "-f", "-c", conf.string()}, (dir_->path() / "milter").string());

@@ -327,7 +327,7 @@ class PosternMilter : public ::testing::Test {
                                 sock_ +
                                 "\"\n"
                                 "user = \"nobody\"\ngroup = \"postfix\"\n"
-                                "[sender]\nlogin_maps = [\"" +
+                                "[sender]\nmode = \"enforce\"\nlogin_maps = [\"" +
                                 map.string() + "\"]\n");
     milter_ = new Process({POSTERN_MILTER, "-f", "-c", conf.string()}, (dir_->path() / "milter").string());
     if (!wait_for_unix(sock_)) throw std::runtime_error("postern-milter did not start: " + milter_->output());

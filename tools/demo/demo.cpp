@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
                        "[[dkim.key]]\ndomain = \"example.org\"\nselector = \"demo\"\nkey_file = \"" +
                        key_file +
                        "\"\n"
-                       "[sender]\nlogin_maps = [\"" +
+                       "[sender]\nmode = \"enforce\"\nlogin_maps = [\"" +
                        senders.string() +
                        "\"]\n"
                        "[milter]\nsocket = \"unix:" +
