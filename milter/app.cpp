@@ -6,8 +6,8 @@
 
 #include <mutex>
 
-#include "common/core/ascii.h"
 #include "common/dns/factory.h"
+#include "common/mail/idna.h"
 #include "common/sender/from_config.h"
 
 namespace postern {
@@ -31,9 +31,19 @@ Result<void> build_checks(App& app, const std::string& config_path) {
   for (const auto& n : c.dmarc.trusted_forwarders) {
     if (auto net = IpNetwork::parse(n)) app.trusted_forwarders.push_back(*net);
   }
-  for (const auto& d : c.sender.local_domains) app.local_domains.push_back(ascii_lower(d));
+  // Compared with From: domains in their A-label form (common/mail/idna.h), so a U-label here works.
+  auto add_local = [&](const std::string& d, const char* key) -> Result<void> {
+    auto a = domain_to_alabels(d);
+    if (!a) return Error::perm(config_path + ": " + key + ": " + d + ": " + a.error().message);
+    app.local_domains.push_back(*a);
+    return {};
+  };
+  for (const auto& d : c.sender.local_domains) {
+    if (auto r = add_local(d, "[sender].local_domains"); !r) return r;
+  }
   for (const auto& k : c.dkim.keys) {
-    if (c.sender.local_domains.empty()) app.local_domains.push_back(ascii_lower(k.domain));
+    if (!c.sender.local_domains.empty()) break;
+    if (auto r = add_local(k.domain, "[dkim.key].domain"); !r) return r;
   }
   if (!c.dkim.enabled && !c.dmarc.enabled && !c.spf.enabled) return {};
   auto resolver = make_resolver(c.dns, app.clock);

@@ -110,5 +110,40 @@ TEST_F(MilterProtocol, AnMtaWithoutNoReplyStepsGetsTheSameRefusal) {
   EXPECT_EQ(send(*c, "From: alice@example.org\r\n").action, milter::Action::accept);
 }
 
+// [sender].local_domains may be written as U-labels: they compare with From: domains as A-labels.
+TEST(MilterLocalDomains, ULabelInTheConfigMatchesBothForms) {
+  TempDir dir("postern-milter-idn");
+  chmod(dir.path().c_str(), 0755);
+  std::string sock = (dir.path() / "milter.sock").string();
+  auto conf =
+      dir.write("postern.conf", "[log]\ndestination = \"stderr\"\n[milter]\nsocket = \"unix:" + sock +
+                                    "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n[sender]\nlocal_domains = "
+                                    "[\"B\xc3\xbc"
+                                    "cher.example\"]\n[dkim]\nenabled = false\n[spf]\nenabled = "
+                                    "false\n[dmarc]\nenabled = false\n");
+  Process milter({MILTER, "-f", "-c", conf.string()}, (dir.path() / "milter").string());
+  ASSERT_TRUE(wait_for_unix(sock)) << milter.output();
+  milter::ClientOptions o;
+  o.milter = *parse_socket_spec("unix:" + sock);
+  auto inbound = [&](const std::string& from) {
+    auto c = milter::Connection::open(o);
+    EXPECT_TRUE(c);
+    milter::Envelope e;
+    e.client_ip = "192.0.2.10";
+    e.from = "x@sender.test";
+    e.rcpts = {"bob@example.net"};
+    auto m = milter::parse_message("From: " + from + "\r\nSubject: t\r\n\r\nbody\r\n");
+    auto v = c ? (*c)->run(e, *m) : Result<milter::Verdict>(Error::perm("no connection"));
+    EXPECT_TRUE(v);
+    return v ? v->action : milter::Action::tempfail;
+  };
+  EXPECT_EQ(inbound("x@b\xc3\xbc"
+                    "cher.example"),
+            milter::Action::reject)
+      << milter.output();
+  EXPECT_EQ(inbound("x@xn--bcher-kva.example"), milter::Action::reject) << milter.output();
+  EXPECT_EQ(inbound("x@bucher.example"), milter::Action::accept) << milter.output();
+}
+
 }  // namespace
 }  // namespace postern::test
