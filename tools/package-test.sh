@@ -48,15 +48,23 @@ id postern >/dev/null || fail "no postern user"
 [ "$(stat -c '%U:%G %a' /etc/postern/postern.conf)" = "root:postern 640" ] || fail "config permissions"
 posternctl config check >/dev/null || fail "posternctl config check on the packaged config"
 
+# Starts both daemons as their units do and waits for their sockets; $1 names this start's logs.
+start_daemons() {
+  rm -f /var/spool/postfix/postern/policy.sock /var/spool/postfix/postern/milter.sock
+  for d in postern-policyd postern-milter; do
+    exec_start=$(sed -n 's/^ExecStart=//p' "/lib/systemd/system/$d.service")
+    (umask 0007 && exec runuser -u postern -- $exec_start) >"$work/$d.$1.log" 2>&1 &
+    pids+=($!)
+  done
+  for s in policy milter; do
+    for _ in $(seq 1 100); do [ -S "/var/spool/postfix/postern/$s.sock" ] && break; sleep 0.1; done
+    [ -S "/var/spool/postfix/postern/$s.sock" ] || { cat "$work"/*."$1".log; fail "$s.sock missing ($1)"; }
+  done
+}
+
 echo "== start the daemons as the units do (User=postern, UMask=0007)"
-for d in postern-policyd postern-milter; do
-  exec_start=$(sed -n 's/^ExecStart=//p' "/lib/systemd/system/$d.service")
-  (umask 0007 && exec runuser -u postern -- $exec_start) >"$work/$d.log" 2>&1 &
-  pids+=($!)
-done
+start_daemons first
 for s in policy milter; do
-  for _ in $(seq 1 100); do [ -S "/var/spool/postfix/postern/$s.sock" ] && break; sleep 0.1; done
-  [ -S "/var/spool/postfix/postern/$s.sock" ] || { cat "$work"/*.log; fail "$s.sock missing"; }
   [ "$(stat -c '%G %a' /var/spool/postfix/postern/$s.sock)" = "postfix 660" ] || fail "$s.sock must be postfix 0660"
 done
 reply=$(python3 - <<'PY'
@@ -167,15 +175,7 @@ grep -q "changed by the admin before the upgrade" /etc/postern/postern.conf || f
 [ "$(stat -c '%U:%G %a' /etc/postern/postern.conf)" = "root:postern 640" ] || fail "config permissions after upgrade"
 [ "$(stat -c '%n %U:%G %a' /var/lib/postern /var/lib/postern/*)" = "$state_before" ] || fail "state files changed owner or mode"
 [ "$(posternctl greylist list)" = "$before_list" ] || fail "greylist state lost in the upgrade"
-for d in postern-policyd postern-milter; do
-  exec_start=$(sed -n 's/^ExecStart=//p' "/lib/systemd/system/$d.service")
-  (umask 0007 && exec runuser -u postern -- $exec_start) >"$work/$d.v2.log" 2>&1 &
-  pids+=($!)
-done
-for s in policy milter; do
-  for _ in $(seq 1 100); do [ -S "/var/spool/postfix/postern/$s.sock" ] && break; sleep 0.1; done
-  [ -S "/var/spool/postfix/postern/$s.sock" ] || { cat "$work"/*.v2.log; fail "$s.sock missing after the upgrade"; }
-done
+start_daemons upgraded
 echo "  admin's config kept, state ($(echo "$before_list" | grep -c .) greylist lines) kept, daemons start again"
 for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
 pids=()
