@@ -40,6 +40,9 @@ lintian --tag-display-limit 0 "$work"/*.changes >"$work/lintian.log" 2>&1 || tru
 if grep -q '^E: ' "$work/lintian.log"; then grep '^E: ' "$work/lintian.log"; fail "lintian errors"; fi
 echo "  no errors ($(grep -c '^W: ' "$work/lintian.log" || true) warnings)"
 
+abi="dovecot-abi-$(cat /usr/share/dovecot/dovecot-abi)"
+dpkg-deb -f "$(ls "$work"/dovecot-postern_*.deb)" Depends | grep -q "$abi" || fail "dovecot-postern must depend on $abi"
+
 echo "== install"
 dpkg -i $debs >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "dpkg -i"; }
 id postern >/dev/null || fail "no postern user"
