@@ -24,12 +24,6 @@ DkimCanon canon(const std::string& c, bool body) {
   return part == "simple" ? DkimCanon::simple : DkimCanon::relaxed;
 }
 
-std::string txt_rdata(const std::string& record) {
-  std::string out;
-  for (const auto& s : split_txt_strings(record)) out += (out.empty() ? "\"" : " \"") + s + "\"";
-  return out;
-}
-
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -51,8 +45,8 @@ class DkimInterop : public ::testing::Test {
     records = dir.write("records.txt", "rsa._domainkey.example.com " + rsa->dns_record() +
                                            "\ned._domainkey.example.com " + ed->dns_record() + "\n")
                   .string();
-    ASSERT_TRUE(server.add("rsa._domainkey.example.com", "TXT", txt_rdata(rsa->dns_record())));
-    ASSERT_TRUE(server.add("ed._domainkey.example.com", "TXT", txt_rdata(ed->dns_record())));
+    ASSERT_TRUE(server.add_txt("rsa._domainkey.example.com", rsa->dns_record()));
+    ASSERT_TRUE(server.add_txt("ed._domainkey.example.com", ed->dns_record()));
     DnsConfig dc;
     dc.servers = {server.address()};
     resolver = *make_resolver(dc, sys);

@@ -16,7 +16,6 @@
 #include <stdexcept>
 #include <vector>
 
-
 namespace postern::test {
 
 namespace {
@@ -158,6 +157,19 @@ TestDnsServer::~TestDnsServer() {
 }
 
 std::string TestDnsServer::address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+bool TestDnsServer::add_txt(std::string_view name, std::string_view value, uint32_t ttl) {
+  std::string rdata;
+  for (size_t i = 0; i < value.size() || i == 0; i += 255) {
+    rdata += i ? " \"" : "\"";
+    for (char c : value.substr(i, 255)) {
+      if (c == '"' || c == '\\') rdata += '\\';
+      rdata += c;
+    }
+    rdata += '"';
+  }
+  return add(name, "TXT", rdata, ttl);
+}
 
 bool TestDnsServer::add(std::string_view name, std::string_view type, std::string_view rdata, uint32_t ttl) {
   std::string owner = normalize(name);

@@ -54,6 +54,9 @@ class TestDnsServer {
   // (TXT: "\"part one\" \"part two\""). Returns false if ldns cannot parse it.
   bool add(std::string_view name, std::string_view type, std::string_view rdata, uint32_t ttl = 300);
   bool add(std::string_view name, RrType type, std::string_view rdata, uint32_t ttl = 300);
+  // Adds a TXT record holding value (e.g. a whole DKIM key record), cut into character-strings of
+  // at most 255 bytes, with '"' and '\\' escaped. Returns false if ldns cannot parse it.
+  bool add_txt(std::string_view name, std::string_view value, uint32_t ttl = 300);
   // Loads a standard zone file (with $ORIGIN / $TTL); false on a parse error.
   bool load_zone(const std::string& path);
   // Removes every record of name (all types).

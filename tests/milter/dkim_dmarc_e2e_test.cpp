@@ -21,12 +21,6 @@
 namespace postern::test {
 namespace {
 
-std::string txt_rdata(const std::string& record) {
-  std::string out;
-  for (const auto& part : split_txt_strings(record)) out += (out.empty() ? "\"" : " \"") + part + "\"";
-  return out;
-}
-
 size_t count(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
@@ -59,7 +53,7 @@ class MilterDkimDmarc : public ::testing::Test {
       auto path = dir_->write(file, *pem);
       chmod(path.c_str(), 0600);
       auto key = parse_dkim_private_key(*pem);
-      if (!key || !dns_->add(std::string("s1._domainkey.") + domain, "TXT", txt_rdata(key->dns_record())))
+      if (!key || !dns_->add_txt(std::string("s1._domainkey.") + domain, key->dns_record()))
         throw std::runtime_error("cannot publish the DKIM key of " + std::string(domain));
     }
     dns_->add("_dmarc.example.org", "TXT", "\"v=DMARC1; p=reject\"");

@@ -141,12 +141,6 @@ const SpoofCase kCases[] = {
      "From: alice@\xd0\xb0\xd1\x80\xd1\x80\xd3\x8f\xd0\xb5.example\n", H, "<alice@xn--80ak6aa92e.example>"},
 };
 
-std::string txt_rdata(const std::string& record) {
-  std::string out;
-  for (const auto& part : split_txt_strings(record)) out += (out.empty() ? "\"" : " \"") + part + "\"";
-  return out;
-}
-
 std::string crlf(const std::string& s) {
   std::string out;
   for (char c : s) {
@@ -199,7 +193,7 @@ class SpoofMatrix : public ::testing::TestWithParam<SpoofCase> {
       auto path = dir_->write(std::string(domain) + ".key", *pem);
       chmod(path.c_str(), 0644);  // readable after the milter drops to nobody
       auto key = parse_dkim_private_key(*pem);
-      if (!key || !dns_->add(std::string("s1._domainkey.") + domain, "TXT", txt_rdata(key->dns_record())))
+      if (!key || !dns_->add_txt(std::string("s1._domainkey.") + domain, key->dns_record()))
         throw std::runtime_error("cannot publish the DKIM key of " + std::string(domain));
       keys += "[[dkim.key]]\ndomain = \"" + std::string(domain) + "\"\nselector = \"s1\"\nkey_file = \"" +
               path.string() + "\"\n";

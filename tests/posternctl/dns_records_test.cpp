@@ -42,13 +42,6 @@ std::string comments_after(const std::string& out, const std::string& after) {
   return got;
 }
 
-// TXT rdata in presentation form, split into character-strings.
-std::string txt(std::string_view record) {
-  std::string out;
-  for (const auto& s : split_txt_strings(record)) out += (out.empty() ? "\"" : " \"") + s + "\"";
-  return out;
-}
-
 class DnsRecords : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -129,7 +122,7 @@ TEST_F(DnsRecords, PublishedRecordsAreComparedWithTheDns) {
   // Published with white space inside the key, as split records often are: still our key.
   std::string spaced = dkim_record_;
   spaced.insert(spaced.size() - 10, " \t");
-  dns.add("s1._domainkey.example.org", "TXT", txt(spaced));
+  dns.add_txt("s1._domainkey.example.org", spaced);
   dns.add("example.org", "TXT", "\"V=SPF1  ip4:192.0.2.25 ip4:198.51.100.7   MX -all\"");
   dns.add("example.org", "TXT", "\"google-site-verification=abc\"");
   dns.add("example.org", "MX", "10 mx.example.org.");
@@ -166,7 +159,7 @@ TEST_F(DnsRecords, PublishedRecordsAreComparedWithTheDns) {
 
 TEST_F(DnsRecords, MissingDifferingAndFailingLookupsAreSaid) {
   TestDnsServer dns;
-  dns.add("s1._domainkey.example.org", "TXT", txt(other_record_));
+  dns.add_txt("s1._domainkey.example.org", other_record_);
   dns.add("example.org", "TXT", "\"v=spf1 -all\"");
   dns.set_behavior("_dmarc.example.org", DnsBehavior::servfail);
   dns.add("example.net", "TXT", "\"v=spf10 nothing\"");
