@@ -19,6 +19,7 @@
 #include "common/daemon/cmdline.h"
 #include "common/daemon/privileges.h"
 #include "common/daemon/socket_spec.h"
+#include "common/dkim/public_key_cache.h"
 #include "common/log/factory.h"
 #include "milter/app.h"
 #include "milter/reload.h"
@@ -118,6 +119,9 @@ int main(int argc, char** argv) {
   }
   publish_app(*built);
   const Config& config = (*built)->config;
+  // Parsed DKIM public keys, shared across messages and reloads (see public_key_cache.h).
+  static PublicKeyCache key_cache;
+  const bool key_cache_on = install_libopendkim_key_cache(&key_cache);
   // Before libmilter starts its threads: SIGHUP must be blocked in all of them.
   ReloadWatcher reloads([&config_path, log] { reload(config_path, log); });
 
@@ -159,6 +163,7 @@ int main(int argc, char** argv) {
       .kv("dkim_sign",
           app.signing ? std::to_string(app.signing->keys().size()) + " keys" : std::string("off"))
       .kv("dkim_verify", app.dkim && app.config.dkim.verify)
+      .kv("dkim_key_cache", key_cache_on)
       .kv("spf", app.spf ? app.config.spf.fail_action : std::string("off"))
       .kv("dmarc", app.dmarc ? (app.config.dmarc.enforce ? "enforce" : "record") : "off")
       .kv("authserv_id", app.authserv_id)
