@@ -19,6 +19,7 @@
 #include "common/log/factory.h"
 #include "common/store/factory.h"
 #include "common/store/memory_store.h"
+#include "common/store/write_behind_store.h"
 #include "policyd/server.h"
 
 using namespace postern;
@@ -62,13 +63,31 @@ int main(int argc, char** argv) {
     std::cerr << "postern-policyd: store: " << store.error().message << "\n";
     return 1;
   }
+  // Greylist updates batched in memory (see write_behind_store.h); the object flushes when it is
+  // destroyed at the end of main, after the server has stopped. LMDB only: what it saves is the
+  // disk sync per update, and with Redis other hosts must see an update at once.
+  std::unique_ptr<WriteBehindStore> batched;
+  Store* state = store->get();
+  if (load.config.policyd.store_write_behind.count() > 0 && load.config.store.backend == "lmdb") {
+    batched = std::make_unique<WriteBehindStore>(
+        **store, clock, load.config.policyd.store_write_behind, [log](const std::string& error) {
+          if (error.empty()) {
+            LogLine(*log, LogLevel::notice, "store_recovered").kv("what", "batched greylist writes");
+          } else {
+            LogLine(*log, LogLevel::error, "store_write_failed")
+                .kv("error", error)
+                .kv("outcome", "kept in memory and retried; answers continue");
+          }
+        });
+    state = batched.get();
+  }
   auto resolver = make_resolver(load.config.dns, clock);
   if (!resolver) {
     std::cerr << "postern-policyd: dns: " << resolver.error().message << "\n";
     return kExitConfig;
   }
   auto make_service = [&](const Config& c, std::vector<std::string>& problems) {
-    auto s = std::make_shared<PolicyService>(c.policyd, **store, **resolver, clock, log);
+    auto s = std::make_shared<PolicyService>(c.policyd, *state, **resolver, clock, log);
     problems = s->init();
     return s;
   };
@@ -92,7 +111,7 @@ int main(int argc, char** argv) {
   server.set_service(service);
   LogLine(*log, LogLevel::notice, "started")
       .kv("socket", spec->str())
-      .kv("store", (*store)->describe())
+      .kv("store", state->describe())
       .kv("privileges", *dropped);
   server.run(signals.fd(), [&] {
     auto ev = signals.read();

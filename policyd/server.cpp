@@ -73,11 +73,6 @@ void PolicyServer::run(int wake_fd, const std::function<bool()>& on_wake) {
       --active_;
       done_cv_.notify_all();
     };
-    // A client that stops reading our replies must not hold its thread for ever: sends give up
-    // after the idle timeout as reads do.
-    timeval tv{static_cast<time_t>(idle_ms_.load() / 1000),
-               static_cast<suseconds_t>(idle_ms_.load() % 1000 * 1000)};
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     // Detached: the thread signals its end through active_ and done_cv_, which wait_idle() uses.
     try {
       std::thread([this, fd, finish] {
@@ -103,19 +98,24 @@ void PolicyServer::serve(int fd) {
   PolicyRequestParser parser;
   std::vector<PolicyRequest> requests;
   char buf[8192];
+  // The idle timeout is the socket's receive timeout (one syscall per read instead of a poll and
+  // a read); it is set again when a reload changes it. stop() shuts the socket down, which ends
+  // a waiting recv. A client that stops reading our replies must not hold its thread for ever
+  // either: sends give up after the same timeout.
+  int64_t idle_set = -1;
   while (!stopping_) {
-    pollfd p{fd, POLLIN, 0};
-    int64_t idle = idle_ms_.load();
-    int n = poll(&p, 1, static_cast<int>(std::min<int64_t>(idle, INT32_MAX)));
-    if (n == 0) {
+    if (int64_t idle = idle_ms_.load(); idle != idle_set) {
+      timeval tv{static_cast<time_t>(idle / 1000), static_cast<suseconds_t>(idle % 1000 * 1000)};
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      idle_set = idle;
+    }
+    ssize_t got = recv(fd, buf, sizeof buf, 0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       LogLine(*log_, LogLevel::info, "connection_closed").kv("reason", "idle timeout");
       return;
     }
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    ssize_t got = recv(fd, buf, sizeof buf, 0);
     if (got <= 0) return;  // the client closed the connection (Postfix does when idle)
     requests.clear();
     auto r = parser.feed(std::string_view(buf, static_cast<size_t>(got)), requests);

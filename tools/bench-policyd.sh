@@ -31,19 +31,19 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$wo
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 1 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
-# DNS: every 192.0.2.0/24 client is listed in bl.bench.
-cat >"$work/bl.zone" <<ZONE
-\$ORIGIN bl.bench.
-\$TTL 3600
-@ IN SOA ns.bl.bench. hostmaster.bl.bench. 1 3600 600 86400 300
-*.2.0.192 IN A 127.0.0.2
-ZONE
+# DNS: every 192.0.2.0/24 client the load uses (.1 to .250) is listed in bl.bench.
+{
+  echo "\$ORIGIN bl.bench."
+  echo "\$TTL 3600"
+  echo "@ IN SOA ns.bl.bench. hostmaster.bl.bench. 1 3600 600 86400 300"
+  for i in $(seq 1 250); do echo "$i.2.0.192 IN A 127.0.0.2"; done
+} >"$work/bl.zone"
 dport=$(port)
 "$bin/tests/dns/postern-testdns" --port "$dport" --zone "$work/bl.zone" >"$work/dns.log" 2>&1 &
 pids+=($!)
 sleep 0.5
 
-run_postern() {  # $1 label, $2 extra config, $3 bench options, $4 entries to prefill first
+run_postern() {  # $1 label, $2 extra config, $3 bench options, $4 entries to prefill first, $5 warm-up requests
   local p; p=$(port)
   mkdir -p "$work/$1"
   cat >"$work/$1/postern.conf" <<CONF
@@ -69,13 +69,34 @@ CONF
     "$bin/tools/policy-bench/postern-policy-bench" --port "$p" --connections "$connections" --requests "$4" \
       --new-percent 100 --first 1000000000
   fi
+  if [ "${5:-0}" -gt 0 ]; then  # the same kind of load, other request numbers: warms the DNS cache
+    echo -n "$1 warm-up: "
+    "$bin/tools/policy-bench/postern-policy-bench" --port "$p" --connections "$connections" --requests "$5" \
+      --new-percent 50 $3 --first 2000000000
+  fi
   echo -n "$1: "
   "$bin/tools/policy-bench/postern-policy-bench" --port "$p" --connections "$connections" --requests "$requests" \
-    --new-percent 50 $3
+    --new-percent 50 $3 | tee "$work/$1.txt"
+  check_answers "$1" "$work/$1.txt" "${6:-0}"
   du -sh "$work/$1/state" | awk '{print "  store on disk: " $1}'
   # RssFile is the LMDB map's pages (page cache, reclaimable); RssAnon is the daemon's own memory.
   awk '/^(VmRSS|RssAnon|RssFile):/ {printf "  daemon %s %s kB\n", $1, $2}' "/proc/$pid/status"
   kill "$pid"
+}
+
+# The answers must be what the load asks for, so a fast but wrong service cannot pass: with the
+# default 300 s delay and no time passing, every greylisted request is deferred; listed clients
+# (when DNS lists are on) are rejected. $3: minimum rejected share in percent.
+check_answers() {  # $1 label, $2 result line file, $3 minimum rejected percent (default 0)
+  python3 - "$1" "$2" "${3:-0}" <<'PY'
+import re, sys
+label, path, min_rej = sys.argv[1], sys.argv[2], int(sys.argv[3])
+f = dict(re.findall(r"(\w+)=([\d.]+)", open(path).read()))
+n, d, r, o = (int(f[k]) for k in ("requests", "deferred", "rejected", "other"))
+ok = o == 0 and d + r == n and r * 100 >= min_rej * n and (min_rej > 0 or r == 0)
+if not ok:
+    sys.exit(f"{label}: unexpected answers: {f}")
+PY
 }
 
 if [ "$prefill" -gt 0 ]; then
@@ -86,8 +107,12 @@ if [ "$prefill" -gt 0 ]; then
 fi
 
 run_postern "postern-greylist" "" "--listed-percent 0" | tee "$work/postern.txt"
-run_postern "postern-greylist+dnsbl" "[policyd.dnsbl]
-ip_lists = [\"bl.bench=127.0.0.[2..11]*10\"]" "--listed-percent 10"
+lists="[policyd.dnsbl]
+ip_lists = [\"bl.bench=127.0.0.[2..11]*10\"]"
+# Cold: every new triplet comes from a new client address, so a DNS query each.
+run_postern "postern-greylist+dnsbl-cold" "$lists" "--listed-percent 10" 0 0 8
+# Warm: clients from a pool of 5,000 addresses, the cache filled by a warm-up run first.
+run_postern "postern-greylist+dnsbl-warm" "$lists" "--listed-percent 10 --client-pool 5000" 0 20000 8
 
 gport=$(port)
 mkdir -p "$work/postgrey"
@@ -99,6 +124,7 @@ wait_port "$gport"
 echo -n "postgrey: " | tee "$work/postgrey.txt"
 "$bin/tools/policy-bench/postern-policy-bench" --port "$gport" --connections "$connections" \
   --requests "$requests" --new-percent 50 | tee -a "$work/postgrey.txt"
+check_answers postgrey "$work/postgrey.txt"
 
 a=$(sed -n 's/.*rps=\([0-9]*\).*/\1/p' "$work/postern.txt" | head -1)
 b=$(sed -n 's/.*rps=\([0-9]*\).*/\1/p' "$work/postgrey.txt" | head -1)

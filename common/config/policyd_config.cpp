@@ -41,6 +41,8 @@ void read_policyd_config(SectionReader& r, PolicydConfig& c) {
   r.string("group", c.group);
   r.integer("max_connections", c.max_connections, 1, 100000);
   r.duration("idle_timeout", c.idle_timeout, Seconds(1), Seconds(86400));
+  r.duration("store_write_behind", c.store_write_behind, std::chrono::milliseconds(0),
+             std::chrono::milliseconds(60000));
   r.strings("trusted_networks", c.trusted_networks, 10000, 64);
   for (const auto& n : c.trusted_networks) {
     if (!IpNetwork::parse(n)) r.error("trusted_networks", "\"" + n + "\" is not an IP network");

@@ -50,6 +50,12 @@ struct PolicydConfig {
   int max_connections = 1000;                 // Postfix opens one per smtpd process
   Seconds idle_timeout{300};                  // close a connection idle this long
   std::vector<std::string> trusted_networks;  // never greylisted or scored
+  // Greylist updates are answered from memory and written to the store together, at most this
+  // much later (one transaction and one sync for all of them); a crash loses at most this much of
+  // them, which only greylists those senders once more. 0: every update is written (and, for
+  // LMDB, synced) before the answer. LMDB only: with Redis, updates are written at once so that
+  // other hosts see them. Read at start; a change needs a restart.
+  std::chrono::milliseconds store_write_behind{100};
   GreylistConfig greylist;
   DnsblConfig dnsbl;
 };

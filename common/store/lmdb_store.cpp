@@ -339,6 +339,32 @@ Result<bool> LmdbStore::remove(std::string_view key) {
   return removed;
 }
 
+Result<void> LmdbStore::write_batch(const std::vector<StoreWrite>& writes, int64_t /*now*/) {
+  for (const auto& w : writes) {
+    if (auto c = check_store_key(w.key); !c) return c.error();
+    if (auto c = check_store_value(w.value); !c) return c.error();
+  }
+  std::vector<std::string> records;
+  records.reserve(writes.size());
+  for (const auto& w : writes)
+    records.push_back(w.remove ? std::string() : encode_record(w.value, w.expires_at));
+  return write_txn([&](MDB_txn* txn) {
+    for (size_t i = 0; i < writes.size(); ++i) {
+      MDB_val k = val(writes[i].key);
+      int rc;
+      if (writes[i].remove) {
+        rc = mdb_del(txn, dbi_, &k, nullptr);
+        if (rc == MDB_NOTFOUND) rc = 0;
+      } else {
+        MDB_val v = val(records[i]);
+        rc = mdb_put(txn, dbi_, &k, &v, 0);
+      }
+      if (rc != 0) return rc;
+    }
+    return 0;
+  });
+}
+
 Result<size_t> LmdbStore::purge_expired() {
   size_t total = 0;
   int64_t now = clock_.unix_seconds();

@@ -37,6 +37,7 @@ class LmdbStore final : public Store {
   Result<int64_t> increment(std::string_view key, int64_t delta, Seconds window) override;
   Result<std::vector<StoreEntry>> scan(std::string_view prefix, size_t limit) override;
   Result<bool> remove(std::string_view key) override;
+  Result<void> write_batch(const std::vector<StoreWrite>& writes, int64_t now) override;
   Result<size_t> purge_expired() override;
   std::string describe() const override { return "lmdb:" + path_; }
 

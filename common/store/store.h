@@ -23,6 +23,15 @@ struct StoreEntry {
   int64_t expires_at = 0;  // unix seconds; 0 = never
 };
 
+// One operation of a write_batch: set key to value until expires_at (unix seconds, 0 = never),
+// or remove key.
+struct StoreWrite {
+  std::string key;
+  std::string value;
+  int64_t expires_at = 0;
+  bool remove = false;
+};
+
 class Store {
  public:
   static constexpr size_t kMaxKeySize = 480;  // LMDB's default max key size is 511
@@ -42,6 +51,10 @@ class Store {
   virtual Result<std::vector<StoreEntry>> scan(std::string_view prefix, size_t limit) = 0;
   // Removes key; true when something was removed.
   virtual Result<bool> remove(std::string_view key) = 0;
+  // Applies the writes in order. LMDB does them in one transaction (all or none, one sync); the
+  // default does them one by one with put/remove (expiry as a TTL from now, at least 1 s) and
+  // stops at the first error.
+  virtual Result<void> write_batch(const std::vector<StoreWrite>& writes, int64_t now);
   // Removes expired entries now; returns how many. Backends also purge in the background.
   virtual Result<size_t> purge_expired() = 0;
   // Short description for logs and `posternctl`, e.g. "lmdb:/var/lib/postern".

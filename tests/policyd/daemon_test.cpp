@@ -10,6 +10,7 @@
 
 #include <filesystem>
 
+#include "common/store/lmdb_store.h"
 #include "tests/harness/dns_server.h"
 #include "tests/harness/net.h"
 #include "tests/harness/postfix_instance.h"
@@ -198,6 +199,38 @@ TEST(PolicydDaemon, CheckModeReadsPostgreyAllowlistFiles) {
   auto bad = run_command({POLICYD, "-t", "-c", good.string()});
   EXPECT_EQ(bad.exit_code, 78) << bad.output;
   EXPECT_NE(bad.output.find("clients:1:"), std::string::npos) << bad.output;
+}
+
+TEST(PolicydDaemon, GreylistUpdatesAreBatchedAndWrittenBeforeTheDaemonStops) {
+  TestDnsServer dns;
+  TempDir dir("postern-policyd-batch");
+  chmod(dir.path().c_str(), 0755);
+  PolicydOptions o;
+  o.policyd = "store_write_behind = \"60s\"\n";  // nothing flushes by time during this test
+  o.greylist = "delay = 300\n";
+  o.dnsbl = "";
+  const std::string state = (dir.path() / "state").string();
+  Policyd mx(dir, "policyd", dns.address(), "[store]\nlmdb_path = \"" + state + "\"\n", o);
+  EXPECT_EQ(ask(mx.port, request("203.0.113.60")).rfind("action=DEFER_IF_PERMIT 4.7.1", 0), 0u);
+  // The daemon answers from its own pending update: a retry is "too early", not a new triplet.
+  auto again = ask(mx.port, request("203.0.113.60"));
+  EXPECT_EQ(again.rfind("action=DEFER_IF_PERMIT 4.7.1", 0), 0u) << again;
+  EXPECT_NE(mx.proc->output().find("retried too early"), std::string::npos) << mx.proc->output();
+  SystemClock clock;  // the daemon's entries expire by real time
+  StoreConfig sc;
+  sc.lmdb_path = state;
+  {
+    auto store = LmdbStore::open(sc, clock, false);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_TRUE((*store)->scan("gl:t:", 10)->empty()) << "written only in the next batch";
+  }
+  EXPECT_EQ(mx.proc->stop(std::chrono::seconds(30)), 0) << mx.proc->output();
+  auto store = LmdbStore::open(sc, clock, false);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto entries = (*store)->scan("gl:t:", 10);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 1u) << "SIGTERM writes what is pending";
+  EXPECT_NE((*entries)[0].key.find("203.0.113.0/24"), std::string::npos) << (*entries)[0].key;
 }
 
 }  // namespace

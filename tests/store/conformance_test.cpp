@@ -1,5 +1,6 @@
-// One conformance suite for every Store backend: MemoryStore, LmdbStore and RedisStore (against a
-// real redis-server on a free loopback port). Time moves with a FakeClock.
+// One conformance suite for every Store backend: MemoryStore, LmdbStore, RedisStore (against a
+// real redis-server on a free loopback port) and WriteBehindStore over LMDB (flushing only when a
+// test or its destruction makes it). Time moves with a FakeClock.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -7,6 +8,7 @@
 #include "common/store/lmdb_store.h"
 #include "common/store/memory_store.h"
 #include "common/store/redis_store.h"
+#include "common/store/write_behind_store.h"
 #include "tests/harness/redis_server.h"
 #include "tests/harness/temp_dir.h"
 
@@ -25,12 +27,17 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
     const std::string& backend = GetParam();
     if (backend == "memory") {
       store_ = std::make_unique<MemoryStore>(clock_);
-    } else if (backend == "lmdb") {
+    } else if (backend == "lmdb" || backend == "writebehind") {
       StoreConfig c;
       c.lmdb_path = (dir_ / "db").string();
       auto s = LmdbStore::open(c, clock_, false);
       ASSERT_TRUE(s.ok()) << s.error().message;
-      store_ = std::move(*s);
+      if (backend == "lmdb") {
+        store_ = std::move(*s);
+      } else {
+        inner_ = std::move(*s);
+        store_ = std::make_unique<WriteBehindStore>(*inner_, clock_, std::chrono::hours(1));
+      }
     } else {
       StoreConfig c;
       c.backend = "redis";
@@ -43,10 +50,13 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
     }
   }
 
+  void TearDown() override { store_.reset(); }  // before inner_
+
   static test::RedisServer* redis_;
   static int counter_;
   FakeClock clock_;
   test::TempDir dir_;
+  std::unique_ptr<Store> inner_;  // under a WriteBehindStore
   std::unique_ptr<Store> store_;
 };
 
@@ -169,7 +179,26 @@ TEST_P(StoreConformance, ValuesAreBinarySafe) {
   EXPECT_EQ((*store_->get("bin"))->value, v);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("memory", "lmdb", "redis"),
+TEST_P(StoreConformance, WriteBatchAppliesInOrder) {
+  ASSERT_TRUE(store_->put("gone", "x", Seconds(0)).ok());
+  const int64_t now = clock_.unix_seconds();
+  std::vector<StoreWrite> w = {{"a", "1", 0, false},
+                               {"b", "2", now + 10, false},
+                               {"a", "3", 0, false},
+                               {"gone", "", 0, true},
+                               {"never-there", "", 0, true}};
+  ASSERT_TRUE(store_->write_batch(w, now).ok());
+  EXPECT_EQ((*store_->get("a"))->value, "3");
+  EXPECT_EQ((*store_->get("b"))->value, "2");
+  EXPECT_FALSE(*store_->get("gone"));
+  clock_.advance(Seconds(10));
+  EXPECT_FALSE(*store_->get("b"));
+  std::vector<StoreWrite> bad = {{std::string(Store::kMaxKeySize + 1, 'k'), "v", 0, false}};
+  EXPECT_FALSE(store_->write_batch(bad, now).ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,
+                         ::testing::Values("memory", "lmdb", "redis", "writebehind"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

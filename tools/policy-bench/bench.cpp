@@ -1,13 +1,16 @@
 // postern-policy-bench: drives a policy service (postern-policyd, postgrey, ...) over many
 // persistent connections, as Postfix's smtpd processes do, and reports throughput and latency.
 //   postern-policy-bench --port P [--connections 32] [--requests 200000] [--new-percent 50]
-//                        [--listed-percent 0] [--seed 1] [--first 0]
+//                        [--listed-percent 0] [--seed 1] [--first 0] [--client-pool 0]
 // Each connection sends one request, waits for the reply, sends the next. A request is a new
 // triplet (a client/sender/recipient never seen), a repeat of one of 1000 recurring triplets, or
-// (with --listed-percent) a client in 192.0.2.0/24, which the benchmark's DNS lists list.
+// (with --listed-percent) a client in 192.0.2.0/24, which the benchmark's DNS lists list. New
+// triplets come from a new client address each, or with --client-pool N from N addresses (a
+// bounded population of sending MTAs, whose DNS list answers a resolver cache keeps).
 // Requests are numbered from --first, so a run with --new-percent 100 and a distinct --first can
 // prefill a store with that many entries that later runs never hit by accident.
-// Prints one line: requests, seconds, requests/s, p50/p99/max latency in ms, errors.
+// Prints one line: requests, seconds, requests/s, p50/p99/max latency in ms, errors, and how many
+// answers were deferrals (DEFER_IF_PERMIT), rejections (REJECT or a 5xx code) and anything else.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -35,6 +38,7 @@ struct Options {
   int listed_percent = 0;
   unsigned seed = 1;
   long first = 0;
+  long client_pool = 0;
 };
 
 int connect_to(int port) {
@@ -73,6 +77,8 @@ int main(int argc, char** argv) {
       o.seed = static_cast<unsigned>(v);
     else if (k == "--first")
       o.first = v;
+    else if (k == "--client-pool")
+      o.client_pool = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 64;
@@ -82,7 +88,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: postern-policy-bench --port P [--connections N] [--requests M] ...\n");
     return 64;
   }
-  std::atomic<long> next{0}, errors{0};
+  std::atomic<long> next{0}, errors{0}, deferred{0}, rejected{0}, other{0};
   std::vector<std::vector<double>> latencies(static_cast<size_t>(o.connections));
   auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
@@ -108,8 +114,9 @@ int main(int argc, char** argv) {
           sender = "spam" + std::to_string(n) + "@spam.example";
           rcpt = "user" + std::to_string(n % 100) + "@example.org";
         } else if (roll < o.listed_percent + o.new_percent) {
-          client = "10." + std::to_string((n >> 16) & 255) + "." + std::to_string((n >> 8) & 255) + "." +
-                   std::to_string(n & 255);
+          long a = o.client_pool > 0 ? n % o.client_pool : n;
+          client = "10." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) + "." +
+                   std::to_string(a & 255);
           sender = "s" + std::to_string(n) + "@sender" + std::to_string(n % 977) + ".example";
           rcpt = "user" + std::to_string(n % 1000) + "@example.org";
         } else {
@@ -137,6 +144,12 @@ int main(int argc, char** argv) {
           ++errors;
           break;
         }
+        if (reply.rfind("action=DEFER_IF_PERMIT", 0) == 0)
+          ++deferred;
+        else if (reply.rfind("action=REJECT", 0) == 0 || reply.rfind("action=5", 0) == 0)
+          ++rejected;
+        else
+          ++other;
         lat.push_back(
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
       }
@@ -151,8 +164,10 @@ int main(int argc, char** argv) {
   auto pct = [&](double p) {
     return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
   };
-  std::printf("requests=%zu seconds=%.2f rps=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%ld\n",
-              all.size(), secs, all.size() / secs, pct(0.50), pct(0.99), all.empty() ? 0.0 : all.back(),
-              errors.load());
+  std::printf(
+      "requests=%zu seconds=%.2f rps=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%ld deferred=%ld "
+      "rejected=%ld other=%ld\n",
+      all.size(), secs, all.size() / secs, pct(0.50), pct(0.99), all.empty() ? 0.0 : all.back(),
+      errors.load(), deferred.load(), rejected.load(), other.load());
   return errors.load() == 0 ? 0 : 1;
 }
