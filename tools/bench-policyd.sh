@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark: postern-policyd against Debian's postgrey, same machine, same run, same requests.
-# Starts (in a temporary directory, on loopback ports chosen here) a test DNS server, postern-policyd
-# with the LMDB store, and postgrey; drives each with postern-policy-bench over persistent
-# connections; prints one line per run and the ratio. Usage (root, Debian 12):
+# Starts (in a temporary directory, on unix sockets there and loopback ports chosen here) a test
+# DNS server, postern-policyd with the LMDB store, and postgrey; drives each with
+# postern-policy-bench over persistent connections, on a unix socket (the packaged setup) and over
+# TCP; prints one line per run and the ratios. Usage (root, Debian 12):
 #   bash tools/bench-policyd.sh [REQUESTS] [CONNECTIONS] [PREFILL]
 # With PREFILL > 0 it measures flatness instead: the same greylisting load against an empty LMDB
 # store and against one prefilled (through the daemon, with distinct new triplets) with PREFILL
@@ -14,6 +15,9 @@ cd "$(dirname "$0")/.."
 requests=${1:-100000}
 connections=${2:-32}
 prefill=${3:-0}
+# Client threads driving the connections (epoll): 4 saturate the daemon on two cores; the
+# "-light" row uses 1, for the latency below saturation.
+client_threads=4
 bash tools/install-deps.sh
 if [ -n "${POSTERN_BENCH_BUILD:-}" ]; then
   bin=$POSTERN_BENCH_BUILD
@@ -30,6 +34,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 1 200); do (echo >/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+wait_socket() { for _ in $(seq 1 200); do [ -S "$1" ] && return 0; sleep 0.05; done; return 1; }
 
 # DNS: every 192.0.2.0/24 client the load uses (.1 to .250) is listed in bl.bench.
 {
@@ -43,9 +48,19 @@ dport=$(port)
 pids+=($!)
 sleep 0.5
 
-run_postern() {  # $1 label, $2 extra config, $3 bench options, $4 entries to prefill first, $5 warm-up requests
-  local p; p=$(port)
+run_postern() {  # $1 label, $2 extra config, $3 bench options, $4 entries to prefill first,
+  # $5 warm-up requests, $6 minimum rejected percent, $7 socket: unix (default; what the packaged
+  # configuration uses) or inet
+  local p socket target
   mkdir -p "$work/$1"
+  if [ "${7:-unix}" = inet ]; then
+    p=$(port)
+    socket="inet:127.0.0.1:$p"
+    target="--port $p"
+  else
+    socket="unix:$work/$1/policy.sock"
+    target="--unix $work/$1/policy.sock"
+  fi
   cat >"$work/$1/postern.conf" <<CONF
 [log]
 destination = "stderr"
@@ -55,7 +70,7 @@ servers = ["127.0.0.1:$dport"]
 [store]
 lmdb_path = "$work/$1/state"
 [policyd]
-socket = "inet:127.0.0.1:$p"
+socket = "$socket"
 user = "nobody"
 group = "nogroup"
 $2
@@ -63,19 +78,22 @@ CONF
   "$bin/policyd/postern-policyd" -f -c "$work/$1/postern.conf" 2>"$work/$1/log" &
   local pid=$!
   pids+=($pid)
-  wait_port "$p"
+  if [ "${7:-unix}" = inet ]; then wait_port "$p"; else wait_socket "$work/$1/policy.sock"; fi
   if [ "${4:-0}" -gt 0 ]; then
     echo -n "$1 prefill: "
-    "$bin/tools/policy-bench/postern-policy-bench" --port "$p" --connections "$connections" --requests "$4" \
+    "$bin/tools/policy-bench/postern-policy-bench" $target --threads "$client_threads" \
+    --connections "$connections" --requests "$4" \
       --new-percent 100 --first 1000000000
   fi
   if [ "${5:-0}" -gt 0 ]; then  # the same kind of load, other request numbers: warms the DNS cache
     echo -n "$1 warm-up: "
-    "$bin/tools/policy-bench/postern-policy-bench" --port "$p" --connections "$connections" --requests "$5" \
+    "$bin/tools/policy-bench/postern-policy-bench" $target --threads "$client_threads" \
+    --connections "$connections" --requests "$5" \
       --new-percent 50 $3 --first 2000000000
   fi
   echo -n "$1: "
-  "$bin/tools/policy-bench/postern-policy-bench" --port "$p" --connections "$connections" --requests "$requests" \
+  "$bin/tools/policy-bench/postern-policy-bench" $target --threads "$client_threads" \
+    --connections "$connections" --requests "$requests" \
     --new-percent 50 $3 | tee "$work/$1.txt"
   check_answers "$1" "$work/$1.txt" "${6:-0}"
   du -sh "$work/$1/state" | awk '{print "  store on disk: " $1}'
@@ -107,6 +125,8 @@ if [ "$prefill" -gt 0 ]; then
 fi
 
 run_postern "postern-greylist" "" "--listed-percent 0" | tee "$work/postern.txt"
+run_postern "postern-greylist-light" "" "--listed-percent 0 --threads 1"
+run_postern "postern-greylist-tcp" "" "--listed-percent 0" 0 0 0 inet | tee "$work/postern-tcp.txt"
 lists="[policyd.dnsbl]
 ip_lists = [\"bl.bench=127.0.0.[2..11]*10\"]"
 # Cold: every new triplet comes from a new client address, so a DNS query each.
@@ -114,19 +134,34 @@ run_postern "postern-greylist+dnsbl-cold" "$lists" "--listed-percent 10" 0 0 8
 # Warm: clients from a pool of 5,000 addresses, the cache filled by a warm-up run first.
 run_postern "postern-greylist+dnsbl-warm" "$lists" "--listed-percent 10 --client-pool 5000" 0 20000 8
 
-gport=$(port)
-mkdir -p "$work/postgrey"
-chown postgrey "$work/postgrey" 2>/dev/null || true
-postgrey --inet=127.0.0.1:$gport --dbdir="$work/postgrey" --delay=300 --pidfile="$work/postgrey/pid" \
-  --user=postgrey --group=postgrey >"$work/postgrey.log" 2>&1 &
-pids+=($!)
-wait_port "$gport"
-echo -n "postgrey: " | tee "$work/postgrey.txt"
-"$bin/tools/policy-bench/postern-policy-bench" --port "$gport" --connections "$connections" \
-  --requests "$requests" --new-percent 50 | tee -a "$work/postgrey.txt"
-check_answers postgrey "$work/postgrey.txt"
+run_postgrey() {  # $1 label, $2 unix or inet
+  local dir="$work/$1" gport listen target
+  mkdir -p "$dir"
+  chown postgrey "$dir" 2>/dev/null || true
+  if [ "$2" = inet ]; then
+    gport=$(port)
+    listen="--inet=127.0.0.1:$gport"
+    target="--port $gport"
+  else
+    listen="--unix=$dir/socket"
+    target="--unix $dir/socket"
+  fi
+  postgrey $listen --dbdir="$dir" --delay=300 --pidfile="$dir/pid" --user=postgrey --group=postgrey \
+    >"$dir.log" 2>&1 &
+  local pid=$!
+  pids+=($pid)
+  if [ "$2" = inet ]; then wait_port "$gport"; else wait_socket "$dir/socket"; fi
+  echo -n "$1: "
+  "$bin/tools/policy-bench/postern-policy-bench" $target --threads "$client_threads" \
+    --connections "$connections" \
+    --requests "$requests" --new-percent 50 | tee "$work/$1.txt"
+  check_answers "$1" "$work/$1.txt"
+  kill "$pid"
+}
+run_postgrey postgrey unix
+run_postgrey postgrey-tcp inet
 
-a=$(sed -n 's/.*rps=\([0-9]*\).*/\1/p' "$work/postern.txt" | head -1)
-b=$(sed -n 's/.*rps=\([0-9]*\).*/\1/p' "$work/postgrey.txt" | head -1)
-echo "ratio postern-greylist / postgrey: $(python3 -c "print(round($a/$b, 1))")x"
+rps() { sed -n 's/.*rps=\([0-9]*\).*/\1/p' "$1" | head -1; }
+echo "ratio postern-greylist / postgrey (unix sockets): $(python3 -c "print(round($(rps "$work/postern.txt")/$(rps "$work/postgrey.txt"), 1))")x"
+echo "ratio postern-greylist / postgrey (TCP loopback): $(python3 -c "print(round($(rps "$work/postern-tcp.txt")/$(rps "$work/postgrey-tcp.txt"), 1))")x"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"

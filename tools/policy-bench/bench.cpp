@@ -1,24 +1,34 @@
 // postern-policy-bench: drives a policy service (postern-policyd, postgrey, ...) over many
 // persistent connections, as Postfix's smtpd processes do, and reports throughput and latency.
-//   postern-policy-bench --port P [--connections 32] [--requests 200000] [--new-percent 50]
-//                        [--listed-percent 0] [--seed 1] [--first 0] [--client-pool 0]
-// Each connection sends one request, waits for the reply, sends the next. A request is a new
-// triplet (a client/sender/recipient never seen), a repeat of one of 1000 recurring triplets, or
-// (with --listed-percent) a client in 192.0.2.0/24, which the benchmark's DNS lists list. New
-// triplets come from a new client address each, or with --client-pool N from N addresses (a
-// bounded population of sending MTAs, whose DNS list answers a resolver cache keeps).
-// Requests are numbered from --first, so a run with --new-percent 100 and a distinct --first can
-// prefill a store with that many entries that later runs never hit by accident.
+//   postern-policy-bench --port P | --unix PATH [--connections 32] [--requests 200000] [--new-percent 50]
+//                        [--listed-percent 0] [--seed 1] [--first 0] [--client-pool 0] [--rate 0]
+//                        [--threads 1]
+// Each connection sends one request, waits for the reply, sends the next; --threads client threads
+// (default 1) drive the connections with epoll, so the load client itself costs little CPU. A request is a
+// new triplet (a client/sender/recipient never seen), a repeat of one of 1000 recurring triplets, or (with
+// --listed-percent) a client in 192.0.2.0/24, which the benchmark's DNS lists list. New triplets come from a
+// new client address each, or with --client-pool N from N addresses (a bounded population of sending MTAs,
+// whose DNS list answers a resolver cache keeps). Requests are numbered from --first, so a run with
+// --new-percent 100 and a distinct --first can prefill a store with that many entries that later runs never
+// hit by accident. Without --rate the connections send as fast as answers come (throughput at saturation).
+// With
+// --rate R requests are offered at R per second in all (request i at start + i/R): latency is then
+// counted from when a request was due, so a slow answer that delays the next ones counts against
+// them too (no coordinated omission), which is the latency an MTA sees at that load.
 // Prints one line: requests, seconds, requests/s, p50/p99/max latency in ms, errors, and how many
 // answers were deferrals (DEFER_IF_PERMIT), rejections (REJECT or a 5xx code) and anything else.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +42,7 @@ namespace {
 
 struct Options {
   int port = 0;
+  std::string unix_path;  // instead of a loopback TCP port
   int connections = 32;
   long requests = 200000;
   int new_percent = 50;
@@ -39,7 +50,22 @@ struct Options {
   unsigned seed = 1;
   long first = 0;
   long client_pool = 0;
+  long rate = 0;    // requests per second offered; 0 = as fast as answered
+  int threads = 1;  // client threads, each driving its share of the connections with epoll
 };
+
+int connect_unix(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  if (path.size() >= sizeof a.sun_path) return -1;
+  std::memcpy(a.sun_path, path.data(), path.size());
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
 
 int connect_to(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -56,6 +82,37 @@ int connect_to(int port) {
   return fd;
 }
 
+struct Conn {
+  int fd;
+  std::chrono::steady_clock::time_point t0{};
+  std::string reply;
+};
+
+// Request number n of the mix (see the top of this file).
+std::string make_request(const Options& o, long n, std::mt19937& rng) {
+  int roll = static_cast<int>(rng() % 100);
+  std::string client, sender, rcpt;
+  if (roll < o.listed_percent) {
+    client = "192.0.2." + std::to_string(n % 250 + 1);
+    sender = "spam" + std::to_string(n) + "@spam.example";
+    rcpt = "user" + std::to_string(n % 100) + "@example.org";
+  } else if (roll < o.listed_percent + o.new_percent) {
+    long a = o.client_pool > 0 ? n % o.client_pool : n;
+    client = "10." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) + "." +
+             std::to_string(a & 255);
+    sender = "s" + std::to_string(n) + "@sender" + std::to_string(n % 977) + ".example";
+    rcpt = "user" + std::to_string(n % 1000) + "@example.org";
+  } else {
+    long k = static_cast<long>(rng() % 1000);
+    client = "172.16." + std::to_string(k / 250) + "." + std::to_string(k % 250 + 1);
+    sender = "list" + std::to_string(k) + "@newsletter.example";
+    rcpt = "user" + std::to_string(k % 100) + "@example.org";
+  }
+  return "request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\nclient_address=" + client +
+         "\nclient_name=unknown\nreverse_client_name=unknown\nhelo_name=mail.example\nsender=" + sender +
+         "\nrecipient=" + rcpt + "\nqueue_id=\ninstance=" + std::to_string(n) + "\nsize=0\n\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -63,7 +120,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     long v = std::atol(argv[i + 1]);
-    if (k == "--port")
+    if (k == "--unix")
+      o.unix_path = argv[i + 1];
+    else if (k == "--port")
       o.port = static_cast<int>(v);
     else if (k == "--connections")
       o.connections = static_cast<int>(v);
@@ -79,81 +138,115 @@ int main(int argc, char** argv) {
       o.first = v;
     else if (k == "--client-pool")
       o.client_pool = v;
+    else if (k == "--rate")
+      o.rate = v;
+    else if (k == "--threads")
+      o.threads = static_cast<int>(v);
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 64;
     }
   }
-  if (o.port <= 0 || o.connections <= 0) {
-    std::fprintf(stderr, "usage: postern-policy-bench --port P [--connections N] [--requests M] ...\n");
+  if ((o.port <= 0 && o.unix_path.empty()) || o.connections <= 0) {
+    std::fprintf(stderr, "usage: postern-policy-bench --port P | --unix PATH [--connections N] ...\n");
     return 64;
   }
   std::atomic<long> next{0}, errors{0}, deferred{0}, rejected{0}, other{0};
-  std::vector<std::vector<double>> latencies(static_cast<size_t>(o.connections));
-  auto start = std::chrono::steady_clock::now();
+  const int nthreads = std::max(1, std::min(o.threads, o.connections));
+  std::vector<std::vector<double>> latencies(static_cast<size_t>(nthreads));
+  const auto start = std::chrono::steady_clock::now();
+  auto due_of = [&](long i) {
+    return start + std::chrono::nanoseconds(static_cast<long long>(static_cast<double>(i) * (1e9 / o.rate)));
+  };
   std::vector<std::thread> threads;
-  for (int c = 0; c < o.connections; ++c) {
-    threads.emplace_back([&, c] {
-      std::mt19937 rng(o.seed * 7919u + static_cast<unsigned>(c));
-      int fd = connect_to(o.port);
-      if (fd < 0) {
-        ++errors;
-        return;
+  for (int t = 0; t < nthreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(o.seed * 7919u + static_cast<unsigned>(t));
+      auto& lat = latencies[static_cast<size_t>(t)];
+      int ep = epoll_create1(EPOLL_CLOEXEC);
+      std::vector<Conn> conns;
+      for (int c = t; c < o.connections; c += nthreads) {
+        int fd = o.unix_path.empty() ? connect_to(o.port) : connect_unix(o.unix_path);
+        if (fd < 0) {
+          ++errors;
+          continue;
+        }
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        conns.push_back(Conn{fd, {}, {}});
       }
-      auto& lat = latencies[static_cast<size_t>(c)];
-      std::string req, reply;
+      for (size_t k = 0; k < conns.size(); ++k) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = k;
+        epoll_ctl(ep, EPOLL_CTL_ADD, conns[k].fd, &ev);
+      }
+      std::vector<size_t> idle;
+      for (size_t k = 0; k < conns.size(); ++k) idle.push_back(k);
+      size_t busy = 0;
+      bool out_of_requests = false;
+      std::vector<epoll_event> events(conns.size() + 1);
       char buf[4096];
       while (true) {
-        long i = next++;
-        if (i >= o.requests) break;
-        long n = o.first + i;
-        int roll = static_cast<int>(rng() % 100);
-        std::string client, sender, rcpt;
-        if (roll < o.listed_percent) {
-          client = "192.0.2." + std::to_string(n % 250 + 1);
-          sender = "spam" + std::to_string(n) + "@spam.example";
-          rcpt = "user" + std::to_string(n % 100) + "@example.org";
-        } else if (roll < o.listed_percent + o.new_percent) {
-          long a = o.client_pool > 0 ? n % o.client_pool : n;
-          client = "10." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) + "." +
-                   std::to_string(a & 255);
-          sender = "s" + std::to_string(n) + "@sender" + std::to_string(n % 977) + ".example";
-          rcpt = "user" + std::to_string(n % 1000) + "@example.org";
-        } else {
-          long k = static_cast<long>(rng() % 1000);
-          client = "172.16." + std::to_string(k / 250) + "." + std::to_string(k % 250 + 1);
-          sender = "list" + std::to_string(k) + "@newsletter.example";
-          rcpt = "user" + std::to_string(k % 100) + "@example.org";
+        // Send on idle connections while requests are due (or at once without --rate).
+        long long wait_ns = -1;  // until a reply comes; or until the next request is due
+        while (!idle.empty() && !out_of_requests) {
+          long i = next.load();
+          if (i >= o.requests) {
+            out_of_requests = true;
+            break;
+          }
+          auto now = std::chrono::steady_clock::now();
+          if (o.rate > 0 && due_of(i) > now) {
+            wait_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due_of(i) - now).count();
+            break;
+          }
+          if (!next.compare_exchange_weak(i, i + 1)) continue;
+          Conn& c = conns[idle.back()];
+          idle.pop_back();
+          std::string req = make_request(o, o.first + i, rng);
+          c.t0 = o.rate > 0 ? due_of(i) : now;
+          c.reply.clear();
+          if (send(c.fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+            ++errors;  // a short send on a fresh request is not expected on these sockets
+            out_of_requests = true;
+            break;
+          }
+          ++busy;
         }
-        req = "request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\nclient_address=" +
-              client +
-              "\nclient_name=unknown\nreverse_client_name=unknown\nhelo_name=mail.example\nsender=" + sender +
-              "\nrecipient=" + rcpt + "\nqueue_id=\ninstance=" + std::to_string(n) + "\nsize=0\n\n";
-        auto t0 = std::chrono::steady_clock::now();
-        if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
-          ++errors;
-          break;
+        if (busy == 0 && (out_of_requests || idle.empty())) break;
+        timespec ts{static_cast<time_t>(wait_ns / 1000000000), static_cast<long>(wait_ns % 1000000000)};
+        int n = epoll_pwait2(ep, events.data(), static_cast<int>(events.size()), wait_ns >= 0 ? &ts : nullptr,
+                             nullptr);
+        if (n < 0 && errno == EINTR) continue;
+        for (int e = 0; e < n; ++e) {
+          size_t k = events[static_cast<size_t>(e)].data.u64;
+          Conn& c = conns[k];
+          ssize_t got = recv(c.fd, buf, sizeof buf, 0);
+          if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+          if (got <= 0) {
+            ++errors;
+            epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
+            --busy;
+            continue;
+          }
+          c.reply.append(buf, static_cast<size_t>(got));
+          if (c.reply.find("\n\n") == std::string::npos) continue;
+          lat.push_back(
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c.t0).count());
+          if (c.reply.rfind("action=DEFER_IF_PERMIT", 0) == 0)
+            ++deferred;
+          else if (c.reply.rfind("action=REJECT", 0) == 0 || c.reply.rfind("action=5", 0) == 0)
+            ++rejected;
+          else if (c.reply.rfind("action=", 0) == 0)
+            ++other;
+          else
+            ++errors;
+          --busy;
+          idle.push_back(k);
         }
-        reply.clear();
-        while (reply.find("\n\n") == std::string::npos) {
-          ssize_t got = recv(fd, buf, sizeof buf, 0);
-          if (got <= 0) break;
-          reply.append(buf, static_cast<size_t>(got));
-        }
-        if (reply.rfind("action=", 0) != 0) {
-          ++errors;
-          break;
-        }
-        if (reply.rfind("action=DEFER_IF_PERMIT", 0) == 0)
-          ++deferred;
-        else if (reply.rfind("action=REJECT", 0) == 0 || reply.rfind("action=5", 0) == 0)
-          ++rejected;
-        else
-          ++other;
-        lat.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
       }
-      close(fd);
+      for (auto& c : conns) close(c.fd);
+      close(ep);
     });
   }
   for (auto& t : threads) t.join();
