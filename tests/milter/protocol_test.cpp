@@ -75,6 +75,16 @@ Process* MilterProtocol::milter_ = nullptr;
 std::string MilterProtocol::socket_;
 bool MilterProtocol::started_ = false;
 
+TEST_F(MilterProtocol, TheDaemonRoutesLibopendkimKeyDecodingThroughItsCache) {
+  // The d2i_PUBKEY_bio() interposer is in the binary and found libopendkim's code
+  // (tests/dkim/public_key_cache_test.cpp tests the cache itself).
+  // The start line is written once privileges are dropped, just after the socket appears.
+  ASSERT_TRUE(wait_until([] { return milter_->output().find(" started ") != std::string::npos; },
+                         std::chrono::seconds(10)))
+      << milter_->output();
+  EXPECT_NE(milter_->output().find("dkim_key_cache=yes"), std::string::npos) << milter_->output();
+}
+
 TEST_F(MilterProtocol, AsksNotToBeWaitedForWhereItNeverRefuses) {
   auto c = open();
   ASSERT_TRUE(c);
