@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "common/store/lmdb_store.h"
 #include "tests/harness/dns_server.h"
@@ -231,6 +233,45 @@ TEST(PolicydDaemon, GreylistUpdatesAreBatchedAndWrittenBeforeTheDaemonStops) {
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->size(), 1u) << "SIGTERM writes what is pending";
   EXPECT_NE((*entries)[0].key.find("203.0.113.0/24"), std::string::npos) << (*entries)[0].key;
+}
+
+TEST(PolicydDaemon, SighupAppliesANewConfigRefusesABadOneAndNamesWhatNeedsARestart) {
+  TestDnsServer dns;
+  TempDir dir("postern-policyd-reload");
+  chmod(dir.path().c_str(), 0755);
+  PolicydOptions o;
+  o.greylist = "delay = 300\n";
+  o.dnsbl = "";
+  Policyd mx(dir, "policyd", dns.address(),
+             "[store]\nlmdb_path = \"" + (dir.path() / "state").string() + "\"\n", o);
+  EXPECT_EQ(ask(mx.port, request("203.0.113.70")).rfind("action=DEFER_IF_PERMIT", 0), 0u);
+  const auto conf = dir.path() / "policyd.conf";
+  std::ifstream in(conf);
+  const std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto count = [&](const std::string& what) {
+    std::string out = mx.proc->output();
+    size_t n = 0;
+    for (size_t at = out.find(what); at != std::string::npos; at = out.find(what, at + 1)) ++n;
+    return n;
+  };
+  // The client is allowlisted now, and the write-behind interval (read at start) changed.
+  std::string next = original;
+  next.replace(next.find("delay = 300\n"), 12, "delay = 300\nallow_clients = [\"203.0.113.0/24\"]\n");
+  next.replace(next.find("[policyd]\n"), 10, "[policyd]\nstore_write_behind = \"1s\"\n");
+  dir.write("policyd.conf", next);
+  mx.proc->signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return count(" reloaded ") == 1; }, std::chrono::seconds(10)))
+      << mx.proc->output();
+  EXPECT_NE(mx.proc->output().find("restart_needed_for=policyd.store_write_behind"), std::string::npos)
+      << mx.proc->output();
+  EXPECT_EQ(ask(mx.port, request("203.0.113.70")), "action=DUNNO\n\n");
+  // A bad configuration is refused and the running one stays.
+  dir.write("policyd.conf", original + "[policyd.greylist]\ndelay = \"soon\"\n");
+  mx.proc->signal(SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return count(" reload_refused ") == 1; }, std::chrono::seconds(10)))
+      << mx.proc->output();
+  EXPECT_EQ(ask(mx.port, request("203.0.113.70")), "action=DUNNO\n\n");
+  EXPECT_TRUE(mx.proc->running());
 }
 
 }  // namespace
