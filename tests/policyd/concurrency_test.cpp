@@ -111,8 +111,7 @@ TEST(PolicydConcurrency, HundredsOfPersistentConnectionsWithSilentAndStalledClie
   o.policyd = "trusted_networks = [\"10.0.0.0/8\"]\n";  // max_connections left at its default
   o.greylist = "";                                      // default delay: 300 s
   o.dnsbl = "";
-  Policyd daemon(dir, "policyd", dns.address(),
-                 "[store]\nlmdb_path = \"" + (dir.path() / "state").string() + "\"\n", o);
+  Policyd daemon(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
 
   // Clients that connect and never say anything, and clients stuck in the middle of a request.
   std::vector<int> silent, stalled;
@@ -230,8 +229,7 @@ TEST(PolicydConcurrency, AClientThatNeverReadsItsRepliesIsDroppedAndOthersAreSer
   o.policyd = "idle_timeout = \"1s\"\n";
   o.greylist = "";
   o.dnsbl = "";
-  Policyd daemon(dir, "policyd", dns.address(),
-                 "[store]\nlmdb_path = \"" + (dir.path() / "state").string() + "\"\n", o);
+  Policyd daemon(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ASSERT_GE(fd, 0);
   int small = 4096;

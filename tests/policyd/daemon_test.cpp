@@ -36,8 +36,7 @@ class PolicydWithPostfix : public ::testing::Test {
     dns_->set_behavior("99.2.0.192.bl.test", DnsBehavior::drop);
     dir_ = new TempDir("postern-policyd-test");
     chmod(dir_->path().c_str(), 0755);
-    policyd_ = new Policyd(*dir_, "policyd", dns_->address(),
-                           "[store]\nlmdb_path = \"" + (dir_->path() / "state").string() + "\"\n");
+    policyd_ = new Policyd(*dir_, "policyd", dns_->address(), lmdb_store_conf(*dir_));
     PostfixOptions o;
     o.main_cf["smtpd_recipient_restrictions"] =
         "reject_unauth_destination, check_policy_service inet:127.0.0.1:" + std::to_string(policyd_->port);
@@ -150,8 +149,7 @@ TEST(PolicydDaemon, BigSenderRetryingFromAnotherNetworkOfItsSpfPoolPasses) {
   PolicydOptions o;
   o.greylist = "delay = 1\nspf_domain_key = true\nspf_timeout = \"1s\"\n";
   o.dnsbl = "";
-  Policyd mx(dir, "policyd", dns.address(),
-             "[store]\nlmdb_path = \"" + (dir.path() / "state").string() + "\"\n", o);
+  Policyd mx(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
   auto first = ask(mx.port, request("198.51.100.7", "news@pool.test"));
   EXPECT_EQ(first.rfind("action=DEFER_IF_PERMIT 4.7.1", 0), 0u) << first;
   // The retry comes from another network of the pool: the same triplet, passed after the delay.
@@ -211,8 +209,7 @@ TEST(PolicydDaemon, GreylistUpdatesAreBatchedAndWrittenBeforeTheDaemonStops) {
   o.policyd = "store_write_behind = \"60s\"\n";  // nothing flushes by time during this test
   o.greylist = "delay = 300\n";
   o.dnsbl = "";
-  const std::string state = (dir.path() / "state").string();
-  Policyd mx(dir, "policyd", dns.address(), "[store]\nlmdb_path = \"" + state + "\"\n", o);
+  Policyd mx(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
   EXPECT_EQ(ask(mx.port, request("203.0.113.60")).rfind("action=DEFER_IF_PERMIT 4.7.1", 0), 0u);
   // The daemon answers from its own pending update: a retry is "too early", not a new triplet.
   auto again = ask(mx.port, request("203.0.113.60"));
@@ -220,7 +217,7 @@ TEST(PolicydDaemon, GreylistUpdatesAreBatchedAndWrittenBeforeTheDaemonStops) {
   EXPECT_NE(mx.proc->output().find("retried too early"), std::string::npos) << mx.proc->output();
   SystemClock clock;  // the daemon's entries expire by real time
   StoreConfig sc;
-  sc.lmdb_path = state;
+  sc.lmdb_path = (dir.path() / "state").string();
   {
     auto store = LmdbStore::open(sc, clock, false);
     ASSERT_TRUE(store.ok()) << store.error().message;
@@ -242,8 +239,7 @@ TEST(PolicydDaemon, SighupAppliesANewConfigRefusesABadOneAndNamesWhatNeedsAResta
   PolicydOptions o;
   o.greylist = "delay = 300\n";
   o.dnsbl = "";
-  Policyd mx(dir, "policyd", dns.address(),
-             "[store]\nlmdb_path = \"" + (dir.path() / "state").string() + "\"\n", o);
+  Policyd mx(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
   EXPECT_EQ(ask(mx.port, request("203.0.113.70")).rfind("action=DEFER_IF_PERMIT", 0), 0u);
   const auto conf = dir.path() / "policyd.conf";
   std::ifstream in(conf);

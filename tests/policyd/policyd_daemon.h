@@ -48,6 +48,11 @@ struct Policyd {
   std::unique_ptr<Process> proc;
 };
 
+// The [store] section of an LMDB store in dir/state.
+inline std::string lmdb_store_conf(const TempDir& dir) {
+  return "[store]\nlmdb_path = \"" + (dir.path() / "state").string() + "\"\n";
+}
+
 // Sends one policy request over a fresh connection; returns the reply ("" if closed without one).
 inline std::string ask(int port, const std::string& request) {
   int fd = connect_loopback(port);
