@@ -33,22 +33,11 @@ std::string restart_only_changes(const Config& now, const Config& next) {
   auto note = [&](bool differs, const char* key) {
     if (differs) changed += (changed.empty() ? "" : ",") + std::string(key);
   };
-  const StoreConfig &a = now.store, &b = next.store;
   note(now.policyd.socket != next.policyd.socket, "policyd.socket");
   note(now.policyd.user != next.policyd.user || now.policyd.group != next.policyd.group, "policyd.user");
   note(now.policyd.store_write_behind != next.policyd.store_write_behind, "policyd.store_write_behind");
-  note(a.backend != b.backend || a.lmdb_path != b.lmdb_path || a.lmdb_map_size_mb != b.lmdb_map_size_mb ||
-           a.lmdb_max_map_size_mb != b.lmdb_max_map_size_mb || a.purge_interval != b.purge_interval ||
-           a.redis_host != b.redis_host || a.redis_port != b.redis_port || a.redis_socket != b.redis_socket ||
-           a.redis_password != b.redis_password || a.redis_db != b.redis_db ||
-           a.redis_prefix != b.redis_prefix || a.redis_timeout != b.redis_timeout,
-       "store");
-  const DnsConfig &d = now.dns, &e = next.dns;
-  note(d.servers != e.servers || d.timeout != e.timeout || d.retries != e.retries ||
-           d.tcp_fallback != e.tcp_fallback || d.cache_entries != e.cache_entries ||
-           d.cache_max_ttl != e.cache_max_ttl || d.negative_max_ttl != e.negative_max_ttl ||
-           d.cname_chase != e.cname_chase,
-       "dns");
+  note(now.store != next.store, "store");
+  note(now.dns != next.dns, "dns");
   note(now.log.facility != next.log.facility || now.log.level != next.log.level, "log");
   return changed;
 }

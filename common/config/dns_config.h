@@ -19,6 +19,8 @@ struct DnsConfig {
   std::chrono::seconds cache_max_ttl{86400};
   std::chrono::seconds negative_max_ttl{3600};  // RFC 2308 negative caching cap
   bool cname_chase = true;
+
+  bool operator==(const DnsConfig&) const = default;
 };
 
 void read_dns_config(SectionReader& r, DnsConfig& c);

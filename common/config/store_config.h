@@ -24,6 +24,8 @@ struct StoreConfig {
   int redis_db = 0;
   std::string redis_prefix = "postern:";
   std::chrono::milliseconds redis_timeout{500};
+
+  bool operator==(const StoreConfig&) const = default;
 };
 
 void read_store_config(SectionReader& r, StoreConfig& c);
