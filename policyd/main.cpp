@@ -36,6 +36,7 @@ std::string restart_only_changes(const Config& now, const Config& next) {
   note(now.policyd.socket != next.policyd.socket, "policyd.socket");
   note(now.policyd.user != next.policyd.user || now.policyd.group != next.policyd.group, "policyd.user");
   note(now.policyd.store_write_behind != next.policyd.store_write_behind, "policyd.store_write_behind");
+  note(now.policyd.workers != next.policyd.workers, "policyd.workers");
   note(now.store != next.store, "store");
   note(now.dns != next.dns, "dns");
   note(now.log.facility != next.log.facility || now.log.level != next.log.level, "log");
@@ -127,11 +128,13 @@ int main(int argc, char** argv) {
     std::cerr << "postern-policyd: " << dropped.error().message << "\n";
     return 1;
   }
-  PolicyServer server(*fd, log, load.config.policyd.max_connections, load.config.policyd.idle_timeout);
+  PolicyServer server(*fd, log, load.config.policyd.max_connections, load.config.policyd.idle_timeout,
+                      load.config.policyd.workers);
   server.set_service(service);
   LogLine(*log, LogLevel::notice, "started")
       .kv("socket", spec->str())
       .kv("store", state->describe())
+      .kv("workers", server.base_workers())
       .kv("privileges", *dropped);
   server.run(signals.fd(), [&] {
     auto ev = signals.read();

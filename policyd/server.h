@@ -1,11 +1,26 @@
 // PolicyServer: accepts Postfix's policy connections and answers each request with the current
-// PolicyService. One thread per connection (Postfix keeps one persistent connection per smtpd
-// process, so there are at most a few hundred), so a slow or silent client only ever blocks its
-// own thread; idle connections are closed after idle_timeout, and so are clients that stop reading
-// their replies (a send blocked that long); at most max_connections at once, and a connection
-// whose thread cannot be started is refused with a log line, never a crash.
-// A malformed request closes its connection with one log line and no answer: Postfix then retries
-// and applies its own default_action. The service can be swapped at any time (SIGHUP reload).
+// PolicyService.
+//
+// Threads. Connections are not tied to threads: every socket is non-blocking and registered
+// one-shot in one epoll set, and a small pool of worker threads ([policyd] workers, by default four
+// per core) takes whichever connection has something to read, reads it, decides, and sends the
+// reply. A connection
+// is held by at most one worker at a time, so its requests are answered in order. Under load a
+// worker goes from one ready connection to the next without sleeping, which is what makes the
+// daemon fast: a thread per connection cost a wake-up and a context switch per request.
+//
+// Waiting. Deciding can wait: for a DNS answer, Redis, or an LMDB sync (the store and resolvers mark
+// those waits with BlockingScope). When a worker starts to wait and no other worker is free, the
+// pool grows by one thread, so a slow DNS list or store only ever holds up the connections whose
+// requests wait for it, never the others; the extra threads leave again once enough are idle. The
+// pool is bounded by max_connections plus the base size, so in the worst case (every connection
+// waiting at once) it is what a thread per connection would be.
+//
+// Limits. At most max_connections at once (more are refused with a log line); a connection silent
+// for idle_timeout is closed, and so is one whose replies have waited that long for the client to
+// read them. A malformed request closes its connection with one log line and no answer: Postfix
+// then retries and applies its own default_action. The service can be swapped at any time (SIGHUP
+// reload); a connection answers each request with the service current when the request is read.
 #pragma once
 
 #include <atomic>
@@ -13,41 +28,63 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <thread>
-#include <vector>
+#include <unordered_map>
 
+#include "common/core/blocking.h"
 #include "common/log/log.h"
 #include "common/policy/service.h"
 
 namespace postern {
 
-class PolicyServer {
+class PolicyServer final : private BlockingHook {
  public:
-  PolicyServer(int listen_fd, std::shared_ptr<Logger> log, int max_connections, Seconds idle_timeout);
-  ~PolicyServer();
+  // workers: the pool's base size; 0 = four per core.
+  PolicyServer(int listen_fd, std::shared_ptr<Logger> log, int max_connections, Seconds idle_timeout,
+               int workers = 0);
+  ~PolicyServer() override;
 
   void set_service(std::shared_ptr<PolicyService> s) { std::atomic_store(&service_, std::move(s)); }
   void set_limits(int max_connections, Seconds idle_timeout);
   // Accepts connections until stop() (or a signal on wake_fd, when >= 0, becomes readable: the
-  // caller's signalfd). Returns when asked to stop.
+  // caller's signalfd). Returns when asked to stop, after every worker has finished.
   void run(int wake_fd, const std::function<bool()>& on_wake);
   void stop();
 
+  int workers() const { return workers_.load(); }  // threads in the pool now
+  int base_workers() const { return base_workers_; }
+
  private:
-  void serve(int fd);
-  void wait_idle();  // until every connection thread has finished
+  struct Conn;
+  enum class Next { read, write, close };
+
+  void worker();
+  void spawn_worker();
+  Next on_readable(Conn& c, std::vector<PolicyRequest>& requests);
+  Next flush(Conn& c);
+  void rearm(Conn& c, Next next);
+  void finish(Conn& c);  // unregisters, closes and frees the connection
+  void accept_one();
+  void close_idle();  // shuts down connections idle (or unread) past idle_timeout
+  void wait_workers();
+  void will_block() override;
+  void unblocked() override {}
 
   int listen_fd_;
   std::shared_ptr<Logger> log_;
   std::atomic<int> max_connections_;
   std::atomic<int64_t> idle_ms_;
   std::shared_ptr<PolicyService> service_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> active_{0};
-  std::mutex mu_;
-  std::vector<int> fds_;  // open connections, to shut them down on stop
-  std::condition_variable done_cv_;
+  int base_workers_;
+  int epoll_fd_ = -1;
+  int stop_fd_ = -1;  // eventfd, level-triggered in the epoll set: wakes every worker on stop
   int stop_pipe_[2] = {-1, -1};
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> workers_{0};  // changed under mu_ (wait_workers waits on it)
+  std::atomic<int> idle_{0};     // workers waiting in epoll_wait
+  std::atomic<bool> spawn_failing_{false};
+  std::mutex mu_;
+  std::condition_variable workers_cv_;
+  std::unordered_map<int, std::unique_ptr<Conn>> conns_;  // by fd; guarded by mu_
 };
 
 }  // namespace postern

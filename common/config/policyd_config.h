@@ -47,8 +47,11 @@ struct PolicydConfig {
   std::string socket = "unix:/var/spool/postfix/postern/policy.sock";  // unix:PATH or inet:HOST:PORT
   std::string user = "postern";  // privileges dropped to this user after binding
   std::string group = "postern";
-  int max_connections = 1000;                 // Postfix opens one per smtpd process
-  Seconds idle_timeout{300};                  // close a connection idle this long
+  int max_connections = 1000;  // Postfix opens one per smtpd process
+  Seconds idle_timeout{300};   // close a connection idle this long
+  // Threads answering requests (the pool's base size); 0: four per core. The pool grows by
+  // itself while requests wait for DNS or the store. Read at start; a change needs a restart.
+  int workers = 0;
   std::vector<std::string> trusted_networks;  // never greylisted or scored
   // Greylist updates are answered from memory and written to the store together, at most this
   // much later (one transaction and one sync for all of them); a crash loses at most this much of

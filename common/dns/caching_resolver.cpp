@@ -2,7 +2,9 @@
 #include "common/dns/caching_resolver.h"
 
 #include <algorithm>
+#include <optional>
 
+#include "common/core/blocking.h"
 #include "common/dns/answer.h"
 
 namespace postern {
@@ -112,6 +114,9 @@ std::vector<DnsResult> CachingResolver::query_all(std::span<const DnsQuery> quer
     }
   }
 
+  // Hits return at once; a miss waits for the network or for another caller's lookup.
+  std::optional<BlockingScope> waits;
+  if (!owned.empty() || !waiting.empty()) waits.emplace();
   if (!owned.empty()) {
     // Lands every flight we own even if the inner resolver throws, so no waiter is left hanging.
     size_t landed = 0;

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/core/blocking.h"
 #include "common/dns/answer.h"
 
 namespace postern {
@@ -102,6 +103,7 @@ DnsResult LdnsResolver::query(std::string_view name, RrType type, Deadline deadl
 }
 
 std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries, Deadline deadline) {
+  BlockingScope waits;  // for the servers' answers, up to the deadline
   if (queries.size() > kMaxParallelQueries) {
     std::vector<DnsResult> out;
     out.reserve(queries.size());

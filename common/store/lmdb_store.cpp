@@ -9,6 +9,7 @@
 #include <functional>
 #include <vector>
 
+#include "common/core/blocking.h"
 #include "common/store/memory_store.h"
 #include "common/store/record.h"
 
@@ -130,6 +131,7 @@ Result<void> LmdbStore::write_txn(Fn&& fn) {
 // of some serial order. If the shared transaction fails, each operation is retried on its own, so
 // every caller gets its own error and no one else's.
 Result<void> LmdbStore::grouped_write(const std::function<int(MDB_txn*)>& fn) {
+  BlockingScope waits;  // for the group's commit and its sync
   PendingWrite me{&fn, Result<void>(), false};
   std::unique_lock lock(batch_mu_);
   queue_.push_back(&me);
@@ -340,6 +342,7 @@ Result<bool> LmdbStore::remove(std::string_view key) {
 }
 
 Result<void> LmdbStore::write_batch(const std::vector<StoreWrite>& writes, int64_t /*now*/) {
+  BlockingScope waits;  // a commit and its sync
   for (const auto& w : writes) {
     if (auto c = check_store_key(w.key); !c) return c.error();
     if (auto c = check_store_value(w.value); !c) return c.error();

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "common/core/blocking.h"
 #include "common/store/memory_store.h"
 #include "common/store/record.h"
 
@@ -125,6 +126,7 @@ void RedisStore::release(std::unique_ptr<Conn> c) {
 }
 
 Result<std::shared_ptr<RedisStore::Reply>> RedisStore::command(const std::vector<std::string>& argv) {
+  BlockingScope waits;  // a network round trip, up to redis_timeout
   std::vector<const char*> a;
   std::vector<size_t> l;
   for (const auto& s : argv) {
