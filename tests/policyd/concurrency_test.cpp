@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -272,6 +273,75 @@ TEST(PolicydConcurrency, AClientThatNeverReadsItsRepliesIsDroppedAndOthersAreSer
       << "sent " << sent << " bytes\n"
       << daemon.proc->output();
   close(fd);
+}
+
+// Threads in the daemon process now.
+int thread_count(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  }
+  return -1;
+}
+
+// Connections share a small pool of worker threads. With a pool of two, sixteen requests waiting
+// for a DNS list that never answers (4 s deadline) must not hold up anyone else: a client whose
+// lookups are answered is served at once meanwhile (the pool grows while workers wait), the
+// waiting ones get their answers when the deadline passes (not listed, logged), and the pool
+// shrinks back to its base size afterwards.
+TEST(PolicydConcurrency, RequestsWaitingForASilentDnsListHoldUpNoOtherClient) {
+  TestDnsServer dns;
+  constexpr int kWaiting = 16;
+  auto listed_name = [](int i) { return std::to_string(i) + ".2.0.192.bl.test"; };
+  for (int i = 1; i <= kWaiting; ++i) dns.set_behavior(listed_name(i), DnsBehavior::drop);
+  TempDir dir("postern-policyd-slowdns");
+  chmod(dir.path().c_str(), 0755);
+  PolicydOptions o;
+  o.policyd = "workers = 2\n";
+  o.dns = "timeout = \"4s\"\nretries = 0\n";
+  o.dnsbl = "ip_lists = [\"bl.test=127.0.0.2*10\"]\ntimeout = \"4s\"\n";
+  o.greylist = "";  // default delay: 300 s
+  Policyd daemon(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
+  EXPECT_NE(daemon.proc->output().find("workers=2"), std::string::npos) << daemon.proc->output();
+  const int threads_at_rest = thread_count(daemon.proc->pid());
+  ASSERT_GT(threads_at_rest, 0);
+
+  std::vector<int> waiting;
+  for (int i = 1; i <= kWaiting; ++i) {
+    int fd = connect_loopback(daemon.port);
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(
+        send_all(fd, request("192.0.2." + std::to_string(i), "w" + std::to_string(i) + "@outside.test")));
+    waiting.push_back(fd);
+  }
+  // Every waiting request's lookup has reached the DNS server: sixteen workers are waiting now.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        int asked = 0;
+        for (int i = 1; i <= kWaiting; ++i) asked += dns.queries(listed_name(i)) > 0;
+        return asked == kWaiting;
+      },
+      std::chrono::seconds(3)));
+  const auto asked_at = Clock::now();
+  EXPECT_EQ(ask(daemon.port, request("198.51.100.9", "other@outside.test")), kDefer);
+  const auto other_took = Clock::now() - asked_at;
+  EXPECT_LT(other_took, std::chrono::seconds(2))
+      << "another client waited " << std::chrono::duration_cast<std::chrono::milliseconds>(other_took).count()
+      << " ms";
+  EXPECT_GT(thread_count(daemon.proc->pid()), threads_at_rest) << "the pool did not grow";
+  for (int fd : waiting) {  // still waiting for their lookups
+    char b;
+    EXPECT_EQ(recv(fd, &b, 1, MSG_DONTWAIT), -1);
+  }
+  for (size_t i = 0; i < waiting.size(); ++i) {
+    EXPECT_EQ(read_reply(waiting[i], std::chrono::seconds(10)), kDefer) << "waiting client " << i;
+    close(waiting[i]);
+  }
+  EXPECT_NE(daemon.proc->output().find("dnsbl_error"), std::string::npos);
+  EXPECT_TRUE(wait_until([&] { return thread_count(daemon.proc->pid()) == threads_at_rest; },
+                         std::chrono::seconds(15)))
+      << thread_count(daemon.proc->pid()) << " threads, " << threads_at_rest << " at rest";
 }
 
 }  // namespace

@@ -20,7 +20,8 @@ namespace postern::test {
 
 struct PolicydOptions {
   std::string log_level = "debug";
-  std::string policyd;  // extra [policyd] lines
+  std::string policyd;                                     // extra [policyd] lines
+  std::string dns = "timeout = \"300ms\"\nretries = 0\n";  // [dns] lines besides servers
   std::string greylist = "delay = 1\n";
   std::string dnsbl =
       "ip_lists = [\"bl.test=127.0.0.[2..11]*10\", \"wl.test=127.0.[0..255].[1..3]*-5\"]\ntimeout = "
@@ -36,7 +37,7 @@ struct Policyd {
         dir.write(name + ".conf", "[log]\ndestination = \"stderr\"\nlevel = \"" + o.log_level +
                                       "\"\n"
                                       "[dns]\nservers = [\"" +
-                                      dns + "\"]\ntimeout = \"300ms\"\nretries = 0\n" + store_conf +
+                                      dns + "\"]\n" + o.dns + store_conf +
                                       "[policyd]\nsocket = \"inet:127.0.0.1:" + std::to_string(port) +
                                       "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n" + o.policyd +
                                       "[policyd.greylist]\n" + o.greylist + "[policyd.dnsbl]\n" + o.dnsbl);
