@@ -31,8 +31,10 @@ constexpr size_t kReadChunk = 16384;
 // thread, and a thread per core measured 25% slower with a p99 twice as high
 // (docs/PERFORMANCE.md). More than four per core only added context switches.
 constexpr int kWorkersPerCore = 4;
-// A worker that has waited this long for work checks whether it is still needed.
+// A worker beyond the pool's base size that has waited this long for work leaves, and so does
+// a parked spare that nobody needed for this long.
 constexpr int kWorkerWaitMs = 2000;
+constexpr auto kSpareKeep = std::chrono::seconds(5);
 
 }  // namespace
 
@@ -69,6 +71,7 @@ PolicyServer::PolicyServer(int listen_fd, std::shared_ptr<Logger> log, int max_c
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stop_fd_, &ev) != 0) {
     throw std::system_error(errno, std::generic_category(), "policy server: epoll_ctl");
   }
+  for (int i = 0; i < base_workers_; ++i) spawn_worker();  // they wait for connections
 }
 
 PolicyServer::~PolicyServer() {
@@ -90,13 +93,16 @@ void PolicyServer::stop() {
   if (stopping_.exchange(true)) return;
   uint64_t one = 1;
   (void)!write(stop_fd_, &one, sizeof one);
+  {
+    std::lock_guard lock(park_mu_);  // a spare about to park sees stopping_ or gets the notify
+  }
+  park_cv_.notify_all();
   if (stop_pipe_[1] >= 0) (void)!write(stop_pipe_[1], "x", 1);
   std::lock_guard lock(mu_);
   for (auto& [fd, c] : conns_) shutdown(fd, SHUT_RDWR);
 }
 
 void PolicyServer::run(int wake_fd, const std::function<bool()>& on_wake) {
-  for (int i = 0; i < base_workers_; ++i) spawn_worker();
   while (!stopping_) {
     // Idle connections are looked for a few times per idle_timeout (at most once a second).
     int period = static_cast<int>(std::clamp<int64_t>(idle_ms_.load() / 4, 10, 1000));
@@ -188,13 +194,51 @@ void PolicyServer::spawn_worker() {
 // Called by a worker about to wait (DNS, Redis, a sync): the other connections must not wait with
 // it, so a free worker must exist.
 void PolicyServer::will_block() {
-  if (idle_.load() == 0) spawn_worker();
+  if (idle_.load() > 0) return;
+  {
+    std::lock_guard lock(park_mu_);
+    if (parked_ > wake_tokens_) {
+      ++wake_tokens_;
+      park_cv_.notify_one();
+      return;
+    }
+  }
+  spawn_worker();
+}
+
+bool PolicyServer::park() {
+  std::unique_lock lock(park_mu_);
+  ++parked_;
+  bool woken = park_cv_.wait_for(lock, kSpareKeep, [this] { return wake_tokens_ > 0 || stopping_.load(); });
+  --parked_;
+  if (!woken || stopping_) return false;
+  --wake_tokens_;
+  return true;
+}
+
+bool PolicyServer::retire() {
+  std::lock_guard lock(mu_);
+  if (workers_.load() <= base_workers_) return false;
+  set_thread_blocking_hook(nullptr);
+  --workers_;
+  workers_cv_.notify_all();
+  return true;
 }
 
 void PolicyServer::worker() {
   set_thread_blocking_hook(this);
   std::vector<PolicyRequest> requests;
   while (!stopping_) {
+    // Threads the pool grew by while others waited for DNS or the store: once enough threads
+    // wait for work, the surplus parks (and leaves after kSpareKeep unless a wait wakes it). A
+    // few busy threads taking request after request is what keeps the daemon fast under load;
+    // many taking turns would cost a wake-up each.
+    if (workers_.load() > base_workers_ && idle_.load() >= base_workers_) {
+      if (park()) continue;
+      if (stopping_) break;
+      if (retire()) return;
+      continue;
+    }
     epoll_event ev{};
     ++idle_;
     int n = epoll_wait(epoll_fd_, &ev, 1, kWorkerWaitMs);
@@ -211,16 +255,9 @@ void PolicyServer::worker() {
       else
         rearm(c, next);
     }
-    // Leave when enough others are free (the pool grew while workers waited).
-    if (workers_.load() > base_workers_ && idle_.load() >= base_workers_) {
-      std::lock_guard lock(mu_);
-      if (workers_.load() > base_workers_) {
-        set_thread_blocking_hook(nullptr);
-        --workers_;
-        workers_cv_.notify_all();
-        return;
-      }
-    }
+    // Beyond the base size, a thread that has had nothing to do for a while leaves. epoll wakes
+    // the thread that waited last first, so under light load the surplus is what waits.
+    if (n == 0 && retire()) return;
   }
   set_thread_blocking_hook(nullptr);
   std::lock_guard lock(mu_);

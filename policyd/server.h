@@ -66,6 +66,8 @@ class PolicyServer final : private BlockingHook {
   void accept_one();
   void close_idle();  // shuts down connections idle (or unread) past idle_timeout
   void wait_workers();
+  bool park();    // false: not woken (time to leave) or stopping
+  bool retire();  // leaves the pool if it is above its base size
   void will_block() override;
   void unblocked() override {}
 
@@ -82,6 +84,10 @@ class PolicyServer final : private BlockingHook {
   std::atomic<int> workers_{0};  // changed under mu_ (wait_workers waits on it)
   std::atomic<int> idle_{0};     // workers waiting in epoll_wait
   std::atomic<bool> spawn_failing_{false};
+  std::mutex park_mu_;  // spares: threads the pool grew by, parked until a wait needs them
+  std::condition_variable park_cv_;
+  int parked_ = 0;       // guarded by park_mu_
+  int wake_tokens_ = 0;  // guarded by park_mu_
   std::mutex mu_;
   std::condition_variable workers_cv_;
   std::unordered_map<int, std::unique_ptr<Conn>> conns_;  // by fd; guarded by mu_

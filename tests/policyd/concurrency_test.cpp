@@ -303,7 +303,10 @@ TEST(PolicydConcurrency, RequestsWaitingForASilentDnsListHoldUpNoOtherClient) {
   o.dnsbl = "ip_lists = [\"bl.test=127.0.0.2*10\"]\ntimeout = \"4s\"\n";
   o.greylist = "";  // default delay: 300 s
   Policyd daemon(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
-  EXPECT_NE(daemon.proc->output().find("workers=2"), std::string::npos) << daemon.proc->output();
+  // "started" is logged once the pool's base threads run.
+  ASSERT_TRUE(wait_until([&] { return daemon.proc->output().find("workers=2") != std::string::npos; },
+                         std::chrono::seconds(5)))
+      << daemon.proc->output();
   const int threads_at_rest = thread_count(daemon.proc->pid());
   ASSERT_GT(threads_at_rest, 0);
 
@@ -340,7 +343,7 @@ TEST(PolicydConcurrency, RequestsWaitingForASilentDnsListHoldUpNoOtherClient) {
   }
   EXPECT_NE(daemon.proc->output().find("dnsbl_error"), std::string::npos);
   EXPECT_TRUE(wait_until([&] { return thread_count(daemon.proc->pid()) == threads_at_rest; },
-                         std::chrono::seconds(15)))
+                         std::chrono::seconds(20)))
       << thread_count(daemon.proc->pid()) << " threads, " << threads_at_rest << " at rest";
 }
 
