@@ -9,6 +9,8 @@
 
 #include <cstring>
 #include <iostream>
+#include <memory>
+#include <system_error>
 
 #include "common/config/config.h"
 #include "common/daemon/cmdline.h"
@@ -128,8 +130,16 @@ int main(int argc, char** argv) {
     std::cerr << "postern-policyd: " << dropped.error().message << "\n";
     return 1;
   }
-  PolicyServer server(*fd, log, load.config.policyd.max_connections, load.config.policyd.idle_timeout,
-                      load.config.policyd.workers);
+  std::unique_ptr<PolicyServer> owned_server;
+  try {
+    owned_server =
+        std::make_unique<PolicyServer>(*fd, log, load.config.policyd.max_connections,
+                                       load.config.policyd.idle_timeout, load.config.policyd.workers);
+  } catch (const std::system_error& e) {
+    std::cerr << "postern-policyd: " << e.what() << "\n";
+    return 1;
+  }
+  PolicyServer& server = *owned_server;
   server.set_service(service);
   LogLine(*log, LogLevel::notice, "started")
       .kv("socket", spec->str())

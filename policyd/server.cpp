@@ -62,14 +62,16 @@ PolicyServer::PolicyServer(int listen_fd, std::shared_ptr<Logger> log, int max_c
   if (pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) stop_pipe_[0] = stop_pipe_[1] = -1;
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (epoll_fd_ < 0 || stop_fd_ < 0) {
-    throw std::system_error(errno, std::generic_category(), "policy server: epoll/eventfd");
-  }
   epoll_event ev{};
   ev.events = EPOLLIN;  // level-triggered: stays ready, so every worker sees it
   ev.data.ptr = nullptr;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stop_fd_, &ev) != 0) {
-    throw std::system_error(errno, std::generic_category(), "policy server: epoll_ctl");
+  if (epoll_fd_ < 0 || stop_fd_ < 0 || stop_pipe_[0] < 0 ||
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stop_fd_, &ev) != 0) {
+    int err = errno;
+    for (int f : {stop_pipe_[0], stop_pipe_[1], stop_fd_, epoll_fd_}) {
+      if (f >= 0) close(f);
+    }
+    throw std::system_error(err, std::generic_category(), "policy server: cannot set up epoll");
   }
   for (int i = 0; i < base_workers_; ++i) spawn_worker();  // they wait for connections
 }
