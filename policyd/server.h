@@ -2,19 +2,20 @@
 // PolicyService.
 //
 // Threads. Connections are not tied to threads: every socket is non-blocking and registered
-// one-shot in one epoll set, and a small pool of worker threads ([policyd] workers, by default four
-// per core) takes whichever connection has something to read, reads it, decides, and sends the
-// reply. A connection
-// is held by at most one worker at a time, so its requests are answered in order. Under load a
-// worker goes from one ready connection to the next without sleeping, which is what makes the
-// daemon fast: a thread per connection cost a wake-up and a context switch per request.
+// one-shot in one epoll set, and a small pool of worker threads ([policyd] workers, by default
+// four per core) takes whichever connection has something to read, reads it, decides, and sends
+// the reply. A connection is held by at most one worker at a time, so its requests are answered
+// in order. Under load a worker goes from one ready connection to the next without sleeping, which
+// is what makes the daemon fast: a thread per connection cost a wake-up and a context switch per
+// request.
 //
-// Waiting. Deciding can wait: for a DNS answer, Redis, or an LMDB sync (the store and resolvers mark
-// those waits with BlockingScope). When a worker starts to wait and no other worker is free, the
-// pool grows by one thread, so a slow DNS list or store only ever holds up the connections whose
-// requests wait for it, never the others; the extra threads leave again once enough are idle. The
-// pool is bounded by max_connections plus the base size, so in the worst case (every connection
-// waiting at once) it is what a thread per connection would be.
+// Waiting. Deciding can wait: for a DNS answer, Redis, or an LMDB sync (the store and resolvers
+// mark those waits with BlockingScope). When a worker starts to wait and no other worker is free,
+// the pool wakes a parked spare or starts a thread, so a slow DNS list or store only ever holds up
+// the connections whose requests wait for it, never the others. Once enough threads wait for work
+// again, the surplus parks as spares, and a spare nobody needed for 5 s leaves. The pool is
+// bounded by max_connections plus the base size, so in the worst case (every connection waiting at
+// once) it is what a thread per connection would be.
 //
 // Limits. At most max_connections at once (more are refused with a log line); a connection silent
 // for idle_timeout is closed, and so is one whose replies have waited that long for the client to
