@@ -347,5 +347,92 @@ TEST(PolicydConcurrency, RequestsWaitingForASilentDnsListHoldUpNoOtherClient) {
       << thread_count(daemon.proc->pid()) << " threads, " << threads_at_rest << " at rest";
 }
 
+// True once the daemon has closed fd (end of file or reset), within timeout.
+bool closed_by_daemon(int fd, std::chrono::milliseconds timeout) {
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
+  char b;
+  return recv(fd, &b, 1, MSG_DONTWAIT) <= 0;
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// idle_timeout is counted from a connection's last request: a silent client and one stuck in the
+// middle of a request are closed (and logged) once it has passed, not before; a client that asked
+// something since is still connected then and is answered.
+TEST(PolicydConcurrency, SilentAndStalledConnectionsAreClosedAfterTheIdleTimeout) {
+  TestDnsServer dns;
+  TempDir dir("postern-policyd-idle");
+  chmod(dir.path().c_str(), 0755);
+  PolicydOptions o;
+  o.log_level = "info";
+  o.policyd = "idle_timeout = \"2s\"\n";
+  o.greylist = "";
+  o.dnsbl = "";
+  Policyd daemon(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
+  int silent = connect_loopback(daemon.port);
+  int stalled = connect_loopback(daemon.port);
+  int active = connect_loopback(daemon.port);
+  ASSERT_GE(silent, 0);
+  ASSERT_GE(stalled, 0);
+  ASSERT_GE(active, 0);
+  ASSERT_TRUE(send_all(stalled, "request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=19"));
+  // Not closed within the first second (half the timeout); then the active client asks.
+  EXPECT_FALSE(closed_by_daemon(silent, std::chrono::milliseconds(1000)));
+  ASSERT_TRUE(send_all(active, request("198.51.100.7", "active@outside.test")));
+  EXPECT_EQ(read_reply(active, std::chrono::seconds(5)), kDefer);
+  // The silent and stalled ones go at about 2 s (the check runs four times per timeout).
+  EXPECT_TRUE(closed_by_daemon(silent, std::chrono::seconds(5)));
+  EXPECT_TRUE(closed_by_daemon(stalled, std::chrono::seconds(5)));
+  char b;
+  EXPECT_EQ(recv(active, &b, 1, MSG_DONTWAIT), -1) << "the active client was closed with the idle ones";
+  EXPECT_TRUE(send_all(active, request("198.51.100.8", "again@outside.test")));
+  EXPECT_EQ(read_reply(active, std::chrono::seconds(5)), kDefer);
+  EXPECT_TRUE(wait_until([&] { return count_of(daemon.proc->output(), "idle timeout") >= 2; },
+                         std::chrono::seconds(5)))
+      << daemon.proc->output();
+  close(silent);
+  close(stalled);
+  close(active);
+}
+
+// Beyond max_connections a new connection is closed at once with one log line; the others are
+// served, and a place that frees up is taken again.
+TEST(PolicydConcurrency, ConnectionsBeyondMaxConnectionsAreRefusedAndLogged) {
+  TestDnsServer dns;
+  TempDir dir("postern-policyd-maxconn");
+  chmod(dir.path().c_str(), 0755);
+  PolicydOptions o;
+  o.log_level = "warning";
+  o.policyd = "max_connections = 3\n";
+  o.greylist = "";
+  o.dnsbl = "";
+  Policyd daemon(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
+  std::vector<int> held;
+  for (int i = 0; i < 3; ++i) {  // each answered, so each is accepted and counted
+    held.push_back(connect_loopback(daemon.port));
+    ASSERT_TRUE(send_all(held.back(), request("198.51.100." + std::to_string(i + 1))));
+    ASSERT_EQ(read_reply(held.back(), std::chrono::seconds(5)), kDefer);
+  }
+  int extra = connect_loopback(daemon.port);
+  ASSERT_GE(extra, 0);
+  EXPECT_TRUE(closed_by_daemon(extra, std::chrono::seconds(5)));
+  close(extra);
+  EXPECT_TRUE(
+      wait_until([&] { return daemon.proc->output().find("max_connections reached") != std::string::npos; },
+                 std::chrono::seconds(5)));
+  ASSERT_TRUE(send_all(held[0], request("198.51.100.9")));  // the held ones are still served
+  EXPECT_EQ(read_reply(held[0], std::chrono::seconds(5)), kDefer);
+  close(held[2]);
+  EXPECT_TRUE(wait_until([&] { return ask(daemon.port, request("198.51.100.10")) == kDefer; },
+                         std::chrono::seconds(5)));
+  close(held[0]);
+  close(held[1]);
+}
+
 }  // namespace
 }  // namespace postern::test
