@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -103,16 +104,32 @@ std::string read_reply(int fd, std::chrono::milliseconds timeout) {
   return out;
 }
 
+// Options for a daemon that greylists at the default delay (300 s) and uses no DNS lists.
+PolicydOptions greylist_only(const std::string& policyd_lines, const std::string& log_level = "debug") {
+  PolicydOptions o;
+  o.log_level = log_level;
+  o.policyd = policyd_lines;
+  o.greylist = "";
+  o.dnsbl = "";
+  return o;
+}
+
+// A daemon over LMDB in its own temporary directory, with its own test DNS server.
+struct LocalPolicyd {
+  LocalPolicyd(const std::string& tag, const PolicydOptions& o) : dir(tag) {
+    chmod(dir.path().c_str(), 0755);
+    daemon = std::make_unique<Policyd>(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
+  }
+  TestDnsServer dns;
+  TempDir dir;
+  std::unique_ptr<Policyd> daemon;
+};
+
 TEST(PolicydConcurrency, HundredsOfPersistentConnectionsWithSilentAndStalledClients) {
   raise_file_limit(4096);
-  TestDnsServer dns;
-  TempDir dir("postern-policyd-concurrency");
-  chmod(dir.path().c_str(), 0755);
-  PolicydOptions o;
-  o.policyd = "trusted_networks = [\"10.0.0.0/8\"]\n";  // max_connections left at its default
-  o.greylist = "";                                      // default delay: 300 s
-  o.dnsbl = "";
-  Policyd daemon(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
+  // max_connections left at its default
+  LocalPolicyd local("postern-policyd-concurrency", greylist_only("trusted_networks = [\"10.0.0.0/8\"]\n"));
+  Policyd& daemon = *local.daemon;
 
   // Clients that connect and never say anything, and clients stuck in the middle of a request.
   std::vector<int> silent, stalled;
@@ -222,15 +239,8 @@ TEST(PolicydConcurrency, HundredsOfPersistentConnectionsWithSilentAndStalledClie
 }
 
 TEST(PolicydConcurrency, AClientThatNeverReadsItsRepliesIsDroppedAndOthersAreServed) {
-  TestDnsServer dns;
-  TempDir dir("postern-policyd-noread");
-  chmod(dir.path().c_str(), 0755);
-  PolicydOptions o;
-  o.log_level = "warning";
-  o.policyd = "idle_timeout = \"1s\"\n";
-  o.greylist = "";
-  o.dnsbl = "";
-  Policyd daemon(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
+  LocalPolicyd local("postern-policyd-noread", greylist_only("idle_timeout = \"1s\"\n", "warning"));
+  Policyd& daemon = *local.daemon;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ASSERT_GE(fd, 0);
   int small = 4096;
@@ -291,18 +301,15 @@ int thread_count(pid_t pid) {
 // waiting ones get their answers when the deadline passes (not listed, logged), and the pool
 // shrinks back to its base size afterwards.
 TEST(PolicydConcurrency, RequestsWaitingForASilentDnsListHoldUpNoOtherClient) {
-  TestDnsServer dns;
+  PolicydOptions o = greylist_only("workers = 2\n");
+  o.dns = "timeout = \"4s\"\nretries = 0\n";
+  o.dnsbl = "ip_lists = [\"bl.test=127.0.0.2*10\"]\ntimeout = \"4s\"\n";
+  LocalPolicyd local("postern-policyd-slowdns", o);
+  Policyd& daemon = *local.daemon;
+  TestDnsServer& dns = local.dns;
   constexpr int kWaiting = 16;
   auto listed_name = [](int i) { return std::to_string(i) + ".2.0.192.bl.test"; };
   for (int i = 1; i <= kWaiting; ++i) dns.set_behavior(listed_name(i), DnsBehavior::drop);
-  TempDir dir("postern-policyd-slowdns");
-  chmod(dir.path().c_str(), 0755);
-  PolicydOptions o;
-  o.policyd = "workers = 2\n";
-  o.dns = "timeout = \"4s\"\nretries = 0\n";
-  o.dnsbl = "ip_lists = [\"bl.test=127.0.0.2*10\"]\ntimeout = \"4s\"\n";
-  o.greylist = "";  // default delay: 300 s
-  Policyd daemon(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
   // "started" is logged once the pool's base threads run.
   ASSERT_TRUE(wait_until([&] { return daemon.proc->output().find("workers=2") != std::string::npos; },
                          std::chrono::seconds(5)))
@@ -365,15 +372,8 @@ size_t count_of(const std::string& text, const std::string& what) {
 // middle of a request are closed (and logged) once it has passed, not before; a client that asked
 // something since is still connected then and is answered.
 TEST(PolicydConcurrency, SilentAndStalledConnectionsAreClosedAfterTheIdleTimeout) {
-  TestDnsServer dns;
-  TempDir dir("postern-policyd-idle");
-  chmod(dir.path().c_str(), 0755);
-  PolicydOptions o;
-  o.log_level = "info";
-  o.policyd = "idle_timeout = \"2s\"\n";
-  o.greylist = "";
-  o.dnsbl = "";
-  Policyd daemon(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
+  LocalPolicyd local("postern-policyd-idle", greylist_only("idle_timeout = \"2s\"\n", "info"));
+  Policyd& daemon = *local.daemon;
   int silent = connect_loopback(daemon.port);
   int stalled = connect_loopback(daemon.port);
   int active = connect_loopback(daemon.port);
@@ -403,15 +403,8 @@ TEST(PolicydConcurrency, SilentAndStalledConnectionsAreClosedAfterTheIdleTimeout
 // Beyond max_connections a new connection is closed at once with one log line; the others are
 // served, and a place that frees up is taken again.
 TEST(PolicydConcurrency, ConnectionsBeyondMaxConnectionsAreRefusedAndLogged) {
-  TestDnsServer dns;
-  TempDir dir("postern-policyd-maxconn");
-  chmod(dir.path().c_str(), 0755);
-  PolicydOptions o;
-  o.log_level = "warning";
-  o.policyd = "max_connections = 3\n";
-  o.greylist = "";
-  o.dnsbl = "";
-  Policyd daemon(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
+  LocalPolicyd local("postern-policyd-maxconn", greylist_only("max_connections = 3\n", "warning"));
+  Policyd& daemon = *local.daemon;
   std::vector<int> held;
   for (int i = 0; i < 3; ++i) {  // each answered, so each is accepted and counted
     held.push_back(connect_loopback(daemon.port));
