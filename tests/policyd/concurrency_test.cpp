@@ -114,17 +114,6 @@ PolicydOptions greylist_only(const std::string& policyd_lines, const std::string
   return o;
 }
 
-// A daemon over LMDB in its own temporary directory, with its own test DNS server.
-struct LocalPolicyd {
-  LocalPolicyd(const std::string& tag, const PolicydOptions& o) : dir(tag) {
-    chmod(dir.path().c_str(), 0755);
-    daemon = std::make_unique<Policyd>(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
-  }
-  TestDnsServer dns;
-  TempDir dir;
-  std::unique_ptr<Policyd> daemon;
-};
-
 TEST(PolicydConcurrency, HundredsOfPersistentConnectionsWithSilentAndStalledClients) {
   raise_file_limit(4096);
   // max_connections left at its default
@@ -362,12 +351,6 @@ bool closed_by_daemon(int fd, std::chrono::milliseconds timeout) {
   return recv(fd, &b, 1, MSG_DONTWAIT) <= 0;
 }
 
-size_t count_of(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 // idle_timeout is counted from a connection's last request: a silent client and one stuck in the
 // middle of a request are closed (and logged) once it has passed, not before; a client that asked
 // something since is still connected then and is answered.
@@ -392,7 +375,7 @@ TEST(PolicydConcurrency, SilentAndStalledConnectionsAreClosedAfterTheIdleTimeout
   EXPECT_EQ(recv(active, &b, 1, MSG_DONTWAIT), -1) << "the active client was closed with the idle ones";
   EXPECT_TRUE(send_all(active, request("198.51.100.8", "again@outside.test")));
   EXPECT_EQ(read_reply(active, std::chrono::seconds(5)), kDefer);
-  EXPECT_TRUE(wait_until([&] { return count_of(daemon.proc->output(), "idle timeout") >= 2; },
+  EXPECT_TRUE(wait_until([&] { return occurrences(daemon.proc->output(), "idle timeout") >= 2; },
                          std::chrono::seconds(5)))
       << daemon.proc->output();
   close(silent);

@@ -141,15 +141,14 @@ TEST(PolicydDaemon, TwoDaemonsOnOneRedisShareGreylistState) {
 }
 
 TEST(PolicydDaemon, BigSenderRetryingFromAnotherNetworkOfItsSpfPoolPasses) {
-  TestDnsServer dns;
-  dns.add("pool.test", "TXT", "\"v=spf1 ip4:198.51.100.0/24 ip4:203.0.113.0/24 -all\"");
-  dns.add("fail.test", "TXT", "\"v=spf1 ip4:192.0.2.1 -all\"");
-  TempDir dir("postern-policyd-spf");
-  chmod(dir.path().c_str(), 0755);
   PolicydOptions o;
   o.greylist = "delay = 1\nspf_domain_key = true\nspf_timeout = \"1s\"\n";
   o.dnsbl = "";
-  Policyd mx(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
+  LocalPolicyd local("postern-policyd-spf", o);
+  Policyd& mx = *local.daemon;
+  TestDnsServer& dns = local.dns;
+  dns.add("pool.test", "TXT", "\"v=spf1 ip4:198.51.100.0/24 ip4:203.0.113.0/24 -all\"");
+  dns.add("fail.test", "TXT", "\"v=spf1 ip4:192.0.2.1 -all\"");
   auto first = ask(mx.port, request("198.51.100.7", "news@pool.test"));
   EXPECT_EQ(first.rfind("action=DEFER_IF_PERMIT 4.7.1", 0), 0u) << first;
   // The retry comes from another network of the pool: the same triplet, passed after the delay.
@@ -202,14 +201,13 @@ TEST(PolicydDaemon, CheckModeReadsPostgreyAllowlistFiles) {
 }
 
 TEST(PolicydDaemon, GreylistUpdatesAreBatchedAndWrittenBeforeTheDaemonStops) {
-  TestDnsServer dns;
-  TempDir dir("postern-policyd-batch");
-  chmod(dir.path().c_str(), 0755);
   PolicydOptions o;
   o.policyd = "store_write_behind = \"60s\"\n";  // nothing flushes by time during this test
   o.greylist = "delay = 300\n";
   o.dnsbl = "";
-  Policyd mx(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
+  LocalPolicyd local("postern-policyd-batch", o);
+  Policyd& mx = *local.daemon;
+  const TempDir& dir = local.dir;
   EXPECT_EQ(ask(mx.port, request("203.0.113.60")).rfind("action=DEFER_IF_PERMIT 4.7.1", 0), 0u);
   // The daemon answers from its own pending update: a retry is "too early", not a new triplet.
   auto again = ask(mx.port, request("203.0.113.60"));
@@ -233,23 +231,17 @@ TEST(PolicydDaemon, GreylistUpdatesAreBatchedAndWrittenBeforeTheDaemonStops) {
 }
 
 TEST(PolicydDaemon, SighupAppliesANewConfigRefusesABadOneAndNamesWhatNeedsARestart) {
-  TestDnsServer dns;
-  TempDir dir("postern-policyd-reload");
-  chmod(dir.path().c_str(), 0755);
   PolicydOptions o;
   o.greylist = "delay = 300\n";
   o.dnsbl = "";
-  Policyd mx(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
+  LocalPolicyd local("postern-policyd-reload", o);
+  Policyd& mx = *local.daemon;
+  const TempDir& dir = local.dir;
   EXPECT_EQ(ask(mx.port, request("203.0.113.70")).rfind("action=DEFER_IF_PERMIT", 0), 0u);
   const auto conf = dir.path() / "policyd.conf";
   std::ifstream in(conf);
   const std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto count = [&](const std::string& what) {
-    std::string out = mx.proc->output();
-    size_t n = 0;
-    for (size_t at = out.find(what); at != std::string::npos; at = out.find(what, at + 1)) ++n;
-    return n;
-  };
+  auto count = [&](const std::string& what) { return occurrences(mx.proc->output(), what); };
   // The client is allowlisted now, and the write-behind interval (read at start) changed.
   std::string next = original;
   next.replace(next.find("delay = 300\n"), 12, "delay = 300\nallow_clients = [\"203.0.113.0/24\"]\n");

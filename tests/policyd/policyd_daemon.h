@@ -5,6 +5,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <memory>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/harness/dns_server.h"
 #include "tests/harness/net.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
@@ -52,6 +54,25 @@ struct Policyd {
 // The [store] section of an LMDB store in dir/state.
 inline std::string lmdb_store_conf(const TempDir& dir) {
   return "[store]\nlmdb_path = \"" + (dir.path() / "state").string() + "\"\n";
+}
+
+// A daemon over LMDB in its own temporary directory (its config at dir/policyd.conf), with its own
+// test DNS server.
+struct LocalPolicyd {
+  LocalPolicyd(const std::string& tag, const PolicydOptions& o) : dir(tag) {
+    chmod(dir.path().c_str(), 0755);
+    daemon = std::make_unique<Policyd>(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
+  }
+  TestDnsServer dns;
+  TempDir dir;
+  std::unique_ptr<Policyd> daemon;
+};
+
+// How many times what occurs in text (a daemon's log lines, say).
+inline size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
 }
 
 // Sends one policy request over a fresh connection; returns the reply ("" if closed without one).
