@@ -221,10 +221,14 @@ bool PolicyServer::park() {
 bool PolicyServer::retire() {
   std::lock_guard lock(mu_);
   if (workers_.load() <= base_workers_) return false;
+  leave();
+  return true;
+}
+
+void PolicyServer::leave() {
   set_thread_blocking_hook(nullptr);
   --workers_;
   workers_cv_.notify_all();
-  return true;
 }
 
 void PolicyServer::worker() {
@@ -261,10 +265,8 @@ void PolicyServer::worker() {
     // the thread that waited last first, so under light load the surplus is what waits.
     if (n == 0 && retire()) return;
   }
-  set_thread_blocking_hook(nullptr);
   std::lock_guard lock(mu_);
-  --workers_;
-  workers_cv_.notify_all();
+  leave();
 }
 
 PolicyServer::Next PolicyServer::on_readable(Conn& c, std::vector<PolicyRequest>& requests) {
@@ -302,7 +304,6 @@ PolicyServer::Next PolicyServer::flush(Conn& c) {
     }
     if (w <= 0) return Next::close;
     c.out_off += static_cast<size_t>(w);
-    c.last_progress_ms = now_ms();
   }
   c.out.clear();
   c.out_off = 0;

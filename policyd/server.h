@@ -69,6 +69,7 @@ class PolicyServer final : private BlockingHook {
   void wait_workers();
   bool park();    // false: not woken (time to leave) or stopping
   bool retire();  // leaves the pool if it is above its base size
+  void leave();   // the calling worker's last step; mu_ held
   void will_block() override;
   void unblocked() override {}
 
