@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "common/mail/header_value.h"
 #include "milter/app.h"
 #include "milter/pipeline.h"
 
@@ -166,7 +167,9 @@ sfsistat on_eom(SMFICTX* ctx) {
   EomResult r = c->pipeline->end_of_message(macro(ctx, "i"));
   if (r.verdict.kind != Verdict::Kind::cont) return apply(ctx, r.verdict);
   for (const auto& e : r.edits) {
-    std::string value = (c->leading_space && e.op != HeaderEdit::Op::remove ? " " : "") + e.value;
+    // Every value leaves in libmilter's form, LF-folded with no CR (common/mail/header_value.h).
+    std::string value =
+        (c->leading_space && e.op != HeaderEdit::Op::remove ? " " : "") + header_value_lf(e.value);
     char* name = const_cast<char*>(e.name.c_str());
     switch (e.op) {
       case HeaderEdit::Op::add:

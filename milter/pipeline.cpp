@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "common/authres/builder.h"
-#include "common/authres/parse.h"
+#include "common/authres/claim.h"
 #include "common/core/ascii.h"
 #include "common/mail/address.h"
 #include "common/sender/enforce.h"
@@ -34,20 +34,6 @@ namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-// Does this Authentication-Results value claim our authserv-id? A value our parser cannot read is
-// still removed when it starts with our id, so a malformed header cannot smuggle a claim past us
-// to a laxer reader downstream.
-bool claims_our_id(std::string_view value, std::string_view ours) {
-  if (auto id = authres::parse_authserv_id(value)) return iequals(*id, ours);
-  size_t i = value.find_first_not_of(" \t\r\n");
-  if (i == std::string_view::npos) return false;
-  std::string_view rest = value.substr(i);
-  if (rest.size() < ours.size() || !iequals(rest.substr(0, ours.size()), ours)) return false;
-  if (rest.size() == ours.size()) return true;
-  char next = rest[ours.size()];
-  return next == ';' || next == ' ' || next == '\t' || next == '(' || next == '\r' || next == '\n';
 }
 
 // Splits "5.7.1 text" into xcode and text; without an enhanced code, xcode is def.
@@ -142,7 +128,7 @@ Verdict MessagePipeline::header(std::string_view name, std::string_view value) {
   }
   if (iequals(name, "Authentication-Results")) {
     ++m.ar_count;
-    if (claims_our_id(value, app_.authserv_id)) m.forged_ar.push_back(m.ar_count);
+    if (authres::claims_authserv_id(value, app_.authserv_id)) m.forged_ar.push_back(m.ar_count);
     return {};
   }
   bool is_from = iequals(name, "From"), is_sender = iequals(name, "Sender");
@@ -268,7 +254,7 @@ EomResult MessagePipeline::end_of_message(const std::string& queue_id) {
       if (sigs) {
         // Inserted at the top, the first plan's signature ending up first.
         for (auto it = sigs->rbegin(); it != sigs->rend(); ++it)
-          out.edits.push_back({HeaderEdit::Op::insert, "DKIM-Signature", dkim_value_lf(*it), 0});
+          out.edits.push_back({HeaderEdit::Op::insert, "DKIM-Signature", *it, 0});
         std::string signed_by;
         for (const auto& p : m.plans)
           signed_by += (signed_by.empty() ? "" : ",") + p.domain + "/" + p.selector;

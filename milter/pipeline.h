@@ -30,7 +30,7 @@ struct HeaderEdit {
   enum class Op { add, insert, remove };
   Op op = Op::add;
   std::string name;
-  std::string value;  // LF line ends (libmilter's form)
+  std::string value;  // folded with CR LF or LF; callbacks.cpp hands libmilter the LF form
   int index = 0;      // insert: position (0 = top); remove: 1-based among fields of this name
 };
 

@@ -25,9 +25,10 @@ struct MethodResult {
   std::vector<std::pair<std::string, std::string>> properties;
 };
 
-// Returns the header VALUE (without "Authentication-Results:"), e.g.
-// "mx.example.net; dkim=pass header.d=example.com header.s=sel". An empty list gives
-// "mx.example.net; none".
+// Returns the header VALUE (without "Authentication-Results:"), one result per line folded with
+// CR LF TAB as RFC 5322 writes it, e.g. "mx.example.net;\r\n\tdkim=pass header.d=example.com
+// header.s=sel". An empty list gives "mx.example.net; none". The milter hands libmilter the LF
+// form (common/mail/header_value.h).
 std::string build_value(std::string_view authserv_id, const std::vector<MethodResult>& results);
 
 }  // namespace postern::authres

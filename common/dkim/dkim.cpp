@@ -49,16 +49,6 @@ const char* to_string(DkimResult r) {
   return "neutral";
 }
 
-std::string dkim_value_lf(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '\r' && i + 1 < value.size() && value[i + 1] == '\n') continue;
-    out.push_back(value[i]);
-  }
-  return out;
-}
-
 namespace {
 
 // libopendkim's own expiry / future checks use time(2) and this drift: about 31 years, so they only

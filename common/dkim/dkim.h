@@ -116,7 +116,7 @@ class DkimSignSession {
   void add_header(std::string_view name, std::string_view value);
   void add_body(std::string_view chunk);
   // The DKIM-Signature header values (without "DKIM-Signature:"), one per plan in plan order,
-  // folded with CRLF TAB. Insert them above the other headers (for libmilter: dkim_value_lf()).
+  // folded with CRLF TAB. Insert them above the other headers (for libmilter: header_value_lf() in common/mail/header_value.h).
   Result<std::vector<std::string>> finish();
 
   struct Impl;
@@ -151,9 +151,5 @@ class DkimEngine {
   const Clock& clock_;
   std::unique_ptr<Pool> pool_;
 };
-
-// A header value folded with CRLF as libopendkim returns it, with LF line ends instead (the form
-// libmilter's smfi_insheader takes).
-std::string dkim_value_lf(std::string_view value);
 
 }  // namespace postern

@@ -28,6 +28,7 @@
 #include "common/dkim/key_table.h"
 #include "common/dkim/message_reader.h"
 #include "common/dkim/signing_policy.h"
+#include "common/mail/header_value.h"
 #include "common/dns/factory.h"
 #include "common/log/log.h"
 #include "tools/posternctl/command.h"
@@ -228,7 +229,7 @@ int cmd_sign(Context& ctx) {
   size_t nl = std::string_view(buf.data(), n).find('\n');
   bool crlf = nl != std::string_view::npos && nl > 0 && buf[nl - 1] == '\r';
   for (const auto& v : *sigs) {
-    std::string value = crlf ? v : dkim_value_lf(v);
+    std::string value = crlf ? v : header_value_lf(v);
     std::cout << "DKIM-Signature: " << value << (crlf ? "\r\n" : "\n");
   }
   while (n > 0) {
