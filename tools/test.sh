@@ -4,8 +4,11 @@
 # -Werror), then with clang under AddressSanitizer + UndefinedBehaviorSanitizer.
 # Usage (as root on Debian 12):  bash tools/test.sh
 # Then it builds the Debian packages and tests them installed (tools/package-test.sh).
-# Environment: POSTERN_TEST_PRESETS="debug asan" (default) selects the builds; POSTERN_TEST_FUZZ=1
-# also builds the libFuzzer targets and runs each for POSTERN_FUZZ_SECONDS (default 10) seconds;
+# Last it builds the libFuzzer targets (ASan + UBSan) and runs each for a short time, starting from
+# its committed corpus: a crash fails the run and its input is kept in build/fuzz/crashes/ (commit
+# it to the target's corpus with the fix; docs/fuzzing.md).
+# Environment: POSTERN_TEST_PRESETS="debug asan" (default) selects the builds; POSTERN_TEST_FUZZ=0
+# skips the fuzzing; POSTERN_FUZZ_SECONDS (default 10) is each target's time;
 # POSTERN_TEST_PACKAGES=0 skips the package test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,18 +50,41 @@ if [ "${POSTERN_TEST_PACKAGES:-1}" = 1 ]; then
   fi
 fi
 
-if [ "${POSTERN_TEST_FUZZ:-0}" = 1 ]; then
-  echo "== fuzz (libFuzzer, ${POSTERN_FUZZ_SECONDS:-10}s per target)"
+if [ "${POSTERN_TEST_FUZZ:-1}" = 1 ]; then
+  secs=${POSTERN_FUZZ_SECONDS:-10}
+  echo "== fuzz (libFuzzer under ASan + UBSan, ${secs}s per target, $jobs at a time)"
   cmake --preset fuzz >/dev/null
-  cmake --build --preset fuzz -j "$jobs"
-  for f in build/fuzz/tests/fuzz/fuzz_*; do
-    name=${f##*/fuzz_}
+  targets=()
+  for src in tests/fuzz/*_fuzz.cpp; do
+    n=${src##*/}
+    targets+=("fuzz_${n%_fuzz.cpp}")
+  done
+  cmake --build --preset fuzz -j "$jobs" --target "${targets[@]}"
+  crashes=build/fuzz/crashes
+  mkdir -p "$crashes"
+  fuzz_one() {  # target name: runs it from a copy of its corpus; prints a report on failure
+    local name=$1 work
     work=$(mktemp -d)
     cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
-    "$f" -max_total_time="${POSTERN_FUZZ_SECONDS:-10}" -timeout=10 -artifact_prefix="$work.crash-" "$work" >/dev/null 2>"$work.log" ||
-      { echo "fuzz target $name failed:"; tail -40 "$work.log"; status=1; }
+    if ! "build/fuzz/tests/fuzz/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$crashes/$name-" "$work" >/dev/null 2>"$work.log"; then
+      echo "fuzz target $name failed (inputs kept in $crashes/):"
+      tail -40 "$work.log"
+      rm -rf "$work" "$work.log"
+      return 1
+    fi
     rm -rf "$work" "$work.log"
-  done
+  }
+  export -f fuzz_one
+  export secs crashes
+  fuzz_status=0
+  printf '%s\n' "${targets[@]#fuzz_}" | xargs -P "$jobs" -I{} bash -c 'fuzz_one {}' || fuzz_status=1
+  if [ "$fuzz_status" -eq 0 ]; then
+    summary+=("fuzz: ${#targets[@]} targets, ${secs}s each, no crash")
+  else
+    summary+=("fuzz: FAILED (see $crashes)")
+    status=1
+  fi
 fi
 
 echo "== summary"
