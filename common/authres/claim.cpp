@@ -52,14 +52,15 @@ std::size_t skip_space(std::string_view s, std::size_t i) {
     } else if (s[i] == '(') {
       int depth = 0;
       for (; i < s.size(); ++i) {
-        if (s[i] == '\\') {
+        if (s[i] == '\\') {  // a quoted-pair: skip the next character, if there is one
+          if (i + 1 >= s.size()) break;
           ++i;
           continue;
         }
         if (s[i] == '(') ++depth;
         if (s[i] == ')' && --depth == 0) break;
       }
-      if (i < s.size()) ++i;
+      if (i < s.size()) ++i;  // past ')', or an unterminated comment ends the value
     } else {
       break;
     }

@@ -47,6 +47,13 @@ TEST(AuthresClaim, OtherHostsAreKept) {
     EXPECT_FALSE(claims_authserv_id(v, kOurs)) << v;
 }
 
+TEST(AuthresClaim, CommentsEndingInABackslashStayInBounds) {  // found by libFuzzer
+  EXPECT_FALSE(claims_authserv_id("('p\xff\xff\xff\xff\\", kOurs));
+  EXPECT_FALSE(claims_authserv_id("(\\", kOurs));
+  EXPECT_FALSE(claims_authserv_id("\"(\\", kOurs));
+  EXPECT_TRUE(claims_authserv_id("(a\\) b) mx.example.org; none", kOurs));
+}
+
 TEST(AuthresClaim, HugeValuesAreBounded) {
   EXPECT_TRUE(claims_authserv_id("mx.example.org;" + std::string(100000, ' '), kOurs));
   EXPECT_FALSE(claims_authserv_id(std::string(100000, '('), kOurs));
