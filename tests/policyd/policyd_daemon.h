@@ -21,6 +21,7 @@
 namespace postern::test {
 
 struct PolicydOptions {
+  std::string log_destination = "stderr";  // the daemon runs with -f, which does not imply stderr
   std::string log_level = "debug";
   std::string policyd;                                     // extra [policyd] lines
   std::string dns = "timeout = \"300ms\"\nretries = 0\n";  // [dns] lines besides servers
@@ -36,7 +37,7 @@ struct Policyd {
           const PolicydOptions& o = {})
       : port(free_tcp_port()) {
     auto conf =
-        dir.write(name + ".conf", "[log]\ndestination = \"stderr\"\nlevel = \"" + o.log_level +
+        dir.write(name + ".conf", "[log]\ndestination = \"" + o.log_destination + "\"\nlevel = \"" + o.log_level +
                                       "\"\n"
                                       "[dns]\nservers = [\"" +
                                       dns + "\"]\n" + o.dns + store_conf +
