@@ -86,7 +86,8 @@ Result<std::unique_ptr<RedisStore::Conn>> RedisStore::acquire() {
       idle_.pop_back();
       return c;
     }
-    if (clock_.monotonic() < retry_at_) return Error::temp(last_connect_error_ + " (reconnecting after a backoff)");
+    if (clock_.monotonic() < retry_at_)
+      return Error::temp(last_connect_error_ + " (reconnecting after a backoff)");
   }
   auto conn = connect();
   std::lock_guard lock(mu_);

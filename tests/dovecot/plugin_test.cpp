@@ -168,15 +168,18 @@ TEST(DovecotPlugin, RedisDownAtStartLoginsStillWorkThenLockoutUsesRedisOnceUp) {
   PluginSetup s("", "",
                 "[store]\nbackend = \"redis\"\nredis_port = " + std::to_string(redis.port()) +
                     "\nredis_timeout = \"300ms\"\n");
-  EXPECT_TRUE(s.dovecot->auth_test("alice@example.org", "alice-secret", "192.0.2.10").success) << s.dovecot->log();
+  EXPECT_TRUE(s.dovecot->auth_test("alice@example.org", "alice-secret", "192.0.2.10").success)
+      << s.dovecot->log();
   EXPECT_FALSE(s.dovecot->auth_test("alice@example.org", "wrong", "203.0.113.1").success);
   EXPECT_TRUE(s.dovecot->auth_test("alice@example.org", "alice-secret", "192.0.2.11").success);
   EXPECT_TRUE(test::wait_until([&] { return s.dovecot->log().find("store_failure") != std::string::npos; }))
       << s.dovecot->log();
-  EXPECT_EQ(s.dovecot->log().find("store_failure"), s.dovecot->log().rfind("store_failure")) << s.dovecot->log();
+  EXPECT_EQ(s.dovecot->log().find("store_failure"), s.dovecot->log().rfind("store_failure"))
+      << s.dovecot->log();
   redis.start();
   auto counters = [&] {
-    return test::run_command({"redis-cli", "-p", std::to_string(redis.port()), "--scan", "--pattern", "postern:*"})
+    return test::run_command(
+               {"redis-cli", "-p", std::to_string(redis.port()), "--scan", "--pattern", "postern:*"})
         .output;
   };
   int i = 0;

@@ -165,7 +165,8 @@ TEST(PolicydDaemon, RedisDownAtStartGetsTheStoreFailureOutcomeThenRedisIsUsedOnc
       },
       std::chrono::seconds(20)))
       << r << mx.proc->output();
-  auto keys = run_command({"redis-cli", "-p", std::to_string(redis.port()), "--scan", "--pattern", "postern:gl:*"});
+  auto keys =
+      run_command({"redis-cli", "-p", std::to_string(redis.port()), "--scan", "--pattern", "postern:gl:*"});
   EXPECT_NE(keys.output.find("203.0.113"), std::string::npos) << keys.output;
   EXPECT_EQ(occurrences(mx.proc->output(), "store_failure"), 1u) << mx.proc->output();
   EXPECT_EQ(occurrences(mx.proc->output(), "store_recovered"), 1u) << mx.proc->output();
