@@ -162,6 +162,7 @@ struct postern_auth* postern_auth_load(const char* config_path, char* error, siz
 int postern_auth_start(struct postern_auth* a, char* error, size_t error_size) {
   const postern::AuthConfig& c = a->config.auth;
   if (c.enabled) {
+    std::optional<postern::Error> store_unreachable;
     std::vector<std::unique_ptr<postern::UserSource>> sources;
     if (!c.passwd_file.empty()) sources.push_back(postern::make_passwd_file_source(c.passwd_file, a->log));
     if (!c.sqlite_users.empty()) sources.push_back(postern::make_sqlite_user_source(c.sqlite_users, a->log));
@@ -174,12 +175,14 @@ int postern_auth_start(struct postern_auth* a, char* error, size_t error_size) {
         copy_error(*why, error, error_size);
         return -1;
       }
-      auto store = postern::make_store(a->config.store, a->clock);
-      if (!store) {
-        copy_error("store: " + store.error().message, error, error_size);
+      // Redis unreachable is no reason to fail: logins get on_store_failure until it reconnects.
+      auto opened = postern::open_store(a->config.store, a->clock);
+      if (!opened) {
+        copy_error("store: " + opened.error().message, error, error_size);
         return -1;
       }
-      a->store = std::move(*store);
+      a->store = std::move(opened->store);
+      store_unreachable = opened->unreachable;
     }
     auto auth = postern::Authenticator::create(c, postern::make_chained_source(std::move(sources)),
                                                a->store.get(), a->clock, a->log);
@@ -188,6 +191,7 @@ int postern_auth_start(struct postern_auth* a, char* error, size_t error_size) {
       return -1;
     }
     a->auth = std::move(*auth);
+    if (store_unreachable) a->auth->store_failed(*store_unreachable);
   }
   a->fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (a->fd < 0) {

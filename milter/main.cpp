@@ -1,8 +1,9 @@
 // postern-milter: the Postfix milter (smtpd_milters / non_smtpd_milters).
 //   postern-milter [-c FILE] [-f] [-t]
-// -c the configuration, -f foreground (log to stderr), -t check the configuration (and the sender
-// maps) and exit. Exit 78 on configuration errors. Opens [milter].socket (a unix socket gets mode
-// 0660 and group [milter].group, so Postfix's smtpd can connect), then drops to [milter].user.
+// -c the configuration, -f stay in the foreground (it never forks; logs go where [log] says), -t
+// check the configuration (and the sender maps) and exit. Exit 78 on configuration errors. Opens
+// [milter].socket (a unix socket gets mode 0660 and group [milter].group, so Postfix's smtpd can
+// connect), then drops to [milter].user.
 // Sender maps are re-read when they change. SIGHUP re-reads the configuration, keys and maps
 // (milter/reload.h; a configuration that does not load is refused and the running one stays);
 // SIGTERM stops (through libmilter).
@@ -96,7 +97,7 @@ int main(int argc, char** argv) {
   DaemonArgs args;
   if (auto exit_code = parse_daemon_args(argc, argv, "postern-milter", args)) return *exit_code;
   const std::string& config_path = args.config_path;
-  const bool foreground = args.foreground, check_only = args.check_only;
+  const bool check_only = args.check_only;
   auto load = load_config(config_path);
   if (!load.ok()) {
     for (const auto& e : load.errors) std::cerr << e.str() << "\n";
@@ -107,7 +108,7 @@ int main(int argc, char** argv) {
     std::cerr << config_path << ": milter.socket: " << spec.error().message << "\n";
     return kExitConfig;
   }
-  auto log = make_logger(load.config.log, "postern-milter", foreground || check_only);
+  auto log = make_logger(load.config.log, "postern-milter", check_only);
   auto built = build_app(load.config, config_path, log);
   if (!built) {
     std::cerr << built.error().message << "\n";

@@ -1,9 +1,11 @@
 // postern-policyd: the Postfix policy service for greylisting and DNS list scoring.
 //   postern-policyd [-c FILE] [-f] [-t]
-// -c the configuration (default /etc/postern/postern.conf), -f foreground (log to stderr), -t check
-// the configuration and exit. Exit 78 on configuration errors. SIGHUP re-reads the configuration
-// (a bad one is refused and the old one kept); SIGTERM stops. Binds the socket, then drops to
-// [policyd].user/group.
+// -c the configuration (default /etc/postern/postern.conf), -f stay in the foreground (it never
+// forks; logs go where [log] says), -t check the configuration and exit. Exit 78 on configuration
+// errors. SIGHUP re-reads the configuration (a bad one is refused and the old one kept); SIGTERM
+// stops. Binds the socket, then drops to [policyd].user/group. A Redis store that cannot be
+// reached at start is no reason to exit: one store_failure line, greylisting gets on_store_failure
+// until the store reconnects (common/store/factory.h).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,7 +53,7 @@ int main(int argc, char** argv) {
   DaemonArgs args;
   if (auto exit_code = parse_daemon_args(argc, argv, "postern-policyd", args)) return *exit_code;
   const std::string& config_path = args.config_path;
-  const bool foreground = args.foreground, check_only = args.check_only;
+  const bool check_only = args.check_only;
   SignalWatcher signals;  // before any thread starts
   auto load = load_config(config_path);
   if (!load.ok()) {
@@ -63,7 +65,7 @@ int main(int argc, char** argv) {
     std::cerr << config_path << ": policyd.socket: " << spec.error().message << "\n";
     return kExitConfig;
   }
-  auto log = make_logger(load.config.log, "postern-policyd", foreground || check_only);
+  auto log = make_logger(load.config.log, "postern-policyd", check_only);
   SystemClock clock;
   if (check_only) {
     // Also read the allowlist files and list specs, without touching the real store.
@@ -80,20 +82,24 @@ int main(int argc, char** argv) {
     std::cout << "ok " << config_path << "\n";
     return 0;
   }
-  auto store = make_store(load.config.store, clock);
-  if (!store) {
-    LogLine(*log, LogLevel::error, "startup_failed").kv("reason", "store: " + store.error().message);
-    std::cerr << "postern-policyd: store: " << store.error().message << "\n";
+  // A Redis server that cannot be reached does not stop the start: the store reconnects by itself
+  // and until then greylisting gets on_store_failure (one store_failure line, below).
+  auto opened = open_store(load.config.store, clock);
+  if (!opened) {
+    LogLine(*log, LogLevel::error, "startup_failed").kv("reason", "store: " + opened.error().message);
+    std::cerr << "postern-policyd: store: " << opened.error().message << "\n";
     return 1;
   }
+  std::unique_ptr<Store> store = std::move(opened->store);
+  auto outage = std::make_shared<StoreOutage>();
   // Greylist updates batched in memory (see write_behind_store.h); the object flushes when it is
   // destroyed at the end of main, after the server has stopped. LMDB only: what it saves is the
   // disk sync per update, and with Redis other hosts must see an update at once.
   std::unique_ptr<WriteBehindStore> batched;
-  Store* state = store->get();
+  Store* state = store.get();
   if (load.config.policyd.store_write_behind.count() > 0 && load.config.store.backend == "lmdb") {
     batched = std::make_unique<WriteBehindStore>(
-        **store, clock, load.config.policyd.store_write_behind, [log](const std::string& error) {
+        *store, clock, load.config.policyd.store_write_behind, [log](const std::string& error) {
           if (error.empty()) {
             LogLine(*log, LogLevel::notice, "store_recovered").kv("what", "batched greylist writes");
           } else {
@@ -110,7 +116,7 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   auto make_service = [&](const Config& c, std::vector<std::string>& problems) {
-    auto s = std::make_shared<PolicyService>(c.policyd, *state, **resolver, clock, log);
+    auto s = std::make_shared<PolicyService>(c.policyd, *state, **resolver, clock, log, outage);
     problems = s->init();
     return s;
   };
@@ -146,6 +152,7 @@ int main(int argc, char** argv) {
       .kv("store", state->describe())
       .kv("workers", server.base_workers())
       .kv("privileges", *dropped);
+  if (opened->unreachable) service->store_failed(opened->unreachable->message);
   server.run(signals.fd(), [&] {
     auto ev = signals.read();
     if (ev == SignalWatcher::Event::stop) return false;

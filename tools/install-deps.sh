@@ -18,6 +18,8 @@ pkgs=(
   iproute2
   # packaging
   debhelper devscripts lintian fakeroot
+  # the package test checks the daemons' lines arrive in /var/log/mail.log (syslog, facility mail)
+  rsyslog
 )
 missing=()
 for p in "${pkgs[@]}"; do

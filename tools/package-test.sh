@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Builds the Debian packages from a clean copy of the tree, checks them with lintian, installs
 # them, starts the daemons as their systemd units would (as user postern; no systemd needed),
-# checks they answer on their packaged sockets, runs the end-to-end suites against the installed
+# checks they answer on their packaged sockets and that their decision lines (and the Dovecot
+# module's) arrive in /var/log/mail.log through syslog, runs the end-to-end suites against the installed
 # programs and Dovecot module (POSTERN_TEST_INSTALLED=1, tests/harness/installed.h), upgrades to
-# the same packages with a higher version and checks that config and state survive, then purges
-# and checks nothing is left behind.
+# the same packages with a higher version and checks that config, state and the owners and modes
+# an admin set survive, then purges and checks nothing is left behind.
+# Syslog: where no syslog daemon runs (a container without systemd), it starts rsyslogd with
+# Debian's configuration (mail.* to /var/log/mail.log) for the test and stops it at the end; under
+# systemd it starts the rsyslog service (journald forwards to it).
 # Usage (as root on Debian 12):  bash tools/package-test.sh
 # The end-to-end suites come from build/debug (tools/test.sh builds it first; otherwise this
 # script builds it).
@@ -14,8 +18,10 @@ root=$(pwd)
 bash tools/install-deps.sh
 work=$(mktemp -d /tmp/postern-pkg.XXXXXX)
 pids=()
+rsyslog_pid=""
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  if [ -n "$rsyslog_pid" ]; then kill "$rsyslog_pid" 2>/dev/null || true; fi
   dpkg --purge postern-milter postern-policyd postern-tools dovecot-postern postern-common >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -65,6 +71,30 @@ start_daemons() {
   done
 }
 
+echo "== syslog: /var/log/mail.log, where an admin looks"
+maillog=/var/log/mail.log
+if [ -d /run/systemd/system ]; then
+  systemctl start rsyslog || fail "systemctl start rsyslog"
+elif ! { [ -f /run/rsyslogd.pid ] && kill -0 "$(cat /run/rsyslogd.pid)" 2>/dev/null; }; then
+  rsyslogd -i "$work/rsyslogd.pid" || fail "rsyslogd did not start"
+  for _ in $(seq 1 100); do [ -s "$work/rsyslogd.pid" ] && [ -S /dev/log ] && break; sleep 0.1; done
+  rsyslog_pid=$(cat "$work/rsyslogd.pid")
+  [ -S /dev/log ] || fail "rsyslogd started but /dev/log is missing"
+  echo "  started rsyslogd (pid $rsyslog_pid) for the test"
+fi
+touch "$maillog"
+maillog_from=$(($(stat -c %s "$maillog") + 1))
+# Waits until the mail log (what was written since the test began) has a line matching $1.
+expect_in_maillog() {
+  for _ in $(seq 1 100); do
+    tail -c "+$maillog_from" "$maillog" | grep -qE "$1" && return 0
+    sleep 0.1
+  done
+  echo "--- $maillog since the test began:" >&2
+  tail -c "+$maillog_from" "$maillog" | tail -20 >&2
+  fail "no line matching '$1' in $maillog"
+}
+
 echo "== start the daemons as the units do (User=postern, UMask=0007)"
 start_daemons first
 for s in policy milter; do
@@ -82,6 +112,14 @@ PY
 )
 [[ "$reply" == action=DEFER_IF_PERMIT* ]] || fail "policy answer was: $reply"
 echo "  policy socket answered: $reply"
+printf 'From: a@example.org\nTo: b@example.net\nSubject: package test\n\nhello\n' >"$work/message.eml"
+verdict=$(postern-milter-client --milter unix:/var/spool/postfix/postern/milter.sock --client-ip 127.0.0.1 \
+  --from a@example.org --rcpt b@example.net "$work/message.eml") || fail "postern-milter-client: $verdict"
+echo "  milter socket answered: $(echo "$verdict" | head -1)"
+# The units run the daemons with -f; that must not divert their lines from syslog (facility mail).
+expect_in_maillog 'postern-policyd\[[0-9]+\]: policy .*client=192\.0\.2\.7 .*action=DEFER_IF_PERMIT'
+expect_in_maillog 'postern-milter\[[0-9]+\]: message .*client=127\.0\.0\.1'
+echo "  decision lines of postern-policyd and postern-milter are in $maillog"
 
 echo "== dovecot-postern: a private Dovecot with passdb driver = postern, lockout state in /var/lib/postern"
 [ -f /usr/lib/dovecot/modules/auth/libauthdb_postern.so ] || fail "libauthdb_postern.so not installed"
@@ -92,7 +130,7 @@ printf 'alice@example.org:%s::::::\n' "$(printf 'alice-pw' | posternctl passwd)"
 chmod 644 "$dv/users"
 cat >"$dv/postern.conf" <<CONF
 [log]
-destination = "stderr"
+destination = "syslog"
 [auth]
 passwd_file = "$dv/users"
 [auth.lockout]
@@ -133,11 +171,12 @@ auth() { doveadm -c "$dv/dovecot.conf" auth test -x rip="$1" alice@example.org "
 [[ "$(auth 203.0.113.1 wrong)" == *"auth failed"* ]] || fail "wrong password accepted"
 auth 203.0.113.1 wrong >/dev/null
 [[ "$(auth 203.0.113.1 alice-pw)" == *"auth failed"* ]] || { cat "$dv/dovecot.log"; fail "locked source accepted"; }
+expect_in_maillog 'postern-auth\[[0-9]+\]: lockout .*user=alice@example\.org'
 list=$(posternctl lockout list)
 [[ "$list" == *"user_network  203.0.113.1/32  alice@example.org"* ]] || fail "lockout not in the shared store: $list"
 posternctl lockout unlock alice@example.org >/dev/null || fail "posternctl lockout unlock"
 [[ "$(auth 203.0.113.1 alice-pw)" == *"auth succeeded"* ]] || fail "still locked after unlock"
-echo "  doveadm auth test: good login, wrong password, lockout in /var/lib/postern, unlock: ok"
+echo "  doveadm auth test: good login, wrong password, lockout in /var/lib/postern (logged to $maillog), unlock: ok"
 
 echo "== end-to-end suites against the installed programs (POSTERN_TEST_INSTALLED=1)"
 # Every suite that starts postern-milter, postern-policyd, posternctl, postern-milter-client or the
@@ -154,10 +193,13 @@ POSTERN_TEST_INSTALLED=1 ctest --test-dir "$build" -R "$e2e" -j "$(nproc)" --tim
   >"$work/e2e.log" 2>&1 || { grep -B2 -A30 -E '\*\*\*Failed|Exception' "$work/e2e.log" | head -200; fail "end-to-end suites against the installed programs"; }
 echo "  $(grep -E 'tests passed' "$work/e2e.log")"
 
-echo "== upgrade: the same packages with a higher version; config and state must survive"
+echo "== upgrade: the same packages with a higher version; config, state and the admin's modes must survive"
 for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
 pids=()
 echo "# changed by the admin before the upgrade" >>/etc/postern/postern.conf
+# An admin who tightens the modes (no Dovecot passdb here, so the group need not write the state).
+chmod 0710 /etc/postern
+chmod 2750 /var/lib/postern
 before_list=$(posternctl greylist list)
 [[ "$before_list" == *192.0.2.* ]] || fail "no greylist triplet before the upgrade: $before_list"
 ls /var/lib/postern/* >/dev/null 2>&1 || fail "no state in /var/lib/postern before the upgrade"
@@ -176,10 +218,12 @@ dpkg -i "$work"/v2/*.deb >"$work/upgrade.log" 2>&1 || { cat "$work/upgrade.log";
   fail "postern-common was not upgraded"
 grep -q "changed by the admin before the upgrade" /etc/postern/postern.conf || fail "the admin's config change was lost"
 [ "$(stat -c '%U:%G %a' /etc/postern/postern.conf)" = "root:postern 640" ] || fail "config permissions after upgrade"
+[ "$(stat -c '%U:%G %a' /etc/postern)" = "root:postern 710" ] || fail "the admin's mode of /etc/postern was not kept"
+[ "$(stat -c '%U:%G %a' /var/lib/postern)" = "postern:postern 2750" ] || fail "the admin's mode of /var/lib/postern was not kept"
 [ "$(stat -c '%n %U:%G %a' /var/lib/postern /var/lib/postern/*)" = "$state_before" ] || fail "state files changed owner or mode"
 [ "$(posternctl greylist list)" = "$before_list" ] || fail "greylist state lost in the upgrade"
 start_daemons upgraded
-echo "  admin's config kept, state ($(echo "$before_list" | grep -c .) greylist lines) kept, daemons start again"
+echo "  admin's config and modes kept, state ($(echo "$before_list" | grep -c .) greylist lines) kept, daemons start again"
 for p in "${pids[@]}"; do kill "$p"; wait "$p" 2>/dev/null || true; done
 pids=()
 

@@ -49,10 +49,13 @@ class Authenticator {
 
   Lockout* lockout() { return lockout_.get(); }
 
+  // A store failure seen outside a login (the store unreachable at start): logged now, once for
+  // the outage, as a failing login would.
+  void store_failed(const Error& e);
+
  private:
   Authenticator(AuthConfig config, std::unique_ptr<UserSource> users, Store* store, const Clock& clock,
                 std::shared_ptr<Logger> log, std::string dummy);
-  void store_failed(const Error& e);
   void store_ok();
   void burn_dummy(std::string_view password);
 

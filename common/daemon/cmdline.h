@@ -1,5 +1,6 @@
-// The command line every Postern daemon takes: -c FILE (configuration), -f (foreground, log to
-// stderr), -t (check the configuration and exit), -h/--help.
+// The command line every Postern daemon takes: -c FILE (configuration), -f (stay in the foreground;
+// the daemons never fork away, so this only says so; logs still go where [log] says),
+// -t (check the configuration and exit, messages on stderr), -h/--help.
 #pragma once
 
 #include <optional>

@@ -26,9 +26,9 @@ LogLevel parse_log_level(const std::string& name) {
   return LogLevel::info;
 }
 
-std::shared_ptr<Logger> make_logger(const LogConfig& config, const std::string& ident, bool foreground) {
+std::shared_ptr<Logger> make_logger(const LogConfig& config, const std::string& ident, bool force_stderr) {
   std::shared_ptr<LogSink> sink;
-  if (foreground || config.destination == "stderr") {
+  if (force_stderr || config.destination == "stderr") {
     sink = make_stderr_sink(ident);
   } else {
     int fac = syslog_facility(config.facility);

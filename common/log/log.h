@@ -1,5 +1,5 @@
 // Logging: one line per decision, key=value, to syslog (facility mail, one ident per binary) or to
-// stderr in foreground mode. Every value passes through log_safe(), which masks non-printable bytes
+// stderr ([log] destination). Every value passes through log_safe(), which masks non-printable bytes
 // and quotes values with spaces, so untrusted strings (addresses, HELO names, headers) cannot forge
 // log lines. Thread-safe.
 #pragma once

@@ -9,8 +9,22 @@
 namespace postern {
 
 PolicyService::PolicyService(const PolicydConfig& config, Store& store, Resolver& resolver,
-                             const Clock& clock, std::shared_ptr<Logger> log)
-    : config_(config), store_(store), resolver_(resolver), clock_(clock), log_(std::move(log)) {}
+                             const Clock& clock, std::shared_ptr<Logger> log,
+                             std::shared_ptr<StoreOutage> outage)
+    : config_(config),
+      store_(store),
+      resolver_(resolver),
+      clock_(clock),
+      log_(std::move(log)),
+      outage_(outage ? std::move(outage) : std::make_shared<StoreOutage>()) {}
+
+void PolicyService::store_failed(const std::string& error) {
+  if (!outage_->failed()) return;
+  LogLine(*log_, LogLevel::error, "store_failure")
+      .kv("outcome", config_.greylist.on_store_failure)
+      .kv("error", error)
+      .kv("store", store_.describe());
+}
 
 std::vector<std::string> PolicyService::init() {
   std::vector<std::string> problems;
@@ -170,6 +184,10 @@ std::string PolicyService::decide(const PolicyRequest& req) {
     in.key_domain_source = [&] { return spf_key_domain(*ip, req, line); };
   }
   GreylistDecision d = greylister_->check(in);
+  if (d.kind != GreylistDecision::Kind::store_failure && d.kind != GreylistDecision::Kind::allowlisted &&
+      outage_->succeeded()) {
+    LogLine(*log_, LogLevel::notice, "store_recovered").kv("store", store_.describe());
+  }
   switch (d.kind) {
     case GreylistDecision::Kind::allowlisted:
       return done("DUNNO", d.reason);
@@ -178,9 +196,7 @@ std::string PolicyService::decide(const PolicyRequest& req) {
                       " seconds",
                   "greylist: " + d.reason);
     case GreylistDecision::Kind::store_failure:
-      LogLine(*log_, LogLevel::error, "store_failure")
-          .kv("outcome", config_.greylist.on_store_failure)
-          .kv("error", d.reason);
+      store_failed(d.reason);
       if (config_.greylist.on_store_failure == "defer") {
         return done("DEFER_IF_PERMIT 4.3.0 Temporary greylisting failure, please try again", "store failure");
       }

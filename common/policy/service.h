@@ -4,8 +4,10 @@
 // greylisting); then greylisting, keyed by the SPF-verified sender domain instead of the client
 // network when [policyd.greylist] spf_domain_key is on (SPF runs only when a triplet is needed;
 // a temperror falls back to the network and is logged once). Only RCPT-stage requests are judged; others get
-// DUNNO. One log line per decision. Immutable after init(), so many connection threads share it; a reload
-// builds a new one.
+// DUNNO. One log line per decision. A store failure gives [policyd.greylist] on_store_failure and is
+// logged once per outage (store_failure when it begins, store_recovered when greylisting reads the
+// store again), the outage state shared through a StoreOutage that outlives reloads. Immutable
+// after init() but for that state, so many connection threads share it; a reload builds a new one.
 #pragma once
 
 #include <memory>
@@ -18,17 +20,21 @@
 #include "common/log/log.h"
 #include "common/policy/request_parser.h"
 #include "common/spf/evaluator.h"
+#include "common/store/outage.h"
 
 namespace postern {
 
 class PolicyService {
  public:
+  // outage: shared with the services a reload replaces this one with (a fresh one when null).
   PolicyService(const PolicydConfig& config, Store& store, Resolver& resolver, const Clock& clock,
-                std::shared_ptr<Logger> log);
+                std::shared_ptr<Logger> log, std::shared_ptr<StoreOutage> outage = nullptr);
   // Reads allowlist files and list specs; returns every problem found (empty = ok).
   std::vector<std::string> init();
   // The action line for Postfix, without "action=" (e.g. "DUNNO", "DEFER_IF_PERMIT 4.7.1 ...").
   std::string decide(const PolicyRequest& request);
+  // A store failure seen outside a request (the daemon's start): logged unless the outage already was.
+  void store_failed(const std::string& error);
 
  private:
   std::vector<DnsListSpec> self_test(std::vector<DnsListSpec> lists, bool domain);
@@ -40,6 +46,7 @@ class PolicyService {
   Resolver& resolver_;
   const Clock& clock_;
   std::shared_ptr<Logger> log_;
+  std::shared_ptr<StoreOutage> outage_;
   std::vector<IpNetwork> trusted_;
   std::unique_ptr<Greylister> greylister_;
   std::unique_ptr<DnsblChecker> dnsbl_;

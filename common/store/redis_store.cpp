@@ -86,7 +86,23 @@ Result<std::unique_ptr<RedisStore::Conn>> RedisStore::acquire() {
       idle_.pop_back();
       return c;
     }
+    if (clock_.monotonic() < retry_at_)
+      return Error::temp(last_connect_error_ + " (reconnecting after a backoff)");
   }
+  auto conn = connect();
+  std::lock_guard lock(mu_);
+  if (conn) {
+    backoff_ = kRedisRetryFirst;
+    retry_at_ = MonoTime{};
+  } else {
+    last_connect_error_ = conn.error().message;
+    retry_at_ = clock_.monotonic() + backoff_;
+    backoff_ = std::min(backoff_ * 2, kRedisRetryMax);
+  }
+  return conn;
+}
+
+Result<std::unique_ptr<RedisStore::Conn>> RedisStore::connect() {
   auto ms = config_.redis_timeout.count();
   timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
   redisContext* raw = config_.redis_socket.empty()
@@ -107,7 +123,7 @@ Result<std::unique_ptr<RedisStore::Conn>> RedisStore::acquire() {
     rep.r = static_cast<redisReply*>(redisCommandArgv(raw, static_cast<int>(a.size()), a.data(), l.data()));
     if (!rep.r) return Error::temp(describe() + ": " + raw->errstr);
     if (rep.r->type == REDIS_REPLY_ERROR)
-      return Error::temp(describe() + ": " + std::string(rep.r->str, rep.r->len));
+      return Error::perm(describe() + ": " + argv[0] + " refused: " + std::string(rep.r->str, rep.r->len));
     return {};
   };
   if (!config_.redis_password.empty()) {
@@ -272,8 +288,12 @@ Result<size_t> RedisStore::purge_expired() {
 Result<void> RedisStore::ping() {
   auto rep = command({"PING"});
   if (!rep) return rep.error();
-  if ((*rep)->r->type == REDIS_REPLY_ERROR)
-    return Error::temp(describe() + ": " + std::string((*rep)->r->str));
+  if ((*rep)->r->type == REDIS_REPLY_ERROR) {
+    std::string msg((*rep)->r->str, (*rep)->r->len);
+    // LOADING: the server is up but still reading its data; anything else (NOAUTH...) is ours.
+    if (msg.rfind("LOADING", 0) == 0) return Error::temp(describe() + ": " + msg);
+    return Error::perm(describe() + ": PING refused: " + msg);
+  }
   return {};
 }
 

@@ -3,8 +3,13 @@
 // judged against the injected Clock (the same semantics as LMDB, so one conformance suite covers
 // both) and Redis also expires keys natively (TTL plus kNativeExpirySlack) to reclaim space.
 // increment() and put() are Lua scripts, so each is atomic across hosts. Connections come from a
-// small pool; a broken connection is dropped and the call retried once on a fresh one. Every
-// failure is a temporary Error naming the server, returned within about two redis_timeouts.
+// small pool; a broken connection is dropped and the call retried once on a fresh one. When a new
+// connection cannot be made, no other is tried for a backoff (kRedisRetryFirst, doubling up to
+// kRedisRetryMax, measured on the injected Clock's monotonic time): calls in between fail at once
+// with the last error, and the first call after it reconnects. So an unreachable server costs one
+// connect timeout per backoff, not one per call, and a server that comes back is used again.
+// Every failure is an Error naming the server, returned within about two redis_timeouts: temporary,
+// except a refusal of AUTH or SELECT (a wrong password or db: permanent, retrying will not help).
 // Commands are built with redisCommandArgv, never by string formatting. Thread-safe.
 #pragma once
 
@@ -22,13 +27,16 @@ namespace postern {
 
 inline constexpr int64_t kNativeExpirySlack = 60;
 inline constexpr size_t kRedisPoolSize = 16;
+inline constexpr Millis kRedisRetryFirst{1000};
+inline constexpr Millis kRedisRetryMax{16000};
 
 class RedisStore final : public Store {
  public:
   RedisStore(const StoreConfig& config, const Clock& clock);
   ~RedisStore() override;
 
-  // Connects once to report a clear error at start-up (bad address, auth, db).
+  // One round trip, for a clear error at start-up: temporary when the server cannot be reached
+  // (or is loading its data), permanent when it answers but refuses (password, db, NOAUTH).
   Result<void> ping();
 
   Result<std::optional<StoreEntry>> get(std::string_view key) override;
@@ -42,7 +50,9 @@ class RedisStore final : public Store {
  private:
   struct Reply;
   class Conn;
+  // A pooled connection, or a new one unless inside the reconnect backoff.
   Result<std::unique_ptr<Conn>> acquire();
+  Result<std::unique_ptr<Conn>> connect();  // a new connection, authenticated, db selected
   void release(std::unique_ptr<Conn> c);
   // Runs one command (argv) with a retry on a fresh connection when the first one is broken.
   Result<std::shared_ptr<Reply>> command(const std::vector<std::string>& argv);
@@ -54,6 +64,10 @@ class RedisStore final : public Store {
   const Clock& clock_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Conn>> idle_;
+  // Reconnect backoff, under mu_: no new connection is tried before retry_at_.
+  MonoTime retry_at_{};
+  Millis backoff_ = kRedisRetryFirst;
+  std::string last_connect_error_;
 };
 
 }  // namespace postern

@@ -22,6 +22,7 @@
 #include "tests/harness/net.h"
 #include "tests/harness/postfix_instance.h"
 #include "tests/harness/process.h"
+#include "tests/harness/redis_server.h"
 #include "tests/harness/smtp_client.h"
 #include "tests/harness/temp_dir.h"
 
@@ -55,7 +56,9 @@ struct PluginSetup {
   std::string conf;
   std::unique_ptr<test::DovecotInstance> dovecot;
 
-  explicit PluginSetup(const std::string& auth_extra = "", const std::string& users_sqlite = "") {
+  // store_conf replaces the [store] section (LMDB in dir/state by default).
+  explicit PluginSetup(const std::string& auth_extra = "", const std::string& users_sqlite = "",
+                       const std::string& store_conf = "") {
     chmod(dir.path().c_str(), 0755);
     auto state = dir.path() / "state";
     fs::create_directories(state);
@@ -64,9 +67,11 @@ struct PluginSetup {
                         "bob@example.org:" + test::DovecotInstance::hash("bob-secret") + "::::::\n";
     dir.write("users", users);
     std::string text =
-        "[log]\ndestination = \"stderr\"\nlevel = \"info\"\n"
-        "[store]\nbackend = \"lmdb\"\nlmdb_path = \"" +
-        state.string() + "\"\nlmdb_map_size_mb = 8\n" + "[auth]\n" +
+        std::string("[log]\ndestination = \"stderr\"\nlevel = \"info\"\n") +
+        (store_conf.empty()
+             ? "[store]\nbackend = \"lmdb\"\nlmdb_path = \"" + state.string() + "\"\nlmdb_map_size_mb = 8\n"
+             : store_conf) +
+        "[auth]\n" +
         (users_sqlite.empty() ? "passwd_file = \"" + (dir.path() / "users").string() + "\"\n"
                               : "sqlite_users = \"" + users_sqlite + "\"\n") +
         "threads = 2\n[auth.lockout]\nuser_failures = 3\nnetwork_failures = 6\nipv4_prefix = 24\n"
@@ -151,6 +156,42 @@ TEST(DovecotPlugin, LocksARemoteAddressAndUnlocksWhenTheLockHasAged) {
   EXPECT_TRUE(s.locks().empty());
   EXPECT_TRUE(test::wait_until(
       [&] { return s.dovecot->log().find("unlock scope=user_network") != std::string::npos; }));
+}
+
+// Redis down when Dovecot starts: the passdb starts all the same, logins follow on_store_failure
+// (authenticate, without lockout) with one store_failure line, and once Redis is up the lockout
+// counters go there again, without restarting Dovecot.
+TEST(DovecotPlugin, RedisDownAtStartLoginsStillWorkThenLockoutUsesRedisOnceUp) {
+  REQUIRE_MOUNT_NAMESPACES();
+  test::RedisServer redis;
+  redis.stop();
+  PluginSetup s("", "",
+                "[store]\nbackend = \"redis\"\nredis_port = " + std::to_string(redis.port()) +
+                    "\nredis_timeout = \"300ms\"\n");
+  EXPECT_TRUE(s.dovecot->auth_test("alice@example.org", "alice-secret", "192.0.2.10").success)
+      << s.dovecot->log();
+  EXPECT_FALSE(s.dovecot->auth_test("alice@example.org", "wrong", "203.0.113.1").success);
+  EXPECT_TRUE(s.dovecot->auth_test("alice@example.org", "alice-secret", "192.0.2.11").success);
+  EXPECT_TRUE(test::wait_until([&] { return s.dovecot->log().find("store_failure") != std::string::npos; }))
+      << s.dovecot->log();
+  EXPECT_EQ(s.dovecot->log().find("store_failure"), s.dovecot->log().rfind("store_failure"))
+      << s.dovecot->log();
+  redis.start();
+  auto counters = [&] {
+    return test::run_command(
+               {"redis-cli", "-p", std::to_string(redis.port()), "--scan", "--pattern", "postern:*"})
+        .output;
+  };
+  int i = 0;
+  EXPECT_TRUE(test::wait_until(
+      [&] {
+        s.dovecot->auth_test("alice@example.org", "wrong", "203.0.113." + std::to_string(2 + i++ % 200));
+        return !counters().empty();
+      },
+      std::chrono::seconds(20)))
+      << s.dovecot->log();
+  EXPECT_TRUE(test::wait_until([&] { return s.dovecot->log().find("store_recovered") != std::string::npos; }))
+      << s.dovecot->log();
 }
 
 TEST(DovecotPlugin, NetworkLockCoversImapToo) {

@@ -1,5 +1,6 @@
 // RedisServer: a real redis-server for tests, in its own TempDir on a free 127.0.0.1 port, with
 // persistence off; started in the constructor (ready when it returns), stopped in the destructor.
+// Trusts its callers (tests).
 #pragma once
 
 #include <memory>
@@ -19,10 +20,11 @@ class RedisServer {
   const std::string& password() const { return password_; }
   // Stops the server and starts it again on the same port (tests of reconnecting clients).
   void restart();
+  // stop() then, later, start(): the same port, down in between (clients started while it is down).
   void stop();
+  void start();  // ready when it returns
 
  private:
-  void start();
   TempDir dir_{"postern-redis"};
   std::string password_;
   int port_ = 0;

@@ -140,6 +140,50 @@ TEST(PolicydDaemon, TwoDaemonsOnOneRedisShareGreylistState) {
   EXPECT_EQ(third, "action=DUNNO\n\n");
 }
 
+// Redis down when the daemon starts (a host booting before its Redis, say): the daemon starts all
+// the same, answers with on_store_failure (one log line, not one per request) and uses Redis as
+// soon as it is up, without a restart.
+TEST(PolicydDaemon, RedisDownAtStartGetsTheStoreFailureOutcomeThenRedisIsUsedOnceUp) {
+  TestDnsServer dns;
+  RedisServer redis;
+  redis.stop();
+  TempDir dir("postern-policyd-redis-down");
+  std::string store = "[store]\nbackend = \"redis\"\nredis_port = " + std::to_string(redis.port()) +
+                      "\nredis_timeout = \"300ms\"\n";
+  Policyd mx(dir, "mx", dns.address(), store);
+  for (int i = 0; i < 3; ++i) {
+    auto r = ask(mx.port, request("203.0.113.60"));
+    EXPECT_EQ(r, "action=DUNNO\n\n") << mx.proc->output();
+  }
+  EXPECT_EQ(occurrences(mx.proc->output(), "store_failure"), 1u) << mx.proc->output();
+  redis.start();
+  std::string r;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        r = ask(mx.port, request("203.0.113.60"));
+        return r.rfind("action=DEFER_IF_PERMIT 4.7.1", 0) == 0;  // greylisted: the triplet is in Redis now
+      },
+      std::chrono::seconds(20)))
+      << r << mx.proc->output();
+  auto keys =
+      run_command({"redis-cli", "-p", std::to_string(redis.port()), "--scan", "--pattern", "postern:gl:*"});
+  EXPECT_NE(keys.output.find("203.0.113"), std::string::npos) << keys.output;
+  EXPECT_EQ(occurrences(mx.proc->output(), "store_failure"), 1u) << mx.proc->output();
+  EXPECT_EQ(occurrences(mx.proc->output(), "store_recovered"), 1u) << mx.proc->output();
+}
+
+// -f keeps the daemon in the foreground (as the systemd units run it) but logs go where [log] says.
+TEST(PolicydDaemon, ForegroundDaemonLogsWhereTheConfigSays) {
+  PolicydOptions o;
+  o.log_destination = "syslog";
+  LocalPolicyd d("postern-policyd-syslog", o);
+  auto r = ask(d.daemon->port, request("203.0.113.70"));
+  EXPECT_EQ(r.rfind("action=DEFER_IF_PERMIT", 0), 0u) << r;
+  std::string out = d.daemon->proc->output();
+  EXPECT_EQ(out.find("started"), std::string::npos) << out;
+  EXPECT_EQ(out.find("policy "), std::string::npos) << out;
+}
+
 TEST(PolicydDaemon, BigSenderRetryingFromAnotherNetworkOfItsSpfPoolPasses) {
   PolicydOptions o;
   o.greylist = "delay = 1\nspf_domain_key = true\nspf_timeout = \"1s\"\n";

@@ -123,7 +123,20 @@ TEST_F(PolicyServiceTest, AuthenticatedTrustedAndNonRcptRequestsAreNotJudged) {
 TEST_F(PolicyServiceTest, StoreFailureGetsTheConfiguredOutcome) {
   store_.set_failing(true);
   EXPECT_EQ(decide("203.0.113.6"), "DUNNO");
+  EXPECT_EQ(decide("203.0.113.7"), "DUNNO");
   EXPECT_NE(sink_->text().find("store_failure outcome=dunno"), std::string::npos) << sink_->text();
+  // One line for the outage, not one per request; one when it ends.
+  auto count = [&](const std::string& what) {
+    const std::string text = sink_->text();
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("store_failure"), 1u) << sink_->text();
+  store_.set_failing(false);
+  EXPECT_EQ(decide("203.0.113.8").rfind("DEFER_IF_PERMIT 4.7.1", 0), 0u);
+  EXPECT_EQ(count("store_recovered"), 1u) << sink_->text();
+  store_.set_failing(true);
   config_.greylist.on_store_failure = "defer";
   service_.reset();
   EXPECT_EQ(decide("203.0.113.6").rfind("DEFER_IF_PERMIT 4.3.0", 0), 0u);

@@ -21,6 +21,7 @@
 namespace postern::test {
 
 struct PolicydOptions {
+  std::string log_destination = "stderr";  // the daemon runs with -f, which does not imply stderr
   std::string log_level = "debug";
   std::string policyd;                                     // extra [policyd] lines
   std::string dns = "timeout = \"300ms\"\nretries = 0\n";  // [dns] lines besides servers
@@ -35,14 +36,13 @@ struct Policyd {
   Policyd(const TempDir& dir, const std::string& name, const std::string& dns, const std::string& store_conf,
           const PolicydOptions& o = {})
       : port(free_tcp_port()) {
-    auto conf =
-        dir.write(name + ".conf", "[log]\ndestination = \"stderr\"\nlevel = \"" + o.log_level +
-                                      "\"\n"
-                                      "[dns]\nservers = [\"" +
-                                      dns + "\"]\n" + o.dns + store_conf +
-                                      "[policyd]\nsocket = \"inet:127.0.0.1:" + std::to_string(port) +
-                                      "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n" + o.policyd +
-                                      "[policyd.greylist]\n" + o.greylist + "[policyd.dnsbl]\n" + o.dnsbl);
+    auto conf = dir.write(
+        name + ".conf", "[log]\ndestination = \"" + o.log_destination + "\"\nlevel = \"" + o.log_level +
+                            "\"\n"
+                            "[dns]\nservers = [\"" +
+                            dns + "\"]\n" + o.dns + store_conf + "[policyd]\nsocket = \"inet:127.0.0.1:" +
+                            std::to_string(port) + "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n" +
+                            o.policyd + "[policyd.greylist]\n" + o.greylist + "[policyd.dnsbl]\n" + o.dnsbl);
     proc = std::make_unique<Process>(std::vector<std::string>{POLICYD, "-f", "-c", conf.string()},
                                      (dir / name).string());
     if (!wait_for_tcp(port)) throw std::runtime_error("policyd did not start: " + proc->output());

@@ -32,6 +32,60 @@ TEST(RedisStore, UnreachableServerIsATemporaryErrorWithinTheTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
   auto f = make_store(redis_config(port), clock);
   EXPECT_FALSE(f.ok());
+  // The daemons' way: the store is returned all the same, the reason beside it.
+  auto opened = open_store(redis_config(port), clock);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  ASSERT_TRUE(opened->unreachable.has_value());
+  EXPECT_TRUE(opened->unreachable->temporary());
+  ASSERT_NE(opened->store, nullptr);
+}
+
+TEST(RedisStore, DownAtStartThenUpReconnectsAfterTheBackoff) {
+  test::RedisServer server;
+  server.stop();
+  FakeClock clock;
+  auto opened = open_store(redis_config(server.port()), clock);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  ASSERT_TRUE(opened->unreachable.has_value());
+  Store& s = *opened->store;
+  server.start();
+  // Inside the backoff: no new connection is tried, the last error comes back at once.
+  auto early = s.get("k");
+  ASSERT_FALSE(early.ok());
+  EXPECT_TRUE(early.error().temporary());
+  EXPECT_NE(early.error().message.find("backoff"), std::string::npos) << early.error().message;
+  clock.advance(kRedisRetryFirst);
+  ASSERT_TRUE(s.put("k", "v", Seconds(0)).ok());
+  EXPECT_EQ((*s.get("k"))->value, "v");
+}
+
+TEST(RedisStore, BackoffDoublesWhileTheServerStaysDownAndResetsOnSuccess) {
+  test::RedisServer server;
+  server.stop();
+  FakeClock clock;
+  RedisStore s(redis_config(server.port()), clock);
+  EXPECT_FALSE(s.ping().ok());  // backoff 1s
+  clock.advance(kRedisRetryFirst);
+  EXPECT_FALSE(s.ping().ok());  // tried again and failed: backoff 2s
+  server.start();
+  clock.advance(kRedisRetryFirst);
+  EXPECT_FALSE(s.ping().ok()) << "still inside the doubled backoff";
+  clock.advance(kRedisRetryFirst);
+  EXPECT_TRUE(s.ping().ok());
+  // A mid-run outage after success starts again from the first backoff.
+  server.restart();
+  EXPECT_TRUE(s.ping().ok()) << "a broken pooled connection is replaced at once";
+}
+
+TEST(RedisStore, RefusedPasswordIsAnErrorAtStartNotAnOutage) {
+  test::RedisServer server("s3cret");
+  FakeClock clock;
+  auto wrong = open_store(redis_config(server.port(), "nope"), clock);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_FALSE(wrong.error().temporary());
+  auto none = open_store(redis_config(server.port()), clock);  // NOAUTH
+  ASSERT_FALSE(none.ok());
+  EXPECT_FALSE(none.error().temporary());
 }
 
 TEST(RedisStore, ReconnectsAfterARestart) {
