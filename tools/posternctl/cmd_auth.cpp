@@ -21,6 +21,12 @@
 namespace postern::ctl {
 namespace {
 
+// make_sha512_crypt's range for rounds, checked here too so a bad --rounds is a usage error
+// before the password is asked for.
+constexpr uint64_t kMinRounds = 1000;
+constexpr uint64_t kMaxRounds = 999999999;
+constexpr uint64_t kDefaultListLimit = 10000;
+
 bool read_secret(const char* prompt, std::string& out) {
   bool tty = isatty(STDIN_FILENO) != 0;
   termios old{};
@@ -41,15 +47,7 @@ bool read_secret(const char* prompt, std::string& out) {
 }
 
 int cmd_passwd(Context& ctx) {
-  int64_t rounds = kSha512DefaultRounds;
-  for (size_t i = 0; i < ctx.args.size(); ++i) {
-    if (ctx.args[i] == "--rounds" && i + 1 < ctx.args.size()) {
-      rounds = std::atoll(ctx.args[++i].c_str());
-    } else {
-      std::cerr << "usage: posternctl passwd [--rounds N]\n";
-      return kExitUsage;
-    }
-  }
+  auto rounds = static_cast<int64_t>(ctx.opts.number("--rounds", kSha512DefaultRounds));
   std::string pw, again;
   if (!read_secret("Password: ", pw)) {
     std::cerr << "posternctl: no password given\n";
@@ -84,15 +82,7 @@ int with_lockout(Context& ctx, const std::function<int(Lockout&)>& fn) {
 }
 
 int cmd_lockout_list(Context& ctx) {
-  size_t limit = 10000;
-  for (size_t i = 0; i < ctx.args.size(); ++i) {
-    if (ctx.args[i] == "--limit" && i + 1 < ctx.args.size()) {
-      limit = std::stoul(ctx.args[++i]);
-    } else {
-      std::cerr << "usage: posternctl lockout list [--limit N]\n";
-      return kExitUsage;
-    }
-  }
+  size_t limit = ctx.opts.number("--limit", kDefaultListLimit);
   return with_lockout(ctx, [limit](Lockout& lo) {
     auto l = lo.list(limit);
     if (!l) {
@@ -110,10 +100,7 @@ int cmd_lockout_list(Context& ctx) {
 }
 
 int cmd_lockout_unlock(Context& ctx) {
-  if (ctx.args.size() != 1 || ctx.args[0].empty()) {
-    std::cerr << "usage: posternctl lockout unlock USER|NETWORK\n";
-    return kExitUsage;
-  }
+  if (ctx.args[0].empty()) return ctx.usage_error("empty USER|NETWORK");
   const std::string target = ctx.args[0];
   return with_lockout(ctx, [&target](Lockout& lo) {
     auto n = lo.unlock(target);
@@ -127,12 +114,31 @@ int cmd_lockout_unlock(Context& ctx) {
   });
 }
 
-CommandRegistration reg_passwd({"passwd", "", "passwd [--rounds N]",
-                                "make a {SHA512-CRYPT} hash for a passwd-file or users table", &cmd_passwd});
-CommandRegistration reg_list({"lockout", "list", "lockout list [--limit N]", "list login lockouts in force",
-                              &cmd_lockout_list});
-CommandRegistration reg_unlock({"lockout", "unlock", "lockout unlock USER|NETWORK",
-                                "lift the lockouts of a user or a client network", &cmd_lockout_unlock});
+CommandRegistration reg_passwd(
+    {.name = "passwd",
+     .usage = "passwd [--rounds N]",
+     .summary = "make a {SHA512-CRYPT} hash for a passwd-file or users table",
+     .run = &cmd_passwd,
+     .args = {.options = {{.name = "--rounds",
+                           .metavar = "N",
+                           .help = "SHA512-CRYPT rounds, " + std::to_string(kMinRounds) + ".." +
+                                   std::to_string(kMaxRounds) + " (default 5000)",
+                           .number = NumberRange{kMinRounds, kMaxRounds}}}}});
+CommandRegistration reg_list({.name = "lockout",
+                              .subcommand = "list",
+                              .usage = "lockout list [--limit N]",
+                              .summary = "list login lockouts in force",
+                              .run = &cmd_lockout_list,
+                              .args = {.options = {{.name = "--limit",
+                                                    .metavar = "N",
+                                                    .help = "show at most N locks (default 10000)",
+                                                    .number = NumberRange{1, kMaxListLimit}}}}});
+CommandRegistration reg_unlock({.name = "lockout",
+                                .subcommand = "unlock",
+                                .usage = "lockout unlock USER|NETWORK",
+                                .summary = "lift the lockouts of a user or a client network",
+                                .run = &cmd_lockout_unlock,
+                                .args = {.min_positional = 1, .max_positional = 1}});
 
 }  // namespace
 }  // namespace postern::ctl

@@ -6,6 +6,7 @@
 //   greylist purge                     remove expired entries now
 #include <iostream>
 
+#include "common/log/log.h"
 #include "common/net/ip.h"
 #include "tools/posternctl/command.h"
 #include "tools/posternctl/state.h"
@@ -13,18 +14,12 @@
 namespace postern::ctl {
 namespace {
 
+constexpr uint64_t kDefaultLimit = 1000;
+
 std::string when(int64_t unix) { return format_time(unix); }
 
 int cmd_list(Context& ctx) {
-  size_t limit = 1000;
-  for (size_t i = 0; i < ctx.args.size(); ++i) {
-    if (ctx.args[i] == "--limit" && i + 1 < ctx.args.size()) {
-      limit = std::stoul(ctx.args[++i]);
-    } else {
-      std::cerr << "usage: posternctl greylist list [--limit N]\n";
-      return kExitUsage;
-    }
-  }
+  size_t limit = ctx.opts.number("--limit", kDefaultLimit);
   SystemClock clock;
   int rc = 0;
   auto store = open_store(ctx, clock, rc);
@@ -50,19 +45,22 @@ int cmd_list(Context& ctx) {
 }
 
 int cmd_allow(Context& ctx) {
-  if (ctx.args.size() != 1) {
-    std::cerr << "usage: posternctl greylist allow NETWORK|IP\n";
-    return kExitUsage;
-  }
+  auto given = IpNetwork::parse(ctx.args[0]);
+  if (!given) return ctx.usage_error("not an IP address or network: " + log_safe(ctx.args[0]) + ": " +
+                                     given.error().message);
   const Config* c = ctx.config();
   if (!c) return kExitConfig;
-  auto ip = IpAddress::parse(ctx.args[0].substr(0, ctx.args[0].find('/')));
-  if (!ip) {
-    std::cerr << "posternctl: not an IP address or network: " << ctx.args[0] << "\n";
-    return kExitUsage;
-  }
   const auto& g = c->policyd.greylist;
-  std::string net = network_key(*ip, g.ipv4_prefix, g.ipv6_prefix);
+  // The daemon keeps one auto-allow entry per client network of the configured size: an address
+  // or a narrower network stands for the network holding it; a wider one has no single entry.
+  int grouping = given->base.v6 ? g.ipv6_prefix : g.ipv4_prefix;
+  if (given->prefix_len < grouping) {
+    std::cerr << "posternctl: " << given->str() << " is wider than a greylisting client network (/" << grouping
+              << ", [policyd.greylist] ipv" << (given->base.v6 ? "6" : "4")
+              << "_prefix): allow each /" << grouping << " in it\n";
+    return kExitFailure;
+  }
+  std::string net = network_key(given->base, g.ipv4_prefix, g.ipv6_prefix);
   SystemClock clock;
   int rc = 0;
   auto store = open_store(ctx, clock, rc);
@@ -79,10 +77,6 @@ int cmd_allow(Context& ctx) {
 }
 
 int cmd_delete(Context& ctx) {
-  if (ctx.args.size() != 1) {
-    std::cerr << "usage: posternctl greylist delete KEY|PREFIX*\n";
-    return kExitUsage;
-  }
   SystemClock clock;
   int rc = 0;
   auto store = open_store(ctx, clock, rc);
@@ -122,14 +116,32 @@ int cmd_purge(Context& ctx) {
   return 0;
 }
 
-CommandRegistration r1({"greylist", "list", "greylist list [--limit N]",
-                        "greylist triplets and auto-allowed networks", &cmd_list});
-CommandRegistration r2({"greylist", "allow", "greylist allow NETWORK|IP", "stop greylisting a client network",
-                        &cmd_allow});
-CommandRegistration r3({"greylist", "delete", "greylist delete KEY|PREFIX*", "forget greylist triplets",
-                        &cmd_delete});
-CommandRegistration r4({"greylist", "purge", "greylist purge", "remove expired state entries now",
-                        &cmd_purge});
+CommandRegistration r1({.name = "greylist",
+                        .subcommand = "list",
+                        .usage = "greylist list [--limit N]",
+                        .summary = "greylist triplets and auto-allowed networks",
+                        .run = &cmd_list,
+                        .args = {.options = {{.name = "--limit",
+                                              .metavar = "N",
+                                              .help = "at most N of each kind (default 1000)",
+                                              .number = NumberRange{1, kMaxListLimit}}}}});
+CommandRegistration r2({.name = "greylist",
+                        .subcommand = "allow",
+                        .usage = "greylist allow NETWORK|IP",
+                        .summary = "stop greylisting a client network",
+                        .run = &cmd_allow,
+                        .args = {.min_positional = 1, .max_positional = 1}});
+CommandRegistration r3({.name = "greylist",
+                        .subcommand = "delete",
+                        .usage = "greylist delete KEY|PREFIX*",
+                        .summary = "forget greylist triplets",
+                        .run = &cmd_delete,
+                        .args = {.min_positional = 1, .max_positional = 1}});
+CommandRegistration r4({.name = "greylist",
+                        .subcommand = "purge",
+                        .usage = "greylist purge",
+                        .summary = "remove expired state entries now",
+                        .run = &cmd_purge});
 
 }  // namespace
 }  // namespace postern::ctl
