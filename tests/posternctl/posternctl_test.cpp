@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "tests/harness/dns_server.h"
@@ -391,6 +392,72 @@ TEST(Posternctl, DkimVerifyRefusesInputsThatAreNotMessages) {
   auto none = ctl_streams(dir, {"-c", conf, "dkim", "verify", plain.string()});
   EXPECT_EQ(none.exit_code, 0) << none.err;
   EXPECT_EQ(none.out.rfind("none\n", 0), 0u) << none.out;
+}
+
+// The long options one command's --help lists ("--limit", "--config", ...).
+std::vector<std::string> listed_options(const std::string& help) {
+  std::vector<std::string> out;
+  std::istringstream in(help);
+  std::string line;
+  bool in_options = false;
+  while (std::getline(in, line)) {
+    if (line == "Options:") {
+      in_options = true;
+    } else if (in_options && line.empty()) {
+      break;
+    } else if (in_options && line.rfind("  -", 0) == 0) {
+      std::istringstream words(line);
+      std::string w;
+      while (words >> w) {
+        if (w.back() == ',') w.pop_back();
+        if (w.rfind("--", 0) == 0) out.push_back(w);
+      }
+    }
+  }
+  return out;
+}
+
+// The bash completion script completes every command, subcommand and option that posternctl's
+// own help lists: run under bash, as a user's TAB would.
+TEST(Posternctl, BashCompletionKnowsEveryCommandAndOption) {
+  test::TempDir dir;
+  const std::string script = std::string(POSTERN_SOURCE_DIR) + "/tools/posternctl/posternctl.bash-completion";
+  auto help = ctl_streams(dir, {"--help"});
+  auto commands = listed_commands(help.out);
+  ASSERT_GE(commands.size(), 18u);
+  // One bash run: "WORDS|REPLY" per line, completing after "posternctl", after each command name,
+  // and "--" after each full command.
+  std::string bash = "source '" + script +
+                     "'\n"
+                     "t() { COMP_WORDS=(\"$@\"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _posternctl; "
+                     "echo \"$*|${COMPREPLY[*]}\"; }\n"
+                     "t posternctl ''\n";
+  for (const auto& c : commands) {
+    bash += "t posternctl " + c[0] + " ''\n";
+    bash += "t posternctl " + joined(c) + " --\n";
+  }
+  auto r = test::run_command({"bash", "--norc", "-c", bash});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::map<std::string, std::string> replies;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    size_t bar = line.find('|');
+    if (bar != std::string::npos) replies[line.substr(0, bar)] = " " + line.substr(bar + 1) + " ";
+  }
+  for (const auto& c : commands) {
+    EXPECT_NE(replies["posternctl "].find(" " + c[0] + " "), std::string::npos)
+        << c[0] << " is not completed: " << replies["posternctl "];
+    if (c.size() == 2) {
+      EXPECT_NE(replies["posternctl " + c[0] + " "].find(" " + c[1] + " "), std::string::npos)
+          << joined(c) << " is not completed";
+    }
+    auto words = c;
+    words.push_back("--help");
+    const std::string& got = replies["posternctl " + joined(c) + " --"];
+    for (const auto& opt : listed_options(ctl_streams(dir, words).out)) {
+      EXPECT_NE(got.find(" " + opt + " "), std::string::npos) << joined(c) << ": " << opt << " is not completed";
+    }
+  }
 }
 
 }  // namespace
