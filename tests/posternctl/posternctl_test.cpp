@@ -1,9 +1,9 @@
 // Runs the built posternctl binary as an admin would: exit codes, messages and output; usage
 // errors (exit 64, the synopsis on stderr, nothing done), help that fits 80 columns, inputs that
 // are not messages.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
@@ -217,7 +217,8 @@ TEST(Posternctl, BadArgumentsAreUsageErrorsBeforeAnything) {
       {{"dmarc", "record"}, "dmarc record", "missing argument"},
       {{"dmarc", "record", "bad..name"}, "dmarc record", "not a domain name"},
       {{"dmarc", "check", "--from"}, "dmarc check", "missing value for --from"},
-      {{"dmarc", "check", "--from", "example.net", "--dkim-domain", "x.example"}, "dmarc check",
+      {{"dmarc", "check", "--from", "example.net", "--dkim-domain", "x.example"},
+       "dmarc check",
        "--dkim-result"},
       {{"dmarc", "check", "--from", "example.net", "--ip", "300.1.1.1"}, "dmarc check", "--ip"},
       {{"spf", "--ip", "192.0.2.1", "--sender", "a@b.example", "extra"}, "spf", "unexpected argument"},
@@ -343,7 +344,8 @@ TEST(Posternctl, DkimVerifyRefusesInputsThatAreNotMessages) {
   auto conf = dir.write("postern.conf", "").string();
   std::filesystem::create_directory(dir / "a-directory");
   auto nul = dir.write("nul.eml", std::string("Subject: x\n\nbody\0with a NUL\n", 27));
-  auto binary = dir.write("binary", std::string("\x7f" "ELF\x02\x01\x01\n\xff\xfe garbage\n"));
+  auto binary = dir.write("binary", std::string("\x7f"
+                                                "ELF\x02\x01\x01\n\xff\xfe garbage\n"));
   auto big = dir / "big.eml";
   {
     std::ofstream f(big);
@@ -371,14 +373,14 @@ TEST(Posternctl, DkimVerifyRefusesInputsThatAreNotMessages) {
     EXPECT_NE(r.err.find(c.why), std::string::npos) << r.err;
   }
   auto key = dir / "k.key";
-  ASSERT_EQ(ctl_streams(dir, {"dkim", "keygen", "--domain", "example.com", "--selector", "k", "--type", "ed25519",
-                              "--out", dir.str()})
+  ASSERT_EQ(ctl_streams(dir, {"dkim", "keygen", "--domain", "example.com", "--selector", "k", "--type",
+                              "ed25519", "--out", dir.str()})
                 .exit_code,
             0);
   std::filesystem::rename(dir / "example.com.k.key", key);
   for (const auto& c : cases) {
-    auto r = ctl_streams(dir, {"-c", conf, "dkim", "sign", "--domain", "example.com", "--selector", "k", "--key",
-                               key.string(), c.file});
+    auto r = ctl_streams(dir, {"-c", conf, "dkim", "sign", "--domain", "example.com", "--selector", "k",
+                               "--key", key.string(), c.file});
     EXPECT_EQ(r.exit_code, 1) << c.file << "\n" << r.err;
     EXPECT_EQ(r.out, "") << c.file;
     EXPECT_NE(r.err.find(c.why), std::string::npos) << r.err;
@@ -455,7 +457,8 @@ TEST(Posternctl, BashCompletionKnowsEveryCommandAndOption) {
     words.push_back("--help");
     const std::string& got = replies["posternctl " + joined(c) + " --"];
     for (const auto& opt : listed_options(ctl_streams(dir, words).out)) {
-      EXPECT_NE(got.find(" " + opt + " "), std::string::npos) << joined(c) << ": " << opt << " is not completed";
+      EXPECT_NE(got.find(" " + opt + " "), std::string::npos)
+          << joined(c) << ": " << opt << " is not completed";
     }
   }
 }

@@ -114,16 +114,16 @@ int cmd_lockout_unlock(Context& ctx) {
   });
 }
 
-CommandRegistration reg_passwd(
-    {.name = "passwd",
-     .usage = "passwd [--rounds N]",
-     .summary = "make a {SHA512-CRYPT} hash for a passwd-file or users table",
-     .run = &cmd_passwd,
-     .args = {.options = {{.name = "--rounds",
-                           .metavar = "N",
-                           .help = "SHA512-CRYPT rounds, " + std::to_string(kMinRounds) + ".." +
-                                   std::to_string(kMaxRounds) + " (default 5000)",
-                           .number = NumberRange{kMinRounds, kMaxRounds}}}}});
+CommandRegistration reg_passwd({.name = "passwd",
+                                .usage = "passwd [--rounds N]",
+                                .summary = "make a {SHA512-CRYPT} hash for a passwd-file or users table",
+                                .run = &cmd_passwd,
+                                .args = {.options = {{.name = "--rounds",
+                                                      .metavar = "N",
+                                                      .help = "SHA512-CRYPT rounds, " +
+                                                              std::to_string(kMinRounds) + ".." +
+                                                              std::to_string(kMaxRounds) + " (default 5000)",
+                                                      .number = NumberRange{kMinRounds, kMaxRounds}}}}});
 CommandRegistration reg_list({.name = "lockout",
                               .subcommand = "list",
                               .usage = "lockout list [--limit N]",

@@ -30,8 +30,8 @@ CommandRegistration reg_check({.name = "config",
                                .usage = "config check [-c FILE]",
                                .summary = "validate the configuration and print the effective one",
                                .run = &cmd_config_check});
-CommandRegistration reg_version({.name = "version", .usage = "version", .summary = "print the version",
-                                 .run = &cmd_version});
+CommandRegistration reg_version(
+    {.name = "version", .usage = "version", .summary = "print the version", .run = &cmd_version});
 
 }  // namespace
 }  // namespace postern::ctl

@@ -212,9 +212,9 @@ int cmd_sign(Context& ctx) {
   SystemClock clock;
   NoResolver none;
   DkimEngine engine(dkim_options(c->dkim), none, clock);
-  auto session = engine.sign({{ascii_lower(domain), selector,
-                               std::make_shared<const DkimPrivateKey>(std::move(*key)), ""}},
-                             "posternctl");
+  auto session = engine.sign(
+      {{ascii_lower(domain), selector, std::make_shared<const DkimPrivateKey>(std::move(*key)), ""}},
+      "posternctl");
   if (!session) {
     std::cerr << "posternctl: " << session.error().message << "\n";
     return 1;
@@ -307,7 +307,8 @@ CommandRegistration reg_keygen(
      .usage = "dkim keygen --domain D --selector S [--type rsa|ed25519] [--bits N] [--out DIR]",
      .summary = "make a DKIM signing key and print its DNS record",
      .run = &cmd_keygen,
-     .args = {.options = {domain_option("the signing domain"), selector_option(),
+     .args = {.options = {domain_option("the signing domain"),
+                          selector_option(),
                           {.name = "--type",
                            .metavar = "TYPE",
                            .help = "rsa (default) or ed25519",
@@ -326,7 +327,8 @@ CommandRegistration reg_sign(
      .usage = "dkim sign --domain D --selector S --key FILE [FILE|-]",
      .summary = "print the message (FILE or standard input) with a DKIM signature added",
      .run = &cmd_sign,
-     .args = {.options = {domain_option("the signing domain (d=)"), selector_option(),
+     .args = {.options = {domain_option("the signing domain (d=)"),
+                          selector_option(),
                           {.name = "--key", .metavar = "FILE", .help = "the private key (PEM)"}},
               .max_positional = 1}});
 CommandRegistration reg_verify({.name = "dkim",

@@ -38,16 +38,16 @@ int cmd_sender_check(Context& ctx) {
   return 0;
 }
 
-CommandRegistration reg({.name = "sender",
-                         .subcommand = "check",
-                         .usage = "sender check --login LOGIN ADDRESS",
-                         .summary = "may LOGIN send as ADDRESS (envelope sender or From:)?",
-                         .run = &cmd_sender_check,
-                         .args = {.options = {{.name = "--login",
-                                               .metavar = "LOGIN",
-                                               .help = "the authenticated login (SASL user)"}},
-                                  .min_positional = 1,
-                                  .max_positional = 1}});
+CommandRegistration reg(
+    {.name = "sender",
+     .subcommand = "check",
+     .usage = "sender check --login LOGIN ADDRESS",
+     .summary = "may LOGIN send as ADDRESS (envelope sender or From:)?",
+     .run = &cmd_sender_check,
+     .args = {
+         .options = {{.name = "--login", .metavar = "LOGIN", .help = "the authenticated login (SASL user)"}},
+         .min_positional = 1,
+         .max_positional = 1}});
 
 }  // namespace
 }  // namespace postern::ctl

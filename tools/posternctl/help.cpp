@@ -8,7 +8,9 @@ namespace {
 
 constexpr size_t kOptionColumn = 24;  // where an option's help starts, after "  --name VALUE"
 
-std::string full_name(const Command& c) { return c.subcommand.empty() ? c.name : c.name + " " + c.subcommand; }
+std::string full_name(const Command& c) {
+  return c.subcommand.empty() ? c.name : c.name + " " + c.subcommand;
+}
 
 std::string option_label(const OptionSpec& o) {
   std::string label = o.alias.empty() ? o.name : o.alias + ", " + o.name;

@@ -82,7 +82,8 @@ int run(int argc, char** argv) {
     return kExitUsage;
   }
   const std::string& name = words[at];
-  bool known = std::any_of(registry.begin(), registry.end(), [&](const Command& c) { return c.name == name; });
+  bool known =
+      std::any_of(registry.begin(), registry.end(), [&](const Command& c) { return c.name == name; });
   if (!known) {
     std::cerr << "posternctl: unknown command \"" << name.substr(0, 64) << "\"\n"
               << "Run posternctl --help for the list of commands.\n";
@@ -102,8 +103,9 @@ int run(int argc, char** argv) {
       print_group_help(std::cout, registry, name);
       return 0;
     }
-    std::cerr << "posternctl: " << (at + 1 < words.size() ? "unknown subcommand for " : "missing subcommand for ")
-              << name << "\n";
+    std::cerr << "posternctl: "
+              << (at + 1 < words.size() ? "unknown subcommand for " : "missing subcommand for ") << name
+              << "\n";
     print_group_help(std::cerr, registry, name);
     return kExitUsage;
   }

@@ -79,7 +79,8 @@ Result<uint64_t> parse_decimal(std::string_view text, NumberRange range) {
 }
 
 Result<ParsedArgs> parse_args(std::span<const std::string> args, const ArgSpec& spec) {
-  if (args.size() > kMaxArgs) return Error::perm("too many arguments (at most " + std::to_string(kMaxArgs) + ")");
+  if (args.size() > kMaxArgs)
+    return Error::perm("too many arguments (at most " + std::to_string(kMaxArgs) + ")");
   ParsedArgs out;
   bool options_done = false;
   size_t i = 0;
@@ -127,8 +128,8 @@ Result<ParsedArgs> parse_args(std::span<const std::string> args, const ArgSpec& 
   }
   out.consumed = i;
   if (!spec.stop_at_positional && out.positional.size() < spec.min_positional)
-    return Error::perm(out.positional.empty() ? "missing argument" : "missing argument after " +
-                                                                         shown(out.positional.back()));
+    return Error::perm(out.positional.empty() ? "missing argument"
+                                              : "missing argument after " + shown(out.positional.back()));
   return out;
 }
 

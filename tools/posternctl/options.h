@@ -29,7 +29,7 @@
 namespace postern::ctl {
 
 inline constexpr size_t kMaxArgs = 256;
-inline constexpr size_t kMaxArgBytes = 4096;  // PATH_MAX: a path is the longest word we take
+inline constexpr size_t kMaxArgBytes = 4096;    // PATH_MAX: a path is the longest word we take
 inline constexpr size_t kMaxNumberDigits = 19;  // every 19-digit number fits in uint64_t
 
 struct NumberRange {
