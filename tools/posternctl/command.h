@@ -16,8 +16,8 @@
 // positional words is exit 64 with the synopsis, before any side effect. Checks that need more
 // than the parser (a domain name, an IP address) call ctx.usage_error(), which prints the same.
 // Exit codes (kExit*): 0 done (debug commands exit 0 whatever the verdict), 1 the command could
-// not do its work, 2 reserved for a command's own documented "no" answer, 64 usage, 70 internal
-// error (an exception main caught: a bug), 78 config error.
+// not do its work, 64 usage, 70 internal error (an exception main caught: a bug), 78 config error.
+// docs/posternctl.md and docs/man/posternctl.8 list them; no command exits 2.
 #pragma once
 
 #include <string>
