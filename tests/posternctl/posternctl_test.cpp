@@ -396,6 +396,25 @@ TEST(Posternctl, DkimVerifyRefusesInputsThatAreNotMessages) {
   EXPECT_EQ(none.out.rfind("none\n", 0), 0u) << none.out;
 }
 
+// passwd reads one bounded line: a stream with no newline is refused after kMaxPasswordLength
+// bytes, not read into memory to the end.
+TEST(Posternctl, PasswdReadsOneBoundedLine) {
+  auto ok = test::run_command({POSTERNCTL, "passwd"}, "new password");
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_EQ(ok.output.rfind("{SHA512-CRYPT}$6$", 0), 0u) << ok.output;
+  auto rounds = test::run_command({POSTERNCTL, "passwd", "--rounds", "6000"}, "pw\n");
+  EXPECT_NE(rounds.output.find("$6$rounds=6000$"), std::string::npos) << rounds.output;
+  auto endless = test::run_command({POSTERNCTL, "passwd"}, std::string(4 * 1024 * 1024, '\0'));
+  EXPECT_EQ(endless.exit_code, 1) << endless.output.substr(0, 200);
+  EXPECT_NE(endless.output.find("password longer than 511 bytes refused"), std::string::npos);
+  auto nul = test::run_command({POSTERNCTL, "passwd"}, std::string("a\0b\n", 4));
+  EXPECT_EQ(nul.exit_code, 1);
+  EXPECT_NE(nul.output.find("NUL byte"), std::string::npos) << nul.output;
+  auto none = test::run_command({POSTERNCTL, "passwd"}, "");
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.output.find("no password given"), std::string::npos) << none.output;
+}
+
 // The long options one command's --help lists ("--limit", "--config", ...).
 std::vector<std::string> listed_options(const std::string& help) {
   std::vector<std::string> out;

@@ -1,7 +1,8 @@
 // posternctl passwd and lockout: passwords and brute-force lockout of the Dovecot passdb "postern".
 //   passwd [--rounds N]          reads a password (twice, without echo, from a terminal; else one
-//                                line from stdin) and prints "{SHA512-CRYPT}$6$..." for a
-//                                passwd-file or a Mail-in-a-Box users table (doveadm pw -t accepts it)
+//                                line from stdin, at most kMaxPasswordLength bytes, no NUL) and
+//                                prints "{SHA512-CRYPT}$6$..." for a passwd-file or a Mail-in-a-Box
+//                                users table (doveadm pw -t accepts it)
 //   lockout list [--limit N]     locks in force: scope, network, user, until, level, failures
 //   lockout unlock USER|NETWORK  lifts the locks of a user or a client network (and resets their
 //                                counters and backoff levels); logged
@@ -27,7 +28,9 @@ constexpr uint64_t kMinRounds = 1000;
 constexpr uint64_t kMaxRounds = 999999999;
 constexpr uint64_t kDefaultListLimit = 10000;
 
-bool read_secret(const char* prompt, std::string& out) {
+// Reads one line of at most kMaxPasswordLength bytes (a final CR dropped), never more: a stream
+// without a newline (/dev/zero) is refused after that many bytes instead of filling memory.
+Result<std::string> read_secret(const char* prompt) {
   bool tty = isatty(STDIN_FILENO) != 0;
   termios old{};
   if (tty) {
@@ -37,34 +40,52 @@ bool read_secret(const char* prompt, std::string& out) {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   }
-  bool ok = static_cast<bool>(std::getline(std::cin, out));
+  std::string out;
+  bool got_any = false, too_long = false, nul = false;
+  for (char c; std::cin.get(c);) {
+    got_any = true;
+    if (c == '\n') break;
+    if (c == '\0') nul = true;
+    if (out.size() > kMaxPasswordLength) {  // one more than allowed: room for a final CR
+      too_long = true;
+      break;
+    }
+    out.push_back(c);
+  }
   if (tty) {
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
     std::cerr << "\n";
   }
   if (!out.empty() && out.back() == '\r') out.pop_back();
-  return ok;
+  if (!got_any) return Error::perm("no password given");
+  if (too_long || out.size() > kMaxPasswordLength)
+    return Error::perm("password longer than " + std::to_string(kMaxPasswordLength) + " bytes refused");
+  if (nul) return Error::perm("password with a NUL byte refused");
+  return out;
 }
 
 int cmd_passwd(Context& ctx) {
   auto rounds = static_cast<int64_t>(ctx.opts.number("--rounds", kSha512DefaultRounds));
-  std::string pw, again;
-  if (!read_secret("Password: ", pw)) {
-    std::cerr << "posternctl: no password given\n";
-    return 1;
+  auto pw = read_secret("Password: ");
+  if (!pw) {
+    std::cerr << "posternctl: " << pw.error().message << "\n";
+    return kExitFailure;
   }
-  if (isatty(STDIN_FILENO) && (!read_secret("Again: ", again) || again != pw)) {
-    std::cerr << "posternctl: passwords do not match\n";
-    return 1;
+  if (isatty(STDIN_FILENO)) {
+    auto again = read_secret("Again: ");
+    if (!again || *again != *pw) {
+      std::cerr << "posternctl: passwords do not match\n";
+      return kExitFailure;
+    }
   }
-  if (pw.empty()) {
+  if (pw->empty()) {
     std::cerr << "posternctl: empty password refused\n";
-    return 1;
+    return kExitFailure;
   }
-  auto h = make_sha512_crypt(pw, rounds);
+  auto h = make_sha512_crypt(*pw, rounds);
   if (!h) {
     std::cerr << "posternctl: " << h.error().message << "\n";
-    return 1;
+    return kExitFailure;
   }
   std::cout << "{SHA512-CRYPT}" << *h << "\n";
   return 0;
