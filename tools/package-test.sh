@@ -56,6 +56,11 @@ id postern >/dev/null || fail "no postern user"
 [ "$(stat -c '%U:%G %a' /var/spool/postfix/postern)" = "postern:postfix 2750" ] || fail "socket dir ownership"
 [ "$(stat -c '%U:%G %a' /etc/postern/postern.conf)" = "root:postern 640" ] || fail "config permissions"
 posternctl config check >/dev/null || fail "posternctl config check on the packaged config"
+comp=/usr/share/bash-completion/completions/posternctl
+[ -f "$comp" ] || fail "postern-tools installs no bash completion ($comp)"
+# shellcheck disable=SC1090
+(source "$comp" && COMP_WORDS=(posternctl gr) && COMP_CWORD=1 && _posternctl && [ "${COMPREPLY[*]}" = greylist ]) ||
+  fail "bash completion of posternctl"
 
 # Starts both daemons as their units do and waits for their sockets; $1 names this start's logs.
 start_daemons() {
@@ -231,7 +236,7 @@ echo "== purge"
 dpkg --purge dovecot-postern postern-milter postern-policyd postern-tools postern-common >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "purge"; }
 left=""
 for p in /etc/postern /var/lib/postern /var/spool/postfix/postern /usr/sbin/postern-policyd /usr/sbin/postern-milter \
-         /usr/sbin/posternctl /lib/systemd/system/postern-policyd.service /lib/systemd/system/postern-milter.service \
+         /usr/sbin/posternctl /usr/share/bash-completion/completions/posternctl /lib/systemd/system/postern-policyd.service /lib/systemd/system/postern-milter.service \
          /usr/lib/dovecot/modules/auth/libauthdb_postern.so /etc/dovecot/conf.d/99-postern.conf; do
   [ -e "$p" ] && left="$left $p"
 done

@@ -10,6 +10,9 @@
 namespace postern {
 namespace {
 
+constexpr std::string_view kTripletPrefix = "gl:t:";
+constexpr std::string_view kAutoPrefix = "gl:a:";
+
 bool parse_triplet(const std::string& v, int64_t& first, bool& passed) {
   size_t colon = v.find(':');
   if (colon == std::string::npos) return false;
@@ -19,12 +22,82 @@ bool parse_triplet(const std::string& v, int64_t& first, bool& passed) {
   return true;
 }
 
+int64_t parse_count(const std::string& v) {
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  return ec == std::errc() && p == v.data() + v.size() && n >= 0 ? n : 0;
+}
+
 }  // namespace
+
+Result<GreylistListing> Greylister::list(size_t limit) {
+  GreylistListing out;
+  auto triplets = store_.scan(kTripletPrefix, limit);
+  if (!triplets) return triplets.error();
+  for (const auto& e : *triplets) {
+    GreylistTriplet t;
+    t.name = e.key.substr(kTripletPrefix.size());
+    if (!parse_triplet(e.value, t.first_seen, t.passed)) {
+      t.first_seen = 0;
+      t.passed = false;
+    }
+    t.expires_at = e.expires_at;
+    out.triplets.push_back(std::move(t));
+  }
+  auto networks = store_.scan(kAutoPrefix, limit);
+  if (!networks) return networks.error();
+  for (const auto& e : *networks)
+    out.networks.push_back({e.key.substr(kAutoPrefix.size()), parse_count(e.value), e.expires_at});
+  return out;
+}
+
+Result<std::string> Greylister::allow_network(const IpNetwork& net) {
+  int grouping = net.base.v6 ? config_.ipv6_prefix : config_.ipv4_prefix;
+  if (net.prefix_len < grouping) {
+    return Error::perm(net.str() + " is wider than a greylisting client network (/" +
+                       std::to_string(grouping) + ", [policyd.greylist] ipv" + (net.base.v6 ? "6" : "4") +
+                       "_prefix): allow each /" + std::to_string(grouping) + " in it");
+  }
+  std::string network = network_key(net.base, config_.ipv4_prefix, config_.ipv6_prefix);
+  auto r = store_.put(std::string(kAutoPrefix) + network,
+                      std::to_string(std::max(1, config_.auto_allow_after)), config_.max_age);
+  if (!r) return r.error();
+  return network;
+}
+
+Result<size_t> Greylister::remove(std::string_view target) {
+  bool prefix = !target.empty() && target.back() == '*';
+  if (prefix) target.remove_suffix(1);
+  std::string key(target);
+  if (key.rfind("gl:", 0) != 0) key = std::string(kTripletPrefix) + key;
+  if (key.rfind(kTripletPrefix, 0) != 0 && key.rfind(kAutoPrefix, 0) != 0)
+    return Error::perm("not a greylist key (gl:t:... or gl:a:...): " + std::string(target));
+  if (!prefix) {
+    auto r = store_.remove(key);
+    if (!r) return r.error();
+    return size_t{*r ? 1u : 0u};
+  }
+  size_t removed = 0;
+  for (;;) {
+    auto batch = store_.scan(key, kRemoveBatch);
+    if (!batch) return batch.error();
+    size_t before = removed;
+    for (const auto& e : *batch) {
+      auto r = store_.remove(e.key);
+      if (!r) return r.error();
+      if (*r) ++removed;
+    }
+    // A short batch was the last; a batch that removed nothing would repeat for ever.
+    if (batch->size() < kRemoveBatch || removed == before) break;
+  }
+  return removed;
+}
 
 std::string Greylister::triplet_key(const GreylistInput& in) const {
   std::string where = in.key_domain.empty() ? network_key(in.client, config_.ipv4_prefix, config_.ipv6_prefix)
                                             : "spf:" + ascii_lower(in.key_domain);
-  std::string key = "gl:t:" + where + "/" + normalise_sender(in.sender) + "/" + ascii_lower(in.recipient);
+  std::string key = std::string(kTripletPrefix) + where + "/" + normalise_sender(in.sender) + "/" +
+                    ascii_lower(in.recipient);
   // Keys are bounded by the store; overlong parts (hostile senders) are cut, which only merges keys.
   if (key.size() > Store::kMaxKeySize) key.resize(Store::kMaxKeySize);
   return key;
@@ -41,7 +114,7 @@ GreylistDecision Greylister::check(const GreylistInput& in) {
       return {GreylistDecision::Kind::allowlisted, 0, 0, "sender domain allowlisted"};
   }
   const std::string net = network_key(in.client, config_.ipv4_prefix, config_.ipv6_prefix);
-  const std::string auto_key = "gl:a:" + net;
+  const std::string auto_key = std::string(kAutoPrefix) + net;
   auto fail = [&](const Error& e) {
     return GreylistDecision{GreylistDecision::Kind::store_failure, 0, 0, e.message};
   };

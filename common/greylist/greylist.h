@@ -10,11 +10,16 @@
 // that domain replaces the client network in the triplet, so a retry from any address of the
 // sender's pool matches. The auto-allow count stays per client network.
 // Store layout: "gl:t:<net>/<sender>/<rcpt>" or "gl:t:spf:<domain>/<sender>/<rcpt>" =
-// "<first_seen>:<passed 0|1>", "gl:a:<net>" = count.
+// "<first_seen>:<passed 0|1>", "gl:a:<net>" = count. The layout is private to this file:
+// administration (posternctl greylist) goes through list / allow_network / remove, as the lockout
+// state goes through Lockout::list / unlock. Stored values are parsed defensively (a damaged value
+// lists as first seen "never", count 0).
 #pragma once
 
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/config/policyd_config.h"
 #include "common/core/clock.h"
@@ -46,6 +51,27 @@ struct GreylistDecision {
   std::string reason;
 };
 
+// One triplet as stored: name is "<net>/<sender>/<rcpt>" (or "spf:<domain>/..."), the key
+// without its "gl:t:" prefix, which remove() takes back.
+struct GreylistTriplet {
+  std::string name;
+  int64_t first_seen = 0;  // unix seconds; 0 when the stored value is damaged
+  bool passed = false;
+  int64_t expires_at = 0;
+};
+
+// An auto-allow counter: network is the client network ("192.0.2.0/24").
+struct GreylistNetwork {
+  std::string network;
+  int64_t deliveries = 0;
+  int64_t expires_at = 0;
+};
+
+struct GreylistListing {
+  std::vector<GreylistTriplet> triplets;
+  std::vector<GreylistNetwork> networks;
+};
+
 class Greylister {
  public:
   static constexpr Seconds kRefreshSlack{86400};
@@ -53,8 +79,24 @@ class Greylister {
   Greylister(const GreylistConfig& config, Allowlist allowlist, Store& store, const Clock& clock)
       : config_(config), allowlist_(std::move(allowlist)), store_(store), clock_(clock) {}
 
+  // Removes at most this many entries per store scan in remove().
+  static constexpr size_t kRemoveBatch = 10000;
+
   GreylistDecision check(const GreylistInput& in);
   std::string triplet_key(const GreylistInput& in) const;
+
+  // Administration. At most limit triplets and limit networks, in key order.
+  Result<GreylistListing> list(size_t limit);
+  // Auto-allows the client network holding net now (as if auto_allow_after deliveries had
+  // passed), for max_age; returns that network ("192.0.2.0/24"). An address or a network no
+  // wider than the configured grouping (ipv4_prefix / ipv6_prefix) names one client network; a
+  // wider one is a permanent error (it would need one entry per client network in it).
+  Result<std::string> allow_network(const IpNetwork& net);
+  // Removes one entry or every triplet under a prefix; returns how many were removed. target:
+  // "gl:t:KEY" or "gl:a:NET" (a key as stored), "KEY" (a triplet name as list() gives it), or
+  // either form ending in '*' for every key starting with what precedes it. Anything outside
+  // the greylist's keys is a permanent error.
+  Result<size_t> remove(std::string_view target);
 
  private:
   GreylistConfig config_;

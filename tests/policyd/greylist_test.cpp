@@ -221,3 +221,102 @@ TEST(ShippedAllowlist, ParsesAndMatchesOnlyConfirmedNames) {
 
 }  // namespace
 }  // namespace postern
+
+namespace postern {
+namespace {
+
+// Administration (posternctl greylist): list, allow_network, remove over the same store.
+TEST_F(GreylistTest, ListShowsTripletsAndAutoAllowedNetworks) {
+  auto g = make();
+  EXPECT_EQ(g.check(input("192.0.2.7", "a@example.org", "b@example.net")).kind, Kind::defer);
+  clock_.advance(config_.delay);
+  EXPECT_EQ(g.check(input("192.0.2.7", "a@example.org", "b@example.net")).kind, Kind::pass);
+  EXPECT_EQ(g.check(input("2001:db8:1:2::9", "c@example.org", "d@example.net")).kind, Kind::defer);
+  auto l = g.list(100);
+  ASSERT_TRUE(l) << l.error().message;
+  ASSERT_EQ(l->triplets.size(), 2u);
+  EXPECT_EQ(l->triplets[0].name, "192.0.2.0/24/a@example.org/b@example.net");
+  EXPECT_TRUE(l->triplets[0].passed);
+  EXPECT_EQ(l->triplets[0].first_seen, clock_.unix_seconds() - config_.delay.count());
+  EXPECT_EQ(l->triplets[0].expires_at, clock_.unix_seconds() + config_.max_age.count());
+  EXPECT_EQ(l->triplets[1].name, "2001:db8:1:2::/64/c@example.org/d@example.net");
+  EXPECT_FALSE(l->triplets[1].passed);
+  ASSERT_EQ(l->networks.size(), 1u);
+  EXPECT_EQ(l->networks[0].network, "192.0.2.0/24");
+  EXPECT_EQ(l->networks[0].deliveries, 1);
+  auto one = g.list(1);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->triplets.size(), 1u) << "at most limit of each kind";
+}
+
+TEST_F(GreylistTest, ListSurvivesDamagedValues) {
+  ASSERT_TRUE(store_.put("gl:t:192.0.2.0/24/x@y/z@w", "garbage", Seconds(60)));
+  ASSERT_TRUE(store_.put("gl:a:192.0.2.0/24", "12abc", Seconds(60)));
+  auto l = make().list(10);
+  ASSERT_TRUE(l);
+  ASSERT_EQ(l->triplets.size(), 1u);
+  EXPECT_EQ(l->triplets[0].first_seen, 0);
+  EXPECT_FALSE(l->triplets[0].passed);
+  ASSERT_EQ(l->networks.size(), 1u);
+  EXPECT_EQ(l->networks[0].deliveries, 0);
+}
+
+TEST_F(GreylistTest, AllowNetworkSkipsGreylistingForTheClientNetwork) {
+  auto g = make();
+  for (const char* net : {"192.0.2.77", "192.0.2.64/26", "192.0.2.0/24"}) {
+    auto n = g.allow_network(*IpNetwork::parse(net));
+    ASSERT_TRUE(n) << net << ": " << n.error().message;
+    EXPECT_EQ(*n, "192.0.2.0/24") << net;
+  }
+  EXPECT_EQ(g.check(input("192.0.2.200")).kind, Kind::allowlisted);
+  EXPECT_EQ(g.check(input("192.0.3.1")).kind, Kind::defer);
+  auto v6 = g.allow_network(*IpNetwork::parse("2001:db8:5:6::1"));
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(*v6, "2001:db8:5:6::/64");
+  for (const char* wide : {"192.0.0.0/16", "0.0.0.0/0", "2001:db8::/48"}) {
+    auto w = g.allow_network(*IpNetwork::parse(wide));
+    ASSERT_FALSE(w) << wide;
+    EXPECT_NE(w.error().message.find("is wider than a greylisting client network"), std::string::npos)
+        << w.error().message;
+  }
+  auto l = g.list(10);
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->networks.size(), 2u) << "nothing stored for the refused networks";
+}
+
+TEST_F(GreylistTest, RemoveTakesKeysNamesAndPrefixes) {
+  auto g = make();
+  for (const char* ip : {"192.0.2.1", "198.51.100.1"}) {
+    for (const char* rcpt : {"a@example.net", "b@example.net"})
+      EXPECT_EQ(g.check(input(ip, "s@x.org", rcpt)).kind, Kind::defer);
+  }
+  ASSERT_TRUE(g.allow_network(*IpNetwork::parse("203.0.113.5")));
+  EXPECT_EQ(*g.remove("192.0.2.0/24/s@x.org/a@example.net"), 1u) << "a name as list() gives it";
+  EXPECT_EQ(*g.remove("192.0.2.0/24/s@x.org/a@example.net"), 0u) << "already gone";
+  EXPECT_EQ(*g.remove("gl:t:192.0.2.0/24/*"), 1u) << "a stored key prefix, as docs/policyd.md shows";
+  EXPECT_EQ(*g.remove("198.51.100.0/24/*"), 2u) << "a name prefix";
+  EXPECT_EQ(*g.remove("gl:a:203.0.113.0/24"), 1u);
+  auto l = g.list(10);
+  ASSERT_TRUE(l);
+  EXPECT_TRUE(l->triplets.empty());
+  EXPECT_TRUE(l->networks.empty());
+  ASSERT_TRUE(store_.put("lo:u:alice", "1", Seconds(60)));
+  for (const char* outside : {"gl:x:1", "gl:*", "gl:"}) {
+    auto r = g.remove(outside);
+    EXPECT_FALSE(r) << outside;
+  }
+  EXPECT_TRUE(*store_.get("lo:u:alice")) << "remove never reaches outside the greylist's keys";
+}
+
+TEST_F(GreylistTest, RemoveAPrefixOfMoreThanOneBatch) {
+  for (size_t i = 0; i < Greylister::kRemoveBatch + 5; ++i)
+    ASSERT_TRUE(
+        store_.put("gl:t:192.0.2.0/24/s@x.org/r" + std::to_string(i) + "@y.org", "1:0", Seconds(600)));
+  auto g = make();
+  auto r = g.remove("192.0.2.0/24/*");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, Greylister::kRemoveBatch + 5);
+}
+
+}  // namespace
+}  // namespace postern

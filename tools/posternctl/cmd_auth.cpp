@@ -1,7 +1,8 @@
 // posternctl passwd and lockout: passwords and brute-force lockout of the Dovecot passdb "postern".
 //   passwd [--rounds N]          reads a password (twice, without echo, from a terminal; else one
-//                                line from stdin) and prints "{SHA512-CRYPT}$6$..." for a
-//                                passwd-file or a Mail-in-a-Box users table (doveadm pw -t accepts it)
+//                                line from stdin, at most kMaxPasswordLength bytes, no NUL) and
+//                                prints "{SHA512-CRYPT}$6$..." for a passwd-file or a Mail-in-a-Box
+//                                users table (doveadm pw -t accepts it)
 //   lockout list [--limit N]     locks in force: scope, network, user, until, level, failures
 //   lockout unlock USER|NETWORK  lifts the locks of a user or a client network (and resets their
 //                                counters and backoff levels); logged
@@ -21,7 +22,15 @@
 namespace postern::ctl {
 namespace {
 
-bool read_secret(const char* prompt, std::string& out) {
+// make_sha512_crypt's range for rounds, checked here too so a bad --rounds is a usage error
+// before the password is asked for.
+constexpr uint64_t kMinRounds = 1000;
+constexpr uint64_t kMaxRounds = 999999999;
+constexpr uint64_t kDefaultListLimit = 10000;
+
+// Reads one line of at most kMaxPasswordLength bytes (a final CR dropped), never more: a stream
+// without a newline (/dev/zero) is refused after that many bytes instead of filling memory.
+Result<std::string> read_secret(const char* prompt) {
   bool tty = isatty(STDIN_FILENO) != 0;
   termios old{};
   if (tty) {
@@ -31,42 +40,52 @@ bool read_secret(const char* prompt, std::string& out) {
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   }
-  bool ok = static_cast<bool>(std::getline(std::cin, out));
+  std::string out;
+  bool got_any = false, too_long = false, nul = false;
+  for (char c; std::cin.get(c);) {
+    got_any = true;
+    if (c == '\n') break;
+    if (c == '\0') nul = true;
+    if (out.size() > kMaxPasswordLength) {  // one more than allowed: room for a final CR
+      too_long = true;
+      break;
+    }
+    out.push_back(c);
+  }
   if (tty) {
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
     std::cerr << "\n";
   }
   if (!out.empty() && out.back() == '\r') out.pop_back();
-  return ok;
+  if (!got_any) return Error::perm("no password given");
+  if (too_long || out.size() > kMaxPasswordLength)
+    return Error::perm("password longer than " + std::to_string(kMaxPasswordLength) + " bytes refused");
+  if (nul) return Error::perm("password with a NUL byte refused");
+  return out;
 }
 
 int cmd_passwd(Context& ctx) {
-  int64_t rounds = kSha512DefaultRounds;
-  for (size_t i = 0; i < ctx.args.size(); ++i) {
-    if (ctx.args[i] == "--rounds" && i + 1 < ctx.args.size()) {
-      rounds = std::atoll(ctx.args[++i].c_str());
-    } else {
-      std::cerr << "usage: posternctl passwd [--rounds N]\n";
-      return kExitUsage;
+  auto rounds = static_cast<int64_t>(ctx.opts.number("--rounds", kSha512DefaultRounds));
+  auto pw = read_secret("Password: ");
+  if (!pw) {
+    std::cerr << "posternctl: " << pw.error().message << "\n";
+    return kExitFailure;
+  }
+  if (isatty(STDIN_FILENO)) {
+    auto again = read_secret("Again: ");
+    if (!again || *again != *pw) {
+      std::cerr << "posternctl: passwords do not match\n";
+      return kExitFailure;
     }
   }
-  std::string pw, again;
-  if (!read_secret("Password: ", pw)) {
-    std::cerr << "posternctl: no password given\n";
-    return 1;
-  }
-  if (isatty(STDIN_FILENO) && (!read_secret("Again: ", again) || again != pw)) {
-    std::cerr << "posternctl: passwords do not match\n";
-    return 1;
-  }
-  if (pw.empty()) {
+  if (pw->empty()) {
     std::cerr << "posternctl: empty password refused\n";
-    return 1;
+    return kExitFailure;
   }
-  auto h = make_sha512_crypt(pw, rounds);
+  auto h = make_sha512_crypt(*pw, rounds);
   if (!h) {
     std::cerr << "posternctl: " << h.error().message << "\n";
-    return 1;
+    return kExitFailure;
   }
   std::cout << "{SHA512-CRYPT}" << *h << "\n";
   return 0;
@@ -84,15 +103,7 @@ int with_lockout(Context& ctx, const std::function<int(Lockout&)>& fn) {
 }
 
 int cmd_lockout_list(Context& ctx) {
-  size_t limit = 10000;
-  for (size_t i = 0; i < ctx.args.size(); ++i) {
-    if (ctx.args[i] == "--limit" && i + 1 < ctx.args.size()) {
-      limit = std::stoul(ctx.args[++i]);
-    } else {
-      std::cerr << "usage: posternctl lockout list [--limit N]\n";
-      return kExitUsage;
-    }
-  }
+  size_t limit = ctx.opts.number("--limit", kDefaultListLimit);
   return with_lockout(ctx, [limit](Lockout& lo) {
     auto l = lo.list(limit);
     if (!l) {
@@ -110,10 +121,7 @@ int cmd_lockout_list(Context& ctx) {
 }
 
 int cmd_lockout_unlock(Context& ctx) {
-  if (ctx.args.size() != 1 || ctx.args[0].empty()) {
-    std::cerr << "usage: posternctl lockout unlock USER|NETWORK\n";
-    return kExitUsage;
-  }
+  if (ctx.args[0].empty()) return ctx.usage_error("empty USER|NETWORK");
   const std::string target = ctx.args[0];
   return with_lockout(ctx, [&target](Lockout& lo) {
     auto n = lo.unlock(target);
@@ -127,12 +135,31 @@ int cmd_lockout_unlock(Context& ctx) {
   });
 }
 
-CommandRegistration reg_passwd({"passwd", "", "passwd [--rounds N]",
-                                "make a {SHA512-CRYPT} hash for a passwd-file or users table", &cmd_passwd});
-CommandRegistration reg_list({"lockout", "list", "lockout list [--limit N]", "list login lockouts in force",
-                              &cmd_lockout_list});
-CommandRegistration reg_unlock({"lockout", "unlock", "lockout unlock USER|NETWORK",
-                                "lift the lockouts of a user or a client network", &cmd_lockout_unlock});
+CommandRegistration reg_passwd({.name = "passwd",
+                                .usage = "passwd [--rounds N]",
+                                .summary = "make a {SHA512-CRYPT} hash for a passwd-file or users table",
+                                .run = &cmd_passwd,
+                                .args = {.options = {{.name = "--rounds",
+                                                      .metavar = "N",
+                                                      .help = "SHA512-CRYPT rounds, " +
+                                                              std::to_string(kMinRounds) + ".." +
+                                                              std::to_string(kMaxRounds) + " (default 5000)",
+                                                      .number = NumberRange{kMinRounds, kMaxRounds}}}}});
+CommandRegistration reg_list({.name = "lockout",
+                              .subcommand = "list",
+                              .usage = "lockout list [--limit N]",
+                              .summary = "list login lockouts in force",
+                              .run = &cmd_lockout_list,
+                              .args = {.options = {{.name = "--limit",
+                                                    .metavar = "N",
+                                                    .help = "show at most N locks (default 10000)",
+                                                    .number = NumberRange{1, kMaxListLimit}}}}});
+CommandRegistration reg_unlock({.name = "lockout",
+                                .subcommand = "unlock",
+                                .usage = "lockout unlock USER|NETWORK",
+                                .summary = "lift the lockouts of a user or a client network",
+                                .run = &cmd_lockout_unlock,
+                                .args = {.min_positional = 1, .max_positional = 1}});
 
 }  // namespace
 }  // namespace postern::ctl

@@ -9,10 +9,6 @@ namespace postern::ctl {
 namespace {
 
 int cmd_config_check(Context& ctx) {
-  if (!ctx.args.empty()) {
-    std::cerr << "usage: posternctl config check [-c FILE]\n";
-    return kExitUsage;
-  }
   auto load = load_config(ctx.global.config_path);
   if (!load.ok()) {
     for (const auto& e : load.errors) std::cerr << e.str() << "\n";
@@ -29,9 +25,13 @@ int cmd_version(Context&) {
   return 0;
 }
 
-CommandRegistration reg_check({"config", "check", "config check [-c FILE]",
-                               "validate the configuration and print the effective one", &cmd_config_check});
-CommandRegistration reg_version({"version", "", "version", "print the version", &cmd_version});
+CommandRegistration reg_check({.name = "config",
+                               .subcommand = "check",
+                               .usage = "config check [-c FILE]",
+                               .summary = "validate the configuration and print the effective one",
+                               .run = &cmd_config_check});
+CommandRegistration reg_version(
+    {.name = "version", .usage = "version", .summary = "print the version", .run = &cmd_version});
 
 }  // namespace
 }  // namespace postern::ctl

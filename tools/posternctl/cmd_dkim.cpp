@@ -8,8 +8,11 @@
 //       --dns HOST:PORT); exit 0 whatever the verdict
 // (dns-records, which prints the DKIM TXT records of the configured keys, is in cmd_dns_records.cpp.)
 // Messages are read in chunks and never held whole in memory (sign keeps stdin in a temporary
-// file, as the signature goes before the message). Exit 64 on usage errors, 78 on config errors,
-// 1 on other failures.
+// file, as the signature goes before the message). A message is untrusted: a FILE must be a
+// regular file (opened without blocking), standard input not a directory, and either at most
+// kMaxMessageBytes with no NUL byte and well-formed header lines, else exit 1 with an error naming
+// it and no verdict. Key files must be regular files. Exit 64 on usage errors (parsed by
+// options.h), 78 on config errors, 1 on other failures.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -38,23 +41,8 @@ namespace postern::ctl {
 namespace {
 
 constexpr size_t kChunk = 64 * 1024;
-
-// Options "--name value" into a map; the rest are positional. False on a dangling option.
-bool parse_args(const std::vector<std::string>& args, const std::set<std::string>& with_value,
-                std::map<std::string, std::string>& opts, std::vector<std::string>& rest) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (with_value.count(args[i])) {
-      if (i + 1 >= args.size()) return false;
-      opts[args[i]] = args[i + 1];
-      ++i;
-    } else if (args[i].size() > 1 && args[i][0] == '-') {
-      return false;
-    } else {
-      rest.push_back(args[i]);
-    }
-  }
-  return true;
-}
+// The largest message sign and verify read: Postfix's message_size_limit defaults to 10 MB.
+constexpr uint64_t kMaxMessageBytes = 64 * 1024 * 1024;
 
 // A resolver for commands that never look anything up.
 class NoResolver final : public Resolver {
@@ -84,17 +72,26 @@ class Feed final : public MessageSink {
 };
 
 // Streams a message from in through a splitter into sink; copies the raw bytes to copy if given.
+// A message over kMaxMessageBytes, with a NUL byte, or that is not "header: value" lines then a
+// body is an error (it is not a message, and no verdict about it would mean anything).
 Result<void> stream(std::FILE* in, MessageSink& sink, std::FILE* copy) {
   MessageSplitter split(sink);
   std::string buf(kChunk, '\0');
+  uint64_t total = 0;
   for (;;) {
     size_t n = std::fread(buf.data(), 1, buf.size(), in);
     if (n == 0) break;
+    total += n;
+    if (total > kMaxMessageBytes)
+      return Error::perm("larger than " + std::to_string(kMaxMessageBytes) + " bytes: not read");
+    if (std::memchr(buf.data(), '\0', n) != nullptr) return Error::perm("contains a NUL byte: not a message");
     if (copy && std::fwrite(buf.data(), 1, n, copy) != n) return Error::temp("cannot write a temporary file");
-    if (auto r = split.feed(std::string_view(buf.data(), n)); !r) return r;
+    if (auto r = split.feed(std::string_view(buf.data(), n)); !r)
+      return Error::perm("not a message: " + r.error().message);
   }
-  if (std::ferror(in)) return Error::temp("read error");
-  return split.finish();
+  if (std::ferror(in)) return Error::temp(std::string("read error: ") + std::strerror(errno));
+  if (auto r = split.finish(); !r) return Error::perm("not a message: " + r.error().message);
+  return ok();
 }
 
 struct FileCloser {
@@ -104,40 +101,55 @@ struct FileCloser {
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
-File open_input(const std::string& path) {
-  if (path.empty() || path == "-") return File(stdin);
-  return File(std::fopen(path.c_str(), "rb"));
+// The name of a message input for error messages.
+std::string input_name(const std::string& path) {
+  return path.empty() || path == "-" ? "standard input" : log_safe(path);
 }
 
-// [dkim] and [dns] from -c FILE when given (or when the default file exists), else defaults.
+// Opens a message: standard input for "" or "-", else a regular file of at most kMaxMessageBytes,
+// opened without blocking (a FIFO is refused, not waited on). Standard input may be a pipe or a
+// terminal (stream() bounds what it reads) but not a directory.
+Result<File> open_input(const std::string& path) {
+  int fd = STDIN_FILENO;
+  bool is_stdin = path.empty() || path == "-";
+  if (!is_stdin) {
+    fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return Error::perm(std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || (is_stdin ? S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) ||
+      (S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) > kMaxMessageBytes)) {
+    std::string why = S_ISDIR(st.st_mode)   ? "is a directory, not a message file"
+                      : S_ISREG(st.st_mode) ? "larger than " + std::to_string(kMaxMessageBytes) + " bytes"
+                                            : "not a regular file";
+    if (!is_stdin) ::close(fd);
+    return Error::perm(why);
+  }
+  if (is_stdin) return File(stdin);
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  File f(::fdopen(fd, "rb"));
+  if (!f) {
+    ::close(fd);
+    return Error::temp(std::strerror(errno));
+  }
+  return f;
+}
+
+// A key file named on the command line must be a regular file (a FIFO would block the read).
+Result<void> check_key_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Error::perm(log_safe(path) + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return Error::perm(log_safe(path) + ": not a regular file");
+  return ok();
+}
 
 int cmd_keygen(Context& ctx) {
-  const char* usage =
-      "usage: posternctl dkim keygen --domain D --selector S [--type rsa|ed25519] [--bits N] [--out DIR]\n";
-  std::map<std::string, std::string> o;
-  std::vector<std::string> rest;
-  if (!parse_args(ctx.args, {"--domain", "--selector", "--type", "--bits", "--out"}, o, rest) ||
-      !rest.empty() || !valid_dkim_domain(o["--domain"]) || !valid_dkim_selector(o["--selector"])) {
-    std::cerr << usage;
-    return kExitUsage;
-  }
-  std::string type = o.count("--type") ? o["--type"] : "rsa";
-  if (type != "rsa" && type != "ed25519") {
-    std::cerr << usage;
-    return kExitUsage;
-  }
-  int bits = 2048;
-  if (o.count("--bits")) {
-    try {
-      bits = std::stoi(o["--bits"]);
-    } catch (...) {
-      bits = 0;
-    }
-    if (type != "rsa" || bits < kMinRsaBits || bits > kMaxRsaBits) {
-      std::cerr << "posternctl: --bits is for rsa keys, " << kMinRsaBits << ".." << kMaxRsaBits << "\n";
-      return kExitUsage;
-    }
-  }
+  std::string domain = ctx.opts.value("--domain"), selector = ctx.opts.value("--selector");
+  if (!valid_dkim_domain(domain)) return ctx.usage_error("--domain: a domain name is required");
+  if (!valid_dkim_selector(selector)) return ctx.usage_error("--selector: a selector is required");
+  std::string type = ctx.opts.value("--type", "rsa");
+  if (ctx.opts.has("--bits") && type != "rsa") return ctx.usage_error("--bits is for rsa keys only");
+  int bits = static_cast<int>(ctx.opts.number("--bits", 2048));
   auto kt = type == "rsa" ? DkimKeyType::rsa : DkimKeyType::ed25519;
   auto pem = generate_dkim_private_key_pem(kt, bits);
   if (!pem) {
@@ -149,8 +161,8 @@ int cmd_keygen(Context& ctx) {
     std::cerr << "posternctl: " << key.error().message << "\n";
     return 1;
   }
-  std::string dir = o.count("--out") ? o["--out"] : ".";
-  std::string path = dir + "/" + ascii_lower(o["--domain"]) + "." + o["--selector"] + ".key";
+  std::string dir = ctx.opts.value("--out", ".");
+  std::string path = dir + "/" + ascii_lower(domain) + "." + selector + ".key";
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) {
     std::cerr << "posternctl: cannot create " << path << ": " << std::strerror(errno)
@@ -168,39 +180,42 @@ int cmd_keygen(Context& ctx) {
   }
   std::cout << "; private key (" << type << (kt == DkimKeyType::rsa ? " " + std::to_string(key->bits) : "")
             << ") written to " << path << ", mode 0600: make it readable by the postern user only\n"
-            << "; publish this TXT record in the DNS zone of " << ascii_lower(o["--domain"]) << ":\n"
-            << dkim_zone_line(o["--selector"], ascii_lower(o["--domain"]), key->dns_record()) << "\n";
+            << "; publish this TXT record in the DNS zone of " << ascii_lower(domain) << ":\n"
+            << dkim_zone_line(selector, ascii_lower(domain), key->dns_record()) << "\n";
   return 0;
 }
 
 int cmd_sign(Context& ctx) {
-  const char* usage = "usage: posternctl dkim sign --domain D --selector S --key FILE [FILE|-]\n";
-  std::map<std::string, std::string> o;
-  std::vector<std::string> rest;
-  if (!parse_args(ctx.args, {"--domain", "--selector", "--key"}, o, rest) || rest.size() > 1 ||
-      !valid_dkim_domain(o["--domain"]) || !valid_dkim_selector(o["--selector"]) || o["--key"].empty()) {
-    std::cerr << usage;
-    return kExitUsage;
-  }
+  std::string domain = ctx.opts.value("--domain"), selector = ctx.opts.value("--selector");
+  std::string key_file = ctx.opts.value("--key");
+  if (!valid_dkim_domain(domain)) return ctx.usage_error("--domain: a domain name is required");
+  if (!valid_dkim_selector(selector)) return ctx.usage_error("--selector: a selector is required");
+  if (key_file.empty()) return ctx.usage_error("--key: the private key file is required");
+  std::string input = ctx.args.empty() ? "-" : ctx.args[0];
   Config fallback;
   const Config* c = optional_config(ctx, fallback);
   if (!c) return kExitConfig;
-  auto key = load_dkim_private_key(o["--key"]);
+  if (auto r = check_key_file(key_file); !r) {
+    std::cerr << "posternctl: " << r.error().message << "\n";
+    return kExitFailure;
+  }
+  auto key = load_dkim_private_key(key_file);
   if (!key) {
     std::cerr << "posternctl: " << key.error().message << "\n";
-    return 1;
+    return kExitFailure;
   }
-  File in = open_input(rest.empty() ? "-" : rest[0]);
-  if (!in) {
-    std::cerr << "posternctl: cannot open " << rest[0] << "\n";
-    return 1;
+  auto opened = open_input(input);
+  if (!opened) {
+    std::cerr << "posternctl: " << input_name(input) << ": " << opened.error().message << "\n";
+    return kExitFailure;
   }
+  File in = std::move(*opened);
   SystemClock clock;
   NoResolver none;
   DkimEngine engine(dkim_options(c->dkim), none, clock);
-  auto session = engine.sign({{ascii_lower(o["--domain"]), o["--selector"],
-                               std::make_shared<const DkimPrivateKey>(std::move(*key)), ""}},
-                             "posternctl");
+  auto session = engine.sign(
+      {{ascii_lower(domain), selector, std::make_shared<const DkimPrivateKey>(std::move(*key)), ""}},
+      "posternctl");
   if (!session) {
     std::cerr << "posternctl: " << session.error().message << "\n";
     return 1;
@@ -213,8 +228,8 @@ int cmd_sign(Context& ctx) {
   }
   Feed<DkimSignSession> feed(**session);
   if (auto r = stream(in.get(), feed, copy.get()); !r) {
-    std::cerr << "posternctl: " << r.error().message << "\n";
-    return 1;
+    std::cerr << "posternctl: " << input_name(input) << ": " << r.error().message << "\n";
+    return kExitFailure;
   }
   auto sigs = (*session)->finish();
   if (!sigs) {
@@ -241,10 +256,7 @@ int cmd_sign(Context& ctx) {
 }
 
 int cmd_verify(Context& ctx) {
-  if (ctx.args.size() > 1 || (ctx.args.size() == 1 && ctx.args[0].size() > 1 && ctx.args[0][0] == '-')) {
-    std::cerr << "usage: posternctl dkim verify [FILE|-]\n";
-    return kExitUsage;
-  }
+  std::string input = ctx.args.empty() ? "-" : ctx.args[0];
   Config fallback;
   const Config* c = optional_config(ctx, fallback);
   if (!c) return kExitConfig;
@@ -254,11 +266,12 @@ int cmd_verify(Context& ctx) {
     std::cerr << "posternctl: dns: " << resolver.error().message << "\n";
     return kExitConfig;
   }
-  File in = open_input(ctx.args.empty() ? "-" : ctx.args[0]);
-  if (!in) {
-    std::cerr << "posternctl: cannot open " << ctx.args[0] << "\n";
-    return 1;
+  auto opened = open_input(input);
+  if (!opened) {
+    std::cerr << "posternctl: " << input_name(input) << ": " << opened.error().message << "\n";
+    return kExitFailure;
   }
+  File in = std::move(*opened);
   DkimEngine engine(dkim_options(c->dkim), **resolver, clock);
   auto session = engine.verify("posternctl");
   if (!session) {
@@ -267,8 +280,9 @@ int cmd_verify(Context& ctx) {
   }
   Feed<DkimVerifySession> feed(**session);
   if (auto r = stream(in.get(), feed, nullptr); !r) {
-    // A message we cannot split is still reported (its signatures cannot pass).
-    std::cerr << "posternctl: message: " << r.error().message << "\n";
+    // No verdict: "none" for a file that is not a message would read as "no signature".
+    std::cerr << "posternctl: " << input_name(input) << ": " << r.error().message << "\n";
+    return kExitFailure;
   }
   auto v = (*session)->finish();
   std::cout << to_string(v.overall) << "\n";
@@ -283,13 +297,47 @@ int cmd_verify(Context& ctx) {
   return 0;
 }
 
+OptionSpec domain_option(std::string help) {
+  return {.name = "--domain", .metavar = "D", .help = std::move(help)};
+}
+OptionSpec selector_option() { return {.name = "--selector", .metavar = "S", .help = "the DKIM selector"}; }
+
 CommandRegistration reg_keygen(
-    {"dkim", "keygen", "dkim keygen --domain D --selector S [--type rsa|ed25519] [--bits N] [--out DIR]",
-     "make a DKIM signing key and print its DNS record", &cmd_keygen});
-CommandRegistration reg_sign({"dkim", "sign", "dkim sign --domain D --selector S --key FILE [FILE|-]",
-                              "print the message with a DKIM signature added", &cmd_sign});
-CommandRegistration reg_verify({"dkim", "verify", "dkim verify [FILE|-]",
-                                "verify a message's DKIM signatures (keys from DNS)", &cmd_verify});
+    {.name = "dkim",
+     .subcommand = "keygen",
+     .usage = "dkim keygen --domain D --selector S [--type rsa|ed25519] [--bits N] [--out DIR]",
+     .summary = "make a DKIM signing key and print its DNS record",
+     .run = &cmd_keygen,
+     .args = {.options = {domain_option("the signing domain"),
+                          selector_option(),
+                          {.name = "--type",
+                           .metavar = "TYPE",
+                           .help = "rsa (default) or ed25519",
+                           .choices = {"rsa", "ed25519"}},
+                          {.name = "--bits",
+                           .metavar = "N",
+                           .help = "RSA key size, " + std::to_string(kMinRsaBits) + ".." +
+                                   std::to_string(kMaxRsaBits) + " (default 2048)",
+                           .number = NumberRange{kMinRsaBits, kMaxRsaBits}},
+                          {.name = "--out",
+                           .metavar = "DIR",
+                           .help = "where to write D.S.key (default the current directory)"}}}});
+CommandRegistration reg_sign(
+    {.name = "dkim",
+     .subcommand = "sign",
+     .usage = "dkim sign --domain D --selector S --key FILE [FILE|-]",
+     .summary = "print the message (FILE or standard input) with a DKIM signature added",
+     .run = &cmd_sign,
+     .args = {.options = {domain_option("the signing domain (d=)"),
+                          selector_option(),
+                          {.name = "--key", .metavar = "FILE", .help = "the private key (PEM)"}},
+              .max_positional = 1}});
+CommandRegistration reg_verify({.name = "dkim",
+                                .subcommand = "verify",
+                                .usage = "dkim verify [FILE|-]",
+                                .summary = "verify a message's DKIM signatures (keys from DNS)",
+                                .run = &cmd_verify,
+                                .args = {.max_positional = 1}});
 
 }  // namespace
 }  // namespace postern::ctl

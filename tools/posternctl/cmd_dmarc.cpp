@@ -60,16 +60,10 @@ Result<std::shared_ptr<Resolver>> resolver_for(Context& ctx, const Config*& c, c
 }
 
 int cmd_record(Context& ctx) {
-  if (ctx.args.size() != 1) {
-    std::cerr << "usage: posternctl dmarc record DOMAIN\n";
-    return kExitUsage;
-  }
   std::string domain = ascii_lower(ctx.args[0]);
   if (!domain.empty() && domain.back() == '.') domain.pop_back();
-  if (!valid_dmarc_domain(domain)) {
-    std::cerr << "posternctl: \"" << printable(ctx.args[0]) << "\" is not a domain name\n";
-    return kExitUsage;
-  }
+  if (!valid_dmarc_domain(domain))
+    return ctx.usage_error("\"" + printable(ctx.args[0].substr(0, 255)) + "\" is not a domain name");
   SystemClock clock;
   const Config* c = nullptr;
   auto resolver = resolver_for(ctx, c, clock);
@@ -105,42 +99,23 @@ int cmd_record(Context& ctx) {
   return 0;
 }
 
-int check_usage() {
-  std::cerr << "usage: posternctl dmarc check --from DOMAIN|ADDRESS [--spf-domain D --spf-result R]\n"
-               "                              [--dkim-domain D --dkim-result R]... [--ip IP]\n";
-  return kExitUsage;
-}
-
 int cmd_check(Context& ctx) {
   DmarcInput in;
-  std::string from;
-  std::vector<std::string> dkim_domains, dkim_results;
-  for (size_t i = 0; i < ctx.args.size(); ++i) {
-    const std::string& a = ctx.args[i];
-    if (i + 1 >= ctx.args.size()) return check_usage();
-    const std::string& v = ctx.args[++i];
-    if (a == "--from") {
-      from = v;
-    } else if (a == "--spf-domain") {
-      in.spf_domain = v;
-    } else if (a == "--spf-result") {
-      in.spf_result = v;
-    } else if (a == "--dkim-domain") {
-      dkim_domains.push_back(v);
-    } else if (a == "--dkim-result") {
-      dkim_results.push_back(v);
-    } else if (a == "--ip") {
-      auto ip = IpAddress::parse(v);
-      if (!ip) return check_usage();
-      in.client_ip = *ip;
-    } else {
-      return check_usage();
-    }
+  std::string from = ctx.opts.value("--from");
+  in.spf_domain = ctx.opts.value("--spf-domain");
+  in.spf_result = ctx.opts.value("--spf-result");
+  const auto& dkim_domains = ctx.opts.values("--dkim-domain");
+  const auto& dkim_results = ctx.opts.values("--dkim-result");
+  if (ctx.opts.has("--ip")) {
+    auto ip = IpAddress::parse(ctx.opts.value("--ip"));
+    if (!ip) return ctx.usage_error("--ip: " + ip.error().message);
+    in.client_ip = *ip;
   }
-  if (from.empty() || dkim_domains.size() != dkim_results.size() ||
-      in.spf_domain.empty() != in.spf_result.empty()) {
-    return check_usage();
-  }
+  if (from.empty()) return ctx.usage_error("--from is required");
+  if (dkim_domains.size() != dkim_results.size())
+    return ctx.usage_error("give one --dkim-result for each --dkim-domain");
+  if (in.spf_domain.empty() != in.spf_result.empty())
+    return ctx.usage_error("--spf-domain and --spf-result go together");
   for (size_t i = 0; i < dkim_domains.size(); ++i) in.dkim.push_back({dkim_domains[i], dkim_results[i]});
   // A bare domain stands for an address at it; anything with an '@' is taken as the From: value.
   in.from_headers = {from.find('@') == std::string::npos ? "postmaster@" + from : from};
@@ -183,12 +158,30 @@ int cmd_check(Context& ctx) {
   return 0;
 }
 
-CommandRegistration reg_record({"dmarc", "record", "dmarc record DOMAIN",
-                                "the DMARC record that applies to DOMAIN (RFC 9989 tree walk)", &cmd_record});
-CommandRegistration reg_check({"dmarc", "check",
-                               "dmarc check --from DOMAIN [--spf-domain D --spf-result R] "
-                               "[--dkim-domain D --dkim-result R]... [--ip IP]",
-                               "the DMARC verdict for a message with these identifiers", &cmd_check});
+CommandRegistration reg_record({.name = "dmarc",
+                                .subcommand = "record",
+                                .usage = "dmarc record DOMAIN",
+                                .summary = "the DMARC record that applies to DOMAIN (RFC 9989 tree walk)",
+                                .run = &cmd_record,
+                                .args = {.min_positional = 1, .max_positional = 1}});
+CommandRegistration reg_check(
+    {.name = "dmarc",
+     .subcommand = "check",
+     .usage = "dmarc check --from DOMAIN|ADDRESS [--spf-domain D --spf-result R] "
+              "[--dkim-domain D --dkim-result R]... [--ip IP]",
+     .summary = "the DMARC verdict for a message with these identifiers",
+     .run = &cmd_check,
+     .args = {.options = {
+                  {.name = "--from", .metavar = "DOMAIN|ADDRESS", .help = "the From: domain or header value"},
+                  {.name = "--spf-domain", .metavar = "D", .help = "the domain SPF checked"},
+                  {.name = "--spf-result", .metavar = "R", .help = "its SPF result (pass, fail, ...)"},
+                  {.name = "--dkim-domain", .metavar = "D", .help = "a signature's d=", .repeatable = true},
+                  {.name = "--dkim-result",
+                   .metavar = "R",
+                   .help = "that signature's result, in the same order",
+                   .repeatable = true},
+                  {.name = "--ip", .metavar = "IP", .help = "the client address (for trusted_forwarders)"},
+              }}});
 
 }  // namespace
 }  // namespace postern::ctl

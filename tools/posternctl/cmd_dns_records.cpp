@@ -214,34 +214,20 @@ bool valid_report_address(std::string_view a) {
 }
 
 int cmd_dns_records(Context& ctx) {
-  const char* usage = "usage: posternctl dns-records [--ip ADDR[/LEN]]... [--rua ADDRESS] [--check]\n";
   Options o;
-  for (size_t i = 0; i < ctx.args.size(); ++i) {
-    const std::string& a = ctx.args[i];
-    if ((a == "--ip" || a == "--rua") && i + 1 < ctx.args.size()) {
-      const std::string& v = ctx.args[++i];
-      if (a == "--ip") {
-        auto n = IpNetwork::parse(v);
-        if (!n) {
-          std::cerr << "posternctl: --ip " << log_safe(v) << ": " << n.error().message << "\n" << usage;
-          return kExitUsage;
-        }
-        o.ips.push_back(*n);
-      } else {
-        std::string r = v.rfind("mailto:", 0) == 0 ? v.substr(7) : v;
-        if (!valid_report_address(r)) {
-          std::cerr << "posternctl: --rua needs an address such as dmarc-reports@example.org\n" << usage;
-          return kExitUsage;
-        }
-        o.rua = r;
-      }
-    } else if (a == "--check") {
-      o.check = true;
-    } else {
-      std::cerr << usage;
-      return kExitUsage;
-    }
+  for (const auto& v : ctx.opts.values("--ip")) {
+    auto n = IpNetwork::parse(v);
+    if (!n) return ctx.usage_error("--ip " + log_safe(v) + ": " + n.error().message);
+    o.ips.push_back(*n);
   }
+  if (ctx.opts.has("--rua")) {
+    std::string v = ctx.opts.value("--rua");
+    std::string r = v.rfind("mailto:", 0) == 0 ? v.substr(7) : v;
+    if (!valid_report_address(r))
+      return ctx.usage_error("--rua needs an address such as dmarc-reports@example.org");
+    o.rua = r;
+  }
+  o.check = ctx.opts.has("--check");
   const Config* c = ctx.config();
   if (!c) return kExitConfig;
   auto policy = DkimSigningPolicy::load(c->dkim);
@@ -292,10 +278,19 @@ int cmd_dns_records(Context& ctx) {
 }
 
 CommandRegistration reg_records(
-    {"dns-records", "", "dns-records [--ip ADDR[/LEN]]... [--rua ADDRESS] [--check]",
-     "print the DNS records the configuration needs (DKIM keys, suggested SPF and "
-     "DMARC) and, with --dns or --check, whether they are published",
-     &cmd_dns_records});
+    {.name = "dns-records",
+     .usage = "dns-records [--ip ADDR[/LEN]]... [--rua ADDRESS] [--check]",
+     .summary = "print the DNS records the configuration needs (DKIM keys, suggested SPF and "
+                "DMARC) and, with --dns or --check, whether they are published",
+     .run = &cmd_dns_records,
+     .args = {.options = {{.name = "--ip",
+                           .metavar = "ADDR[/LEN]",
+                           .help = "an address or network mail leaves from, for SPF",
+                           .repeatable = true},
+                          {.name = "--rua",
+                           .metavar = "ADDRESS",
+                           .help = "where DMARC aggregate reports go (default postmaster@DOMAIN)"},
+                          {.name = "--check", .help = "look each record up in the configured DNS"}}}});
 
 }  // namespace
 }  // namespace postern::ctl

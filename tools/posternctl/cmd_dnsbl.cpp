@@ -12,23 +12,9 @@ namespace postern::ctl {
 namespace {
 
 int cmd_check(Context& ctx) {
-  std::string ip_text;
-  std::vector<std::string> domains;
-  for (size_t i = 0; i < ctx.args.size(); ++i) {
-    if (ctx.args[i] == "--domain" && i + 1 < ctx.args.size())
-      domains.push_back(ctx.args[++i]);
-    else if (ip_text.empty())
-      ip_text = ctx.args[i];
-    else {
-      std::cerr << "usage: posternctl dnsbl check IP [--domain D]...\n";
-      return kExitUsage;
-    }
-  }
-  auto ip = IpAddress::parse(ip_text);
-  if (!ip) {
-    std::cerr << "usage: posternctl dnsbl check IP [--domain D]...\n";
-    return kExitUsage;
-  }
+  const auto& domains = ctx.opts.values("--domain");
+  auto ip = IpAddress::parse(ctx.args[0]);
+  if (!ip) return ctx.usage_error("IP: " + ip.error().message);
   const Config* c = ctx.config();
   if (!c) return kExitConfig;
   SystemClock clock;
@@ -59,8 +45,17 @@ int cmd_check(Context& ctx) {
   return 0;
 }
 
-CommandRegistration reg({"dnsbl", "check", "dnsbl check IP [--domain D]...",
-                         "score a client against the configured DNS lists", &cmd_check});
+CommandRegistration reg({.name = "dnsbl",
+                         .subcommand = "check",
+                         .usage = "dnsbl check IP [--domain D]...",
+                         .summary = "score a client against the configured DNS lists",
+                         .run = &cmd_check,
+                         .args = {.options = {{.name = "--domain",
+                                               .metavar = "D",
+                                               .help = "a domain to look up in the domain lists",
+                                               .repeatable = true}},
+                                  .min_positional = 1,
+                                  .max_positional = 1}});
 
 }  // namespace
 }  // namespace postern::ctl

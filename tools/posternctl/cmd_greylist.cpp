@@ -4,8 +4,13 @@
 //   greylist allow NETWORK|IP          auto-allow a client network now (as if it had delivered)
 //   greylist delete KEY|PREFIX*        remove one entry, or every entry under a prefix
 //   greylist purge                     remove expired entries now
+// The store layout and its parsing belong to the core (Greylister::list / allow_network /
+// remove); this file parses arguments and prints.
 #include <iostream>
+#include <memory>
 
+#include "common/greylist/greylist.h"
+#include "common/log/log.h"
 #include "common/net/ip.h"
 #include "tools/posternctl/command.h"
 #include "tools/posternctl/state.h"
@@ -13,98 +18,81 @@
 namespace postern::ctl {
 namespace {
 
+constexpr uint64_t kDefaultLimit = 1000;
+
 std::string when(int64_t unix) { return format_time(unix); }
 
-int cmd_list(Context& ctx) {
-  size_t limit = 1000;
-  for (size_t i = 0; i < ctx.args.size(); ++i) {
-    if (ctx.args[i] == "--limit" && i + 1 < ctx.args.size()) {
-      limit = std::stoul(ctx.args[++i]);
-    } else {
-      std::cerr << "usage: posternctl greylist list [--limit N]\n";
-      return kExitUsage;
-    }
-  }
+// The greylister of the loaded config over its store, for administration (no allowlists: they
+// play no part in list / allow / remove). Null after printing why, with rc set.
+struct Admin {
   SystemClock clock;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Greylister> greylister;
+  const Config* config = nullptr;
+};
+
+bool open_admin(Context& ctx, Admin& a, int& rc) {
+  a.store = open_store(ctx, a.clock, rc);
+  if (!a.store) return false;
+  a.config = ctx.config();
+  a.greylister = std::make_unique<Greylister>(a.config->policyd.greylist, Allowlist{}, *a.store, a.clock);
+  return true;
+}
+
+int store_error(const Error& e) {
+  std::cerr << "posternctl: store: " << e.message << "\n";
+  return kExitFailure;
+}
+
+int cmd_list(Context& ctx) {
+  size_t limit = ctx.opts.number("--limit", kDefaultLimit);
+  Admin a;
   int rc = 0;
-  auto store = open_store(ctx, clock, rc);
-  if (!store) return rc;
-  auto triplets = store->scan("gl:t:", limit);
-  auto allowed = store->scan("gl:a:", limit);
-  if (!triplets || !allowed) {
-    std::cerr << "posternctl: store: " << (!triplets ? triplets.error() : allowed.error()).message << "\n";
-    return 1;
-  }
+  if (!open_admin(ctx, a, rc)) return rc;
+  auto l = a.greylister->list(limit);
+  if (!l) return store_error(l.error());
   std::cout << "# triplets (network/sender/recipient)  first-seen  state  expires\n";
-  for (const auto& e : *triplets) {
-    size_t colon = e.value.find(':');
-    int64_t first = colon == std::string::npos ? 0 : std::atoll(e.value.substr(0, colon).c_str());
-    bool passed = colon != std::string::npos && e.value.substr(colon + 1) == "1";
-    std::cout << e.key.substr(5) << "  " << when(first) << "  " << (passed ? "passed" : "waiting") << "  "
-              << when(e.expires_at) << "\n";
+  for (const auto& t : l->triplets) {
+    std::cout << log_safe(t.name, Store::kMaxKeySize) << "  " << when(t.first_seen) << "  "
+              << (t.passed ? "passed" : "waiting") << "  " << when(t.expires_at) << "\n";
   }
   std::cout << "# client networks  passed-deliveries  expires\n";
-  for (const auto& e : *allowed)
-    std::cout << e.key.substr(5) << "  " << e.value << "  " << when(e.expires_at) << "\n";
+  for (const auto& n : l->networks)
+    std::cout << log_safe(n.network) << "  " << n.deliveries << "  " << when(n.expires_at) << "\n";
   return 0;
 }
 
 int cmd_allow(Context& ctx) {
-  if (ctx.args.size() != 1) {
-    std::cerr << "usage: posternctl greylist allow NETWORK|IP\n";
-    return kExitUsage;
-  }
-  const Config* c = ctx.config();
-  if (!c) return kExitConfig;
-  auto ip = IpAddress::parse(ctx.args[0].substr(0, ctx.args[0].find('/')));
-  if (!ip) {
-    std::cerr << "posternctl: not an IP address or network: " << ctx.args[0] << "\n";
-    return kExitUsage;
-  }
-  const auto& g = c->policyd.greylist;
-  std::string net = network_key(*ip, g.ipv4_prefix, g.ipv6_prefix);
-  SystemClock clock;
+  auto given = IpNetwork::parse(ctx.args[0]);
+  if (!given)
+    return ctx.usage_error("not an IP address or network: " + log_safe(ctx.args[0]) + ": " +
+                           given.error().message);
+  Admin a;
   int rc = 0;
-  auto store = open_store(ctx, clock, rc);
-  if (!store) return rc;
-  auto r = store->put("gl:a:" + net, std::to_string(std::max(1, g.auto_allow_after)), g.max_age);
-  if (!r) {
-    std::cerr << "posternctl: store: " << r.error().message << "\n";
-    return 1;
+  if (!open_admin(ctx, a, rc)) return rc;
+  auto net = a.greylister->allow_network(*given);
+  if (!net) {
+    std::cerr << "posternctl: " << net.error().message << "\n";
+    return kExitFailure;
   }
-  std::cout << "allowed " << net << " until " << when(clock.unix_seconds() + g.max_age.count()) << "\n";
+  const auto& g = a.config->policyd.greylist;
+  std::cout << "allowed " << *net << " until " << when(a.clock.unix_seconds() + g.max_age.count()) << "\n";
   if (g.auto_allow_after == 0)
     std::cout << "note: auto_allow_after = 0, so the daemon ignores auto-allow entries\n";
   return 0;
 }
 
 int cmd_delete(Context& ctx) {
-  if (ctx.args.size() != 1) {
-    std::cerr << "usage: posternctl greylist delete KEY|PREFIX*\n";
-    return kExitUsage;
-  }
-  SystemClock clock;
+  Admin a;
   int rc = 0;
-  auto store = open_store(ctx, clock, rc);
-  if (!store) return rc;
-  std::string arg = ctx.args[0];
-  std::vector<std::string> keys;
-  if (!arg.empty() && arg.back() == '*') {
-    auto all = store->scan("gl:t:" + arg.substr(0, arg.size() - 1), 1000000);
-    if (!all) {
-      std::cerr << "posternctl: store: " << all.error().message << "\n";
-      return 1;
-    }
-    for (const auto& e : *all) keys.push_back(e.key);
-  } else {
-    keys.push_back(arg.rfind("gl:", 0) == 0 ? arg : "gl:t:" + arg);
+  if (!open_admin(ctx, a, rc)) return rc;
+  auto removed = a.greylister->remove(ctx.args[0]);
+  if (!removed) {
+    std::cerr << "posternctl: " << (removed.error().temporary() ? "store: " : "") << removed.error().message
+              << "\n";
+    return kExitFailure;
   }
-  size_t removed = 0;
-  for (const auto& k : keys) {
-    auto r = store->remove(k);
-    if (r && *r) ++removed;
-  }
-  std::cout << "removed " << removed << "\n";
+  std::cout << "removed " << *removed << "\n";
   return 0;
 }
 
@@ -114,22 +102,37 @@ int cmd_purge(Context& ctx) {
   auto store = open_store(ctx, clock, rc);
   if (!store) return rc;
   auto r = store->purge_expired();
-  if (!r) {
-    std::cerr << "posternctl: store: " << r.error().message << "\n";
-    return 1;
-  }
+  if (!r) return store_error(r.error());
   std::cout << "purged " << *r << " expired entries\n";
   return 0;
 }
 
-CommandRegistration r1({"greylist", "list", "greylist list [--limit N]",
-                        "greylist triplets and auto-allowed networks", &cmd_list});
-CommandRegistration r2({"greylist", "allow", "greylist allow NETWORK|IP", "stop greylisting a client network",
-                        &cmd_allow});
-CommandRegistration r3({"greylist", "delete", "greylist delete KEY|PREFIX*", "forget greylist triplets",
-                        &cmd_delete});
-CommandRegistration r4({"greylist", "purge", "greylist purge", "remove expired state entries now",
-                        &cmd_purge});
+CommandRegistration r1({.name = "greylist",
+                        .subcommand = "list",
+                        .usage = "greylist list [--limit N]",
+                        .summary = "greylist triplets and auto-allowed networks",
+                        .run = &cmd_list,
+                        .args = {.options = {{.name = "--limit",
+                                              .metavar = "N",
+                                              .help = "at most N of each kind (default 1000)",
+                                              .number = NumberRange{1, kMaxListLimit}}}}});
+CommandRegistration r2({.name = "greylist",
+                        .subcommand = "allow",
+                        .usage = "greylist allow NETWORK|IP",
+                        .summary = "stop greylisting a client network",
+                        .run = &cmd_allow,
+                        .args = {.min_positional = 1, .max_positional = 1}});
+CommandRegistration r3({.name = "greylist",
+                        .subcommand = "delete",
+                        .usage = "greylist delete KEY|PREFIX*",
+                        .summary = "forget greylist triplets",
+                        .run = &cmd_delete,
+                        .args = {.min_positional = 1, .max_positional = 1}});
+CommandRegistration r4({.name = "greylist",
+                        .subcommand = "purge",
+                        .usage = "greylist purge",
+                        .summary = "remove expired state entries now",
+                        .run = &cmd_purge});
 
 }  // namespace
 }  // namespace postern::ctl

@@ -10,24 +10,9 @@ namespace postern::ctl {
 namespace {
 
 int cmd_sender_check(Context& ctx) {
-  std::string login, address;
-  bool have_address = false;
-  for (size_t i = 0; i < ctx.args.size(); ++i) {
-    const std::string& a = ctx.args[i];
-    if (a == "--login" && i + 1 < ctx.args.size()) {
-      login = ctx.args[++i];
-    } else if (!have_address && (a.empty() || a[0] != '-')) {
-      address = a;
-      have_address = true;
-    } else {
-      std::cerr << "usage: posternctl sender check --login LOGIN ADDRESS\n";
-      return kExitUsage;
-    }
-  }
-  if (login.empty() || !have_address) {
-    std::cerr << "usage: posternctl sender check --login LOGIN ADDRESS\n";
-    return kExitUsage;
-  }
+  std::string login = ctx.opts.value("--login");
+  std::string address = ctx.args[0];
+  if (login.empty()) return ctx.usage_error("--login is required");
   const Config* config = ctx.config();
   if (!config) return kExitConfig;
   SystemClock clock;
@@ -53,8 +38,16 @@ int cmd_sender_check(Context& ctx) {
   return 0;
 }
 
-CommandRegistration reg({"sender", "check", "sender check --login LOGIN ADDRESS",
-                         "may LOGIN send as ADDRESS (envelope sender or From:)?", &cmd_sender_check});
+CommandRegistration reg(
+    {.name = "sender",
+     .subcommand = "check",
+     .usage = "sender check --login LOGIN ADDRESS",
+     .summary = "may LOGIN send as ADDRESS (envelope sender or From:)?",
+     .run = &cmd_sender_check,
+     .args = {
+         .options = {{.name = "--login", .metavar = "LOGIN", .help = "the authenticated login (SASL user)"}},
+         .min_positional = 1,
+         .max_positional = 1}});
 
 }  // namespace
 }  // namespace postern::ctl

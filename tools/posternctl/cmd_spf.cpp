@@ -15,28 +15,12 @@ namespace postern::ctl {
 namespace {
 
 int cmd_spf(Context& ctx) {
-  std::string ip_text, sender, helo;
-  bool have_sender = false;
-  for (size_t i = 0; i < ctx.args.size(); ++i) {
-    const std::string& a = ctx.args[i];
-    bool has_value = i + 1 < ctx.args.size();
-    if (a == "--ip" && has_value) {
-      ip_text = ctx.args[++i];
-    } else if (a == "--sender" && has_value) {
-      sender = ctx.args[++i];
-      have_sender = true;
-    } else if (a == "--helo" && has_value) {
-      helo = ctx.args[++i];
-    } else {
-      ip_text.clear();
-      break;
-    }
-  }
-  auto ip = IpAddress::parse(ip_text);
-  if (!ip || (!have_sender && helo.empty())) {
-    std::cerr << "usage: posternctl spf --ip IP --sender ADDRESS [--helo NAME]\n";
-    return kExitUsage;
-  }
+  bool have_sender = ctx.opts.has("--sender");
+  std::string sender = ctx.opts.value("--sender"), helo = ctx.opts.value("--helo");
+  if (!ctx.opts.has("--ip")) return ctx.usage_error("--ip is required");
+  auto ip = IpAddress::parse(ctx.opts.value("--ip"));
+  if (!ip) return ctx.usage_error("--ip: " + ip.error().message);
+  if (!have_sender && helo.empty()) return ctx.usage_error("--sender or --helo is required");
   Config fallback;
   const Config* c = optional_config(ctx, fallback);
   if (!c) return kExitConfig;
@@ -57,9 +41,16 @@ int cmd_spf(Context& ctx) {
   return 0;
 }
 
-CommandRegistration reg({"spf", "", "spf --ip IP --sender ADDRESS [--helo NAME]",
-                         "evaluate SPF for a client address and an envelope sender (or a HELO name)",
-                         &cmd_spf});
+CommandRegistration reg(
+    {.name = "spf",
+     .usage = "spf --ip IP --sender ADDRESS [--helo NAME]",
+     .summary = "evaluate SPF for a client address and an envelope sender (or a HELO name)",
+     .run = &cmd_spf,
+     .args = {.options = {{.name = "--ip", .metavar = "IP", .help = "the client address"},
+                          {.name = "--sender",
+                           .metavar = "ADDRESS",
+                           .help = "the envelope sender (MAIL FROM); \"\" or \"<>\" for none"},
+                          {.name = "--helo", .metavar = "NAME", .help = "the HELO/EHLO name"}}}});
 
 }  // namespace
 }  // namespace postern::ctl

@@ -1,11 +1,16 @@
-// posternctl: the admin CLI. Parses the global options, then dispatches to a registered command
-// (command.h). Exit codes: 0 done (debug commands exit 0 whatever the verdict), 1 failure,
-// 64 usage error, 78 config error.
+// posternctl: the admin CLI. Parses the global options, finds the command in the registry
+// (command.h), parses its arguments with the one option parser (options.h) and runs it. Exit
+// codes: 0 done (debug commands exit 0 whatever the verdict), 1 failure, 64 usage error (with the
+// synopsis on stderr, before the command does anything), 70 an exception reached main (a bug:
+// commands report errors by value), 78 config error.
 #include <algorithm>
+#include <exception>
 #include <iostream>
-#include <map>
+#include <new>
 
+#include "common/dns/server_spec.h"
 #include "tools/posternctl/command.h"
+#include "tools/posternctl/help.h"
 
 namespace postern::ctl {
 
@@ -18,17 +23,8 @@ const Config* Context::config() {
   if (!loaded_) {
     loaded_ = true;
     load_ = load_config(global.config_path);
-    if (load_.ok() && !global.dns.empty()) {
-      // --dns overrides [dns].servers; validate it like the config would.
-      std::string text = "[dns]\nservers = [";
-      for (size_t i = 0; i < global.dns.size(); ++i) text += (i ? ", \"" : "\"") + global.dns[i] + "\"";
-      auto check = parse_config(text + "]\n", "--dns");
-      if (!check.ok()) {
-        load_.errors = check.errors;
-      } else {
-        load_.config.dns.servers = global.dns;
-      }
-    }
+    // --dns overrides [dns].servers; main checked each with the config's own parser.
+    if (load_.ok() && !global.dns.empty()) load_.config.dns.servers = global.dns;
   }
   if (!load_.ok()) {
     for (const auto& e : load_.errors) std::cerr << e.str() << "\n";
@@ -37,95 +33,116 @@ const Config* Context::config() {
   return &load_.config;
 }
 
+int Context::usage_error(std::string_view message) const {
+  std::cerr << "posternctl: " << message << "\n";
+  if (command) print_usage(std::cerr, *command);
+  return kExitUsage;
+}
+
 namespace {
 
-void usage(std::ostream& out) {
-  out << "usage: posternctl [-c FILE] [--dns HOST:PORT] COMMAND [ARGS...]\n\n"
-      << "Global options:\n"
-      << "  -c FILE          configuration file (default " << kDefaultConfigPath << ")\n"
-      << "  --dns HOST:PORT  DNS server to use instead of [dns].servers (repeatable)\n"
-      << "  -h, --help       this help; COMMAND --help for one command\n\n"
-      << "Commands:\n";
-  auto cmds = command_registry();
-  std::sort(cmds.begin(), cmds.end(), [](const Command& a, const Command& b) { return a.usage < b.usage; });
-  size_t width = 0;
-  for (const auto& c : cmds) width = std::max(width, c.usage.size());
-  for (const auto& c : cmds) {
-    out << "  " << c.usage << std::string(width - c.usage.size() + 2, ' ') << c.summary << "\n";
+// Moves the global options out of parsed into g. An error names a bad --dns server.
+Result<void> take_globals(ParsedArgs& parsed, GlobalOptions& g) {
+  if (parsed.has("--config")) {
+    g.config_path = parsed.value("--config");
+    g.config_given = true;
   }
-  out << "\nSee posternctl(8) and docs/posternctl.md.\n";
+  for (const auto& d : parsed.values("--dns")) {
+    if (auto s = parse_server_spec(d); !s) return Error::perm("--dns: " + s.error().message);
+    g.dns.push_back(d);
+  }
+  parsed.options.erase("--config");
+  parsed.options.erase("--dns");
+  return ok();
+}
+
+int run(int argc, char** argv) {
+  std::vector<std::string> words(argv + 1, argv + argc);
+  const auto& registry = command_registry();
+  Context ctx;
+  auto globals = parse_args(words, global_spec());
+  if (!globals) {
+    std::cerr << "posternctl: " << globals.error().message << "\n"
+              << "usage: posternctl [-c FILE] [--dns HOST:PORT] COMMAND [ARGS...]\n"
+              << "Run posternctl --help for the list of commands.\n";
+    return kExitUsage;
+  }
+  if (globals->has("--help")) {
+    print_global_help(std::cout, registry);
+    return 0;
+  }
+  if (auto g = take_globals(*globals, ctx.global); !g) {
+    std::cerr << "posternctl: " << g.error().message << "\n"
+              << "usage: posternctl [-c FILE] [--dns HOST:PORT] COMMAND [ARGS...]\n";
+    return kExitUsage;
+  }
+  size_t at = globals->consumed;
+  if (at >= words.size()) {
+    print_global_help(std::cerr, registry);
+    return kExitUsage;
+  }
+  const std::string& name = words[at];
+  bool known =
+      std::any_of(registry.begin(), registry.end(), [&](const Command& c) { return c.name == name; });
+  if (!known) {
+    std::cerr << "posternctl: unknown command \"" << name.substr(0, 64) << "\"\n"
+              << "Run posternctl --help for the list of commands.\n";
+    return kExitUsage;
+  }
+  const Command* found = nullptr;
+  for (const auto& c : registry) {
+    if (c.name != name) continue;
+    if (c.subcommand.empty() || (at + 1 < words.size() && words[at + 1] == c.subcommand)) {
+      found = &c;
+      break;
+    }
+  }
+  if (!found) {
+    bool help = at + 1 < words.size() && (words[at + 1] == "--help" || words[at + 1] == "-h");
+    if (help) {
+      print_group_help(std::cout, registry, name);
+      return 0;
+    }
+    std::cerr << "posternctl: "
+              << (at + 1 < words.size() ? "unknown subcommand for " : "missing subcommand for ") << name
+              << "\n";
+    print_group_help(std::cerr, registry, name);
+    return kExitUsage;
+  }
+  at += found->subcommand.empty() ? 1 : 2;
+  ctx.command = found;
+  // The command's own options and the global ones, which may also follow the command.
+  ArgSpec spec = found->args;
+  spec.stop_at_positional = false;
+  spec.min_positional = 0;  // checked below, after --help
+  for (const auto& g : global_spec().options) spec.options.push_back(g);
+  auto parsed = parse_args(std::span<const std::string>(words).subspan(at), spec);
+  if (!parsed) return ctx.usage_error(parsed.error().message);
+  if (parsed->has("--help")) {
+    print_command_help(std::cout, *found);
+    return 0;
+  }
+  if (auto g = take_globals(*parsed, ctx.global); !g) return ctx.usage_error(g.error().message);
+  if (parsed->positional.size() < found->args.min_positional) return ctx.usage_error("missing argument");
+  ctx.args = parsed->positional;
+  ctx.opts = std::move(*parsed);
+  return found->run(ctx);
 }
 
 }  // namespace
 }  // namespace postern::ctl
 
 int main(int argc, char** argv) {
-  using namespace postern::ctl;
-  Context ctx;
-  std::vector<std::string> words;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (words.empty() && (a == "-c" || a == "--config") && i + 1 < argc) {
-      ctx.global.config_path = argv[++i];
-      ctx.global.config_given = true;
-    } else if (words.empty() && a == "--dns" && i + 1 < argc) {
-      ctx.global.dns.push_back(argv[++i]);
-    } else if (words.empty() && (a == "-h" || a == "--help")) {
-      usage(std::cout);
-      return 0;
-    } else if (words.empty() && !a.empty() && a[0] == '-') {
-      std::cerr << "posternctl: unknown option " << a << "\n\n";
-      usage(std::cerr);
-      return kExitUsage;
-    } else {
-      words.push_back(a);
-    }
+  // Commands report every expected failure by value; an exception here is a bug, but the admin
+  // still gets a message and EX_SOFTWARE rather than an abort.
+  try {
+    return postern::ctl::run(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "posternctl: out of memory\n";
+  } catch (const std::exception& e) {
+    std::cerr << "posternctl: internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "posternctl: internal error\n";
   }
-  if (words.empty()) {
-    usage(std::cerr);
-    return kExitUsage;
-  }
-  // Options may also follow the command words ("config check -c FILE").
-  const auto& registry = command_registry();
-  const Command* found = nullptr;
-  size_t consumed = 0;
-  for (const auto& c : registry) {
-    if (c.name != words[0]) continue;
-    if (c.subcommand.empty()) {
-      if (!found) {
-        found = &c;
-        consumed = 1;
-      }
-    } else if (words.size() > 1 && words[1] == c.subcommand) {
-      found = &c;
-      consumed = 2;
-      break;
-    }
-  }
-  if (!found) {
-    bool known =
-        std::any_of(registry.begin(), registry.end(), [&](const Command& c) { return c.name == words[0]; });
-    std::cerr << "posternctl: " << (known ? "unknown or missing subcommand for " : "unknown command ")
-              << words[0] << "\n";
-    for (const auto& c : registry) {
-      if (c.name == words[0]) std::cerr << "  posternctl " << c.usage << "\n";
-    }
-    if (!known) std::cerr << "run posternctl --help for the list of commands\n";
-    return kExitUsage;
-  }
-  for (size_t i = consumed; i < words.size(); ++i) {
-    const std::string& a = words[i];
-    if ((a == "-c" || a == "--config") && i + 1 < words.size()) {
-      ctx.global.config_path = words[++i];
-      ctx.global.config_given = true;
-    } else if (a == "--dns" && i + 1 < words.size()) {
-      ctx.global.dns.push_back(words[++i]);
-    } else if (a == "-h" || a == "--help") {
-      std::cout << "usage: posternctl " << found->usage << "\n" << found->summary << "\n";
-      return 0;
-    } else {
-      ctx.args.push_back(a);
-    }
-  }
-  return found->run(ctx);
+  return postern::ctl::kExitSoftware;
 }

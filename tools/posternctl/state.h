@@ -12,6 +12,9 @@
 
 namespace postern::ctl {
 
+// The largest --limit of the list commands: what one listing may hold in memory.
+inline constexpr uint64_t kMaxListLimit = 1000000;
+
 // Opens the store of the loaded config without background purging. On failure prints why and
 // sets rc (kExitConfig for a bad config, 1 for a store error).
 std::unique_ptr<Store> open_store(Context& ctx, const Clock& clock, int& rc);
