@@ -7,6 +7,9 @@
 // Sender maps are re-read when they change. SIGHUP re-reads the configuration, keys and maps
 // (milter/reload.h; a configuration that does not load is refused and the running one stays);
 // SIGTERM stops (through libmilter).
+// libmilter's packet limit is raised from 65,535 bytes to kMilterMaxPacket (smfi_setmaxdatasize),
+// so a header field over 64 KB from the MTA is filtered, not a dropped session (Postfix itself cuts
+// fields at 60,000 bytes when milters are on; docs/milter.md, "Large header fields").
 // Decisions: milter/pipeline.h (sender ownership, DKIM signing and verification, DMARC,
 // Authentication-Results).
 #include <grp.h>
@@ -28,6 +31,10 @@
 using namespace postern;
 
 namespace {
+
+// libmilter drops the connection (without a callback saying why) on a packet larger than this.
+// 1 MiB - 1 is libmilter's own largest setting (MILTER_MDS_1M); a packet is allocated whole.
+constexpr size_t kMilterMaxPacket = 1024 * 1024 - 1;
 
 // Settings a reload cannot apply to a running daemon: the socket is open and privileges are gone.
 std::string restart_only_changes(const Config& now, const Config& next) {
@@ -135,6 +142,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   smfi_settimeout(300);
+  smfi_setmaxdatasize(kMilterMaxPacket);
   mode_t old = umask(0007);
   if (smfi_opensocket(true) != MI_SUCCESS) {
     std::cerr << "postern-milter: cannot open " << spec->str() << "\n";

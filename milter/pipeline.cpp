@@ -28,6 +28,9 @@ struct MessagePipeline::Message {
   std::vector<DkimSignPlan> plans;
   std::string dkim_note;  // why DKIM did not run, for the log
   std::optional<SpfVerdict> spf;
+  // All DNS work of the message (SPF, DKIM keys, DMARC), from MAIL FROM to end of message.
+  Deadline deadline{std::chrono::steady_clock::now()};
+  bool deadline_logged = false;
 };
 
 namespace {
@@ -83,15 +86,27 @@ Verdict MessagePipeline::refuse(const Verdict& v, const std::string& reason, con
   return v;
 }
 
+void MessagePipeline::note_deadline(const char* stage) {
+  if (!msg_ || msg_->deadline_logged || !msg_->deadline.expired()) return;
+  msg_->deadline_logged = true;
+  LogLine(*app_.log, LogLevel::warning, "dns_deadline")
+      .kv("queue_id", msg_->queue_id)
+      .kv("client", client_)
+      .kv("stage", stage)
+      .kv("message_timeout_ms", app_.config.milter.message_timeout.count())
+      .kv("effect", "DNS lookups not answered by then are temperror");
+}
+
 Verdict MessagePipeline::mail_from(std::string envelope_from, std::string login, std::string queue_id) {
   msg_ = std::make_shared<Message>();
   msg_->envelope_from = std::move(envelope_from);
   msg_->login = std::move(login);
   msg_->queue_id = std::move(queue_id);
+  msg_->deadline = Deadline::after(app_.config.milter.message_timeout);
   if (app_.spf && client_ip_ && !outbound()) {
-    msg_->spf = app_.spf->check_mail_from(*client_ip_, msg_->envelope_from, helo_,
-                                          Deadline::after(app_.config.milter.message_timeout),
+    msg_->spf = app_.spf->check_mail_from(*client_ip_, msg_->envelope_from, helo_, msg_->deadline,
                                           app_.clock.unix_seconds());
+    note_deadline("spf");
     const SpfVerdict& v = *msg_->spf;
     if (v.result == SpfResult::fail && app_.config.spf.fail_action == "reject") {
       LogLine(*app_.log, LogLevel::notice, "spf")
@@ -200,7 +215,7 @@ void MessagePipeline::start_dkim() {
     return;
   }
   if (!app_.config.dkim.verify) return;
-  auto v = app_.dkim->verify(m.queue_id);
+  auto v = app_.dkim->verify(m.queue_id, m.deadline);
   if (!v) {
     m.dkim_note = "not verified: " + v.error().message;
     return;
@@ -295,6 +310,7 @@ EomResult MessagePipeline::end_of_message(const std::string& queue_id) {
     }
     if (m.verify) {
       DkimVerification v = m.verify->finish();
+      note_deadline("dkim");
       if (v.signatures.empty()) results.push_back({"dkim", "none", "", {}});
       for (const auto& s : v.signatures) {
         authres::MethodResult r{"dkim", to_string(s.result), s.reason, {}};
@@ -323,7 +339,8 @@ EomResult MessagePipeline::end_of_message(const std::string& queue_id) {
       }
     }
     if (app_.dmarc && out.verdict.kind == Verdict::Kind::cont) {
-      DmarcVerdict dv = app_.dmarc->evaluate(din, Deadline::after(app_.config.milter.message_timeout));
+      DmarcVerdict dv = app_.dmarc->evaluate(din, m.deadline);
+      note_deadline("dmarc");
       DmarcDecision dd = decide_dmarc_action(dv, app_.config.dmarc);
       results.push_back(dv.authres());
       line.kv("dmarc", to_string(dv.result))

@@ -9,7 +9,9 @@
 // signature gets [sender].outside_action.
 // Limits: headers are kept for replay to the DKIM sessions up to kMaxStoredHeaderBytes /
 // kMaxDkimHeaderFields (beyond them DKIM is skipped for the message and logged); the body is
-// streamed, never stored. DNS work at end of message is bounded by [milter].message_timeout.
+// streamed, never stored. All DNS work of a message (SPF at MAIL FROM, DKIM keys, DMARC records) is
+// bounded by one deadline, [milter].message_timeout from MAIL FROM; each lookup gets what is left,
+// lookups past it are temperror, and reaching it is logged once per message (dns_deadline).
 #pragma once
 
 #include <memory>
@@ -66,6 +68,8 @@ class MessagePipeline {
   struct Message;
   Verdict refuse(const Verdict& v, const std::string& reason, const char* stage);
   bool outbound() const;
+  // Logs once per message that its DNS deadline has passed, naming the stage that noticed it.
+  void note_deadline(const char* stage);
   void start_dkim();
   // The local domain an inbound From: claims without a passing DKIM signature of it, or "".
   std::string local_domain_claim(const DmarcInput& in) const;

@@ -15,7 +15,8 @@ struct MilterConfig {
   // The authserv-id of our Authentication-Results header; "" = this host's name. Incoming
   // Authentication-Results headers claiming it are removed.
   std::string authserv_id;
-  // Deadline for the DNS work of one message (DKIM keys, DMARC records) at end of message.
+  // Deadline for all DNS work of one message, from MAIL FROM to end of message (SPF, DKIM keys,
+  // DMARC records); each lookup gets what is left.
   std::chrono::milliseconds message_timeout{std::chrono::seconds(10)};
 };
 

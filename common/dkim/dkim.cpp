@@ -274,6 +274,7 @@ struct DkimVerifySession::Impl {
   const DkimOptions& opts;
   Resolver& resolver;
   int64_t now;
+  std::optional<Deadline> message_deadline;
   DKIM* dkim = nullptr;
   enum class Skip { none, over_limit, sha1 };
   std::map<DKIM_SIGINFO*, Skip> skipped;
@@ -291,6 +292,12 @@ struct DkimVerifySession::Impl {
       : pool(p), lease(p, lib), opts(o), resolver(r), now(t) {}
   ~Impl() {
     if (dkim) dkim_free(dkim);
+  }
+
+  // The deadline of this message's key lookups: key_lookup_timeout from now, cut to the message's.
+  Deadline key_deadline() const {
+    Deadline d = Deadline::after(opts.key_lookup_timeout);
+    return message_deadline ? d.earlier(*message_deadline) : d;
   }
 
   void eoh() {
@@ -326,7 +333,7 @@ struct DkimVerifySession::Impl {
       if (keys.emplace(name, KeyAnswer{}).second) queries.push_back({name, RrType::TXT});
     }
     if (queries.empty()) return;
-    auto answers = resolver.query_all(queries, Deadline::after(opts.key_lookup_timeout));
+    auto answers = resolver.query_all(queries, key_deadline());
     for (size_t i = 0; i < queries.size(); ++i) {
       keys[queries[i].name] =
           i < answers.size() ? classify(answers[i]) : KeyAnswer{KeyAnswer::temporary, "", "no answer"};
@@ -338,7 +345,7 @@ struct DkimVerifySession::Impl {
     auto it = keys.find(name);
     if (it == keys.end()) {
       // Not seen by prescreen (should not happen): ask now, alone.
-      KeyAnswer a = classify(resolver.query(name, RrType::TXT, Deadline::after(opts.key_lookup_timeout)));
+      KeyAnswer a = classify(resolver.query(name, RrType::TXT, key_deadline()));
       it = keys.emplace(name, std::move(a)).first;
     }
     KeyAnswer& a = it->second;
@@ -531,11 +538,13 @@ DkimVerification DkimVerifySession::finish() {
   return out;
 }
 
-Result<std::unique_ptr<DkimVerifySession>> DkimEngine::verify(std::string_view id) {
+Result<std::unique_ptr<DkimVerifySession>> DkimEngine::verify(std::string_view id,
+                                                              std::optional<Deadline> message_deadline) {
   int64_t now = clock_.unix_seconds();
   DKIM_LIB* lib = pool_->acquire();
   if (!lib) return Error::temp("libopendkim initialisation failed");
   auto impl = std::make_unique<DkimVerifySession::Impl>(pool_.get(), lib, options_, resolver_, now);
+  impl->message_deadline = message_deadline;
   std::string sid(id.empty() ? "-" : id);
   DKIM_STAT st = DKIM_STAT_OK;
   impl->dkim = dkim_verify(lib, reinterpret_cast<const u_char*>(sid.c_str()), nullptr, &st);

@@ -12,7 +12,8 @@
 // Postfix sends it; simple header canonicalisation depends on it), folded lines joined with CRLF or
 // LF; body chunks are CRLF text as SMTP carries it. Messages, signatures and DNS answers are
 // untrusted; key lookups go only through the injected Resolver (TXT at SELECTOR._domainkey.DOMAIN),
-// all keys of one message at once under one deadline. Which keys sign which From: address is in
+// all keys of one message at once under one deadline: key_lookup_timeout from when the headers end,
+// cut to the caller's message deadline when verify() is given one (what is left of it). Which keys sign which From: address is in
 // signing_policy.h. Thread-safe: sessions may run concurrently; a session is used by one thread at
 // a time; the engine must outlive its sessions.
 #pragma once
@@ -20,6 +21,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,7 +53,7 @@ struct DkimOptions {
   int min_key_bits = 1024;      // smaller RSA keys give "policy" (RFC 8301)
   bool allow_rsa_sha1 = false;  // rsa-sha1 signatures give "policy" unless set (RFC 8301)
   BodyLengthPolicy body_length = BodyLengthPolicy::policy;
-  std::chrono::milliseconds key_lookup_timeout{5000};  // for all key lookups of one message
+  std::chrono::milliseconds key_lookup_timeout{5000};  // for all key lookups of one message (a cap)
   std::chrono::seconds clock_drift{300};               // tolerance for t= in the future and x=
   // Signing.
   // Defaults as in [dkim]. From is always signed; names that are not plain tokens are dropped.
@@ -141,7 +143,12 @@ class DkimEngine {
   // id names the message in libopendkim's own error texts (e.g. the queue id). An empty plan list
   // is an error, as is a plan without a key or with an invalid domain/selector.
   Result<std::unique_ptr<DkimSignSession>> sign(const std::vector<DkimSignPlan>& plans, std::string_view id);
-  Result<std::unique_ptr<DkimVerifySession>> verify(std::string_view id);
+  // message_deadline: the deadline of all DNS work of the message (postern-milter's
+  // [milter].message_timeout, started at MAIL FROM); key lookups end at it or at key_lookup_timeout,
+  // whichever comes first. Past it, keys not in the resolver's cache are not asked for at all and
+  // their signatures are temperror ("deadline passed").
+  Result<std::unique_ptr<DkimVerifySession>> verify(std::string_view id,
+                                                    std::optional<Deadline> message_deadline = std::nullopt);
 
   struct Pool;
 

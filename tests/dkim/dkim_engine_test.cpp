@@ -427,5 +427,41 @@ TEST(DkimDns, TimeoutThroughARealServerIsTemperror) {
   EXPECT_EQ(v.overall, DkimResult::pass);
 }
 
+// The message's deadline (postern-milter's [milter].message_timeout, started at MAIL FROM) caps the
+// key lookups as well as key_lookup_timeout: once it has passed, no key is asked for and the
+// signature is temperror at once; with time left, the same key is found.
+TEST(DkimDns, KeyLookupsStopAtTheMessageDeadline) {
+  TestDnsServer server;
+  auto key = make_key(DkimKeyType::ed25519);
+  ASSERT_TRUE(server.add("s1._domainkey.example.org", "TXT", "\"" + key.dns_record() + "\""));
+  DnsConfig dc;
+  dc.servers = {server.address()};
+  dc.cache_entries = 0;
+  SystemClock sys;
+  auto resolver = make_resolver(dc, sys);
+  ASSERT_TRUE(resolver);
+  FakeClock clock;
+  DkimEngine e(DkimOptions{}, **resolver, clock);
+  auto k = std::make_shared<const DkimPrivateKey>(key);
+  std::string msg = sign_message(e, {{"example.org", "s1", k, ""}}, kTestMessage) + kTestMessage;
+  auto run = [&](Deadline message_deadline) {
+    auto s = e.verify("test", message_deadline);
+    if (!s) throw std::runtime_error(s.error().message);
+    feed(**s, msg, 0);
+    return (*s)->finish();
+  };
+
+  auto spent = run(Deadline(std::chrono::steady_clock::now()));
+  ASSERT_EQ(spent.signatures.size(), 1u);
+  EXPECT_EQ(spent.signatures[0].result, DkimResult::temperror) << spent.signatures[0].reason;
+  EXPECT_NE(spent.signatures[0].reason.find("deadline passed"), std::string::npos) << spent.signatures[0].reason;
+  EXPECT_EQ(server.queries("s1._domainkey.example.org"), 0);
+
+  auto left = run(Deadline::after(std::chrono::seconds(30)));
+  ASSERT_EQ(left.signatures.size(), 1u);
+  EXPECT_EQ(left.signatures[0].result, DkimResult::pass) << left.signatures[0].reason;
+  EXPECT_EQ(server.queries("s1._domainkey.example.org"), 1);
+}
+
 }  // namespace
 }  // namespace postern::test

@@ -73,6 +73,7 @@ void write_full(int fd, const std::string& data) {
 struct TestDnsServer::Data {
   std::multimap<std::string, ldns_rr*> records;
   std::map<std::string, DnsBehavior> behaviors;
+  DnsBehavior default_behavior = DnsBehavior::normal;
   std::map<std::string, int> counts;
   int total = 0;
   ldns_rr* default_soa = nullptr;
@@ -219,6 +220,11 @@ void TestDnsServer::set_behavior(std::string_view name, DnsBehavior b) {
   data_->behaviors[normalize(name)] = b;
 }
 
+void TestDnsServer::set_default_behavior(DnsBehavior b) {
+  std::lock_guard lock(mu_);
+  data_->default_behavior = b;
+}
+
 int TestDnsServer::queries(std::string_view name) const {
   std::lock_guard lock(mu_);
   auto it = data_->counts.find(normalize(name));
@@ -246,7 +252,7 @@ std::string TestDnsServer::respond(const uint8_t* data, size_t len, bool tcp, bo
   ++data_->counts[name];
   ++data_->total;
   auto bit = data_->behaviors.find(name);
-  DnsBehavior behavior = bit == data_->behaviors.end() ? DnsBehavior::normal : bit->second;
+  DnsBehavior behavior = bit == data_->behaviors.end() ? data_->default_behavior : bit->second;
   send = true;
   switch (behavior) {
     case DnsBehavior::drop:

@@ -8,7 +8,8 @@
 // NODATA; any other name is NXDOMAIN. Negative answers carry the closest enclosing SOA (or a
 // default "test." SOA, TTL and minimum 300) in the authority section. UDP answers larger than the
 // query's EDNS buffer (512 without EDNS) are sent truncated (TC=1, empty), as a real server does.
-// Per-name behaviours (set at run time) simulate failures; a per-name counter counts queries.
+// Per-name behaviours (set at run time, with a default for all other names) simulate failures;
+// a per-name counter counts queries.
 // Each TCP connection is served on its own thread (at most kMaxTcpWorkers at once).
 #pragma once
 
@@ -63,6 +64,9 @@ class TestDnsServer {
   void remove(std::string_view name);
 
   void set_behavior(std::string_view name, DnsBehavior b);
+  // The behaviour of every name without one of its own (normal unless set): drop makes a server
+  // that receives and counts every query but never answers (a silent DNS server).
+  void set_default_behavior(DnsBehavior b);
   void set_ad(bool on) { ad_ = on; }  // set the AD bit on every answer
 
   // Queries received for name (any type, any transport), and in total.

@@ -3,7 +3,8 @@
 // unknown commands; a refusal found while headers stream in (too many From: fields from an
 // authenticated user) is still given, at end of headers, and the connection then carries the next
 // message normally. An MTA that cannot skip those replies (an older one) gets them from libmilter,
-// which answers "continue" for us, and the same refusal at end of headers.
+// which answers "continue" for us, and the same refusal at end of headers. Header fields over
+// libmilter's default 64 KB packet limit are taken, up to the raised limit.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -118,6 +119,42 @@ TEST_F(MilterProtocol, AnMtaWithoutNoReplyStepsGetsTheSameRefusal) {
   EXPECT_EQ(refused.stage, "eoh") << refused.reply << milter_->output();
   EXPECT_EQ(refused.reply.rfind("550 5.7.1", 0), 0u) << refused.reply;
   EXPECT_EQ(send(*c, "From: alice@example.org\r\n").action, milter::Action::accept);
+}
+
+// libmilter refuses a packet over 65,535 bytes by default and drops the connection without telling
+// the milter why. Postfix never sends one (it cuts header fields at 60,000 bytes when milters are
+// on: tests/milter/big_header_test.cpp), but an MTA that does must not lose the session:
+// postern-milter raises the limit to kMilterMaxPacket (1 MiB - 1), so a 70 KB field is taken like
+// any other. Beyond that, libmilter still drops the connection, and the daemon goes on serving.
+TEST_F(MilterProtocol, HeaderFieldsOver64KilobytesAreTakenUpToTheRaisedLimit) {
+  auto message = [](size_t bytes) {
+    milter::Message m;
+    m.headers.push_back({"From", " alice@example.org"});
+    std::string value;
+    while (value.size() < bytes) value += (value.empty() ? " " : "\n ") + std::string(70, 'x');
+    m.headers.push_back({"X-Big", value});
+    m.headers.push_back({"Subject", " t"});
+    m.body = "body\r\n";
+    return m;
+  };
+  milter::Envelope e;
+  e.from = "alice@example.org";
+  e.rcpts = {"bob@example.net"};
+  e.macros[milter::cmd::mail] = {{"{auth_authen}", "alice@example.org"}};
+  auto c = open();
+  ASSERT_TRUE(c);
+  auto big = c->run(e, message(70 * 1024));
+  ASSERT_TRUE(big) << big.error().message << milter_->output();
+  EXPECT_EQ(big->action, milter::Action::accept) << big->reply;
+  auto next = send(*c, "From: alice@example.org\r\n");
+  EXPECT_EQ(next.action, milter::Action::accept) << "the connection carries the next message";
+
+  auto c2 = open();
+  ASSERT_TRUE(c2);
+  EXPECT_FALSE(c2->run(e, message(1024 * 1024))) << "over libmilter's raised limit the session is dropped";
+  auto c3 = open();
+  ASSERT_TRUE(c3);
+  EXPECT_EQ(send(*c3, "From: alice@example.org\r\n").action, milter::Action::accept) << milter_->output();
 }
 
 // [sender].local_domains may be written as U-labels: they compare with From: domains as A-labels.
