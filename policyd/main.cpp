@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   PolicyServer& server = *owned_server;
+  server.set_request_timeout(load.config.policyd.request_timeout);
   server.set_service(service);
   LogLine(*log, LogLevel::notice, "started")
       .kv("socket", spec->str())
@@ -161,6 +162,7 @@ int main(int argc, char** argv) {
             .kv("first", issues.front());
       } else {
         server.set_limits(next.config.policyd.max_connections, next.config.policyd.idle_timeout);
+        server.set_request_timeout(next.config.policyd.request_timeout);
         server.set_service(s);
         LogLine line(*log, LogLevel::notice, "reloaded");
         line.kv("config", config_path);

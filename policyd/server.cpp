@@ -45,6 +45,8 @@ struct PolicyServer::Conn {
   std::string out;             // replies not yet sent
   size_t out_off = 0;
   std::atomic<int64_t> last_progress_ms;  // read by close_idle()
+  std::atomic<int64_t> request_start_ms{0};  // first byte of the request being received; 0: none
+  std::atomic<size_t> request_bytes{0};      // bytes read since then (for the log line)
   std::atomic<bool> busy{false};          // a worker holds it (never idle then)
   std::atomic<bool> send_blocked{false};  // waiting for the client to read its replies
   bool shut = false;                      // close_idle() shut it down; under mu_
@@ -56,6 +58,7 @@ PolicyServer::PolicyServer(int listen_fd, std::shared_ptr<Logger> log, int max_c
       log_(std::move(log)),
       max_connections_(max_connections),
       idle_ms_(idle_timeout.count() * 1000),
+      request_ms_(idle_ms_.load()),
       base_workers_(workers > 0 ? workers
                                 : kWorkersPerCore *
                                       std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {
@@ -91,6 +94,10 @@ void PolicyServer::set_limits(int max_connections, Seconds idle_timeout) {
   idle_ms_ = idle_timeout.count() * 1000;
 }
 
+void PolicyServer::set_request_timeout(Seconds request_timeout) {
+  request_ms_ = request_timeout.count() * 1000;
+}
+
 void PolicyServer::stop() {
   if (stopping_.exchange(true)) return;
   uint64_t one = 1;
@@ -106,8 +113,10 @@ void PolicyServer::stop() {
 
 void PolicyServer::run(int wake_fd, const std::function<bool()>& on_wake) {
   while (!stopping_) {
-    // Idle connections are looked for a few times per idle_timeout (at most once a second).
-    int period = static_cast<int>(std::clamp<int64_t>(idle_ms_.load() / 4, 10, 1000));
+    // Idle and slow connections are looked for a few times per idle_timeout or request_timeout,
+    // whichever is shorter (at most once a second).
+    int period =
+        static_cast<int>(std::clamp<int64_t>(std::min(idle_ms_.load(), request_ms_.load()) / 4, 10, 1000));
     pollfd p[3] = {{listen_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}, {wake_fd, POLLIN, 0}};
     int n = poll(p, wake_fd >= 0 ? 3 : 2, period);
     if (n < 0 && errno != EINTR) break;
@@ -154,12 +163,23 @@ void PolicyServer::accept_one() {
 
 void PolicyServer::close_idle() {
   const int64_t idle = idle_ms_.load();
+  const int64_t request = request_ms_.load();
   const int64_t now = now_ms();
   std::lock_guard lock(mu_);
   for (auto& [fd, c] : conns_) {
-    if (c->shut || c->busy.load() || now - c->last_progress_ms.load() < idle) continue;
+    if (c->shut || c->busy.load()) continue;
+    const int64_t started = c->request_start_ms.load();
+    const bool too_slow = started != 0 && now - started >= request;
+    if (!too_slow && now - c->last_progress_ms.load() < idle) continue;
     c->shut = true;
-    if (c->send_blocked.load()) {
+    if (too_slow) {
+      // Bytes keep coming, too slowly to finish a request (slowloris): silence never lasts long
+      // enough for the idle timeout.
+      LogLine(*log_, LogLevel::warning, "connection_closed")
+          .kv("reason", "request timeout")
+          .kv("request_timeout_ms", request)
+          .kv("request_bytes_so_far", c->request_bytes.load());
+    } else if (c->send_blocked.load()) {
       LogLine(*log_, LogLevel::warning, "connection_closed").kv("reason", "client does not read its replies");
     } else {
       LogLine(*log_, LogLevel::info, "connection_closed").kv("reason", "idle timeout");
@@ -276,6 +296,15 @@ PolicyServer::Next PolicyServer::on_readable(Conn& c, std::vector<PolicyRequest>
   if (got <= 0) return Next::close;  // the client closed the connection (Postfix does when idle)
   requests.clear();
   auto r = c.parser.feed(std::string_view(buf, static_cast<size_t>(got)), requests);
+  // request_timeout runs from the first byte of a request to its end.
+  if (!requests.empty() || !c.parser.in_request()) {
+    c.request_start_ms = 0;
+    c.request_bytes = 0;
+  }
+  if (c.parser.in_request()) {
+    if (c.request_start_ms.load() == 0) c.request_start_ms = now_ms();
+    c.request_bytes += static_cast<size_t>(got);
+  }
   // Answer what was complete before any error, in order.
   if (!requests.empty()) {
     auto service = std::atomic_load(&service_);

@@ -41,6 +41,7 @@ void read_policyd_config(SectionReader& r, PolicydConfig& c) {
   r.string("group", c.group);
   r.integer("max_connections", c.max_connections, 1, 100000);
   r.duration("idle_timeout", c.idle_timeout, Seconds(1), Seconds(86400));
+  r.duration("request_timeout", c.request_timeout, Seconds(1), Seconds(3600));
   r.integer("workers", c.workers, 0, 1024);
   r.duration("store_write_behind", c.store_write_behind, std::chrono::milliseconds(0),
              std::chrono::milliseconds(60000));

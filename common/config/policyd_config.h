@@ -49,6 +49,9 @@ struct PolicydConfig {
   std::string group = "postern";
   int max_connections = 1000;  // Postfix opens one per smtpd process
   Seconds idle_timeout{300};   // close a connection idle this long
+  // A request must arrive whole within this time of its first byte (a client dribbling bytes is
+  // never idle, so idle_timeout alone does not end it); the connection is closed otherwise.
+  Seconds request_timeout{10};
   // Threads answering requests (the pool's base size); 0: four per core. The pool grows by
   // itself while requests wait for DNS or the store. Read at start; a change needs a restart.
   int workers = 0;
