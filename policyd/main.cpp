@@ -3,10 +3,12 @@
 // -c the configuration (default /etc/postern/postern.conf), -f foreground (log to stderr), -t check
 // the configuration and exit. Exit 78 on configuration errors. SIGHUP re-reads the configuration
 // (a bad one is refused and the old one kept); SIGTERM stops. Binds the socket, then drops to
-// [policyd].user/group.
+// [policyd].user/group. Raises its descriptor soft limit to the hard one at start (fd_limit.h) and
+// logs fd_limit_low when that is below what max_connections and the DNS lists need.
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -14,10 +16,12 @@
 
 #include "common/config/config.h"
 #include "common/daemon/cmdline.h"
+#include "common/daemon/fd_limit.h"
 #include "common/daemon/privileges.h"
 #include "common/daemon/signals.h"
 #include "common/daemon/socket_spec.h"
 #include "common/dns/factory.h"
+#include "common/dns/ldns_resolver.h"
 #include "common/log/factory.h"
 #include "common/store/factory.h"
 #include "common/store/memory_store.h"
@@ -43,6 +47,31 @@ std::string restart_only_changes(const Config& now, const Config& next) {
   note(now.dns != next.dns, "dns");
   note(now.log.facility != next.log.facility || now.log.level != next.log.level, "log");
   return changed;
+}
+
+// Descriptors the configuration can need at once: a connection each, and while every connection
+// waits for its DNS lists, a socket per list query (and one for the SPF lookup of
+// spf_domain_key).
+uint64_t fds_needed(const PolicydConfig& c) {
+  uint64_t per_request = std::min<uint64_t>(kMaxParallelQueries, c.dnsbl.ip_lists.size() +
+                                                                    3 * c.dnsbl.domain_lists.size()) +
+                         (c.greylist.spf_domain_key ? 1 : 0);
+  return static_cast<uint64_t>(c.max_connections) * (1 + per_request) + kFdReserve;
+}
+
+// Raises the soft descriptor limit to the hard one; logs what the configuration needs beyond it.
+uint64_t fit_fd_limit(const PolicydConfig& c, const Logger& log) {
+  FdLimit l = raise_fd_limit(fds_needed(c));
+  if (!l.enough()) {
+    LogLine(log, LogLevel::warning, "fd_limit_low")
+        .kv("limit", static_cast<unsigned long long>(l.now))
+        .kv("needed", static_cast<unsigned long long>(l.needed))
+        .kv("max_connections", c.max_connections)
+        .kv("outcome",
+            "at the limit new connections wait (accept_failed) and DNS lists get on_local_failure; raise "
+            "LimitNOFILE (hard limit) or lower max_connections");
+  }
+  return l.now;
 }
 
 }  // namespace
@@ -80,6 +109,7 @@ int main(int argc, char** argv) {
     std::cout << "ok " << config_path << "\n";
     return 0;
   }
+  const uint64_t fd_limit = fit_fd_limit(load.config.policyd, *log);
   auto store = make_store(load.config.store, clock);
   if (!store) {
     LogLine(*log, LogLevel::error, "startup_failed").kv("reason", "store: " + store.error().message);
@@ -146,6 +176,7 @@ int main(int argc, char** argv) {
       .kv("socket", spec->str())
       .kv("store", state->describe())
       .kv("workers", server.base_workers())
+      .kv("fd_limit", static_cast<unsigned long long>(fd_limit))
       .kv("privileges", *dropped);
   server.run(signals.fd(), [&] {
     auto ev = signals.read();
@@ -163,6 +194,7 @@ int main(int argc, char** argv) {
       } else {
         server.set_limits(next.config.policyd.max_connections, next.config.policyd.idle_timeout);
         server.set_request_timeout(next.config.policyd.request_timeout);
+        (void)fit_fd_limit(next.config.policyd, *log);
         server.set_service(s);
         LogLine line(*log, LogLevel::notice, "reloaded");
         line.kv("config", config_path);

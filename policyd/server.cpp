@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,6 +36,15 @@ constexpr int kWorkersPerCore = 4;
 // a parked spare that nobody needed for this long.
 constexpr int kWorkerWaitMs = 2000;
 constexpr auto kSpareKeep = std::chrono::seconds(5);
+// accept() failing for want of a descriptor (EMFILE, ENFILE) or kernel memory: the pending
+// connection stays in the listen queue, so the listening socket stays readable and retrying at
+// once would spin. Accepting pauses for this long, doubling while it keeps failing, up to the max.
+constexpr int64_t kAcceptPauseMinMs = 50;
+constexpr int64_t kAcceptPauseMaxMs = 1000;
+// A streak of such failures ends with the first accept this long after its last failure: at the
+// limit, connections closing now and then let a few accepts through between failures, and those
+// must not start a new streak (and a new log line) each.
+constexpr int64_t kAcceptQuietMs = 2000;
 
 }  // namespace
 
@@ -117,7 +127,11 @@ void PolicyServer::run(int wake_fd, const std::function<bool()>& on_wake) {
     // whichever is shorter (at most once a second).
     int period =
         static_cast<int>(std::clamp<int64_t>(std::min(idle_ms_.load(), request_ms_.load()) / 4, 10, 1000));
-    pollfd p[3] = {{listen_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    // While accepting is paused (out of descriptors) the listening socket is left out (poll
+    // ignores a negative fd) and the pause bounds the wait.
+    const int64_t paused_ms = accept_resume_ms_ - now_ms();
+    if (paused_ms > 0) period = static_cast<int>(std::min<int64_t>(period, paused_ms));
+    pollfd p[3] = {{paused_ms > 0 ? -1 : listen_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}, {wake_fd, POLLIN, 0}};
     int n = poll(p, wake_fd >= 0 ? 3 : 2, period);
     if (n < 0 && errno != EINTR) break;
     if (wake_fd >= 0 && (p[2].revents & POLLIN)) {
@@ -136,7 +150,16 @@ void PolicyServer::run(int wake_fd, const std::function<bool()>& on_wake) {
 
 void PolicyServer::accept_one() {
   int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-  if (fd < 0) return;
+  if (fd < 0) {
+    const int err = errno;
+    if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) accept_failed(err);
+    return;  // anything else (the client gave up, EAGAIN): the next one
+  }
+  accept_pause_ms_ = 0;
+  if (accept_failures_ > 0 && now_ms() - accept_last_failure_ms_ >= kAcceptQuietMs) {
+    LogLine(*log_, LogLevel::notice, "accept_recovered").kv("failed_attempts", accept_failures_);
+    accept_failures_ = 0;
+  }
   std::unique_lock lock(mu_);
   if (conns_.size() >= static_cast<size_t>(max_connections_.load())) {
     lock.unlock();
@@ -159,6 +182,29 @@ void PolicyServer::accept_one() {
     return;
   }
   conns_.emplace(fd, std::move(conn));
+}
+
+// Out of descriptors: one log line per streak, and a pause before the next try (see
+// kAcceptPauseMinMs). Connections closing free descriptors; until then new ones wait in the listen
+// queue (Postfix's smtpd_policy_service_timeout bounds their wait).
+void PolicyServer::accept_failed(int err) {
+  if (accept_failures_++ == 0) {
+    rlimit r{};
+    getrlimit(RLIMIT_NOFILE, &r);
+    size_t open = 0;
+    {
+      std::lock_guard lock(mu_);
+      open = conns_.size();
+    }
+    LogLine(*log_, LogLevel::error, "accept_failed")
+        .kv("error", std::generic_category().message(err))
+        .kv("fd_limit", static_cast<unsigned long long>(r.rlim_cur))
+        .kv("connections", static_cast<unsigned long long>(open))
+        .kv("outcome", "new connections wait until descriptors free up; retried at most every 1s");
+  }
+  accept_last_failure_ms_ = now_ms();
+  accept_pause_ms_ = std::clamp(accept_pause_ms_ * 2, kAcceptPauseMinMs, kAcceptPauseMaxMs);
+  accept_resume_ms_ = accept_last_failure_ms_ + accept_pause_ms_;
 }
 
 void PolicyServer::close_idle() {

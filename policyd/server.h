@@ -17,6 +17,11 @@
 // bounded by max_connections plus the base size, so in the worst case (every connection waiting at
 // once) it is what a thread per connection would be.
 //
+// Out of descriptors (EMFILE/ENFILE in accept): one log line per streak and accepting pauses
+// (50 ms, doubling up to 1 s) instead of spinning on the readable listening socket; new
+// connections wait in the listen queue meanwhile. The streak ends, with a log line, at the first
+// accept 2 s after its last failure.
+//
 // Limits. At most max_connections at once (more are refused with a log line); a connection silent
 // for idle_timeout is closed, and so is one whose replies have waited that long for the client to
 // read them. A request must arrive whole within request_timeout of its first byte, or its
@@ -68,6 +73,7 @@ class PolicyServer final : private BlockingHook {
   void rearm(Conn& c, Next next);
   void finish(Conn& c);  // unregisters, closes and frees the connection
   void accept_one();
+  void accept_failed(int err);  // out of descriptors: log once per streak, pause accepting
   void close_idle();  // shuts down connections idle (or unread) past idle_timeout, or too slow to
                       // send a request (request_timeout)
   void wait_workers();
@@ -91,6 +97,11 @@ class PolicyServer final : private BlockingHook {
   std::atomic<int> workers_{0};  // changed under mu_ (wait_workers waits on it)
   std::atomic<int> idle_{0};     // workers waiting in epoll_wait
   std::atomic<bool> spawn_failing_{false};
+  // accept() failing for want of descriptors; only run()'s thread touches these.
+  uint64_t accept_failures_ = 0;  // in the current streak; 0: none
+  int64_t accept_pause_ms_ = 0;
+  int64_t accept_last_failure_ms_ = 0;
+  int64_t accept_resume_ms_ = 0;  // steady-clock ms before which accepting stays paused
   std::mutex park_mu_;  // spares: threads the pool grew by, parked until a wait needs them
   std::condition_variable park_cv_;
   int parked_ = 0;       // guarded by park_mu_

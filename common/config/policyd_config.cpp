@@ -31,6 +31,7 @@ void read_dnsbl(SectionReader& r, DnsblConfig& c) {
   r.integer("greylist_threshold", c.greylist_threshold, -1000, 1000);
   r.duration("timeout", c.timeout, std::chrono::milliseconds(50), std::chrono::milliseconds(30000));
   r.boolean("self_test", c.self_test);
+  r.choice("on_local_failure", c.on_local_failure, {"defer", "not_listed"});
 }
 
 }  // namespace

@@ -28,6 +28,8 @@ struct PolicydOptions {
   std::string dnsbl =
       "ip_lists = [\"bl.test=127.0.0.[2..11]*10\", \"wl.test=127.0.[0..255].[1..3]*-5\"]\ntimeout = "
       "\"500ms\"\n";
+  // Run the daemon through this command line first, e.g. {"prlimit", "--nofile=64:64", "--"}.
+  std::vector<std::string> wrapper;
 };
 
 // A running postern-policyd on an inet port, with its own config.
@@ -43,8 +45,10 @@ struct Policyd {
                                       "[policyd]\nsocket = \"inet:127.0.0.1:" + std::to_string(port) +
                                       "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n" + o.policyd +
                                       "[policyd.greylist]\n" + o.greylist + "[policyd.dnsbl]\n" + o.dnsbl);
-    proc = std::make_unique<Process>(std::vector<std::string>{POLICYD, "-f", "-c", conf.string()},
-                                     (dir / name).string());
+    std::vector<std::string> argv = o.wrapper;
+    for (std::string a : {std::string(POLICYD), std::string("-f"), std::string("-c"), conf.string()})
+      argv.push_back(std::move(a));
+    proc = std::make_unique<Process>(std::move(argv), (dir / name).string());
     if (!wait_for_tcp(port)) throw std::runtime_error("policyd did not start: " + proc->output());
   }
   int port;
