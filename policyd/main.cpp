@@ -117,19 +117,35 @@ int main(int argc, char** argv) {
     return 1;
   }
   // Greylist updates batched in memory (see write_behind_store.h); the object flushes when it is
-  // destroyed at the end of main, after the server has stopped. LMDB only: what it saves is the
-  // disk sync per update, and with Redis other hosts must see an update at once.
+  // destroyed once the server has stopped, before "stopped" is logged. LMDB only: what it saves
+  // is the disk sync per update, and with Redis other hosts must see an update at once.
   std::unique_ptr<WriteBehindStore> batched;
   Store* state = store->get();
   if (load.config.policyd.store_write_behind.count() > 0 && load.config.store.backend == "lmdb") {
     batched = std::make_unique<WriteBehindStore>(
-        **store, clock, load.config.policyd.store_write_behind, [log](const std::string& error) {
-          if (error.empty()) {
-            LogLine(*log, LogLevel::notice, "store_recovered").kv("what", "batched greylist writes");
-          } else {
-            LogLine(*log, LogLevel::error, "store_write_failed")
-                .kv("error", error)
-                .kv("outcome", "kept in memory and retried; answers continue");
+        **store, clock, load.config.policyd.store_write_behind, [log](const WriteBehindStore::Report& r) {
+          switch (r.event) {
+            case WriteBehindStore::Event::flush_failed:
+              LogLine(*log, LogLevel::error, "store_write_failed")
+                  .kv("error", r.error)
+                  .kv("pending", r.keys)
+                  .kv("outcome", "kept in memory and retried in smaller batches; answers continue");
+              break;
+            case WriteBehindStore::Event::recovered:
+              LogLine(*log, LogLevel::notice, "store_recovered").kv("what", "batched greylist writes");
+              break;
+            case WriteBehindStore::Event::full:
+              LogLine(*log, LogLevel::error, "store_write_behind_full")
+                  .kv("pending", r.keys)
+                  .kv("pending_bytes", r.bytes)
+                  .kv("outcome", "new keys written directly; on_store_failure when that fails");
+              break;
+            case WriteBehindStore::Event::lost:
+              LogLine(*log, LogLevel::error, "store_writes_lost")
+                  .kv("count", r.keys)
+                  .kv("error", r.error)
+                  .kv("what", "greylist updates not written at stop (those senders are greylisted again)");
+              break;
           }
         });
     state = batched.get();
@@ -204,6 +220,7 @@ int main(int argc, char** argv) {
     }
     return true;
   });
+  batched.reset();  // writes what is pending; logs what it could not (store_writes_lost)
   LogLine(*log, LogLevel::notice, "stopped");
   if (spec->unix_socket) unlink(spec->path.c_str());
   close(*fd);
