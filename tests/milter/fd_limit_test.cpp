@@ -26,12 +26,6 @@ namespace {
 constexpr int kFdLimit = 40;
 constexpr int kFlood = 80;  // more connections than the milter has descriptors
 
-size_t occurrences(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
 TEST(MilterFdLimit, OutOfDescriptorsTheMilterLogsOnceDoesNotSpinAndRecovers) {
   TestDnsServer dns;
   TempDir dir("postern-milter-fdlimit");

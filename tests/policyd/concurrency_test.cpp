@@ -89,21 +89,6 @@ bool send_all(int fd, const std::string& s) {
   return off == s.size();
 }
 
-// Reads one reply (up to the empty line) within the timeout; "" if none came.
-std::string read_reply(int fd, std::chrono::milliseconds timeout) {
-  std::string out;
-  auto until = Clock::now() + timeout;
-  char buf[1024];
-  while (out.find("\n\n") == std::string::npos && Clock::now() < until) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
-
 // Options for a daemon that greylists at the default delay (300 s) and uses no DNS lists.
 PolicydOptions greylist_only(const std::string& policyd_lines, const std::string& log_level = "debug") {
   PolicydOptions o;

@@ -25,21 +25,6 @@ constexpr int kFlood = 120;  // more connections than the daemon has descriptors
 const std::string kReject = "action=554 5.7.1 Service unavailable; client [192.0.2.";
 const std::string kLocalFailure = "action=DEFER_IF_PERMIT 4.3.0 Temporary DNS list failure, please try again\n\n";
 
-// One reply (up to the empty line) on fd within timeout; "" if none came.
-std::string reply_on(int fd, std::chrono::milliseconds timeout) {
-  std::string out;
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  char buf[1024];
-  while (out.find("\n\n") == std::string::npos && std::chrono::steady_clock::now() < until) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
-
 TEST(PolicydFdLimit, OutOfDescriptorsTheDaemonPausesLogsOnceAndLetsNoListedClientThrough) {
   PolicydOptions o;
   o.log_level = "info";
@@ -59,7 +44,7 @@ TEST(PolicydFdLimit, OutOfDescriptorsTheDaemonPausesLogsOnceAndLetsNoListedClien
   ASSERT_GE(held, 0);
   const std::string unlisted = request("198.51.100.1", "first@outside.test");
   ASSERT_EQ(send(held, unlisted.data(), unlisted.size(), MSG_NOSIGNAL), static_cast<ssize_t>(unlisted.size()));
-  ASSERT_NE(reply_on(held, std::chrono::seconds(5)), "");
+  ASSERT_NE(read_reply(held, std::chrono::seconds(5)), "");
   std::vector<int> flood;
   for (int i = 0; i < kFlood; ++i) {
     int fd = connect_loopback(daemon.port);
@@ -77,7 +62,7 @@ TEST(PolicydFdLimit, OutOfDescriptorsTheDaemonPausesLogsOnceAndLetsNoListedClien
   const auto start = std::chrono::steady_clock::now();
   const std::string listed = request("192.0.2.6", "spam@outside.test");
   ASSERT_EQ(send(held, listed.data(), listed.size(), MSG_NOSIGNAL), static_cast<ssize_t>(listed.size()));
-  EXPECT_EQ(reply_on(held, std::chrono::seconds(5)), kLocalFailure);
+  EXPECT_EQ(read_reply(held, std::chrono::seconds(5)), kLocalFailure);
   // The last connections wait in the listen queue: nothing is read from them meanwhile.
   pollfd p{flood.back(), POLLIN, 0};
   const auto left = std::chrono::seconds(1) - (std::chrono::steady_clock::now() - start);

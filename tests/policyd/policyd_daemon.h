@@ -1,6 +1,6 @@
 // Test helpers for the real postern-policyd binary (POLICYD, defined per test target): a daemon on
 // an inet loopback port with its own configuration in a temporary directory, and a one-shot policy
-// client. Trusts its callers (tests).
+// client and a reply reader. Trusts its callers (tests).
 #pragma once
 
 #include <poll.h>
@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -72,11 +73,19 @@ struct LocalPolicyd {
   std::unique_ptr<Policyd> daemon;
 };
 
-// How many times what occurs in text (a daemon's log lines, say).
-inline size_t occurrences(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
+// Reads one reply (up to the empty line) from fd within the timeout; "" if none came.
+inline std::string read_reply(int fd, std::chrono::milliseconds timeout) {
+  std::string out;
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  char buf[1024];
+  while (out.find("\n\n") == std::string::npos && std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
 }
 
 // Sends one policy request over a fresh connection; returns the reply ("" if closed without one).
