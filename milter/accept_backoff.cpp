@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <mutex>
-#include <system_error>
 #include <thread>
 
 namespace {
@@ -71,7 +71,7 @@ extern "C" int accept(int fd, sockaddr* addr, socklen_t* len) {
       rlimit l{};
       getrlimit(RLIMIT_NOFILE, &l);
       postern::LogLine(*s.log, postern::LogLevel::error, "accept_failed")
-          .kv("error", std::generic_category().message(err))
+          .kv("error", std::strerror(err))
           .kv("fd_limit", static_cast<unsigned long long>(l.rlim_cur))
           .kv("outcome", "new connections wait until descriptors free up; retried at most every 1s");
     }

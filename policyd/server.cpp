@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <string>
 #include <system_error>
@@ -197,7 +198,7 @@ void PolicyServer::accept_failed(int err) {
       open = conns_.size();
     }
     LogLine(*log_, LogLevel::error, "accept_failed")
-        .kv("error", std::generic_category().message(err))
+        .kv("error", std::strerror(err))
         .kv("fd_limit", static_cast<unsigned long long>(r.rlim_cur))
         .kv("connections", static_cast<unsigned long long>(open))
         .kv("outcome", "new connections wait until descriptors free up; retried at most every 1s");
