@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -55,7 +55,8 @@ extern "C" int accept(int fd, sockaddr* addr, socklen_t* len) {
     s.pause = std::chrono::milliseconds(0);
     if (s.failures > 0 && std::chrono::steady_clock::now() - s.last_failure >= kQuiet) {
       if (s.log)
-        postern::LogLine(*s.log, postern::LogLevel::notice, "accept_recovered").kv("failed_attempts", s.failures);
+        postern::LogLine(*s.log, postern::LogLevel::notice, "accept_recovered")
+            .kv("failed_attempts", s.failures);
       s.failures = 0;
     }
     return r;

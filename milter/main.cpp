@@ -166,8 +166,9 @@ int main(int argc, char** argv) {
     LogLine(*log, LogLevel::warning, "fd_limit_low")
         .kv("limit", static_cast<unsigned long long>(fds.now))
         .kv("wanted", static_cast<unsigned long long>(fds.needed))
-        .kv("outcome", "at the limit new connections wait (accept_failed) and DNS lookups fail (temperror); "
-                       "raise LimitNOFILE (hard limit)");
+        .kv("outcome",
+            "at the limit new connections wait (accept_failed) and DNS lookups fail (temperror); "
+            "raise LimitNOFILE (hard limit)");
   }
   set_accept_log(log);
   auto dropped = drop_privileges(config.milter.user, config.milter.group);

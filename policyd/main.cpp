@@ -53,9 +53,9 @@ std::string restart_only_changes(const Config& now, const Config& next) {
 // waits for its DNS lists, a socket per list query (and one for the SPF lookup of
 // spf_domain_key).
 uint64_t fds_needed(const PolicydConfig& c) {
-  uint64_t per_request = std::min<uint64_t>(kMaxParallelQueries, c.dnsbl.ip_lists.size() +
-                                                                    3 * c.dnsbl.domain_lists.size()) +
-                         (c.greylist.spf_domain_key ? 1 : 0);
+  uint64_t per_request =
+      std::min<uint64_t>(kMaxParallelQueries, c.dnsbl.ip_lists.size() + 3 * c.dnsbl.domain_lists.size()) +
+      (c.greylist.spf_domain_key ? 1 : 0);
   return static_cast<uint64_t>(c.max_connections) * (1 + per_request) + kFdReserve;
 }
 

@@ -11,8 +11,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -55,12 +55,12 @@ struct PolicyServer::Conn {
   PolicyRequestParser parser;  // only the worker holding the connection touches these three
   std::string out;             // replies not yet sent
   size_t out_off = 0;
-  std::atomic<int64_t> last_progress_ms;  // read by close_idle()
+  std::atomic<int64_t> last_progress_ms;     // read by close_idle()
   std::atomic<int64_t> request_start_ms{0};  // first byte of the request being received; 0: none
   std::atomic<size_t> request_bytes{0};      // bytes read since then (for the log line)
-  std::atomic<bool> busy{false};          // a worker holds it (never idle then)
-  std::atomic<bool> send_blocked{false};  // waiting for the client to read its replies
-  bool shut = false;                      // close_idle() shut it down; under mu_
+  std::atomic<bool> busy{false};             // a worker holds it (never idle then)
+  std::atomic<bool> send_blocked{false};     // waiting for the client to read its replies
+  bool shut = false;                         // close_idle() shut it down; under mu_
 };
 
 PolicyServer::PolicyServer(int listen_fd, std::shared_ptr<Logger> log, int max_connections,
@@ -132,7 +132,8 @@ void PolicyServer::run(int wake_fd, const std::function<bool()>& on_wake) {
     // ignores a negative fd) and the pause bounds the wait.
     const int64_t paused_ms = accept_resume_ms_ - now_ms();
     if (paused_ms > 0) period = static_cast<int>(std::min<int64_t>(period, paused_ms));
-    pollfd p[3] = {{paused_ms > 0 ? -1 : listen_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    pollfd p[3] = {
+        {paused_ms > 0 ? -1 : listen_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}, {wake_fd, POLLIN, 0}};
     int n = poll(p, wake_fd >= 0 ? 3 : 2, period);
     if (n < 0 && errno != EINTR) break;
     if (wake_fd >= 0 && (p[2].revents & POLLIN)) {

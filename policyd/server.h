@@ -25,9 +25,10 @@
 // Limits. At most max_connections at once (more are refused with a log line); a connection silent
 // for idle_timeout is closed, and so is one whose replies have waited that long for the client to
 // read them. A request must arrive whole within request_timeout of its first byte, or its
-// connection is closed with a log line (a client dribbling bytes is never silent for long). A malformed request closes its connection with one log line and no answer: Postfix
-// then retries and applies its own default_action. The service can be swapped at any time (SIGHUP
-// reload); a connection answers each request with the service current when the request is read.
+// connection is closed with a log line (a client dribbling bytes is never silent for long). A
+// malformed request closes its connection with one log line and no answer: Postfix then retries and
+// applies its own default_action. The service can be swapped at any time (SIGHUP reload); a
+// connection answers each request with the service current when the request is read.
 #pragma once
 
 #include <atomic>
@@ -74,8 +75,9 @@ class PolicyServer final : private BlockingHook {
   void finish(Conn& c);  // unregisters, closes and frees the connection
   void accept_one();
   void accept_failed(int err);  // out of descriptors: log once per streak, pause accepting
-  void close_idle();  // shuts down connections idle (or unread) past idle_timeout, or too slow to
-                      // send a request (request_timeout)
+  // Shuts down connections idle (or unread) past idle_timeout, or too slow to send a request
+  // (request_timeout).
+  void close_idle();
   void wait_workers();
   bool park();    // false: not woken (time to leave) or stopping
   bool retire();  // leaves the pool if it is above its base size
@@ -97,11 +99,14 @@ class PolicyServer final : private BlockingHook {
   std::atomic<int> workers_{0};  // changed under mu_ (wait_workers waits on it)
   std::atomic<int> idle_{0};     // workers waiting in epoll_wait
   std::atomic<bool> spawn_failing_{false};
-  // accept() failing for want of descriptors; only run()'s thread touches these.
-  uint64_t accept_failures_ = 0;  // in the current streak; 0: none
+  // accept() failing for want of descriptors; only run()'s thread touches these. The streak's
+  // failures (0: none), the current pause, and the steady-clock ms of the last failure and of the
+  // end of the pause.
+  uint64_t accept_failures_ = 0;
   int64_t accept_pause_ms_ = 0;
   int64_t accept_last_failure_ms_ = 0;
-  int64_t accept_resume_ms_ = 0;  // steady-clock ms before which accepting stays paused
+  int64_t accept_resume_ms_ = 0;
+
   std::mutex park_mu_;  // spares: threads the pool grew by, parked until a wait needs them
   std::condition_variable park_cv_;
   int parked_ = 0;       // guarded by park_mu_

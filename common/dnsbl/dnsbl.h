@@ -5,7 +5,8 @@
 // in 127.255.255.0/24 (list operators' error codes: open resolver, over quota, bad zone) or
 // 127.0.1.255 from a domain list is an error, never a listing; a timeout or SERVFAIL counts as not
 // listed. A query that could not even be sent (no socket: descriptor limit) is flagged apart
-// (local_failure) so the caller does not mistake it for "not listed". Each list counts once per request with its weight; errors are reported for logging.
+// (local_failure) so the caller does not mistake it for "not listed". Each list counts once per
+// request with its weight; errors are reported for logging.
 #pragma once
 
 #include <string>

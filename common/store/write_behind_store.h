@@ -27,8 +27,8 @@
 #pragma once
 
 #include <chrono>
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -126,7 +126,7 @@ class WriteBehindStore final : public Store {
   std::condition_variable wake_;
   using OpMap = std::unordered_map<std::string, Op, StringHash, std::equal_to<>>;
   OpMap pending_;
-  OpMap flushing_;  // handed to the inner store, not yet committed
+  OpMap flushing_;    // handed to the inner store, not yet committed
   size_t bytes_ = 0;  // entry_bytes of pending_ and flushing_
   bool full_reported_ = false;
   bool stopping_ = false;

@@ -31,8 +31,8 @@ TEST(MilterFdLimit, OutOfDescriptorsTheMilterLogsOnceDoesNotSpinAndRecovers) {
   TempDir dir("postern-milter-fdlimit");
   chmod(dir.path().c_str(), 0755);
   const std::string socket = (dir.path() / "milter.sock").string();
-  auto conf = dir.write("postern.conf", "[log]\ndestination = \"stderr\"\n[dns]\nservers = [\"" + dns.address() +
-                                            "\"]\n[milter]\nsocket = \"unix:" + socket +
+  auto conf = dir.write("postern.conf", "[log]\ndestination = \"stderr\"\n[dns]\nservers = [\"" +
+                                            dns.address() + "\"]\n[milter]\nsocket = \"unix:" + socket +
                                             "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\nauthserv_id = "
                                             "\"mx.example.org\"\n[dkim]\ninternal_networks = []\n");
   chmod(conf.c_str(), 0644);
@@ -77,7 +77,8 @@ TEST(MilterFdLimit, OutOfDescriptorsTheMilterLogsOnceDoesNotSpinAndRecovers) {
         e.client_ip = "192.0.2.10";
         e.from = "someone@example.net";
         e.rcpts = {"bob@example.org"};
-        auto m = milter::parse_message("From: someone@example.net\r\nTo: bob@example.org\r\nSubject: x\r\n\r\nHi.\r\n");
+        auto m = milter::parse_message(
+            "From: someone@example.net\r\nTo: bob@example.org\r\nSubject: x\r\n\r\nHi.\r\n");
         if (!m) return false;
         auto v = (*c)->run(e, *m);
         outcome = v ? "ran" : v.error().message;

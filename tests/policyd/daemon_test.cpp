@@ -255,8 +255,9 @@ TEST(PolicydDaemon, AStopThatCannotWriteThePendingUpdatesLogsHowManyItLoses) {
   o.policyd = "store_write_behind = \"60s\"\n";  // nothing flushes by time during this test
   o.greylist = "delay = 300\n";
   o.dnsbl = "";
-  Policyd mx(dir, "policyd", dns.address(),
-             "[store]\nlmdb_path = \"" + sc.lmdb_path + "\"\nlmdb_map_size_mb = 1\nlmdb_max_map_size_mb = 1\n", o);
+  Policyd mx(
+      dir, "policyd", dns.address(),
+      "[store]\nlmdb_path = \"" + sc.lmdb_path + "\"\nlmdb_map_size_mb = 1\nlmdb_max_map_size_mb = 1\n", o);
   // 4000 new triplets (about 400 KB in the store), pipelined on one connection.
   int fd = connect_loopback(mx.port);
   ASSERT_GE(fd, 0);

@@ -23,7 +23,8 @@ namespace {
 constexpr int kFdLimit = 64;
 constexpr int kFlood = 120;  // more connections than the daemon has descriptors
 const std::string kReject = "action=554 5.7.1 Service unavailable; client [192.0.2.";
-const std::string kLocalFailure = "action=DEFER_IF_PERMIT 4.3.0 Temporary DNS list failure, please try again\n\n";
+const std::string kLocalFailure =
+    "action=DEFER_IF_PERMIT 4.3.0 Temporary DNS list failure, please try again\n\n";
 
 TEST(PolicydFdLimit, OutOfDescriptorsTheDaemonPausesLogsOnceAndLetsNoListedClientThrough) {
   PolicydOptions o;
@@ -43,7 +44,8 @@ TEST(PolicydFdLimit, OutOfDescriptorsTheDaemonPausesLogsOnceAndLetsNoListedClien
   int held = connect_loopback(daemon.port);
   ASSERT_GE(held, 0);
   const std::string unlisted = request("198.51.100.1", "first@outside.test");
-  ASSERT_EQ(send(held, unlisted.data(), unlisted.size(), MSG_NOSIGNAL), static_cast<ssize_t>(unlisted.size()));
+  ASSERT_EQ(send(held, unlisted.data(), unlisted.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(unlisted.size()));
   ASSERT_NE(read_reply(held, std::chrono::seconds(5)), "");
   std::vector<int> flood;
   for (int i = 0; i < kFlood; ++i) {
@@ -51,8 +53,9 @@ TEST(PolicydFdLimit, OutOfDescriptorsTheDaemonPausesLogsOnceAndLetsNoListedClien
     ASSERT_GE(fd, 0) << "connection " << i;
     flood.push_back(fd);
   }
-  ASSERT_TRUE(wait_until([&] { return daemon.proc->output().find("accept_failed error=") != std::string::npos; },
-                         std::chrono::seconds(5)))
+  ASSERT_TRUE(
+      wait_until([&] { return daemon.proc->output().find("accept_failed error=") != std::string::npos; },
+                 std::chrono::seconds(5)))
       << daemon.proc->output();
 
   // At the limit, over one second: the listed client on the held connection is not let through
@@ -66,8 +69,8 @@ TEST(PolicydFdLimit, OutOfDescriptorsTheDaemonPausesLogsOnceAndLetsNoListedClien
   // The last connections wait in the listen queue: nothing is read from them meanwhile.
   pollfd p{flood.back(), POLLIN, 0};
   const auto left = std::chrono::seconds(1) - (std::chrono::steady_clock::now() - start);
-  EXPECT_EQ(poll(&p, 1, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(left).count())),
-            0);
+  EXPECT_EQ(
+      poll(&p, 1, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(left).count())), 0);
   const long ticks = cpu_ticks(daemon.proc->pid()) - ticks_before;
   const long per_second = sysconf(_SC_CLK_TCK);
   EXPECT_LT(ticks, per_second / 10) << "the daemon used " << ticks << " ticks of CPU in about a second";

@@ -1,11 +1,11 @@
-// WriteBehindStore: writes answered from memory and handed to the inner store (LMDB here, a
-// failing wrapper for the error paths) in batches. Read-your-writes before a flush, the inner store
+// WriteBehindStore: writes answered from memory and handed to the inner store (LMDB here, a failing
+// wrapper for the error paths) in batches. Read-your-writes before a flush, the inner store
 // untouched until then, order of writes of one key kept, counters read through once, the bound on
 // pending keys and the one on their bytes (write-through beyond them, reported once), a failing
-// inner store (writes kept, one report per failure streak, recovery), a store that takes only
-// small batches (disk freed after a long disk-full period: recovery in smaller batches), the
-// flush at destruction and the report of what a stop could not write, and many threads counting
-// exactly while flushes run. The flusher's own period is an hour here, so every flush is the test's.
+// inner store (writes kept, one report per failure streak, recovery), a store that takes only small
+// batches (disk freed after a long disk-full period: recovery in smaller batches), the flush at
+// destruction and the report of what a stop could not write, and many threads counting exactly
+// while flushes run. The flusher's own period is an hour here, so every flush is the test's.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -224,8 +224,9 @@ TEST(WriteBehindFailure, AStoreThatTakesOnlySmallBatchesAgainIsWrittenInSmallerB
   FakeClock clock;
   SmallBatchStore store(clock);
   std::vector<WriteBehindStore::Report> reports;
-  WriteBehindStore wb(store, clock, kNever, [&](const WriteBehindStore::Report& r) { reports.push_back(r); },
-                      100000, SIZE_MAX);
+  WriteBehindStore wb(
+      store, clock, kNever, [&](const WriteBehindStore::Report& r) { reports.push_back(r); }, 100000,
+      SIZE_MAX);
   constexpr int kKeys = 5000;
   store.fits = 0;  // disk full
   for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(wb.put("k" + std::to_string(i), "v", Seconds(0)).ok());
@@ -263,8 +264,9 @@ TEST(WriteBehindFailure, PendingMemoryIsBoundedByBytesAsWellAsKeys) {
   std::vector<WriteBehindStore::Report> reports;
   constexpr size_t kBound = 64 * 1024;
   const std::string big(4000, 'x');
-  WriteBehindStore wb(flaky, clock, kNever, [&](const WriteBehindStore::Report& r) { reports.push_back(r); },
-                      100000, SIZE_MAX, kBound);
+  WriteBehindStore wb(
+      flaky, clock, kNever, [&](const WriteBehindStore::Report& r) { reports.push_back(r); }, 100000,
+      SIZE_MAX, kBound);
   flaky.failing = true;
   int kept = 0;
   while (wb.put("big" + std::to_string(kept), big, Seconds(0)).ok()) ++kept;
@@ -295,7 +297,8 @@ TEST(WriteBehindFailure, AStopThatCannotWriteReportsHowManyUpdatesItLoses) {
   FlakyStore flaky(clock);
   std::vector<WriteBehindStore::Report> reports;
   {
-    WriteBehindStore wb(flaky, clock, kNever, [&](const WriteBehindStore::Report& r) { reports.push_back(r); });
+    WriteBehindStore wb(flaky, clock, kNever,
+                        [&](const WriteBehindStore::Report& r) { reports.push_back(r); });
     for (int i = 0; i < 7; ++i) ASSERT_TRUE(wb.put("k" + std::to_string(i), "v", Seconds(0)).ok());
     flaky.failing = true;
   }
