@@ -10,6 +10,8 @@
 // libmilter's packet limit is raised from 65,535 bytes to kMilterMaxPacket (smfi_setmaxdatasize),
 // so a header field over 64 KB from the MTA is filtered, not a dropped session (Postfix itself cuts
 // fields at 60,000 bytes when milters are on; docs/milter.md, "Large header fields").
+// Raises its descriptor soft limit to the hard one at start (fd_limit.h) and backs off when accept()
+// runs out of them (accept_backoff.h).
 // Decisions: milter/pipeline.h (sender ownership, DKIM signing and verification, DMARC,
 // Authentication-Results).
 #include <grp.h>
@@ -21,10 +23,12 @@
 
 #include "common/core/ascii.h"
 #include "common/daemon/cmdline.h"
+#include "common/daemon/fd_limit.h"
 #include "common/daemon/privileges.h"
 #include "common/daemon/socket_spec.h"
 #include "common/dkim/public_key_cache.h"
 #include "common/log/factory.h"
+#include "milter/accept_backoff.h"
 #include "milter/app.h"
 #include "milter/reload.h"
 
@@ -98,6 +102,12 @@ void warn_unreadable(const Config& c, const Logger& log) {
   }
 }
 
+// Descriptors the milter should be able to open: libmilter keeps a thread and a socket per
+// Postfix connection (one per smtpd process; Postfix's default_process_limit is 100, busy servers
+// raise it), and each message's DNS lookups (SPF, DKIM keys, DMARC) take a socket per query in
+// flight.
+constexpr uint64_t kMilterFdsWanted = 4096;
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -159,6 +169,18 @@ int main(int argc, char** argv) {
     }
     chmod(spec->path.c_str(), 0660);
   }
+  // The soft descriptor limit up to the hard one (fd_limit.h); at the limit, accept() backs off
+  // and logs (accept_backoff.h) instead of libmilter spinning.
+  const FdLimit fds = raise_fd_limit(kMilterFdsWanted);
+  if (!fds.enough()) {
+    LogLine(*log, LogLevel::warning, "fd_limit_low")
+        .kv("limit", static_cast<unsigned long long>(fds.now))
+        .kv("wanted", static_cast<unsigned long long>(fds.needed))
+        .kv("outcome",
+            "at the limit new connections wait (accept_failed) and DNS lookups fail (temperror); "
+            "raise LimitNOFILE (hard limit)");
+  }
+  set_accept_log(log);
   auto dropped = drop_privileges(config.milter.user, config.milter.group);
   if (!dropped) {
     std::cerr << "postern-milter: " << dropped.error().message << "\n";
@@ -176,6 +198,7 @@ int main(int argc, char** argv) {
       .kv("spf", app.spf ? app.config.spf.fail_action : std::string("off"))
       .kv("dmarc", app.dmarc ? (app.config.dmarc.enforce ? "enforce" : "record") : "off")
       .kv("authserv_id", app.authserv_id)
+      .kv("fd_limit", static_cast<unsigned long long>(fds.now))
       .kv("privileges", *dropped);
   int rc = smfi_main();
   LogLine(*log, LogLevel::notice, "stopped").kv("status", rc);

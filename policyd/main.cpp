@@ -5,10 +5,13 @@
 // errors. SIGHUP re-reads the configuration (a bad one is refused and the old one kept); SIGTERM
 // stops. Binds the socket, then drops to [policyd].user/group. A Redis store that cannot be
 // reached at start is no reason to exit: one store_failure line, greylisting gets on_store_failure
-// until the store reconnects (common/store/factory.h).
+// until the store reconnects (common/store/factory.h). Raises its descriptor soft limit to the hard
+// one at start (fd_limit.h) and logs fd_limit_low when that is below what max_connections and the
+// DNS lists need.
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -16,10 +19,12 @@
 
 #include "common/config/config.h"
 #include "common/daemon/cmdline.h"
+#include "common/daemon/fd_limit.h"
 #include "common/daemon/privileges.h"
 #include "common/daemon/signals.h"
 #include "common/daemon/socket_spec.h"
 #include "common/dns/factory.h"
+#include "common/dns/ldns_resolver.h"
 #include "common/log/factory.h"
 #include "common/store/factory.h"
 #include "common/store/memory_store.h"
@@ -45,6 +50,31 @@ std::string restart_only_changes(const Config& now, const Config& next) {
   note(now.dns != next.dns, "dns");
   note(now.log.facility != next.log.facility || now.log.level != next.log.level, "log");
   return changed;
+}
+
+// Descriptors the configuration can need at once: a connection each, and while every connection
+// waits for its DNS lists, a socket per list query (and one for the SPF lookup of
+// spf_domain_key).
+uint64_t fds_needed(const PolicydConfig& c) {
+  uint64_t per_request =
+      std::min<uint64_t>(kMaxParallelQueries, c.dnsbl.ip_lists.size() + 3 * c.dnsbl.domain_lists.size()) +
+      (c.greylist.spf_domain_key ? 1 : 0);
+  return static_cast<uint64_t>(c.max_connections) * (1 + per_request) + kFdReserve;
+}
+
+// Raises the soft descriptor limit to the hard one; logs what the configuration needs beyond it.
+uint64_t fit_fd_limit(const PolicydConfig& c, const Logger& log) {
+  FdLimit l = raise_fd_limit(fds_needed(c));
+  if (!l.enough()) {
+    LogLine(log, LogLevel::warning, "fd_limit_low")
+        .kv("limit", static_cast<unsigned long long>(l.now))
+        .kv("needed", static_cast<unsigned long long>(l.needed))
+        .kv("max_connections", c.max_connections)
+        .kv("outcome",
+            "at the limit new connections wait (accept_failed) and DNS lists get on_local_failure; raise "
+            "LimitNOFILE (hard limit) or lower max_connections");
+  }
+  return l.now;
 }
 
 }  // namespace
@@ -82,6 +112,7 @@ int main(int argc, char** argv) {
     std::cout << "ok " << config_path << "\n";
     return 0;
   }
+  const uint64_t fd_limit = fit_fd_limit(load.config.policyd, *log);
   // A Redis server that cannot be reached does not stop the start: the store reconnects by itself
   // and until then greylisting gets on_store_failure (one store_failure line, below).
   auto opened = open_store(load.config.store, clock);
@@ -93,19 +124,35 @@ int main(int argc, char** argv) {
   std::unique_ptr<Store> store = std::move(opened->store);
   auto outage = std::make_shared<StoreOutage>();
   // Greylist updates batched in memory (see write_behind_store.h); the object flushes when it is
-  // destroyed at the end of main, after the server has stopped. LMDB only: what it saves is the
-  // disk sync per update, and with Redis other hosts must see an update at once.
+  // destroyed once the server has stopped, before "stopped" is logged. LMDB only: what it saves
+  // is the disk sync per update, and with Redis other hosts must see an update at once.
   std::unique_ptr<WriteBehindStore> batched;
   Store* state = store.get();
   if (load.config.policyd.store_write_behind.count() > 0 && load.config.store.backend == "lmdb") {
     batched = std::make_unique<WriteBehindStore>(
-        *store, clock, load.config.policyd.store_write_behind, [log](const std::string& error) {
-          if (error.empty()) {
-            LogLine(*log, LogLevel::notice, "store_recovered").kv("what", "batched greylist writes");
-          } else {
-            LogLine(*log, LogLevel::error, "store_write_failed")
-                .kv("error", error)
-                .kv("outcome", "kept in memory and retried; answers continue");
+        *store, clock, load.config.policyd.store_write_behind, [log](const WriteBehindStore::Report& r) {
+          switch (r.event) {
+            case WriteBehindStore::Event::flush_failed:
+              LogLine(*log, LogLevel::error, "store_write_failed")
+                  .kv("error", r.error)
+                  .kv("pending", r.keys)
+                  .kv("outcome", "kept in memory and retried in smaller batches; answers continue");
+              break;
+            case WriteBehindStore::Event::recovered:
+              LogLine(*log, LogLevel::notice, "store_recovered").kv("what", "batched greylist writes");
+              break;
+            case WriteBehindStore::Event::full:
+              LogLine(*log, LogLevel::error, "store_write_behind_full")
+                  .kv("pending", r.keys)
+                  .kv("pending_bytes", r.bytes)
+                  .kv("outcome", "new keys written directly; on_store_failure when that fails");
+              break;
+            case WriteBehindStore::Event::lost:
+              LogLine(*log, LogLevel::error, "store_writes_lost")
+                  .kv("count", r.keys)
+                  .kv("error", r.error)
+                  .kv("what", "greylist updates not written at stop (those senders are greylisted again)");
+              break;
           }
         });
     state = batched.get();
@@ -146,11 +193,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   PolicyServer& server = *owned_server;
+  server.set_request_timeout(load.config.policyd.request_timeout);
   server.set_service(service);
   LogLine(*log, LogLevel::notice, "started")
       .kv("socket", spec->str())
       .kv("store", state->describe())
       .kv("workers", server.base_workers())
+      .kv("fd_limit", static_cast<unsigned long long>(fd_limit))
       .kv("privileges", *dropped);
   if (opened->unreachable) service->store_failed(opened->unreachable->message);
   server.run(signals.fd(), [&] {
@@ -168,6 +217,8 @@ int main(int argc, char** argv) {
             .kv("first", issues.front());
       } else {
         server.set_limits(next.config.policyd.max_connections, next.config.policyd.idle_timeout);
+        server.set_request_timeout(next.config.policyd.request_timeout);
+        (void)fit_fd_limit(next.config.policyd, *log);
         server.set_service(s);
         LogLine line(*log, LogLevel::notice, "reloaded");
         line.kv("config", config_path);
@@ -177,6 +228,7 @@ int main(int argc, char** argv) {
     }
     return true;
   });
+  batched.reset();  // writes what is pending; logs what it could not (store_writes_lost)
   LogLine(*log, LogLevel::notice, "stopped");
   if (spec->unix_socket) unlink(spec->path.c_str());
   close(*fd);

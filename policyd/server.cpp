@@ -5,12 +5,14 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -35,6 +37,15 @@ constexpr int kWorkersPerCore = 4;
 // a parked spare that nobody needed for this long.
 constexpr int kWorkerWaitMs = 2000;
 constexpr auto kSpareKeep = std::chrono::seconds(5);
+// accept() failing for want of a descriptor (EMFILE, ENFILE) or kernel memory: the pending
+// connection stays in the listen queue, so the listening socket stays readable and retrying at
+// once would spin. Accepting pauses for this long, doubling while it keeps failing, up to the max.
+constexpr int64_t kAcceptPauseMinMs = 50;
+constexpr int64_t kAcceptPauseMaxMs = 1000;
+// A streak of such failures ends with the first accept this long after its last failure: at the
+// limit, connections closing now and then let a few accepts through between failures, and those
+// must not start a new streak (and a new log line) each.
+constexpr int64_t kAcceptQuietMs = 2000;
 
 }  // namespace
 
@@ -44,10 +55,12 @@ struct PolicyServer::Conn {
   PolicyRequestParser parser;  // only the worker holding the connection touches these three
   std::string out;             // replies not yet sent
   size_t out_off = 0;
-  std::atomic<int64_t> last_progress_ms;  // read by close_idle()
-  std::atomic<bool> busy{false};          // a worker holds it (never idle then)
-  std::atomic<bool> send_blocked{false};  // waiting for the client to read its replies
-  bool shut = false;                      // close_idle() shut it down; under mu_
+  std::atomic<int64_t> last_progress_ms;     // read by close_idle()
+  std::atomic<int64_t> request_start_ms{0};  // first byte of the request being received; 0: none
+  std::atomic<size_t> request_bytes{0};      // bytes read since then (for the log line)
+  std::atomic<bool> busy{false};             // a worker holds it (never idle then)
+  std::atomic<bool> send_blocked{false};     // waiting for the client to read its replies
+  bool shut = false;                         // close_idle() shut it down; under mu_
 };
 
 PolicyServer::PolicyServer(int listen_fd, std::shared_ptr<Logger> log, int max_connections,
@@ -56,6 +69,7 @@ PolicyServer::PolicyServer(int listen_fd, std::shared_ptr<Logger> log, int max_c
       log_(std::move(log)),
       max_connections_(max_connections),
       idle_ms_(idle_timeout.count() * 1000),
+      request_ms_(idle_ms_.load()),
       base_workers_(workers > 0 ? workers
                                 : kWorkersPerCore *
                                       std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {
@@ -91,6 +105,10 @@ void PolicyServer::set_limits(int max_connections, Seconds idle_timeout) {
   idle_ms_ = idle_timeout.count() * 1000;
 }
 
+void PolicyServer::set_request_timeout(Seconds request_timeout) {
+  request_ms_ = request_timeout.count() * 1000;
+}
+
 void PolicyServer::stop() {
   if (stopping_.exchange(true)) return;
   uint64_t one = 1;
@@ -106,9 +124,16 @@ void PolicyServer::stop() {
 
 void PolicyServer::run(int wake_fd, const std::function<bool()>& on_wake) {
   while (!stopping_) {
-    // Idle connections are looked for a few times per idle_timeout (at most once a second).
-    int period = static_cast<int>(std::clamp<int64_t>(idle_ms_.load() / 4, 10, 1000));
-    pollfd p[3] = {{listen_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    // Idle and slow connections are looked for a few times per idle_timeout or request_timeout,
+    // whichever is shorter (at most once a second).
+    int period =
+        static_cast<int>(std::clamp<int64_t>(std::min(idle_ms_.load(), request_ms_.load()) / 4, 10, 1000));
+    // While accepting is paused (out of descriptors) the listening socket is left out (poll
+    // ignores a negative fd) and the pause bounds the wait.
+    const int64_t paused_ms = accept_resume_ms_ - now_ms();
+    if (paused_ms > 0) period = static_cast<int>(std::min<int64_t>(period, paused_ms));
+    pollfd p[3] = {
+        {paused_ms > 0 ? -1 : listen_fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}, {wake_fd, POLLIN, 0}};
     int n = poll(p, wake_fd >= 0 ? 3 : 2, period);
     if (n < 0 && errno != EINTR) break;
     if (wake_fd >= 0 && (p[2].revents & POLLIN)) {
@@ -127,7 +152,16 @@ void PolicyServer::run(int wake_fd, const std::function<bool()>& on_wake) {
 
 void PolicyServer::accept_one() {
   int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-  if (fd < 0) return;
+  if (fd < 0) {
+    const int err = errno;
+    if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) accept_failed(err);
+    return;  // anything else (the client gave up, EAGAIN): the next one
+  }
+  accept_pause_ms_ = 0;
+  if (accept_failures_ > 0 && now_ms() - accept_last_failure_ms_ >= kAcceptQuietMs) {
+    LogLine(*log_, LogLevel::notice, "accept_recovered").kv("failed_attempts", accept_failures_);
+    accept_failures_ = 0;
+  }
   std::unique_lock lock(mu_);
   if (conns_.size() >= static_cast<size_t>(max_connections_.load())) {
     lock.unlock();
@@ -152,14 +186,48 @@ void PolicyServer::accept_one() {
   conns_.emplace(fd, std::move(conn));
 }
 
+// Out of descriptors: one log line per streak, and a pause before the next try (see
+// kAcceptPauseMinMs). Connections closing free descriptors; until then new ones wait in the listen
+// queue (Postfix's smtpd_policy_service_timeout bounds their wait).
+void PolicyServer::accept_failed(int err) {
+  if (accept_failures_++ == 0) {
+    rlimit r{};
+    getrlimit(RLIMIT_NOFILE, &r);
+    size_t open = 0;
+    {
+      std::lock_guard lock(mu_);
+      open = conns_.size();
+    }
+    LogLine(*log_, LogLevel::error, "accept_failed")
+        .kv("error", std::strerror(err))
+        .kv("fd_limit", static_cast<unsigned long long>(r.rlim_cur))
+        .kv("connections", static_cast<unsigned long long>(open))
+        .kv("outcome", "new connections wait until descriptors free up; retried at most every 1s");
+  }
+  accept_last_failure_ms_ = now_ms();
+  accept_pause_ms_ = std::clamp(accept_pause_ms_ * 2, kAcceptPauseMinMs, kAcceptPauseMaxMs);
+  accept_resume_ms_ = accept_last_failure_ms_ + accept_pause_ms_;
+}
+
 void PolicyServer::close_idle() {
   const int64_t idle = idle_ms_.load();
+  const int64_t request = request_ms_.load();
   const int64_t now = now_ms();
   std::lock_guard lock(mu_);
   for (auto& [fd, c] : conns_) {
-    if (c->shut || c->busy.load() || now - c->last_progress_ms.load() < idle) continue;
+    if (c->shut || c->busy.load()) continue;
+    const int64_t started = c->request_start_ms.load();
+    const bool too_slow = started != 0 && now - started >= request;
+    if (!too_slow && now - c->last_progress_ms.load() < idle) continue;
     c->shut = true;
-    if (c->send_blocked.load()) {
+    if (too_slow) {
+      // Bytes keep coming, too slowly to finish a request (slowloris): silence never lasts long
+      // enough for the idle timeout.
+      LogLine(*log_, LogLevel::warning, "connection_closed")
+          .kv("reason", "request timeout")
+          .kv("request_timeout_ms", request)
+          .kv("request_bytes_so_far", c->request_bytes.load());
+    } else if (c->send_blocked.load()) {
       LogLine(*log_, LogLevel::warning, "connection_closed").kv("reason", "client does not read its replies");
     } else {
       LogLine(*log_, LogLevel::info, "connection_closed").kv("reason", "idle timeout");
@@ -276,6 +344,15 @@ PolicyServer::Next PolicyServer::on_readable(Conn& c, std::vector<PolicyRequest>
   if (got <= 0) return Next::close;  // the client closed the connection (Postfix does when idle)
   requests.clear();
   auto r = c.parser.feed(std::string_view(buf, static_cast<size_t>(got)), requests);
+  // request_timeout runs from the first byte of a request to its end.
+  if (!requests.empty() || !c.parser.in_request()) {
+    c.request_start_ms = 0;
+    c.request_bytes = 0;
+  }
+  if (c.parser.in_request()) {
+    if (c.request_start_ms.load() == 0) c.request_start_ms = now_ms();
+    c.request_bytes += static_cast<size_t>(got);
+  }
   // Answer what was complete before any error, in order.
   if (!requests.empty()) {
     auto service = std::atomic_load(&service_);

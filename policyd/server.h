@@ -17,11 +17,18 @@
 // bounded by max_connections plus the base size, so in the worst case (every connection waiting at
 // once) it is what a thread per connection would be.
 //
+// Out of descriptors (EMFILE/ENFILE in accept): one log line per streak and accepting pauses
+// (50 ms, doubling up to 1 s) instead of spinning on the readable listening socket; new
+// connections wait in the listen queue meanwhile. The streak ends, with a log line, at the first
+// accept 2 s after its last failure.
+//
 // Limits. At most max_connections at once (more are refused with a log line); a connection silent
 // for idle_timeout is closed, and so is one whose replies have waited that long for the client to
-// read them. A malformed request closes its connection with one log line and no answer: Postfix
-// then retries and applies its own default_action. The service can be swapped at any time (SIGHUP
-// reload); a connection answers each request with the service current when the request is read.
+// read them. A request must arrive whole within request_timeout of its first byte, or its
+// connection is closed with a log line (a client dribbling bytes is never silent for long). A
+// malformed request closes its connection with one log line and no answer: Postfix then retries and
+// applies its own default_action. The service can be swapped at any time (SIGHUP reload); a
+// connection answers each request with the service current when the request is read.
 #pragma once
 
 #include <atomic>
@@ -46,6 +53,8 @@ class PolicyServer final : private BlockingHook {
 
   void set_service(std::shared_ptr<PolicyService> s) { std::atomic_store(&service_, std::move(s)); }
   void set_limits(int max_connections, Seconds idle_timeout);
+  // From a request's first byte to its end; until set, idle_timeout.
+  void set_request_timeout(Seconds request_timeout);
   // Accepts connections until stop() (or a signal on wake_fd, when >= 0, becomes readable: the
   // caller's signalfd). Returns when asked to stop, after every worker has finished.
   void run(int wake_fd, const std::function<bool()>& on_wake);
@@ -65,7 +74,10 @@ class PolicyServer final : private BlockingHook {
   void rearm(Conn& c, Next next);
   void finish(Conn& c);  // unregisters, closes and frees the connection
   void accept_one();
-  void close_idle();  // shuts down connections idle (or unread) past idle_timeout
+  void accept_failed(int err);  // out of descriptors: log once per streak, pause accepting
+  // Shuts down connections idle (or unread) past idle_timeout, or too slow to send a request
+  // (request_timeout).
+  void close_idle();
   void wait_workers();
   bool park();    // false: not woken (time to leave) or stopping
   bool retire();  // leaves the pool if it is above its base size
@@ -77,6 +89,7 @@ class PolicyServer final : private BlockingHook {
   std::shared_ptr<Logger> log_;
   std::atomic<int> max_connections_;
   std::atomic<int64_t> idle_ms_;
+  std::atomic<int64_t> request_ms_;
   std::shared_ptr<PolicyService> service_;
   int base_workers_;
   int epoll_fd_ = -1;
@@ -86,6 +99,14 @@ class PolicyServer final : private BlockingHook {
   std::atomic<int> workers_{0};  // changed under mu_ (wait_workers waits on it)
   std::atomic<int> idle_{0};     // workers waiting in epoll_wait
   std::atomic<bool> spawn_failing_{false};
+  // accept() failing for want of descriptors; only run()'s thread touches these. The streak's
+  // failures (0: none), the current pause, and the steady-clock ms of the last failure and of the
+  // end of the pause.
+  uint64_t accept_failures_ = 0;
+  int64_t accept_pause_ms_ = 0;
+  int64_t accept_last_failure_ms_ = 0;
+  int64_t accept_resume_ms_ = 0;
+
   std::mutex park_mu_;  // spares: threads the pool grew by, parked until a wait needs them
   std::condition_variable park_cv_;
   int parked_ = 0;       // guarded by park_mu_

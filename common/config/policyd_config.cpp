@@ -31,6 +31,7 @@ void read_dnsbl(SectionReader& r, DnsblConfig& c) {
   r.integer("greylist_threshold", c.greylist_threshold, -1000, 1000);
   r.duration("timeout", c.timeout, std::chrono::milliseconds(50), std::chrono::milliseconds(30000));
   r.boolean("self_test", c.self_test);
+  r.choice("on_local_failure", c.on_local_failure, {"defer", "not_listed"});
 }
 
 }  // namespace
@@ -41,6 +42,7 @@ void read_policyd_config(SectionReader& r, PolicydConfig& c) {
   r.string("group", c.group);
   r.integer("max_connections", c.max_connections, 1, 100000);
   r.duration("idle_timeout", c.idle_timeout, Seconds(1), Seconds(86400));
+  r.duration("request_timeout", c.request_timeout, Seconds(1), Seconds(3600));
   r.integer("workers", c.workers, 0, 1024);
   r.duration("store_write_behind", c.store_write_behind, std::chrono::milliseconds(0),
              std::chrono::milliseconds(60000));

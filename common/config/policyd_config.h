@@ -41,6 +41,10 @@ struct DnsblConfig {
   // At start and reload, check each list per RFC 5782 (127.0.0.2 / TEST listed, 127.0.0.1 /
   // INVALID not); a list that fails is disabled with one log line.
   bool self_test = false;
+  // A list that could not be asked because the daemon itself could make no socket (out of file
+  // descriptors): defer (DEFER_IF_PERMIT 4.3.0, Postfix retries later) | not_listed (scored as if
+  // not listed, as a list's timeout is). A timeout or SERVFAIL of the list is always not listed.
+  std::string on_local_failure = "defer";
 };
 
 struct PolicydConfig {
@@ -49,6 +53,9 @@ struct PolicydConfig {
   std::string group = "postern";
   int max_connections = 1000;  // Postfix opens one per smtpd process
   Seconds idle_timeout{300};   // close a connection idle this long
+  // A request must arrive whole within this time of its first byte (a client dribbling bytes is
+  // never idle, so idle_timeout alone does not end it); the connection is closed otherwise.
+  Seconds request_timeout{10};
   // Threads answering requests (the pool's base size); 0: four per core. The pool grows by
   // itself while requests wait for DNS or the store. Read at start; a change needs a restart.
   int workers = 0;

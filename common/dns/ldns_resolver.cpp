@@ -39,6 +39,7 @@ struct Pending {
   DnsResult result;
   DnsStatus last_status = DnsStatus::timeout;
   std::string last_detail = "no answer";
+  bool last_local = false;  // the last attempt failed here: no socket could be made
 };
 
 void close_fd(Pending& p) {
@@ -116,6 +117,7 @@ std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries
   std::vector<Pending> ps(queries.size());
   auto finish = [](Pending& p, DnsResult r) {
     close_fd(p);
+    r.local_failure = r.status == DnsStatus::error && p.last_local;
     if (r.canonical_name.empty()) r.canonical_name = normalise_dns_name(p.name);
     p.result = std::move(r);
     p.done = true;
@@ -148,10 +150,13 @@ std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries
     socklen_t len = server.sockaddr(sa);
     p.fd = ::socket(sa.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (p.fd < 0) {
+      const int err = errno;
       p.last_status = DnsStatus::error;
-      p.last_detail = std::string("socket: ") + std::strerror(errno);
+      p.last_detail = std::string("socket: ") + std::strerror(err);
+      p.last_local = err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
       return false;
     }
+    p.last_local = false;
     // connect() on UDP makes the kernel drop replies from any other address.
     if (::connect(p.fd, reinterpret_cast<sockaddr*>(&sa), len) != 0 && errno != EINPROGRESS) {
       p.last_status = DnsStatus::error;

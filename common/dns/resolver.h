@@ -43,6 +43,10 @@ struct DnsResult {
   std::string canonical_name;  // after CNAME chasing, lower-case, no trailing dot
   bool authenticated = false;  // the AD bit of the answer
   std::string detail;          // why, for error/timeout/servfail; empty otherwise
+  // With status error: the query was never sent because this process could not make a socket
+  // (descriptor limit, memory). Not the server's doing; callers that treat a failed lookup as
+  // "not listed" must not do so for this one.
+  bool local_failure = false;
   // For nxdomain/nodata: how long the answer may be cached (RFC 2308: min of the SOA's TTL and
   // MINIMUM); 0 when the answer carried no SOA, and then it is not cached.
   uint32_t negative_ttl = 0;

@@ -59,6 +59,7 @@ DnsblResult DnsblChecker::check(const IpAddress& client_in,
     const DnsListSpec& list = *asked[i].list;
     if (r.status == DnsStatus::nxdomain || r.status == DnsStatus::nodata) continue;
     if (!r.ok()) {
+      if (r.local_failure) out.local_failure = true;
       out.errors.push_back(list.zone + ": " + to_string(r.status) +
                            (r.detail.empty() ? "" : " (" + r.detail + ")"));
       continue;

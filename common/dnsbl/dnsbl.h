@@ -4,7 +4,9 @@
 // Resolver::query_all under one deadline. Answers are untrusted: an answer outside 127.0.0.0/8,
 // in 127.255.255.0/24 (list operators' error codes: open resolver, over quota, bad zone) or
 // 127.0.1.255 from a domain list is an error, never a listing; a timeout or SERVFAIL counts as not
-// listed. Each list counts once per request with its weight; errors are reported for logging.
+// listed. A query that could not even be sent (no socket: descriptor limit) is flagged apart
+// (local_failure) so the caller does not mistake it for "not listed". Each list counts once per
+// request with its weight; errors are reported for logging.
 #pragma once
 
 #include <string>
@@ -27,6 +29,9 @@ struct DnsblResult {
   int score = 0;
   std::vector<DnsblHit> hits;
   std::vector<std::string> errors;  // "zone: why", one per list that answered badly or not at all
+  // A list could not be asked at all: this process could make no socket (DnsResult::local_failure).
+  // Unlike a list's timeout, that says nothing about the list; the caller decides the outcome.
+  bool local_failure = false;
 };
 
 class DnsblChecker {

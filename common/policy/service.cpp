@@ -168,6 +168,19 @@ std::string PolicyService::decide(const PolicyRequest& req) {
       return done("554 5.7.1 Service unavailable; client [" + ip->str() + "] blocked using " + names,
                   "dnsbl score " + std::to_string(score));
     }
+    if (r.local_failure) {
+      // No socket for a lookup (descriptor limit): the client may be listed, so it does not pass
+      // as if it were not, unless the admin chose that.
+      const bool defer = config_.dnsbl.on_local_failure == "defer";
+      LogLine(*log_, LogLevel::error, "dnsbl_unavailable")
+          .kv("client", client)
+          .kv("reason", "no socket for a DNS list lookup")
+          .kv("outcome", config_.dnsbl.on_local_failure);
+      if (defer) {
+        return done("DEFER_IF_PERMIT 4.3.0 Temporary DNS list failure, please try again",
+                    "dnsbl lookup failed locally");
+      }
+    }
   }
 
   if (!config_.greylist.enabled) return done("DUNNO", "greylisting off");

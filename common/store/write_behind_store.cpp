@@ -1,20 +1,24 @@
 // Implements WriteBehindStore. Contract in write_behind_store.h.
 #include "common/store/write_behind_store.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "common/store/memory_store.h"
 #include "common/store/record.h"
 
 namespace postern {
 
 WriteBehindStore::WriteBehindStore(Store& inner, const Clock& clock, std::chrono::milliseconds interval,
-                                   std::function<void(const std::string&)> on_flush_error, size_t max_pending,
-                                   size_t early_flush_at)
+                                   Reporter report, size_t max_pending, size_t early_flush_at,
+                                   size_t max_pending_bytes)
     : inner_(inner),
       clock_(clock),
       interval_(interval),
-      on_flush_error_(std::move(on_flush_error)),
+      report_(std::move(report)),
       max_pending_(std::max<size_t>(max_pending, 1)),
-      early_flush_at_(early_flush_at > 0 ? early_flush_at : max_pending_ / 4) {
+      early_flush_at_(early_flush_at > 0 ? early_flush_at : max_pending_ / 4),
+      max_pending_bytes_(std::max<size_t>(max_pending_bytes, 1)) {
   thread_ = std::thread([this] { flusher(); });
 }
 
@@ -25,7 +29,16 @@ WriteBehindStore::~WriteBehindStore() {
   }
   wake_.notify_all();
   thread_.join();
-  (void)flush();
+  auto r = flush();
+  if (!r && report_) {
+    Report lost{Event::lost, r.error().message, 0, 0};
+    {
+      std::lock_guard lock(mu_);
+      lost.keys = pending_.size();
+      lost.bytes = bytes_;
+    }
+    report_(lost);
+  }
 }
 
 std::string WriteBehindStore::describe() const {
@@ -37,6 +50,11 @@ size_t WriteBehindStore::pending() const {
   return pending_.size() + flushing_.size();
 }
 
+size_t WriteBehindStore::pending_bytes() const {
+  std::lock_guard lock(mu_);
+  return bytes_;
+}
+
 const WriteBehindStore::Op* WriteBehindStore::find_locked(std::string_view key) const {
   if (auto it = pending_.find(key); it != pending_.end()) return &it->second;
   if (auto it = flushing_.find(key); it != flushing_.end()) return &it->second;
@@ -44,15 +62,32 @@ const WriteBehindStore::Op* WriteBehindStore::find_locked(std::string_view key) 
 }
 
 bool WriteBehindStore::record_locked(std::string_view key, Op op) {
+  const size_t size = entry_bytes(key, op);
   if (auto it = pending_.find(key); it != pending_.end()) {
+    bytes_ = bytes_ - entry_bytes(key, it->second) + size;
     it->second = std::move(op);
     return true;
   }
   // A key being flushed must queue behind that flush, whatever the size, to keep its order.
-  if (pending_.size() >= max_pending_ && flushing_.find(key) == flushing_.end()) return false;
+  if ((pending_.size() >= max_pending_ || bytes_ + size > max_pending_bytes_) &&
+      flushing_.find(key) == flushing_.end())
+    return false;
   pending_.emplace(std::string(key), std::move(op));
+  bytes_ += size;
   if (pending_.size() == early_flush_at_ + 1) wake_.notify_one();
   return true;
+}
+
+void WriteBehindStore::note_full() {
+  Report full{Event::full, "", 0, 0};
+  {
+    std::lock_guard lock(mu_);
+    if (full_reported_) return;
+    full_reported_ = true;
+    full.keys = pending_.size() + flushing_.size();
+    full.bytes = bytes_;
+  }
+  if (report_) report_(full);
 }
 
 Result<std::optional<StoreEntry>> WriteBehindStore::get(std::string_view key) {
@@ -76,6 +111,7 @@ Result<void> WriteBehindStore::put(std::string_view key, std::string_view value,
     std::lock_guard lock(mu_);
     if (record_locked(key, std::move(op))) return {};
   }
+  note_full();
   return inner_.put(key, value, ttl);  // full: write through
 }
 
@@ -113,6 +149,7 @@ Result<int64_t> WriteBehindStore::increment(std::string_view key, int64_t delta,
     int64_t result = std::stoll(n->value);
     if (record_locked(key, std::move(*n))) return result;
   }
+  note_full();
   return inner_.increment(key, delta, window);  // full: write through
 }
 
@@ -123,6 +160,7 @@ Result<bool> WriteBehindStore::remove(std::string_view key) {
     std::lock_guard lock(mu_);
     if (record_locked(key, Op{std::string(), 0, true})) return existing->has_value();
   }
+  note_full();
   return inner_.remove(key);
 }
 
@@ -136,6 +174,7 @@ Result<void> WriteBehindStore::write_batch(const std::vector<StoreWrite>& writes
       std::lock_guard lock(mu_);
       if (record_locked(w.key, Op{w.value, w.expires_at, w.remove})) continue;
     }
+    note_full();
     if (auto r = inner_.write_batch({w}, now); !r) return r;
   }
   return {};
@@ -159,25 +198,56 @@ Result<void> WriteBehindStore::flush() {
     flushing_.swap(pending_);  // flushing_ is empty between flushes
   }
   // Only flush() changes flushing_ (under flush_mu_, which this holds); others read it under mu_.
-  // Reading it here without mu_ keeps requests from waiting while the batch is built.
+  // Reading it here without mu_ keeps requests from waiting while a batch is built.
+  Result<void> r;
   std::vector<StoreWrite> writes;
-  writes.reserve(flushing_.size());
-  for (const auto& [k, op] : flushing_) writes.push_back(StoreWrite{k, op.value, op.expires_at, op.remove});
-  auto r = inner_.write_batch(writes, clock_.unix_seconds());
+  auto it = flushing_.begin();
+  while (it != flushing_.end()) {
+    writes.clear();
+    size_t bytes = 0;
+    auto end = it;
+    for (; end != flushing_.end() && writes.size() < batch_limit_; ++end) {
+      const size_t size = entry_bytes(end->first, end->second);
+      if (!writes.empty() && bytes + size > kMaxBatchBytes) break;
+      writes.push_back(StoreWrite{end->first, end->second.value, end->second.expires_at, end->second.remove});
+      bytes += size;
+    }
+    r = inner_.write_batch(writes, clock_.unix_seconds());
+    if (r) {
+      std::lock_guard lock(mu_);
+      it = flushing_.erase(it, end);  // committed: reads go to the inner store now
+      bytes_ -= bytes;
+      // Grow again, but only after a run of successes: doubling after each one would make every
+      // other batch fail while the store is still short of room.
+      if (++batch_successes_ >= kGrowAfter && batch_limit_ <= SIZE_MAX / 2) {
+        batch_limit_ *= 2;
+        batch_successes_ = 0;
+      }
+      continue;
+    }
+    // Perhaps too large for the store (LMDB's map or the disk is full): the same writes again in
+    // a batch half the size. A single write that fails means the store itself fails.
+    batch_successes_ = 0;
+    if (writes.size() == 1) break;
+    batch_limit_ = writes.size() / 2;
+  }
   {
     std::lock_guard lock(mu_);
-    if (!r) {
-      // Keep them for the next attempt; a newer write of the same key (in pending_) wins.
-      for (auto& [k, op] : flushing_) pending_.try_emplace(k, std::move(op));
+    // What was not written waits for the next attempt; a newer write of the same key (in
+    // pending_) wins over the one kept here.
+    for (auto& [k, op] : flushing_) {
+      const size_t size = entry_bytes(k, op);
+      if (!pending_.try_emplace(k, std::move(op)).second) bytes_ -= size;
     }
     flushing_.clear();
+    if (r && pending_.size() <= max_pending_ / 2 && bytes_ <= max_pending_bytes_ / 2) full_reported_ = false;
   }
   if (!r && !failing_) {
     failing_ = true;
-    if (on_flush_error_) on_flush_error_(r.error().message);
+    if (report_) report_(Report{Event::flush_failed, r.error().message, pending(), pending_bytes()});
   } else if (r && failing_) {
     failing_ = false;
-    if (on_flush_error_) on_flush_error_("");
+    if (report_) report_(Report{Event::recovered, "", pending(), pending_bytes()});
   }
   return r;
 }

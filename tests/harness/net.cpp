@@ -82,6 +82,20 @@ bool wait_for_tcp(int port, std::chrono::milliseconds timeout) {
       timeout);
 }
 
+int connect_unix(const std::string& path) {
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  if (path.size() >= sizeof a.sun_path) return -1;
+  std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 bool wait_for_unix(const std::string& path, std::chrono::milliseconds timeout) {
   return wait_until(
       [&path] {

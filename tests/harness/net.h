@@ -16,6 +16,8 @@ int free_udp_tcp_port();
 int connect_loopback(int port);
 // True once a TCP connect to 127.0.0.1:port succeeds, false if timeout passes first.
 bool wait_for_tcp(int port, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+// A connection to the unix socket at path (blocking, close-on-exec), or -1.
+int connect_unix(const std::string& path);
 // True once a unix socket at path accepts a connection.
 bool wait_for_unix(const std::string& path, std::chrono::milliseconds timeout = std::chrono::seconds(20));
 // Polls pred every few milliseconds until it holds or timeout passes.

@@ -206,4 +206,26 @@ CommandResult run_command(const std::vector<std::string>& argv_in, const std::st
   return res;
 }
 
+size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+long cpu_ticks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // pid (comm) state ppid ...: comm may hold spaces, so fields are counted after the last ')'.
+  size_t paren = all.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream rest(all.substr(paren + 1));
+  std::string field;
+  long utime = -1, stime = -1;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return utime < 0 || stime < 0 ? -1 : utime + stime;
+}
+
 }  // namespace postern::test

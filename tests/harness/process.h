@@ -48,6 +48,13 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
                           std::chrono::milliseconds timeout = std::chrono::seconds(60),
                           const std::map<std::string, std::string>& extra_env = {});
 
+// How many times what occurs in text (a daemon's log lines, say).
+size_t occurrences(const std::string& text, const std::string& what);
+
+// CPU time a process has used so far (user + system, /proc/PID/stat), in clock ticks
+// (sysconf(_SC_CLK_TCK) per second); -1 if it cannot be read.
+long cpu_ticks(pid_t pid);
+
 // The absolute path of a program in PATH or in the sbin directories, or "" if not installed.
 std::string find_program(const std::string& name);
 

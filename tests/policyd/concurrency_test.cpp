@@ -89,21 +89,6 @@ bool send_all(int fd, const std::string& s) {
   return off == s.size();
 }
 
-// Reads one reply (up to the empty line) within the timeout; "" if none came.
-std::string read_reply(int fd, std::chrono::milliseconds timeout) {
-  std::string out;
-  auto until = Clock::now() + timeout;
-  char buf[1024];
-  while (out.find("\n\n") == std::string::npos && Clock::now() < until) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) <= 0) continue;
-    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
-
 // Options for a daemon that greylists at the default delay (300 s) and uses no DNS lists.
 PolicydOptions greylist_only(const std::string& policyd_lines, const std::string& log_level = "debug") {
   PolicydOptions o;
@@ -381,6 +366,52 @@ TEST(PolicydConcurrency, SilentAndStalledConnectionsAreClosedAfterTheIdleTimeout
   close(silent);
   close(stalled);
   close(active);
+}
+
+// Slowloris: a client that sends its request one byte every 200 ms is never silent for the idle
+// timeout, but request_timeout (1 s here) counts from the request's first byte: it is closed at
+// about 1 s, not before, with one log line, while a client sending whole requests is served.
+TEST(PolicydConcurrency, AClientDribblingARequestIsClosedAtTheRequestDeadline) {
+  LocalPolicyd local("postern-policyd-slowloris",
+                     greylist_only("idle_timeout = \"5s\"\nrequest_timeout = \"1s\"\n", "info"));
+  Policyd& daemon = *local.daemon;
+  int slow = connect_loopback(daemon.port);
+  ASSERT_GE(slow, 0);
+  const std::string req = request("198.51.100.20", "slow@outside.test");
+  const auto first_byte = Clock::now();
+  bool closed = false;
+  size_t sent = 0;
+  // One byte, then up to 200 ms waiting for the daemon to close the connection; the whole request
+  // would take far longer than the deadline (and than the idle timeout).
+  while (!closed && sent < req.size() && Clock::now() - first_byte < std::chrono::seconds(8)) {
+    if (send(slow, req.data() + sent, 1, MSG_NOSIGNAL) != 1) {
+      closed = true;
+      break;
+    }
+    ++sent;
+    closed = closed_by_daemon(slow, std::chrono::milliseconds(200));
+  }
+  const auto took = Clock::now() - first_byte;
+  EXPECT_TRUE(closed) << "sent " << sent << " of " << req.size() << " bytes";
+  EXPECT_GE(took, std::chrono::milliseconds(900)) << "closed before the deadline";
+  EXPECT_LT(took, std::chrono::milliseconds(2500))
+      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+  close(slow);
+  // A client that sends whole requests is answered, on a new connection and on one kept open
+  // across the deadline.
+  EXPECT_EQ(ask(daemon.port, request("198.51.100.21", "normal@outside.test")), kDefer);
+  int kept = connect_loopback(daemon.port);
+  ASSERT_GE(kept, 0);
+  ASSERT_TRUE(send_all(kept, request("198.51.100.22", "kept@outside.test")));
+  EXPECT_EQ(read_reply(kept, std::chrono::seconds(5)), kDefer);
+  EXPECT_FALSE(closed_by_daemon(kept, std::chrono::milliseconds(1500)));
+  ASSERT_TRUE(send_all(kept, request("198.51.100.23", "kept-again@outside.test")));
+  EXPECT_EQ(read_reply(kept, std::chrono::seconds(5)), kDefer);
+  close(kept);
+  EXPECT_TRUE(wait_until([&] { return occurrences(daemon.proc->output(), "request timeout") == 1; },
+                         std::chrono::seconds(5)))
+      << daemon.proc->output();
+  EXPECT_EQ(occurrences(daemon.proc->output(), "request timeout"), 1u);
 }
 
 // Beyond max_connections a new connection is closed at once with one log line; the others are

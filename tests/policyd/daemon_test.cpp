@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -272,6 +273,65 @@ TEST(PolicydDaemon, GreylistUpdatesAreBatchedAndWrittenBeforeTheDaemonStops) {
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->size(), 1u) << "SIGTERM writes what is pending";
   EXPECT_NE((*entries)[0].key.find("203.0.113.0/24"), std::string::npos) << (*entries)[0].key;
+}
+
+// A stop while the store cannot take the pending updates (a map of at most 1 MiB, nearly filled
+// here before the daemon starts, then thousands of new triplets) writes what fits and says how
+// many it loses, before "stopped".
+TEST(PolicydDaemon, AStopThatCannotWriteThePendingUpdatesLogsHowManyItLoses) {
+  TestDnsServer dns;
+  TempDir dir("postern-policyd-lost");
+  chmod(dir.path().c_str(), 0755);
+  SystemClock clock;
+  StoreConfig sc;
+  sc.lmdb_path = (dir.path() / "state").string();
+  sc.lmdb_map_size_mb = 1;
+  sc.lmdb_max_map_size_mb = 1;
+  {
+    auto store = LmdbStore::open(sc, clock, false);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    int n = 0;
+    while ((*store)->put("filler:" + std::to_string(n), std::string(1000, 'f'), Seconds(0)).ok()) ++n;
+    ASSERT_GT(n, 100);
+  }
+  PolicydOptions o;
+  o.log_level = "notice";
+  o.policyd = "store_write_behind = \"60s\"\n";  // nothing flushes by time during this test
+  o.greylist = "delay = 300\n";
+  o.dnsbl = "";
+  Policyd mx(
+      dir, "policyd", dns.address(),
+      "[store]\nlmdb_path = \"" + sc.lmdb_path + "\"\nlmdb_map_size_mb = 1\nlmdb_max_map_size_mb = 1\n", o);
+  // 4000 new triplets (about 400 KB in the store), pipelined on one connection.
+  int fd = connect_loopback(mx.port);
+  ASSERT_GE(fd, 0);
+  constexpr int kBatch = 200, kTriplets = 4000;
+  for (int i = 0; i < kTriplets; i += kBatch) {
+    std::string batch;
+    for (int k = i; k < i + kBatch; ++k)
+      batch += request("198.18." + std::to_string(k / 250) + "." + std::to_string(k % 250 + 1),
+                       "s" + std::to_string(k) + "@outside.test");
+    ASSERT_EQ(send(fd, batch.data(), batch.size(), MSG_NOSIGNAL), static_cast<ssize_t>(batch.size()));
+    std::string replies;
+    char buf[65536];
+    while (std::count(replies.begin(), replies.end(), '\n') < 2 * kBatch) {
+      pollfd p{fd, POLLIN, 0};
+      ASSERT_EQ(poll(&p, 1, 10000), 1) << "no reply";
+      ssize_t got = recv(fd, buf, sizeof buf, 0);
+      ASSERT_GT(got, 0);
+      replies.append(buf, static_cast<size_t>(got));
+    }
+  }
+  close(fd);
+  EXPECT_EQ(mx.proc->stop(std::chrono::seconds(30)), 0) << mx.proc->output();
+  const std::string out = mx.proc->output();
+  const size_t lost = out.find("store_writes_lost count=");
+  ASSERT_NE(lost, std::string::npos) << out;
+  const long count = std::stol(out.substr(lost + 24));
+  EXPECT_GT(count, 0);
+  EXPECT_LT(count, kTriplets) << "what fitted was written, in smaller batches";
+  EXPECT_LT(lost, out.find("notice: stopped")) << out;
+  RecordProperty("lost", static_cast<int>(count));
 }
 
 TEST(PolicydDaemon, SighupAppliesANewConfigRefusesABadOneAndNamesWhatNeedsARestart) {

@@ -1,6 +1,6 @@
 // Test helpers for the real postern-policyd binary (POLICYD, defined per test target): a daemon on
 // an inet loopback port with its own configuration in a temporary directory, and a one-shot policy
-// client. Trusts its callers (tests).
+// client and a reply reader. Trusts its callers (tests).
 #pragma once
 
 #include <poll.h>
@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -29,6 +30,8 @@ struct PolicydOptions {
   std::string dnsbl =
       "ip_lists = [\"bl.test=127.0.0.[2..11]*10\", \"wl.test=127.0.[0..255].[1..3]*-5\"]\ntimeout = "
       "\"500ms\"\n";
+  // Run the daemon through this command line first, e.g. {"prlimit", "--nofile=64:64", "--"}.
+  std::vector<std::string> wrapper;
 };
 
 // A running postern-policyd on an inet port, with its own config.
@@ -43,8 +46,10 @@ struct Policyd {
                             dns + "\"]\n" + o.dns + store_conf + "[policyd]\nsocket = \"inet:127.0.0.1:" +
                             std::to_string(port) + "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n" +
                             o.policyd + "[policyd.greylist]\n" + o.greylist + "[policyd.dnsbl]\n" + o.dnsbl);
-    proc = std::make_unique<Process>(std::vector<std::string>{POLICYD, "-f", "-c", conf.string()},
-                                     (dir / name).string());
+    std::vector<std::string> argv = o.wrapper;
+    for (std::string a : {std::string(POLICYD), std::string("-f"), std::string("-c"), conf.string()})
+      argv.push_back(std::move(a));
+    proc = std::make_unique<Process>(std::move(argv), (dir / name).string());
     if (!wait_for_tcp(port)) throw std::runtime_error("policyd did not start: " + proc->output());
   }
   int port;
@@ -68,11 +73,19 @@ struct LocalPolicyd {
   std::unique_ptr<Policyd> daemon;
 };
 
-// How many times what occurs in text (a daemon's log lines, say).
-inline size_t occurrences(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
+// Reads one reply (up to the empty line) from fd within the timeout; "" if none came.
+inline std::string read_reply(int fd, std::chrono::milliseconds timeout) {
+  std::string out;
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  char buf[1024];
+  while (out.find("\n\n") == std::string::npos && std::chrono::steady_clock::now() < until) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
 }
 
 // Sends one policy request over a fresh connection; returns the reply ("" if closed without one).

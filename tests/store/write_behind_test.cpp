@@ -1,9 +1,11 @@
-// WriteBehindStore: writes answered from memory and handed to the inner store (LMDB here, a
-// failing wrapper for the error paths) in batches. Read-your-writes before a flush, the inner store
+// WriteBehindStore: writes answered from memory and handed to the inner store (LMDB here, a failing
+// wrapper for the error paths) in batches. Read-your-writes before a flush, the inner store
 // untouched until then, order of writes of one key kept, counters read through once, the bound on
-// pending keys (write-through beyond it), a failing inner store (writes kept, one report per
-// failure streak, recovery), the flush at destruction, and many threads counting exactly while
-// flushes run. The flusher's own period is an hour here, so every flush is the test's.
+// pending keys and the one on their bytes (write-through beyond them, reported once), a failing
+// inner store (writes kept, one report per failure streak, recovery), a store that takes only small
+// batches (disk freed after a long disk-full period: recovery in smaller batches), the flush at
+// destruction and the report of what a stop could not write, and many threads counting exactly
+// while flushes run. The flusher's own period is an hour here, so every flush is the test's.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -160,7 +162,10 @@ TEST(WriteBehindFailure, AFailingStoreKeepsTheWritesAndIsReportedOncePerStreak) 
   FlakyStore flaky(clock);
   std::vector<std::string> reports;
   {
-    WriteBehindStore wb(flaky, clock, kNever, [&](const std::string& e) { reports.push_back(e); });
+    WriteBehindStore wb(flaky, clock, kNever, [&](const WriteBehindStore::Report& r) {
+      if (r.event == WriteBehindStore::Event::flush_failed) reports.push_back(r.error);
+      if (r.event == WriteBehindStore::Event::recovered) reports.push_back("");
+    });
     ASSERT_TRUE(wb.put("a", "1", Seconds(0)).ok());
     flaky.failing = true;
     EXPECT_FALSE(wb.flush().ok());
@@ -180,6 +185,127 @@ TEST(WriteBehindFailure, AFailingStoreKeepsTheWritesAndIsReportedOncePerStreak) 
     ASSERT_TRUE(wb.put("c", "3", Seconds(0)).ok());
   }
   EXPECT_EQ((*flaky.inner.get("c"))->value, "3") << "flushed when destroyed";
+}
+
+// A MemoryStore whose write_batch fails as LMDB does when a transaction does not fit (map or
+// disk full) for batches of more than `fits` writes; 0: every batch fails.
+class SmallBatchStore final : public Store {
+ public:
+  explicit SmallBatchStore(const Clock& c) : inner(c) {}
+  Result<std::optional<StoreEntry>> get(std::string_view k) override { return inner.get(k); }
+  Result<void> put(std::string_view k, std::string_view v, Seconds ttl) override {
+    if (fits == 0) return Error::temp("lmdb write: MDB_MAP_FULL: Environment mapsize limit reached");
+    return inner.put(k, v, ttl);
+  }
+  Result<int64_t> increment(std::string_view k, int64_t d, Seconds w) override {
+    return inner.increment(k, d, w);
+  }
+  Result<std::vector<StoreEntry>> scan(std::string_view p, size_t l) override { return inner.scan(p, l); }
+  Result<bool> remove(std::string_view k) override { return inner.remove(k); }
+  Result<void> write_batch(const std::vector<StoreWrite>& writes, int64_t now) override {
+    ++batches;
+    if (writes.size() > fits.load())
+      return Error::temp("lmdb write: MDB_MAP_FULL: Environment mapsize limit reached");
+    largest_written = std::max(largest_written.load(), writes.size());
+    return inner.write_batch(writes, now);
+  }
+  Result<size_t> purge_expired() override { return inner.purge_expired(); }
+  std::string describe() const override { return "small batches"; }
+  MemoryStore inner;
+  std::atomic<size_t> fits{SIZE_MAX};
+  std::atomic<size_t> largest_written{0};
+  std::atomic<int> batches{0};
+};
+
+// After a long disk-full period thousands of updates wait; once some space is free again a
+// transaction of all of them still does not fit, but small ones do: the flush gets through in
+// smaller batches (before, it retried the whole batch for ever).
+TEST(WriteBehindFailure, AStoreThatTakesOnlySmallBatchesAgainIsWrittenInSmallerBatches) {
+  FakeClock clock;
+  SmallBatchStore store(clock);
+  std::vector<WriteBehindStore::Report> reports;
+  WriteBehindStore wb(
+      store, clock, kNever, [&](const WriteBehindStore::Report& r) { reports.push_back(r); }, 100000,
+      SIZE_MAX);
+  constexpr int kKeys = 5000;
+  store.fits = 0;  // disk full
+  for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(wb.put("k" + std::to_string(i), "v", Seconds(0)).ok());
+  EXPECT_FALSE(wb.flush().ok());
+  EXPECT_FALSE(wb.flush().ok());
+  EXPECT_EQ(wb.pending(), static_cast<size_t>(kKeys)) << "nothing lost while the store fails";
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].event, WriteBehindStore::Event::flush_failed);
+  EXPECT_EQ(reports[0].keys, static_cast<size_t>(kKeys));
+  EXPECT_NE(reports[0].error.find("MDB_MAP_FULL"), std::string::npos);
+  store.fits = 300;  // some space again, not enough for one transaction of everything
+  store.batches = 0;
+  ASSERT_TRUE(wb.flush().ok());
+  EXPECT_EQ(wb.pending(), 0u);
+  EXPECT_EQ(wb.pending_bytes(), 0u);
+  EXPECT_LE(store.largest_written.load(), 300u);
+  EXPECT_LT(store.batches.load(), 200) << "halving finds a size that fits, then keeps to about it";
+  for (int i = 0; i < kKeys; i += 499) EXPECT_TRUE(*store.inner.get("k" + std::to_string(i))) << i;
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[1].event, WriteBehindStore::Event::recovered);
+  // Once the store takes anything again, batches grow back.
+  store.fits = SIZE_MAX;
+  for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(wb.put("n" + std::to_string(i), "v", Seconds(0)).ok());
+  store.batches = 0;
+  ASSERT_TRUE(wb.flush().ok());
+  EXPECT_LT(store.batches.load(), 20);
+}
+
+// Few keys with big values: the bound on bytes holds memory before the bound on keys would.
+// Beyond it new keys are written through (reported once); when the store fails too, that write
+// returns the store's error, which the caller turns into its store-failure outcome.
+TEST(WriteBehindFailure, PendingMemoryIsBoundedByBytesAsWellAsKeys) {
+  FakeClock clock;
+  FlakyStore flaky(clock);
+  std::vector<WriteBehindStore::Report> reports;
+  constexpr size_t kBound = 64 * 1024;
+  const std::string big(4000, 'x');
+  WriteBehindStore wb(
+      flaky, clock, kNever, [&](const WriteBehindStore::Report& r) { reports.push_back(r); }, 100000,
+      SIZE_MAX, kBound);
+  flaky.failing = true;
+  int kept = 0;
+  while (wb.put("big" + std::to_string(kept), big, Seconds(0)).ok()) ++kept;
+  EXPECT_EQ(kept, 15);  // 65536 / (4000 + a key of 4 or 5 + kEntryOverhead 128)
+  EXPECT_LE(wb.pending_bytes(), kBound);
+  EXPECT_EQ(wb.pending(), static_cast<size_t>(kept));
+  auto through = wb.put("one-more", big, Seconds(0));
+  ASSERT_FALSE(through.ok()) << "no room and the store fails: the store's error";
+  EXPECT_EQ(through.error().message, "disk on fire");
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].event, WriteBehindStore::Event::full);
+  EXPECT_EQ(reports[0].keys, static_cast<size_t>(kept));
+  flaky.failing = false;
+  ASSERT_TRUE(wb.put("after", big, Seconds(0)).ok());  // written through: the store works again
+  EXPECT_TRUE(*flaky.inner.get("after"));
+  EXPECT_EQ(reports.size(), 1u) << "reported once";
+  ASSERT_TRUE(wb.put("big1", "small now", Seconds(0)).ok()) << "a pending key can always be updated";
+  EXPECT_EQ((*wb.get("big1"))->value, "small now");
+  ASSERT_TRUE(wb.flush().ok());
+  EXPECT_EQ(wb.pending_bytes(), 0u);
+  ASSERT_TRUE(wb.put("later", big, Seconds(0)).ok());
+  EXPECT_EQ(wb.pending(), 1u) << "room again after the flush";
+}
+
+// A stop while the store fails loses the pending writes: reported with their count.
+TEST(WriteBehindFailure, AStopThatCannotWriteReportsHowManyUpdatesItLoses) {
+  FakeClock clock;
+  FlakyStore flaky(clock);
+  std::vector<WriteBehindStore::Report> reports;
+  {
+    WriteBehindStore wb(flaky, clock, kNever,
+                        [&](const WriteBehindStore::Report& r) { reports.push_back(r); });
+    for (int i = 0; i < 7; ++i) ASSERT_TRUE(wb.put("k" + std::to_string(i), "v", Seconds(0)).ok());
+    flaky.failing = true;
+  }
+  ASSERT_FALSE(reports.empty());
+  EXPECT_EQ(reports.back().event, WriteBehindStore::Event::lost);
+  EXPECT_EQ(reports.back().keys, 7u);
+  EXPECT_EQ(reports.back().error, "disk on fire");
 }
 
 TEST_F(WriteBehindTest, ManyThreadsCountExactlyWhileFlushesRun) {

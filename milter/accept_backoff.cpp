@@ -1,0 +1,86 @@
+// postern-milter's accept(). Contract in accept_backoff.h.
+#include "milter/accept_backoff.h"
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+namespace {
+
+constexpr std::chrono::milliseconds kPauseMin{50};
+constexpr std::chrono::milliseconds kPauseMax{1000};
+// A streak of failures ends with the first success this long after its last failure: at the
+// limit, connections closing now and then let a few accepts through between failures, and those
+// must not start a new streak (and a new log line) each.
+constexpr std::chrono::seconds kQuiet{2};
+
+// The process's accept() state: one listener thread uses it, the mutex only guards against a
+// second caller.
+struct AcceptState {
+  std::mutex mu;
+  std::shared_ptr<postern::Logger> log;
+  unsigned long long failures = 0;  // in the current streak; 0: none
+  std::chrono::milliseconds pause{0};
+  std::chrono::steady_clock::time_point last_failure;
+};
+
+AcceptState& state() {
+  static AcceptState s;
+  return s;
+}
+
+}  // namespace
+
+namespace postern {
+
+void set_accept_log(std::shared_ptr<Logger> log) {
+  std::lock_guard lock(state().mu);
+  state().log = std::move(log);
+}
+
+}  // namespace postern
+
+extern "C" int accept(int fd, sockaddr* addr, socklen_t* len) {
+  int r = accept4(fd, addr, len, 0);
+  const int err = errno;
+  AcceptState& s = state();
+  if (r >= 0) {
+    std::lock_guard lock(s.mu);
+    s.pause = std::chrono::milliseconds(0);
+    if (s.failures > 0 && std::chrono::steady_clock::now() - s.last_failure >= kQuiet) {
+      if (s.log)
+        postern::LogLine(*s.log, postern::LogLevel::notice, "accept_recovered")
+            .kv("failed_attempts", s.failures);
+      s.failures = 0;
+    }
+    return r;
+  }
+  if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+    errno = err;
+    return r;
+  }
+  std::chrono::milliseconds pause;
+  {
+    std::lock_guard lock(s.mu);
+    if (s.failures++ == 0 && s.log) {
+      rlimit l{};
+      getrlimit(RLIMIT_NOFILE, &l);
+      postern::LogLine(*s.log, postern::LogLevel::error, "accept_failed")
+          .kv("error", std::strerror(err))
+          .kv("fd_limit", static_cast<unsigned long long>(l.rlim_cur))
+          .kv("outcome", "new connections wait until descriptors free up; retried at most every 1s");
+    }
+    s.last_failure = std::chrono::steady_clock::now();
+    s.pause = std::clamp(s.pause * 2, kPauseMin, kPauseMax);
+    pause = s.pause;
+  }
+  std::this_thread::sleep_for(pause);  // libmilter retries as soon as this returns
+  errno = err;
+  return r;
+}
