@@ -60,15 +60,15 @@ sfsistat apply(SMFICTX* ctx, const Verdict& v) {
     case Verdict::Kind::cont:
       return SMFIS_CONTINUE;
     case Verdict::Kind::tempfail:
-      return SMFIS_TEMPFAIL;
     case Verdict::Kind::reject: {
+      if (v.kind == Verdict::Kind::tempfail && v.rcode.empty()) return SMFIS_TEMPFAIL;
       std::string text = v.text;
       // '%' would be read as a printf directive by the MTA side of some implementations.
       for (char& ch : text) {
         if (ch == '%' || ch == '\r' || ch == '\n') ch = ' ';
       }
       smfi_setreply(ctx, const_cast<char*>(v.rcode.c_str()), const_cast<char*>(v.xcode.c_str()), text.data());
-      return SMFIS_REJECT;
+      return v.kind == Verdict::Kind::tempfail ? SMFIS_TEMPFAIL : SMFIS_REJECT;
     }
   }
   return SMFIS_CONTINUE;

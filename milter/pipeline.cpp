@@ -347,7 +347,8 @@ EomResult MessagePipeline::end_of_message(const std::string& queue_id) {
           .kv("dmarc_domain", dv.author_domain)
           .kv("dmarc_action", to_string(dd.action))
           .kv("dmarc_reason", dv.reason);
-      if (app_.dmarc_log) {
+      // A tempfailed message comes again: it is reported when it is finally decided.
+      if (app_.dmarc_log && dd.action != DmarcAction::tempfail) {
         if (auto r = app_.dmarc_log->append(din, dv, dd.disposition); !r) {
           LogLine(*app_.log, LogLevel::error, "dmarc_report_log")
               .kv("file", app_.dmarc_log->path())
@@ -358,6 +359,11 @@ EomResult MessagePipeline::end_of_message(const std::string& queue_id) {
         case DmarcAction::reject: {
           auto [x, text] = split_reply(dd.reply, "5.7.1");
           out.verdict = Verdict::reject("550", x, text);
+          break;
+        }
+        case DmarcAction::tempfail: {
+          auto [x, text] = split_reply(dd.reply, "4.7.5");
+          out.verdict = {Verdict::Kind::tempfail, "451", x, text};
           break;
         }
         case DmarcAction::hold:
@@ -376,9 +382,10 @@ EomResult MessagePipeline::end_of_message(const std::string& queue_id) {
   if (!m.warning.empty())
     out.edits.push_back({HeaderEdit::Op::add, "X-Postern-Sender-Warning", m.warning, 0});
   if (!m.login.empty()) line.kv("sender_check", m.warning.empty() ? "pass" : "warn");
-  line.kv("action", out.verdict.kind == Verdict::Kind::reject ? "reject"
-                    : out.quarantine.empty()                  ? "accept"
-                                                              : "hold");
+  line.kv("action", out.verdict.kind == Verdict::Kind::reject     ? "reject"
+                    : out.verdict.kind == Verdict::Kind::tempfail ? "tempfail"
+                    : out.quarantine.empty()                      ? "accept"
+                                                                  : "hold");
   msg_.reset();
   return out;
 }

@@ -17,6 +17,12 @@ struct DmarcConfig {
   // No From:, several From: headers or several addresses in one From: reject | hold | header | accept.
   std::string author_error_action = "reject";
   std::string reject_text = "5.7.1 Message rejected by the DMARC policy of the sender's domain";
+  // With enforce: what a DMARC temperror gets (DNS trouble while the record, an organizational
+  // domain or an aligned SPF/DKIM result was looked up) unless the domain's policy is known to be
+  // none: tempfail (451 4.7.5, the sender retries; nothing is lost and DNS trouble, which a
+  // sender can provoke with slow DNS of its own, never lets a message past a reject policy) |
+  // accept.
+  std::string temperror_action = "tempfail";
   // Networks of forwarders we trust (their own checks); reject is never applied to mail from them.
   std::vector<std::string> trusted_forwarders;
   // Mailing list domains: when a passing DKIM d= or SPF domain is one of them (or below), reject is

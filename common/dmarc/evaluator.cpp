@@ -112,6 +112,8 @@ const char* to_string(DmarcAction a) {
       return "hold";
     case DmarcAction::header:
       return "header";
+    case DmarcAction::tempfail:
+      return "tempfail";
   }
   return "accept";
 }
@@ -206,7 +208,8 @@ DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) c
     }
   };
   if (found.source != "author domain") need_author_org();
-  bool temp_failure = false;
+  bool temp_failure = false;     // an organizational domain lookup failed
+  bool temp_identifier = false;  // an SPF or DKIM temperror for an identifier that would align
 
   auto check = [&](std::string method, std::string_view domain_in, std::string_view result_in,
                    DmarcAlign mode) {
@@ -215,7 +218,10 @@ DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) c
     c.domain = clean_domain(domain_in);
     c.result = ascii_lower(result_in);
     c.mode = mode;
-    if (c.result != "pass") {
+    // A temperror is checked for alignment like a pass: if it would align, DMARC cannot tell
+    // pass from fail (the DNS trouble may be all that stands between the message and a pass).
+    const bool temporary = c.result == "temperror";
+    if (c.result != "pass" && !temporary) {
       c.detail = "not a pass";
     } else if (c.domain == v.author_domain) {
       c.aligned = true;
@@ -242,6 +248,13 @@ DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) c
       } else {
         c.detail = "organizational domain " + *org + " differs from " + *author_org;
       }
+    }
+    if (temporary) {
+      if (c.aligned) temp_identifier = true;
+      c.detail = std::string(c.aligned ? "temporary error in an identifier that would align ("
+                                       : "temporary error (") +
+                 c.detail + ")";
+      c.aligned = false;
     }
     return c;
   };
@@ -271,9 +284,12 @@ DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) c
     }
     return v;
   }
-  if (temp_failure) {
+  if (temp_failure || temp_identifier) {
     v.result = DmarcResult::temperror;
-    v.reason = "alignment undecided: organizational domain lookup failed, " + where;
+    v.reason = std::string("alignment undecided: ") +
+               (temp_failure ? "organizational domain lookup failed, "
+                             : "temporary error in an aligned SPF or DKIM identifier, ") +
+               where;
     return v;
   }
   v.result = DmarcResult::fail;
@@ -324,6 +340,16 @@ DmarcDecision decide_dmarc_action(const DmarcVerdict& v, const DmarcConfig& c) {
       d.reply = c.reject_text;
     } else {
       quarantine(c.author_error_action);
+    }
+    return d;
+  }
+  if (v.result == DmarcResult::temperror) {
+    // A known p=none (or t=y) policy asks for nothing; otherwise the policy may be reject.
+    bool nothing_asked = v.record && (v.testing || v.evaluated_policy() == DmarcPolicy::none);
+    if (!nothing_asked && c.temperror_action == "tempfail") {
+      d.action = DmarcAction::tempfail;
+      d.reply =
+          "4.7.5 The DMARC policy of " + v.author_domain + " could not be evaluated (DNS), try again later";
     }
     return d;
   }

@@ -109,14 +109,14 @@ class DmarcEvaluator {
 };
 
 // What the milter does with a verdict under the [dmarc] configuration.
-enum class DmarcAction { accept, reject, hold, header };
+enum class DmarcAction { accept, reject, hold, header, tempfail };
 const char* to_string(DmarcAction a);
 
 struct DmarcDecision {
   DmarcAction action = DmarcAction::accept;
   // The disposition for reports: "none", "quarantine" or "reject" (what was done, RFC 9990).
   std::string disposition = "none";
-  std::string reply;  // reject_text when action == reject
+  std::string reply;  // reject_text when action == reject; the 4.7.5 text when tempfail
 };
 
 DmarcDecision decide_dmarc_action(const DmarcVerdict& v, const DmarcConfig& c);

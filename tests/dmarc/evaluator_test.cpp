@@ -287,7 +287,16 @@ TEST_F(DmarcEval, DnsFailuresAreTemperrorNotNone) {
   auto t = eval("a@example.org");
   EXPECT_EQ(t.result, DmarcResult::temperror) << t.reason;
   EXPECT_NE(t.reason.find("timeout"), std::string::npos) << t.reason;
-  EXPECT_EQ(decide_dmarc_action(t, config).action, DmarcAction::accept);
+  // The policy is unknown, so it may be reject: tempfail under enforce, unless told to accept.
+  auto d = decide_dmarc_action(t, config);
+  EXPECT_EQ(d.action, DmarcAction::tempfail);
+  EXPECT_EQ(d.reply, "4.7.5 The DMARC policy of example.org could not be evaluated (DNS), try again later");
+  DmarcConfig accepting = config;
+  accepting.temperror_action = "accept";
+  EXPECT_EQ(decide_dmarc_action(t, accepting).action, DmarcAction::accept);
+  DmarcConfig watching = config;
+  watching.enforce = false;
+  EXPECT_EQ(decide_dmarc_action(t, watching).action, DmarcAction::accept);
   // A failure at a parent after "no record" below is still temperror.
   host("sub.example.net");
   dns.set_behavior("_dmarc.example.net", DnsBehavior::servfail);
@@ -303,6 +312,41 @@ TEST_F(DmarcEval, OrganizationalDomainFailureOnlyMattersWhenItDecides) {
   auto v = eval("a@example.org", "", "", {{"mail.example.org", "pass"}});
   EXPECT_EQ(v.result, DmarcResult::temperror) << v.reason;
   EXPECT_EQ(v.applied, DmarcPolicy::none);
+}
+
+// DNS trouble in an SPF or DKIM result that would align (a key lookup cut by the message's DNS
+// deadline, say) leaves DMARC unable to tell pass from fail: temperror, tempfailed under enforce
+// unless the policy is known to be none. Trouble with an identifier that could never align
+// changes nothing: still fail.
+TEST_F(DmarcEval, TemperrorInAnIdentifierThatWouldAlignIsTemperror) {
+  txt("_dmarc.example.org", "v=DMARC1; p=reject");
+  auto dkim = eval("a@example.org", "evil.example", "pass", {{"example.org", "temperror"}});
+  EXPECT_EQ(dkim.result, DmarcResult::temperror) << dkim.reason;
+  EXPECT_EQ(dkim.reason,
+            "alignment undecided: temporary error in an aligned SPF or DKIM identifier, record at "
+            "_dmarc.example.org");
+  EXPECT_EQ(decide_dmarc_action(dkim, config).action, DmarcAction::tempfail);
+  auto spf = eval("a@example.org", "example.org", "temperror", {{"evil.example", "pass"}});
+  EXPECT_EQ(spf.result, DmarcResult::temperror) << spf.reason;
+  // Relaxed alignment: a subdomain's temperror would align too.
+  EXPECT_EQ(eval("a@example.org", "", "", {{"mail.example.org", "temperror"}}).result,
+            DmarcResult::temperror);
+  // Strict DKIM alignment: a subdomain could never align.
+  txt("_dmarc.strict.example", "v=DMARC1; p=reject; adkim=s");
+  EXPECT_EQ(eval("a@strict.example", "", "", {{"mail.strict.example", "temperror"}}).result,
+            DmarcResult::fail);
+  // Another organization's temperror is no reason to hold back the verdict.
+  auto other = eval("a@example.org", "", "", {{"evil.example", "temperror"}});
+  EXPECT_EQ(other.result, DmarcResult::fail) << other.reason;
+  EXPECT_EQ(decide_dmarc_action(other, config).action, DmarcAction::reject);
+  // Any aligned pass still passes.
+  EXPECT_EQ(eval("a@example.org", "example.org", "pass", {{"example.org", "temperror"}}).result,
+            DmarcResult::pass);
+  // p=none asks for nothing: accepted whatever temperror_action says.
+  txt("_dmarc.relaxed.example", "v=DMARC1; p=none");
+  auto none = eval("a@relaxed.example", "", "", {{"relaxed.example", "temperror"}});
+  EXPECT_EQ(none.result, DmarcResult::temperror);
+  EXPECT_EQ(decide_dmarc_action(none, config).action, DmarcAction::accept);
 }
 
 TEST_F(DmarcEval, ManySignaturesAreBoundedAndNeverMakeATemperror) {

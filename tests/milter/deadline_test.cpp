@@ -52,8 +52,8 @@ TEST(MilterDnsDeadline, SilentDnsCostsAMessageNoMoreThanMessageTimeout) {
   std::string sock = (dir.path() / "milter.sock").string();
   // [dns] timeout and retries stay at their defaults (2 s, 2 retries): one uncapped query alone
   // would take 6 s.
-  auto conf = dir.write("postern.conf", "[log]\ndestination = \"stderr\"\n[dns]\nservers = [\"" + dns.address() +
-                                            "\"]\n[milter]\nsocket = \"unix:" + sock +
+  auto conf = dir.write("postern.conf", "[log]\ndestination = \"stderr\"\n[dns]\nservers = [\"" +
+                                            dns.address() + "\"]\n[milter]\nsocket = \"unix:" + sock +
                                             "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\nauthserv_id = "
                                             "\"mx.example.org\"\nmessage_timeout = \"2s\"\n"
                                             "[dkim]\ninternal_networks = []\n");
@@ -103,6 +103,54 @@ TEST(MilterDnsDeadline, SilentDnsCostsAMessageNoMoreThanMessageTimeout) {
   ASSERT_TRUE(wait_until([&] { return count(milter.output(), " message ") >= 2; })) << milter.output();
   EXPECT_EQ(count(milter.output(), "dns_deadline"), 2u) << milter.output();
   EXPECT_EQ(count(milter.output(), "stage=spf message_timeout_ms=2000"), 2u) << milter.output();
+}
+
+// A sender that spends the message's DNS deadline with slow DNS of its own (its SPF domain never
+// answers) must not carry a message spoofing a p=reject domain past DMARC: the DMARC record then
+// cannot be looked up, and with enforce the temperror gets 451 4.7.5 (temperror_action), so the
+// message is retried, never accepted unjudged.
+TEST(MilterDnsDeadline, SpendingTheDeadlineWithSlowDnsNeverCarriesASpoofPastARejectPolicy) {
+  TestDnsServer dns;
+  dns.add("_dmarc.bank.test", "TXT", "\"v=DMARC1; p=reject\"");
+  dns.add("evil.test", "TXT", "\"v=spf1 -all\"");
+  dns.set_behavior("evil.test", DnsBehavior::drop);
+  TempDir dir("postern-milter-deadline-spoof");
+  chmod(dir.path().c_str(), 0755);
+  std::string sock = (dir.path() / "milter.sock").string();
+  auto conf = dir.write("postern.conf", "[log]\ndestination = \"stderr\"\n[dns]\nservers = [\"" +
+                                            dns.address() + "\"]\n[milter]\nsocket = \"unix:" + sock +
+                                            "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\nauthserv_id = "
+                                            "\"mx.example.org\"\nmessage_timeout = \"2s\"\n"
+                                            "[dmarc]\nenforce = true\n[dkim]\ninternal_networks = []\n");
+  Process milter({MILTER, "-f", "-c", conf.string()}, (dir.path() / "milter").string());
+  ASSERT_TRUE(wait_for_unix(sock)) << milter.output();
+  milter::ClientOptions o;
+  o.milter = *parse_socket_spec("unix:" + sock);
+  o.read_timeout = std::chrono::seconds(30);
+  auto c = milter::Connection::open(o);
+  ASSERT_TRUE(c) << c.error().message << milter.output();
+  milter::Envelope e;
+  e.client_ip = "203.0.113.66";
+  e.client_name = "mail.evil.test";
+  e.helo = "mail.evil.test";
+  e.from = "x@evil.test";
+  e.rcpts = {"bob@example.org"};
+  e.macros[milter::cmd::mail] = {{"i", "DL2"}};
+  auto m = milter::parse_message(
+      "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=bank.test; s=s1;\r\n"
+      "\th=from:to:subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n"
+      "\tb=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n"
+      "From: CEO <ceo@bank.test>\r\nTo: bob@example.org\r\nSubject: wire\r\n\r\nPay now.\r\n");
+  ASSERT_TRUE(m) << m.error().message;
+  auto v = (*c)->run(e, *m);
+  ASSERT_TRUE(v) << v.error().message << milter.output();
+  EXPECT_EQ(v->action, milter::Action::tempfail) << v->reply << milter.output();
+  EXPECT_EQ(v->reply, "451 4.7.5 The DMARC policy of bank.test could not be evaluated (DNS), try again later")
+      << milter.output();
+  ASSERT_TRUE(wait_until([&] { return count(milter.output(), " message ") >= 1; })) << milter.output();
+  EXPECT_NE(milter.output().find("dmarc=temperror"), std::string::npos) << milter.output();
+  EXPECT_NE(milter.output().find("dmarc_action=tempfail"), std::string::npos) << milter.output();
+  EXPECT_NE(milter.output().find("action=tempfail"), std::string::npos) << milter.output();
 }
 
 }  // namespace

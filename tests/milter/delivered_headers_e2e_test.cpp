@@ -219,7 +219,9 @@ TEST_F(DeliveredHeaders, InboundSignedMailCarriesExactAuthenticationResultsRecei
   std::string got = next_delivered();
   auto sig = raw_fields(got, "DKIM-Signature");
   ASSERT_EQ(sig.size(), 1u) << got;
+  // header.b: the first 16 characters of b=, a quoted-string when they hold a '/' (a tspecial).
   std::string b16 = dkim_tag(sig[0], "b").substr(0, 16);
+  if (b16.find('/') != std::string::npos) b16 = "\"" + b16 + "\"";
   auto ar = raw_fields(got, "Authentication-Results");
   ASSERT_EQ(ar.size(), 2u) << got;
   EXPECT_EQ(ar[0],
