@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace postern {
@@ -18,9 +20,7 @@ static_assert(sizeof(void*) == 8 && sizeof(size_t) == 8, "the LMDB layout read h
 
 // Page header: pgno u64, pad u16, flags u16, lower u16 and upper u16 (or overflow page count u32).
 constexpr size_t kPageHeader = 16;
-constexpr uint16_t kPageBranch = 0x01, kPageLeaf = 0x02, kPageOverflow = 0x04, kPageMeta = 0x08,
-                   kPageLeaf2 = 0x20, kPageSub = 0x40;
-constexpr uint16_t kPageTypeMask = kPageBranch | kPageLeaf | kPageOverflow | kPageMeta | kPageLeaf2 | kPageSub;
+constexpr uint16_t kPageBranch = 0x01, kPageLeaf = 0x02, kPageOverflow = 0x04, kPageMeta = 0x08;
 // Node header: lo u16, hi u16, flags u16, ksize u16; then the key, then the data.
 constexpr size_t kNodeHeader = 8;
 constexpr uint16_t kNodeBigData = 0x01;
@@ -129,7 +129,7 @@ std::string meta_problem(const Meta& m, int index, uint64_t page_size) {
   std::string name = "meta page " + std::to_string(index);
   if (m.magic != kMagic) return name + " has no LMDB signature (not an LMDB file, or overwritten)";
   if (m.version != kDataVersion) return name + " has format version " + std::to_string(m.version);
-  if ((m.page_flags & kPageTypeMask) != kPageMeta) return name + " is not marked as a meta page";
+  if (m.page_flags != kPageMeta) return name + " is not marked as a meta page";
   if (m.dbs[0].pad != page_size) return name + " disagrees about the page size";
   if (m.last_page < kMetaPages - 1 || m.last_page > (uint64_t{1} << 48))
     return name + " has an impossible last page " + std::to_string(m.last_page);
@@ -273,8 +273,9 @@ class Walker {
     const unsigned char* p = page.data();
     if (u64(p) != pgno) return bad(pgno, "its header names page " + std::to_string(u64(p)));
     bool leaf = depth == max_depth;
-    uint16_t type = u16(p + 10) & kPageTypeMask;
-    if (type != (leaf ? kPageLeaf : kPageBranch))
+    // Exactly the type: LMDB writes pages with their other flags clear, and a stray "dirty" bit
+    // would make a writer modify the page in place, inside the read-only map.
+    if (u16(p + 10) != (leaf ? kPageLeaf : kPageBranch))
       return bad(pgno, std::string("is not a ") + (leaf ? "leaf" : "branch") + " page where one belongs");
     (leaf ? counts_.leaf : counts_.branch)++;
     uint16_t lower = u16(p + 12), upper = u16(p + 14);
@@ -283,16 +284,30 @@ class Walker {
     size_t n = (lower - kPageHeader) / 2;
     if (n == 0) return bad(pgno, "holds no node");
     std::vector<std::string> keys(n);  // a branch's first key is unused (below all others)
+    // LMDB keeps a page's nodes packed from upper to the end of the page (a writer moves them by
+    // the sizes their headers give): they must tile that space exactly, no gap, no overlap.
+    std::vector<std::pair<size_t, size_t>> extents(n);
     for (size_t i = 0; i < n; ++i) {
       size_t off = u16(p + kPageHeader + 2 * i);
       if (off < upper || off % 2 != 0 || off + kNodeHeader > ps_) return bad(pgno, "node offset out of bounds");
       uint16_t ksize = u16(p + off + 6);
       if (ksize > kMaxLmdbKeySize || off + kNodeHeader + ksize > ps_) return bad(pgno, "key size out of bounds");
+      uint64_t dsize = !leaf ? 0 : u16(p + off + 4) & kNodeBigData ? sizeof(uint64_t) : u16(p + off) | (uint64_t{u16(p + off + 2)} << 16);
+      uint64_t size = kNodeHeader + ksize + dsize;
+      if (size > ps_ - off) return bad(pgno, "data size out of bounds");
+      extents[i] = {off, static_cast<size_t>(size + (size & 1))};
       if (!leaf && i == 0) continue;
       keys[i] = ordered_key(p + off + kNodeHeader, ksize);
       if ((low && keys[i] < *low) || (high && !(keys[i] < *high))) return bad(pgno, "a key outside its parent's range");
       if (i > (leaf ? 0u : 1u) && !(keys[i - 1] < keys[i])) return bad(pgno, "keys out of order");
     }
+    std::sort(extents.begin(), extents.end());
+    size_t at = upper;
+    for (const auto& [off, size] : extents) {
+      if (off != at) return bad(pgno, "nodes overlap or leave a gap");
+      at = off + size;
+    }
+    if (at != ps_) return bad(pgno, "nodes overlap or leave a gap");
     for (size_t i = 0; i < n; ++i) {
       size_t off = u16(p + kPageHeader + 2 * i);
       if (off < upper || off % 2 != 0 || off + kNodeHeader > ps_) return bad(pgno, "node offset out of bounds");
@@ -338,7 +353,7 @@ class Walker {
     if (auto r = claim(first, from); !r) return r.error();
     unsigned char head[kPageHeader];
     if (auto r = f_.read(first * ps_, kPageHeader, head, "page " + std::to_string(first)); !r) return r.error();
-    if (u64(head) != first || (u16(head + 10) & kPageTypeMask) != kPageOverflow)
+    if (u64(head) != first || u16(head + 10) != kPageOverflow)
       return bad(from, "its overflow page " + std::to_string(first) + " is not one");
     uint64_t count = u32(head + 12);
     if (count == 0 || count > pages_ - first)
