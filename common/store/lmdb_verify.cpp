@@ -127,7 +127,7 @@ Error damaged(const std::string& file, const std::string& what) {
 // Checks one meta page's own fields; page_size is the size the first meta page declares.
 std::string meta_problem(const Meta& m, int index, uint64_t page_size) {
   std::string name = "meta page " + std::to_string(index);
-  if (m.magic != kMagic) return name + " has no LMDB signature (not an LMDB file, or overwritten)";
+  if (m.magic != kMagic) return name + " has no LMDB signature (not an LMDB database, or overwritten)";
   if (m.version != kDataVersion) return name + " has format version " + std::to_string(m.version);
   if (m.page_flags != kPageMeta) return name + " is not marked as a meta page";
   if (m.dbs[0].pad != page_size) return name + " disagrees about the page size";
