@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -252,20 +253,21 @@ class Walker {
     return {};
   }
 
-  // A key in an order where plain string comparison is the tree's: bytes as they are in the main
-  // tree, a big-endian integer in the free-page tree (integer keys).
-  std::string ordered_key(const unsigned char* key, size_t size) const {
-    if (!free_tree_ || size != sizeof(uint64_t)) return std::string(reinterpret_cast<const char*>(key), size);
+  // A key in an order where plain byte comparison is the tree's: the bytes as they are in the
+  // main tree (a view into the page buffer, which outlives the walk below it), a big-endian copy
+  // of the integer in the free-page tree (integer keys), kept in store.
+  std::string_view ordered_key(const unsigned char* key, size_t size, std::string& store) const {
+    if (!free_tree_ || size != sizeof(uint64_t)) return {reinterpret_cast<const char*>(key), size};
     uint64_t v = u64(key);
-    std::string out(sizeof v, '\0');
-    for (size_t i = 0; i < sizeof v; ++i) out[i] = static_cast<char>((v >> (8 * (sizeof v - 1 - i))) & 0xff);
-    return out;
+    store.assign(sizeof v, '\0');
+    for (size_t i = 0; i < sizeof v; ++i) store[i] = static_cast<char>((v >> (8 * (sizeof v - 1 - i))) & 0xff);
+    return store;
   }
 
   // low and high bound the keys of the subtree (low <= key < high; null: no bound), as the parent's
   // separators say.
-  Result<void> walk(uint64_t pgno, unsigned depth, unsigned max_depth, const std::string* low,
-                    const std::string* high) {
+  Result<void> walk(uint64_t pgno, unsigned depth, unsigned max_depth, const std::string_view* low,
+                    const std::string_view* high) {
     if (auto r = claim(pgno, pgno); !r) return r.error();
     std::vector<unsigned char>& page = page_[depth];
     page.resize(ps_);
@@ -283,7 +285,8 @@ class Walker {
       return bad(pgno, "impossible free-space bounds");
     size_t n = (lower - kPageHeader) / 2;
     if (n == 0) return bad(pgno, "holds no node");
-    std::vector<std::string> keys(n);  // a branch's first key is unused (below all others)
+    std::vector<std::string_view> keys(n);  // a branch's first key is unused (below all others)
+    std::vector<std::string> integer_keys(free_tree_ ? n : 0);
     // LMDB keeps a page's nodes packed from upper to the end of the page (a writer moves them by
     // the sizes their headers give): they must tile that space exactly, no gap, no overlap.
     std::vector<std::pair<size_t, size_t>> extents(n);
@@ -297,7 +300,7 @@ class Walker {
       if (size > ps_ - off) return bad(pgno, "data size out of bounds");
       extents[i] = {off, static_cast<size_t>(size + (size & 1))};
       if (!leaf && i == 0) continue;
-      keys[i] = ordered_key(p + off + kNodeHeader, ksize);
+      keys[i] = ordered_key(p + off + kNodeHeader, ksize, free_tree_ ? integer_keys[i] : scratch_);
       if ((low && keys[i] < *low) || (high && !(keys[i] < *high))) return bad(pgno, "a key outside its parent's range");
       if (i > (leaf ? 0u : 1u) && !(keys[i - 1] < keys[i])) return bad(pgno, "keys out of order");
     }
@@ -320,8 +323,8 @@ class Walker {
         uint64_t child = lo | (uint64_t{hi} << 16) | (uint64_t{flags} << 32);
         if (child < kMetaPages || child >= pages_)
           return bad(pgno, "points to page " + std::to_string(child) + ", outside 2.." + std::to_string(pages_ - 1));
-        const std::string* child_low = i == 0 ? low : &keys[i];
-        const std::string* child_high = i + 1 < n ? &keys[i + 1] : high;
+        const std::string_view* child_low = i == 0 ? low : &keys[i];
+        const std::string_view* child_high = i + 1 < n ? &keys[i + 1] : high;
         if (auto r = walk(child, depth + 1, max_depth, child_low, child_high); !r) return r.error();
         continue;
       }
@@ -395,6 +398,7 @@ class Walker {
   std::vector<bool> used_;
   std::vector<std::vector<unsigned char>> page_;  // one buffer per depth
   std::vector<uint64_t> free_list_;
+  std::string scratch_;  // unused by main-tree keys (they are views)
   Db counts_;
   bool free_tree_ = false;
   std::string what_;

@@ -11,8 +11,9 @@
 //                     free-page tree and the main tree, checking every page header, node offset,
 //                     key and data size, overflow run and child page number, that no page is
 //                     reachable twice or both used and free, and that the page and entry counts
-//                     match the meta. Cost: one read of every page in use (about 0.1 s per
-//                     100 MB from the page cache).
+//                     match the meta. Cost: one read of every page in use, a few tenths of
+//                     a second per 100 MB (0.44 s of CPU for 140 MB and 600,000 entries,
+//                     unoptimised build, page cache warm).
 // Knows the on-disk format of LMDB 0.9 on 64-bit Linux with what Postern uses: one unnamed
 // database, no DUPSORT, no named sub-databases; anything else is reported as damage. Limits:
 // page size 512..65536 (kMinLmdbPageSize, kMaxLmdbPageSize), tree depth kMaxLmdbDepth, key size
