@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,11 +33,16 @@
 namespace {
 
 constexpr size_t kMaxQueued = 10000;
+// A login that waited this long for a hashing thread is tempfailed without hashing: its client
+// has likely given up (Dovecot's login processes wait about a minute), and hashing it would only
+// make the logins behind it wait longer.
+constexpr std::chrono::seconds kMaxQueueWait{30};
 
 struct Job {
   std::string user, password, ip;
   bool has_ip = false;
   void* cookie = nullptr;
+  postern::MonoTime queued{};
 };
 
 struct Done {
@@ -96,7 +102,8 @@ std::optional<std::string> address_space_problem(const postern::StoreConfig& sto
 
 struct postern_auth {
   postern::Config config;
-  postern::SystemClock clock;
+  postern::SystemClock system_clock;
+  const postern::Clock* clock = &system_clock;  // postern_auth_set_clock (tests)
   std::shared_ptr<postern::Logger> log;
   std::unique_ptr<postern::Store> store;
   std::unique_ptr<postern::Authenticator> auth;
@@ -137,7 +144,11 @@ struct postern_auth {
       Done d;
       d.cookie = job.cookie;
       try {
-        if (!auth) {
+        auto waited = clock->monotonic() - job.queued;
+        if (waited > kMaxQueueWait) {
+          d.reason = "waited " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) +
+                     " s for a hashing thread (more logins than [auth].threads keep up with)";
+        } else if (!auth) {
           d.reason = "passdb postern is disabled ([auth].enabled = false)";
         } else {
           postern::AuthOutcome o = auth->authenticate(job.user, job.password, ip);
@@ -212,7 +223,7 @@ int postern_auth_start(struct postern_auth* a, char* error, size_t error_size) t
         copy_error(*why, error, error_size);
         return -1;
       }
-      auto store = postern::make_store(a->config.store, a->clock);
+      auto store = postern::make_store(a->config.store, *a->clock);
       if (!store) {
         copy_error("store: " + store.error().message, error, error_size);
         return -1;
@@ -220,7 +231,7 @@ int postern_auth_start(struct postern_auth* a, char* error, size_t error_size) t
       a->store = std::move(*store);
     }
     auto auth = postern::Authenticator::create(c, postern::make_chained_source(std::move(sources)),
-                                               a->store.get(), a->clock, a->log);
+                                               a->store.get(), *a->clock, a->log);
     if (!auth) {
       copy_error(auth.error().message, error, error_size);
       return -1;
@@ -267,6 +278,7 @@ void postern_auth_submit(struct postern_auth* a, const char* user, const char* p
     job.has_ip = remote_ip != nullptr && remote_ip[0] != '\0';
     if (job.has_ip) job.ip = remote_ip;
     job.cookie = cookie;
+    job.queued = a->clock->monotonic();
     std::lock_guard<std::mutex> lock(a->mu);
     if (a->queue.size() < kMaxQueued) {
       a->queue.push_back(std::move(job));
@@ -316,3 +328,5 @@ void postern_auth_free(struct postern_auth* a) try {
 }
 
 }  // extern "C"
+
+void postern_auth_set_clock(struct postern_auth* auth, const postern::Clock* clock) { auth->clock = clock; }

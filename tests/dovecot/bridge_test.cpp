@@ -2,7 +2,8 @@
 // it, without Dovecot: load, start, submit, collect on the eventfd, free. Bad files (a FIFO as
 // the config or passwd-file) and a damaged LMDB store come back as errors or tempfails at once,
 // never a hang or a crash in the auth process; a hash above the work cap answers like a wrong
-// password; every cookie comes back exactly once.
+// password; every cookie comes back exactly once; a login that waited past the queue deadline
+// tempfails without hashing.
 #include "dovecot-plugin/bridge.h"
 
 #include <gtest/gtest.h>
@@ -138,6 +139,31 @@ TEST(DovecotBridge, APasswdFileThatIsAFifoTempfailsTheLoginWithoutHanging) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[&cookie].status, POSTERN_AUTH_TEMPFAIL);
   EXPECT_TRUE(contains(got[&cookie].reason, fifo)) << got[&cookie].reason;
+  postern_auth_free(a);
+}
+
+TEST(DovecotBridge, ALoginThatWaitedTooLongForAThreadTempfailsWithoutHashing) {
+  Bridge b;
+  // The first two logins keep both threads busy hashing (400,000 rounds) while the clock moves
+  // past the queue deadline; the third is still queued then.
+  b.dir.write("users", "alice@example.org:{SHA512-CRYPT}" + *make_sha512_crypt("alice-pw", 400000) + "\n");
+  auto conf = b.config("passwd_file = \"" + (b.dir / "users").string() + "\"\n[auth.lockout]\nenabled = false\n");
+  char error[1024] = "";
+  postern_auth* a = postern_auth_load(conf.c_str(), error, sizeof error);
+  ASSERT_NE(a, nullptr) << error;
+  FakeClock clock;
+  postern_auth_set_clock(a, &clock);
+  int fd = postern_auth_start(a, error, sizeof error);
+  ASSERT_GE(fd, 0) << error;
+  int cookies[3];
+  postern_auth_submit(a, "alice@example.org", "alice-pw", nullptr, &cookies[0]);
+  postern_auth_submit(a, "alice@example.org", "alice-pw", nullptr, &cookies[1]);
+  postern_auth_submit(a, "alice@example.org", "alice-pw", nullptr, &cookies[2]);
+  clock.advance(std::chrono::seconds(31));
+  auto got = collect(a, fd, 3);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[&cookies[2]].status, POSTERN_AUTH_TEMPFAIL);
+  EXPECT_TRUE(contains(got[&cookies[2]].reason, "waited 31 s for a hashing thread")) << got[&cookies[2]].reason;
   postern_auth_free(a);
 }
 
