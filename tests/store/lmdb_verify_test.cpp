@@ -82,7 +82,8 @@ void write_all(const std::string& path, const std::string& bytes) {
 enum class Outcome { refused, worked, crashed };
 
 // Opens the store in a child process; if it opens, reads everything and writes more. Exit 0
-// worked, 1 refused (the message goes to refused_message when given), anything else crashed.
+// worked, 3 refused (the message goes to refused_message when given), anything else crashed
+// (1 is what a sanitizer's report exits with).
 Outcome open_and_use_in_child(const std::string& dir, std::string* refused_message = nullptr,
                               std::string* crash = nullptr) {
   int pipefd[2];
@@ -96,7 +97,7 @@ Outcome open_and_use_in_child(const std::string& dir, std::string* refused_messa
     if (!s) {
       const std::string& m = s.error().message;
       (void)!write(pipefd[1], m.data(), m.size());
-      _exit(1);
+      _exit(3);
     }
     auto all = (*s)->scan("", 1000000);
     if (all)
@@ -119,7 +120,7 @@ Outcome open_and_use_in_child(const std::string& dir, std::string* refused_messa
   int st = 0;
   waitpid(pid, &st, 0);
   if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return Outcome::worked;
-  if (WIFEXITED(st) && WEXITSTATUS(st) == 1) {
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 3) {
     if (refused_message) *refused_message = msg;
     return Outcome::refused;
   }
