@@ -450,6 +450,18 @@ Result<LmdbFileCheck> verify_lmdb_env(MDB_env* env, const std::string& data_file
   return Error::temp(data_file + ": the store changed too fast to be checked; try again");
 }
 
+Result<LmdbFileCheck> verify_lmdb_copy(const std::string& data_file) {
+  File f(data_file);
+  auto opened = f.open();
+  if (!opened) return opened.error();
+  if (!*opened || f.size() == 0) return LmdbFileCheck{};
+  auto metas = read_metas(f);
+  if (!metas) return metas.error();
+  const Meta& m = newest(*metas);
+  if (auto p = size_problem(f, m, metas->page_size); !p.empty()) return damaged(data_file, p);
+  return Walker(f, m, metas->page_size).run();
+}
+
 Result<LmdbFileCheck> verify_lmdb_dir(const std::string& dir) {
   std::string file = lmdb_data_file(dir);
   auto first = check_lmdb_file(file);

@@ -56,6 +56,10 @@ Result<LmdbFileCheck> check_lmdb_file(const std::string& data_file);
 // of the snapshot it walks.
 Result<LmdbFileCheck> verify_lmdb_env(MDB_env* env, const std::string& data_file);
 
+// Both stages on a data file no process is writing (a copy; fuzzing), without LMDB: the walk
+// of the newest meta's snapshot.
+Result<LmdbFileCheck> verify_lmdb_copy(const std::string& data_file);
+
 // Both stages on a store directory, opening its environment read-only for stage 2 (for
 // posternctl store verify; a process that has the store open already uses verify_lmdb_env).
 Result<LmdbFileCheck> verify_lmdb_dir(const std::string& dir);
