@@ -2,6 +2,9 @@
 // threads, a bounded queue of logins (kMaxQueued; beyond it a login tempfails at once rather than
 // growing memory without bound), and an eventfd that wakes Dovecot's event loop when results are
 // ready. Worker threads block every signal so Dovecot's signal handling stays on its main thread.
+// No C++ exception crosses into Dovecot's C code or ends a worker thread: every extern "C" entry
+// point and each login on a worker catches everything and turns it into an error (load, start)
+// or a tempfail for that login (submit, the workers), so each cookie still comes back once.
 #include "dovecot-plugin/bridge.h"
 
 #include <openssl/crypto.h>
@@ -13,8 +16,11 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,11 +33,16 @@
 namespace {
 
 constexpr size_t kMaxQueued = 10000;
+// A login that waited this long for a hashing thread is tempfailed without hashing: its client
+// has likely given up (Dovecot's login processes wait about a minute), and hashing it would only
+// make the logins behind it wait longer.
+constexpr std::chrono::seconds kMaxQueueWait{30};
 
 struct Job {
   std::string user, password, ip;
   bool has_ip = false;
   void* cookie = nullptr;
+  postern::MonoTime queued{};
 };
 
 struct Done {
@@ -91,7 +102,8 @@ std::optional<std::string> address_space_problem(const postern::StoreConfig& sto
 
 struct postern_auth {
   postern::Config config;
-  postern::SystemClock clock;
+  postern::SystemClock system_clock;
+  const postern::Clock* clock = &system_clock;  // postern_auth_set_clock (tests)
   std::shared_ptr<postern::Logger> log;
   std::unique_ptr<postern::Store> store;
   std::unique_ptr<postern::Authenticator> auth;
@@ -103,6 +115,8 @@ struct postern_auth {
   bool stopping = false;
   std::vector<std::thread> threads;
 
+  // Never throws: a result that cannot be queued (out of memory) is retried by the caller's
+  // catch with a reason that needs no allocation beyond the vector slot.
   void post(Done d) {
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -129,23 +143,52 @@ struct postern_auth {
       }
       Done d;
       d.cookie = job.cookie;
-      if (!auth) {
-        d.reason = "passdb postern is disabled ([auth].enabled = false)";
-      } else {
-        postern::AuthOutcome o = auth->authenticate(job.user, job.password, ip);
-        d.status = to_c(o.status);
-        d.delay_ms = static_cast<unsigned>(o.delay.count());
-        d.reason = o.reason;
+      try {
+        auto waited = clock->monotonic() - job.queued;
+        if (waited > kMaxQueueWait) {
+          d.reason = "waited " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) +
+                     " s for a hashing thread (more logins than [auth].threads keep up with)";
+        } else if (!auth) {
+          d.reason = "passdb postern is disabled ([auth].enabled = false)";
+        } else {
+          postern::AuthOutcome o = auth->authenticate(job.user, job.password, ip);
+          d.status = to_c(o.status);
+          d.delay_ms = static_cast<unsigned>(o.delay.count());
+          d.reason = o.reason;
+        }
+      } catch (const std::exception& e) {
+        d = Done{job.cookie, POSTERN_AUTH_TEMPFAIL, 0, std::string("internal error: ") + e.what()};
+      } catch (...) {
+        d = Done{job.cookie, POSTERN_AUTH_TEMPFAIL, 0, "internal error"};
       }
       wipe(job.password);
+      post_or_fail(std::move(d));
+    }
+  }
+
+  // post(), and when even that fails (out of memory), keeps trying with the shortest answer so
+  // the cookie is never lost: Dovecot would wait for it forever.
+  void post_or_fail(Done d) {
+    void* cookie = d.cookie;
+    try {
       post(std::move(d));
+      return;
+    } catch (...) {
+    }
+    for (;;) {
+      try {
+        post(Done{cookie, POSTERN_AUTH_TEMPFAIL, 0, {}});
+        return;
+      } catch (...) {
+        std::this_thread::yield();
+      }
     }
   }
 };
 
 extern "C" {
 
-struct postern_auth* postern_auth_load(const char* config_path, char* error, size_t error_size) {
+struct postern_auth* postern_auth_load(const char* config_path, char* error, size_t error_size) try {
   auto loaded = postern::load_config(config_path ? config_path : "/etc/postern/postern.conf");
   if (!loaded.ok()) {
     std::string msg;
@@ -153,13 +196,19 @@ struct postern_auth* postern_auth_load(const char* config_path, char* error, siz
     copy_error(msg, error, error_size);
     return nullptr;
   }
-  auto* a = new postern_auth;
+  auto a = std::make_unique<postern_auth>();
   a->config = std::move(loaded.config);
   a->log = postern::make_logger(a->config.log, "postern-auth", false);
-  return a;
+  return a.release();
+} catch (const std::exception& e) {
+  copy_error(std::string("internal error: ") + e.what(), error, error_size);
+  return nullptr;
+} catch (...) {
+  copy_error("internal error", error, error_size);
+  return nullptr;
 }
 
-int postern_auth_start(struct postern_auth* a, char* error, size_t error_size) {
+int postern_auth_start(struct postern_auth* a, char* error, size_t error_size) try {
   const postern::AuthConfig& c = a->config.auth;
   if (c.enabled) {
     std::optional<postern::Error> store_unreachable;
@@ -176,7 +225,7 @@ int postern_auth_start(struct postern_auth* a, char* error, size_t error_size) {
         return -1;
       }
       // Redis unreachable is no reason to fail: logins get on_store_failure until it reconnects.
-      auto opened = postern::open_store(a->config.store, a->clock);
+      auto opened = postern::open_store(a->config.store, *a->clock);
       if (!opened) {
         copy_error("store: " + opened.error().message, error, error_size);
         return -1;
@@ -185,7 +234,7 @@ int postern_auth_start(struct postern_auth* a, char* error, size_t error_size) {
       store_unreachable = opened->unreachable;
     }
     auto auth = postern::Authenticator::create(c, postern::make_chained_source(std::move(sources)),
-                                               a->store.get(), a->clock, a->log);
+                                               a->store.get(), *a->clock, a->log);
     if (!auth) {
       copy_error(auth.error().message, error, error_size);
       return -1;
@@ -203,48 +252,65 @@ int postern_auth_start(struct postern_auth* a, char* error, size_t error_size) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  for (unsigned i = 0; i < n; ++i) a->threads.emplace_back([a] { a->worker(); });
+  try {
+    for (unsigned i = 0; i < n; ++i) a->threads.emplace_back([a] { a->worker(); });
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    if (a->threads.empty()) throw;  // with some threads, logins are served, only slower
+  }
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   postern::LogLine(*a->log, postern::LogLevel::info, "start")
       .kv("config", a->config.path)
       .kv("threads", n)
       .kv("store", a->store ? a->store->describe() : "none");
   return a->fd;
+} catch (const std::exception& e) {
+  copy_error(std::string("internal error: ") + e.what(), error, error_size);
+  return -1;
+} catch (...) {
+  copy_error("internal error", error, error_size);
+  return -1;
 }
 
 void postern_auth_submit(struct postern_auth* a, const char* user, const char* password,
                          const char* remote_ip, void* cookie) {
   Job job;
-  job.user = user ? user : "";
-  job.password = password ? password : "";
-  job.has_ip = remote_ip != nullptr && remote_ip[0] != '\0';
-  if (job.has_ip) job.ip = remote_ip;
-  job.cookie = cookie;
-  {
+  const char* refusal = "too many logins queued";
+  try {
+    job.user = user ? user : "";
+    job.password = password ? password : "";
+    job.has_ip = remote_ip != nullptr && remote_ip[0] != '\0';
+    if (job.has_ip) job.ip = remote_ip;
+    job.cookie = cookie;
+    job.queued = a->clock->monotonic();
     std::lock_guard<std::mutex> lock(a->mu);
     if (a->queue.size() < kMaxQueued) {
       a->queue.push_back(std::move(job));
       a->cv.notify_one();
       return;
     }
+  } catch (...) {
+    refusal = "internal error (out of memory?)";
   }
   wipe(job.password);
-  a->post(Done{cookie, POSTERN_AUTH_TEMPFAIL, 0, "too many logins queued"});
+  a->post_or_fail(Done{cookie, POSTERN_AUTH_TEMPFAIL, 0, refusal});
 }
 
-void postern_auth_collect(struct postern_auth* a, postern_auth_done_fn* done) {
+void postern_auth_collect(struct postern_auth* a, postern_auth_done_fn* done) try {
   uint64_t count = 0;
   ssize_t n = ::read(a->fd, &count, sizeof(count));
   (void)n;
-  std::vector<Done> ready;
+  std::vector<Done> ready;  // swapping allocates nothing, so nothing here throws
   {
     std::lock_guard<std::mutex> lock(a->mu);
     ready.swap(a->done);
   }
   for (auto& d : ready) done(d.cookie, d.status, d.delay_ms, d.reason.c_str());
+} catch (...) {
+  // Nothing above throws; should it ever, the results stay queued for the next wake-up.
 }
 
-void postern_auth_free(struct postern_auth* a) {
+void postern_auth_free(struct postern_auth* a) try {
   if (!a) return;
   {
     std::lock_guard<std::mutex> lock(a->mu);
@@ -253,9 +319,18 @@ void postern_auth_free(struct postern_auth* a) {
     a->queue.clear();
   }
   a->cv.notify_all();
-  for (auto& t : a->threads) t.join();
+  for (auto& t : a->threads) {
+    try {
+      t.join();
+    } catch (...) {  // only if the thread cannot be joined; nothing left to do for it
+    }
+  }
   if (a->fd >= 0) ::close(a->fd);
   delete a;
+} catch (...) {
+  // Dovecot is shutting the auth process down; nothing more can be done.
 }
 
 }  // extern "C"
+
+void postern_auth_set_clock(struct postern_auth* auth, const postern::Clock* clock) { auth->clock = clock; }

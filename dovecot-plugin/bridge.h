@@ -34,7 +34,8 @@ struct postern_auth *postern_auth_load(const char *config_path, char *error, siz
    privilege drop). Returns the fd to watch for readability, or -1 with the reason in error. */
 int postern_auth_start(struct postern_auth *auth, char *error, size_t error_size);
 /* Queues one login. remote_ip may be NULL (unknown: no lockout accounting). cookie comes back in
-   the done callback exactly once. */
+   the done callback exactly once. A login that waits more than 30 s for a hashing thread
+   (kMaxQueueWait) is answered TEMPFAIL without being hashed. */
 void postern_auth_submit(struct postern_auth *auth, const char *user, const char *password,
 			 const char *remote_ip, void *cookie);
 /* Calls done for every finished login. Call when the fd is readable. */
@@ -44,6 +45,13 @@ void postern_auth_free(struct postern_auth *auth);
 
 #ifdef __cplusplus
 }
+
+/* For tests (not exported from the module): the clock logins' queue waits are measured with (and
+   the core is given), instead of the system clock. Call before postern_auth_start. */
+namespace postern {
+class Clock;
+}
+void postern_auth_set_clock(struct postern_auth* auth, const postern::Clock* clock);
 #endif
 
 #endif

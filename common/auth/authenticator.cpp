@@ -98,7 +98,18 @@ AuthOutcome Authenticator::authenticate(std::string_view user, std::string_view 
         LogLine(*log_, LogLevel::error, "bad_hash").kv("user", user).kv("error", stored.error().message);
       return {AuthStatus::tempfail, {}, "stored password: " + stored.error().message};
     }
-    if (scheme_is_weak(stored->scheme) && !config_.allow_weak_schemes) {
+    if (auto too_costly = hash_work_problem(*stored)) {
+      // Answered exactly like a wrong password, after the same dummy work, so the cap reveals
+      // nothing about the account; the admin learns of it from the log.
+      burn_dummy(password);
+      if (log_) {
+        LogLine(*log_, LogLevel::warning, "hash_too_costly")
+            .kv("user", user)
+            .kv("error", *too_costly)
+            .kv("action", "login refused; rehash the password (posternctl passwd)");
+      }
+      out = {AuthStatus::mismatch, {}, "stored hash above the work cap"};
+    } else if (scheme_is_weak(stored->scheme) && !config_.allow_weak_schemes) {
       burn_dummy(password);
       if (log_) {
         LogLine(*log_, LogLevel::warning, "weak_scheme")

@@ -5,6 +5,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -30,7 +32,63 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(da, db, na) == 0;
 }
 
+// The value of the crypt(3) base-64 digit c ("./0-9A-Za-z"), or -1.
+int crypt64(char c) {
+  if (c == '.') return 0;
+  if (c == '/') return 1;
+  if (c >= '0' && c <= '9') return c - '0' + 2;
+  if (c >= 'A' && c <= 'Z') return c - 'A' + 12;
+  if (c >= 'a' && c <= 'z') return c - 'a' + 38;
+  return -1;
+}
+
+// Leading decimal digits of s as a number, saturating (so "rounds=99999999999999999999" is huge,
+// not wrapped); nullopt without digits.
+std::optional<uint64_t> leading_number(std::string_view s) {
+  if (s.empty() || s[0] < '0' || s[0] > '9') return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') break;
+    v = v > UINT64_MAX / 100 ? UINT64_MAX / 10 : v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
 }  // namespace
+
+std::optional<std::string> hash_work_problem(const StoredPassword& stored) {
+  std::string_view h = stored.data;
+  switch (stored.scheme) {
+    case PasswordScheme::sha512_crypt:
+    case PasswordScheme::sha256_crypt: {
+      constexpr std::string_view kRounds = "rounds=";
+      if (h.size() < 3 || h.substr(3, kRounds.size()) != kRounds) return std::nullopt;  // 5000
+      auto n = leading_number(h.substr(3 + kRounds.size()));
+      if (n && *n > static_cast<uint64_t>(kMaxCryptRounds))
+        return "rounds=" + std::to_string(*n) + " is above the cap of " + std::to_string(kMaxCryptRounds);
+      return std::nullopt;
+    }
+    case PasswordScheme::blf_crypt: {  // $2b$NN$
+      auto n = leading_number(h.substr(std::min<size_t>(4, h.size())));
+      if (n && *n > static_cast<uint64_t>(kMaxBcryptCost))
+        return "bcrypt cost " + std::to_string(*n) + " is above the cap of " + std::to_string(kMaxBcryptCost);
+      return std::nullopt;
+    }
+    case PasswordScheme::yescrypt: {  // $y$ then flags, N (log2 - 1), r (- 1) as base-64 digits
+      if (h.size() < 6) return std::nullopt;
+      int n_log2 = crypt64(h[4]) + 1, r = crypt64(h[5]) + 1;
+      if (n_log2 <= 0 || r <= 0) return std::nullopt;
+      if (n_log2 >= 40) return "yescrypt N=2^" + std::to_string(n_log2) + " is above the memory cap";
+      uint64_t memory = 128u * static_cast<uint64_t>(r) << n_log2;
+      if (memory > kMaxYescryptMemory)
+        return "yescrypt needs " + std::to_string(memory >> 20) + " MiB, above the cap of " +
+               std::to_string(kMaxYescryptMemory >> 20) + " MiB";
+      return std::nullopt;
+    }
+    default:
+      return std::nullopt;
+  }
+}
 
 Result<bool> verify_password(const StoredPassword& stored, std::string_view password) {
   if (password.size() > kMaxPasswordLength || password.find('\0') != std::string_view::npos) return false;
@@ -47,7 +105,8 @@ Result<bool> verify_password(const StoredPassword& stored, std::string_view pass
 Result<std::string> make_sha512_crypt(std::string_view password, int64_t rounds) {
   if (password.size() > kMaxPasswordLength || password.find('\0') != std::string_view::npos)
     return Error::perm("password too long or contains a NUL byte");
-  if (rounds < 1000 || rounds > 999999999) return Error::perm("rounds must be 1000..999999999");
+  if (rounds < kMinCryptRounds || rounds > kMaxCryptRounds)
+    return Error::perm("rounds must be " + std::to_string(kMinCryptRounds) + ".." + std::to_string(kMaxCryptRounds));
   char setting[CRYPT_GENSALT_OUTPUT_SIZE];
   unsigned long count = rounds == kSha512DefaultRounds ? 0 : static_cast<unsigned long>(rounds);
   if (crypt_gensalt_rn("$6$", count, nullptr, 0, setting, sizeof(setting)) == nullptr)

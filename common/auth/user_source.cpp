@@ -4,11 +4,10 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-#include <fstream>
 #include <mutex>
-#include <sstream>
 
 #include "common/auth/passwd_file.h"
+#include "common/core/file_read.h"
 
 namespace postern {
 namespace {
@@ -51,18 +50,15 @@ class PasswdFileSource final : public UserSource {
     FileId id{st.st_dev, st.st_ino, st.st_size,
               static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
     if (data_ && id == id_) return;
-    if (static_cast<uint64_t>(st.st_size) > kMaxPasswdFileSize) {
-      complain("file larger than 256 MiB");
+    struct stat read_st {};
+    auto text = read_regular_file(path_, kMaxPasswdFileSize, &read_st);
+    if (!text) {
+      complain(text.error().message.c_str());
       return;
     }
-    std::ifstream in(path_, std::ios::binary);
-    if (!in) {
-      complain("cannot open");
-      return;
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    auto parsed = parse_passwd_file(ss.str());
+    id = FileId{read_st.st_dev, read_st.st_ino, read_st.st_size,
+                static_cast<int64_t>(read_st.st_mtim.tv_sec) * 1000000000 + read_st.st_mtim.tv_nsec};
+    auto parsed = parse_passwd_file(*text);
     if (!parsed) {
       complain(parsed.error().message.c_str());
       return;
@@ -136,6 +132,7 @@ class SqliteUserSource final : public UserSource {
 
  private:
   Result<void> open_locked() {
+    if (auto regular = check_regular_file(path_); !regular) return Error::temp(regular.error().message);
     int rc = sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";

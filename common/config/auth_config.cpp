@@ -1,6 +1,7 @@
 // Reads [auth] and [auth.lockout]. Contract in auth_config.h.
 #include "common/config/auth_config.h"
 
+#include "common/auth/password_hash.h"  // kMinCryptRounds, kMaxCryptRounds (constants only)
 #include "common/net/ip.h"
 
 namespace postern {
@@ -35,7 +36,7 @@ void read_auth_config(SectionReader& r, AuthConfig& c) {
   r.string("passwd_file", c.passwd_file, 1024);
   r.string("sqlite_users", c.sqlite_users, 1024);
   r.boolean("allow_weak_schemes", c.allow_weak_schemes);
-  r.integer("dummy_rounds", c.dummy_rounds, 1000, 999999999);
+  r.integer("dummy_rounds", c.dummy_rounds, kMinCryptRounds, kMaxCryptRounds);
   r.integer("threads", c.threads, 0, 256);
   auto l = r.table("lockout");
   read_lockout(l, c.lockout);

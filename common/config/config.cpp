@@ -2,12 +2,10 @@
 // sections and keys reported, the effective configuration rendered. Contract in config.h.
 #include "common/config/config.h"
 
-#include <sys/stat.h>
-
-#include <fstream>
 #include <memory>
 
 #include "common/config/node.h"
+#include "common/core/file_read.h"
 
 namespace postern {
 
@@ -67,22 +65,17 @@ ConfigLoad parse_config(std::string_view text, const std::string& name) {
 }
 
 ConfigLoad load_config(const std::string& path) {
-  struct stat st {};
-  auto fail = [&](const std::string& message) {
+  auto text = read_regular_file(path, kMaxConfigBytes);
+  if (!text) {
     ConfigLoad out;
     out.config.path = path;
+    // The error names the file already; ConfigError puts it in front again.
+    std::string message = text.error().message;
+    if (message.rfind(path + ": ", 0) == 0) message.erase(0, path.size() + 2);
     out.errors.push_back({path, 0, "", message});
     return out;
-  };
-  if (::stat(path.c_str(), &st) != 0) return fail("cannot read the config file (does it exist?)");
-  if (!S_ISREG(st.st_mode)) return fail("not a regular file");
-  if (static_cast<size_t>(st.st_size) > kMaxConfigBytes) {
-    return fail("file is larger than " + std::to_string(kMaxConfigBytes) + " bytes");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail("cannot open the config file (permissions?)");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse_config(text, path);
+  return parse_config(*text, path);
 }
 
 }  // namespace postern

@@ -1,5 +1,6 @@
 // Implements DKIM private key loading, generation and public key records with OpenSSL 3.
 // Contract in private_key.h.
+#include "common/core/file_read.h"
 #include "common/dkim/private_key.h"
 
 #include <openssl/bio.h>
@@ -8,7 +9,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <fstream>
 #include <memory>
 
 namespace postern {
@@ -122,13 +122,10 @@ Result<DkimPrivateKey> parse_dkim_private_key(std::string_view text) {
 }
 
 Result<DkimPrivateKey> load_dkim_private_key(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::perm(path + ": cannot open the key file");
-  std::string text(kMaxKeyFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  auto r = parse_dkim_private_key(text);
-  OPENSSL_cleanse(text.data(), text.size());
+  auto text = read_regular_file(path, kMaxKeyFileBytes);
+  if (!text) return Error{text.error().kind, "key file " + text.error().message};
+  auto r = parse_dkim_private_key(*text);
+  OPENSSL_cleanse(text->data(), text->size());
   if (!r) return Error::perm(path + ": " + r.error().message);
   return r;
 }

@@ -1,26 +1,16 @@
 // Implements DkimSigningPolicy and dkim_options. Contract in signing_policy.h.
 #include "common/dkim/signing_policy.h"
 
-#include <fstream>
 #include <map>
 #include <set>
 
 #include "common/core/ascii.h"
+#include "common/core/file_read.h"
 #include "common/dkim/key_table.h"
 #include "common/dkim/signing_table.h"
 
 namespace postern {
 namespace {
-
-Result<std::string> read_file(const std::string& path, size_t max) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::perm(path + ": cannot open");
-  std::string text(max + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > max) return Error::perm(path + ": larger than " + std::to_string(max) + " bytes");
-  return text;
-}
 
 std::string join(const std::vector<std::string>& errors) {
   std::string out;
@@ -64,8 +54,8 @@ Result<DkimSigningPolicy> DkimSigningPolicy::load(const DkimConfig& c) {
   }
   p.inline_keys_ = p.keys_.size();
   if (!c.key_table.empty()) {
-    auto kt_text = read_file(c.key_table, kMaxKeyTableBytes);
-    auto st_text = read_file(c.signing_table, kMaxSigningTableBytes);
+    auto kt_text = read_regular_file(c.key_table, kMaxKeyTableBytes);
+    auto st_text = read_regular_file(c.signing_table, kMaxSigningTableBytes);
     if (!kt_text) errors.push_back(kt_text.error().message);
     if (!st_text) errors.push_back(st_text.error().message);
     if (kt_text && st_text) {

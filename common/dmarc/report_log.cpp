@@ -2,6 +2,7 @@
 #include "common/dmarc/report_log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -113,8 +114,15 @@ std::string format_dmarc_report_line(int64_t unix_time, const DmarcInput& in, co
 Result<void> DmarcReportLog::append(const DmarcInput& in, const DmarcVerdict& v,
                                     std::string_view disposition) const {
   std::string line = format_dmarc_report_line(clock_.unix_seconds(), in, v, disposition);
-  int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  // O_NONBLOCK: a FIFO without a reader fails at once instead of blocking the worker; anything
+  // but a regular file is refused.
+  int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0640);
   if (fd < 0) return Error::temp("open " + path_ + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Error::perm(path_ + ": not a regular file");
+  }
   ssize_t w = ::write(fd, line.data(), line.size());
   int err = errno;
   ::close(fd);

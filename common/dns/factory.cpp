@@ -1,8 +1,7 @@
 // Implements make_resolver. Contract in factory.h.
 #include "common/dns/factory.h"
 
-#include <fstream>
-
+#include "common/core/file_read.h"
 #include "common/dns/caching_resolver.h"
 #include "common/dns/ldns_resolver.h"
 
@@ -17,11 +16,8 @@ Result<std::shared_ptr<Resolver>> make_resolver(const DnsConfig& config, const C
     servers.push_back(*spec);
   }
   if (servers.empty()) {
-    std::ifstream in("/etc/resolv.conf", std::ios::binary);
-    std::string text(kMaxResolvConf, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<size_t>(in.gcount()));
-    servers = parse_resolv_conf(text);
+    // No readable resolv.conf (or a strange one): the local resolver below.
+    if (auto text = read_regular_file("/etc/resolv.conf", kMaxResolvConf)) servers = parse_resolv_conf(*text);
   }
   if (servers.empty()) servers.push_back(*parse_dns_server("127.0.0.1"));
   LdnsResolverOptions opt;

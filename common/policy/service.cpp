@@ -1,9 +1,10 @@
 // Implements PolicyService. Contract in service.h.
 #include "common/policy/service.h"
 
-#include <fstream>
 #include <iterator>
 
+#include "common/core/file_read.h"
+#include "common/greylist/allowlist.h"
 #include "common/greylist/sender.h"
 
 namespace postern {
@@ -48,13 +49,12 @@ std::vector<std::string> PolicyService::init() {
       problems.push_back("greylist.allow_sender_domains: " + err);
   }
   for (const auto& path : g.allowlist_files) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      problems.push_back("greylist.allowlist_files: cannot read " + path);
+    auto text = read_regular_file(path, kMaxAllowlistBytes);
+    if (!text) {
+      problems.push_back("greylist.allowlist_files: " + text.error().message);
       continue;
     }
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    for (const auto& err : allow.add_client_file_text(text)) problems.push_back(path + ":" + err);
+    for (const auto& err : allow.add_client_file_text(*text)) problems.push_back(path + ":" + err);
   }
   greylister_ = std::make_unique<Greylister>(g, std::move(allow), store_, clock_);
   spf_ = std::make_unique<SpfEvaluator>(resolver_);

@@ -3,9 +3,9 @@
 
 #include <sys/stat.h>
 
-#include <fstream>
 #include <sstream>
 
+#include "common/core/file_read.h"
 #include "common/sender/sqlite_source.h"
 
 namespace postern {
@@ -38,15 +38,9 @@ Result<std::shared_ptr<const OwnershipMap>> OwnershipProvider::build() const {
   std::vector<LoginMapEntry> entries;
   std::vector<std::string> warnings;
   for (const auto& path : sources_.map_files) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error::temp("cannot read sender map " + path);
-    std::string text;
-    char buf[65536];
-    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-      text.append(buf, static_cast<size_t>(in.gcount()));
-      if (text.size() > kMaxLoginMapBytes) return Error::perm(path + ": larger than the sender map limit");
-    }
-    auto parsed = parse_login_map(text);
+    auto text = read_regular_file(path, kMaxLoginMapBytes);
+    if (!text) return Error{text.error().kind, "sender map " + text.error().message};
+    auto parsed = parse_login_map(*text);
     if (!parsed.errors.empty()) return Error::perm(path + ":" + parsed.errors.front());
     for (auto& e : parsed.entries) entries.push_back(std::move(e));
   }

@@ -1,4 +1,5 @@
 // Implements read_sqlite_ownership. Contract in sqlite_source.h.
+#include "common/core/file_read.h"
 #include "common/sender/sqlite_source.h"
 
 #include <sqlite3.h>
@@ -49,6 +50,7 @@ Result<Stmt> prepare(sqlite3* db, const char* sql) {
 }  // namespace
 
 Result<SqliteOwnership> read_sqlite_ownership(const std::string& path) {
+  if (auto regular = check_regular_file(path); !regular) return Error::temp(regular.error().message);
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   Db db(raw);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/core/blocking.h"
+#include "common/store/lmdb_verify.h"
 #include "common/store/memory_store.h"
 #include "common/store/record.h"
 
@@ -31,6 +32,15 @@ Error lmdb_error(const std::string& what, int rc) {
 
 MDB_val val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+// A damaged data file: what to do about it. (An I/O error is returned as it is.)
+Error refuse_damaged(Error e) {
+  if (e.temporary()) return e;
+  e.message += "; the store holds only rebuildable state (greylisting, lockout counters): stop the "
+               "Postern daemons and Dovecot, then run `posternctl store reset --yes` to move the damaged "
+               "files aside and start afresh (`posternctl store verify` says what is wrong)";
+  return e;
+}
 
 struct TxnGuard {
   MDB_txn* txn = nullptr;
@@ -55,6 +65,10 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const StoreConfig& config, co
   } else if (!std::filesystem::is_directory(path, ec)) {
     return Error::perm("store path " + path + " is not a directory ([store].lmdb_path)");
   }
+  // LMDB trusts its file: check it before mapping it (see lmdb_verify.h).
+  const std::string data_file = lmdb_data_file(path);
+  auto file_check = check_lmdb_file(data_file);
+  if (!file_check) return refuse_damaged(file_check.error());
   size_t map_bytes = static_cast<size_t>(config.lmdb_map_size_mb) << 20;
   std::unique_ptr<LmdbStore> s(
       new LmdbStore(clock, path, static_cast<size_t>(config.lmdb_max_map_size_mb) << 20));
@@ -75,6 +89,10 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const StoreConfig& config, co
   MDB_envinfo info;
   mdb_env_info(s->env_, &info);
   if (info.me_mapsize < map_bytes) mdb_env_set_mapsize(s->env_, map_bytes);
+  if (file_check->exists) {
+    auto walked = verify_lmdb_env(s->env_, data_file);
+    if (!walked) return refuse_damaged(walked.error());
+  }
   MDB_txn* txn = nullptr;
   rc = mdb_txn_begin(s->env_, nullptr, 0, &txn);
   if (rc == 0) rc = mdb_dbi_open(txn, nullptr, 0, &s->dbi_);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "common/auth/password_hash.h"
 #include "common/store/memory_store.h"
 #include "tests/harness/temp_dir.h"
@@ -21,7 +23,9 @@ struct AuthenticatorTest : ::testing::Test {
 
   void SetUp() override {
     std::string users = "alice@example.org:{SHA512-CRYPT}" + *make_sha512_crypt("alice-pw") + "\n" +
-                        "weak@example.org:{PLAIN}weak-pw\n" + "broken@example.org:{SHA512-CRYPT}$5$x$y\n";
+                        "weak@example.org:{PLAIN}weak-pw\n" + "broken@example.org:{SHA512-CRYPT}$5$x$y\n" +
+                        // Minutes of hashing if it were computed (issue 15 item 13).
+                        "costly@example.org:{SHA512-CRYPT}$6$rounds=999999999$abcdefgh$" + std::string(86, 'A') + "\n";
     dir.write("passwd", users);
     cfg.lockout.user_failures = 3;
     cfg.lockout.network_failures = 10;
@@ -104,6 +108,23 @@ TEST_F(AuthenticatorTest, UnreadableUserSourceTempfails) {
   std::filesystem::remove(dir.path() / "passwd");
   build();
   EXPECT_EQ(login("alice@example.org", "alice-pw").status, AuthStatus::tempfail);
+}
+
+TEST_F(AuthenticatorTest, AHashAboveTheRoundsCapFailsLikeAWrongPasswordAtOnceAndIsLogged) {
+  auto start = std::chrono::steady_clock::now();
+  auto costly = login("costly@example.org", "whatever");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  auto wrong = login("alice@example.org", "nope");
+  EXPECT_EQ(costly.status, wrong.status);
+  EXPECT_EQ(costly.status, AuthStatus::mismatch);
+  EXPECT_EQ(costly.delay, wrong.delay);
+  std::string text = sink->text();
+  EXPECT_NE(text.find("hash_too_costly"), std::string::npos) << text;
+  EXPECT_NE(text.find("costly@example.org"), std::string::npos) << text;
+  EXPECT_NE(text.find("rounds=999999999 is above the cap"), std::string::npos) << text;
+  // It counts toward lockout like any wrong password.
+  for (int i = 0; i < 2; ++i) (void)login("costly@example.org", "again");
+  EXPECT_EQ(login("costly@example.org", "again").status, AuthStatus::refused);
 }
 
 }  // namespace

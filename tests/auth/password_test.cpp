@@ -107,5 +107,31 @@ TEST(PasswordHash, DamagedHashIsAnError) {
   EXPECT_TRUE(!r || !*r);
 }
 
+TEST(PasswordHash, WorkAboveTheCapsIsNamed) {
+  auto problem = [](PasswordScheme scheme, const char* hash) { return hash_work_problem({scheme, hash}); };
+  using S = PasswordScheme;
+  EXPECT_FALSE(problem(S::sha512_crypt, "$6$saltsalt$hash"));  // default 5000 rounds
+  EXPECT_FALSE(problem(S::sha512_crypt, "$6$rounds=1000000$salt$hash"));
+  auto over = problem(S::sha512_crypt, "$6$rounds=999999999$salt$hash");
+  ASSERT_TRUE(over);
+  EXPECT_NE(over->find("rounds=999999999 is above the cap of 1000000"), std::string::npos) << *over;
+  EXPECT_TRUE(problem(S::sha256_crypt, "$5$rounds=1000001$salt$hash"));
+  EXPECT_TRUE(problem(S::sha512_crypt, "$6$rounds=99999999999999999999999$salt$hash"));  // no wrap
+  EXPECT_FALSE(problem(S::blf_crypt, "$2y$10$abcdefghijklmnopqrstuu"));
+  EXPECT_FALSE(problem(S::blf_crypt, "$2b$14$abcdefghijklmnopqrstuu"));
+  EXPECT_TRUE(problem(S::blf_crypt, "$2b$31$abcdefghijklmnopqrstuu"));
+  EXPECT_FALSE(problem(S::yescrypt, "$y$j9T$hsqNgoRBv5tOYSbzlMEVc/$x"));  // libxcrypt's default, 16 MiB
+  EXPECT_FALSE(problem(S::yescrypt, "$y$jBT$0bb7PWKwdvrSvZ89JOkFG0$x"));  // cost 7, 64 MiB
+  EXPECT_TRUE(problem(S::yescrypt, "$y$jFT$Dy2MhK6/kxBUOANRn5zt30$x"));   // cost 11, 1 GiB
+  EXPECT_TRUE(problem(S::yescrypt, "$y$jzT$Dy2MhK6/kxBUOANRn5zt30$x"));
+}
+
+TEST(PasswordHash, NewHashesStayWithinTheRoundsCap) {
+  EXPECT_TRUE(make_sha512_crypt("pw", kMaxCryptRounds).ok());
+  auto over = make_sha512_crypt("pw", kMaxCryptRounds + 1);
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.error().message.find("1000..1000000"), std::string::npos) << over.error().message;
+}
+
 }  // namespace
 }  // namespace postern

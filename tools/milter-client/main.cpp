@@ -11,7 +11,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
@@ -22,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/core/file_read.h"
 #include "common/milterclient/chain.h"
 #include "common/milterclient/milter_spec.h"
 #include "common/milterclient/session.h"
@@ -189,13 +189,12 @@ std::vector<pm::ClientOptions> chain_options(const Args& a) {
 std::vector<pm::Message> load_messages(const std::vector<std::string>& files, std::string& error) {
   std::vector<pm::Message> out;
   for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    if (!in) {
-      error = f + ": cannot open";
+    auto bytes = postern::read_regular_file(f, pm::kMaxMessageBytes);
+    if (!bytes) {
+      error = bytes.error().message;
       return {};
     }
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto m = pm::parse_message(bytes);
+    auto m = pm::parse_message(*bytes);
     if (!m) {
       error = f + ": " + m.error().message;
       return {};

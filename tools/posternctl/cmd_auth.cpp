@@ -25,7 +25,7 @@ namespace {
 // make_sha512_crypt's range for rounds, checked here too so a bad --rounds is a usage error
 // before the password is asked for.
 constexpr uint64_t kMinRounds = 1000;
-constexpr uint64_t kMaxRounds = 999999999;
+constexpr uint64_t kMaxRounds = static_cast<uint64_t>(kMaxCryptRounds);  // the passdb refuses more
 constexpr uint64_t kDefaultListLimit = 10000;
 
 // Reads one line of at most kMaxPasswordLength bytes (a final CR dropped), never more: a stream
