@@ -80,7 +80,25 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"log = 3\n", 1, "log", "expected a table"},
         BadCase{"[log]\nfacility = \"mail\\u0001\"\n", 2, "log.facility", "expected one of"},
         BadCase{"[log]\nlevel = \"info\"\n[log]\n", 3, "", "TOML syntax"},
-        BadCase{"[log]\nlevel = \n", 2, "", "TOML syntax"}));
+        BadCase{"[log]\nlevel = \n", 2, "", "TOML syntax"},
+        // Socket specs: the daemons' own parser (common/net/socket_spec.h) decides.
+        BadCase{"[milter]\nsocket = \"inet:999.1.1.1:99999\"\n", 2, "milter.socket", "IP address"},
+        BadCase{"[milter]\nsocket = \"inet:127.0.0.1:99999\"\n", 2, "milter.socket",
+                "port must be 1 to 65535"},
+        BadCase{"[milter]\nsocket = \"unix:\"\n", 2, "milter.socket", "absolute"},
+        BadCase{"[policyd]\n\nsocket = \"tcp:1.2.3.4:5\"\n", 3, "policyd.socket", "expected unix:/PATH"},
+        BadCase{"[policyd]\nsocket = \"inet:localhost:10023\"\n", 2, "policyd.socket", "IP address"},
+        BadCase{"[policyd]\nsocket = \"unix:relative.sock\"\n", 2, "policyd.socket", "absolute"}));
+
+TEST(Config, SocketSpecsTheDaemonsTakeAreAccepted) {
+  auto r = parse_config(
+      "[milter]\nsocket = \"inet:[::1]:8891\"\n[policyd]\nsocket = \"unix:/run/postern/policy.sock\"\n",
+      "x.conf");
+  ASSERT_TRUE(r.ok()) << errors_of(r);
+  r = parse_config("[milter]\nsocket = \"inet:127.0.0.1:1\"\n[policyd]\nsocket = \"inet:0.0.0.0:65535\"\n",
+                   "x.conf");
+  ASSERT_TRUE(r.ok()) << errors_of(r);
+}
 
 TEST(Config, SeveralErrorsAreAllReported) {
   auto r = parse_config("[log]\nlevel = 1\nx = 2\n[store]\nredis_db = -1\n", "x.conf");

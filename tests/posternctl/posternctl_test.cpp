@@ -67,6 +67,18 @@ TEST(Posternctl, ConfigCheckRefusesHostileTomlWithExit78NotACrash) {
   }
 }
 
+// Issue 15 item 11: config check passed socket specs the daemons refuse at start.
+TEST(Posternctl, ConfigCheckRefusesSocketSpecsTheDaemonsRefuse) {
+  test::TempDir dir;
+  for (const char* bad : {"inet:999.1.1.1:99999", "unix:", "tcp:1.2.3.4:5"}) {
+    auto conf = dir.write("postern.conf", std::string("[policyd]\nsocket = \"") + bad + "\"\n");
+    auto r = ctl({"-c", conf.string(), "config", "check"});
+    EXPECT_EQ(r.exit_code, 78) << bad << ": " << r.output;
+    EXPECT_NE(r.output.find(conf.string() + ":2: policyd.socket: \"" + bad + "\""), std::string::npos)
+        << r.output;
+  }
+}
+
 TEST(Posternctl, SenderCheckUsesTheConfiguredMaps) {
   test::TempDir dir;
   auto map = dir.write("senders", "sales@example.org alice@example.org\n");
