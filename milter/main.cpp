@@ -40,22 +40,27 @@ namespace {
 // 1 MiB - 1 is libmilter's own largest setting (MILTER_MDS_1M); a packet is allocated whole.
 constexpr size_t kMilterMaxPacket = 1024 * 1024 - 1;
 
-// Settings a reload cannot apply to a running daemon: the socket is open and privileges are gone.
-std::string restart_only_changes(const Config& now, const Config& next) {
+// Settings a reload cannot apply to a running daemon: the socket is open, privileges are gone, the
+// logger is built. `running` is the configuration the daemon started with: what stays in force for
+// these, whatever later reloads said (comparing with the last reload would forget a change after
+// the next one, and report a return to the running value as a change).
+std::string restart_only_changes(const Config& running, const Config& next) {
   std::string changed;
   auto note = [&](bool differs, const char* key) {
     if (differs) changed += (changed.empty() ? "" : ",") + std::string(key);
   };
-  note(now.milter.socket != next.milter.socket, "milter.socket");
-  note(now.milter.user != next.milter.user, "milter.user");
-  note(now.milter.group != next.milter.group, "milter.group");
-  note(now.log.facility != next.log.facility || now.log.level != next.log.level, "log");
+  note(running.milter.socket != next.milter.socket, "milter.socket");
+  note(running.milter.user != next.milter.user, "milter.user");
+  note(running.milter.group != next.milter.group, "milter.group");
+  note(running.log != next.log, "log");
   return changed;
 }
 
 // SIGHUP: the new configuration replaces the running one only if it loads and builds completely;
-// otherwise the running one stays and one log line says why.
-void reload(const std::string& config_path, const std::shared_ptr<Logger>& log) {
+// otherwise the running one stays and one log line says why. Runs on the ReloadWatcher's thread,
+// never on one of libmilter's, so sessions go on meanwhile. `started`: the configuration of the
+// start.
+void reload(const std::string& config_path, const Config& started, const std::shared_ptr<Logger>& log) {
   auto load = load_config(config_path);
   if (!load.ok()) {
     LogLine(*log, LogLevel::error, "reload_refused")
@@ -71,8 +76,7 @@ void reload(const std::string& config_path, const std::shared_ptr<Logger>& log) 
         .kv("error", next.error().message);
     return;
   }
-  auto now = current_app();
-  std::string restart = restart_only_changes(now->config, load.config);
+  std::string restart = restart_only_changes(started, load.config);
   publish_app(*next);
   const App& app = **next;
   LogLine line(*log, LogLevel::notice, "reloaded");
@@ -141,7 +145,7 @@ int main(int argc, char** argv) {
   static PublicKeyCache key_cache;
   const bool key_cache_on = install_libopendkim_key_cache(&key_cache);
   // Before libmilter starts its threads: SIGHUP must be blocked in all of them.
-  ReloadWatcher reloads([&config_path, log] { reload(config_path, log); });
+  ReloadWatcher reloads([&config_path, &config, log] { reload(config_path, config, log); });
 
   std::string conn = spec->unix_socket
                          ? "unix:" + spec->path

@@ -2,12 +2,15 @@
 //   postern-policyd [-c FILE] [-f] [-t]
 // -c the configuration (default /etc/postern/postern.conf), -f stay in the foreground (it never
 // forks; logs go where [log] says), -t check the configuration and exit. Exit 78 on configuration
-// errors. SIGHUP re-reads the configuration (a bad one is refused and the old one kept); SIGTERM
-// stops. Binds the socket, then drops to [policyd].user/group. A Redis store that cannot be
-// reached at start is no reason to exit: one store_failure line, greylisting gets on_store_failure
-// until the store reconnects (common/store/factory.h). Raises its descriptor soft limit to the hard
-// one at start (fd_limit.h) and logs fd_limit_low when that is below what max_connections and the
-// DNS lists need.
+// errors. SIGHUP re-reads the configuration on a thread of its own (common/daemon/reload_thread.h),
+// so the accept loop keeps serving while a reload is read and validated; a bad one is refused and
+// the old one kept. A reload that changes a setting read at start only says so
+// (restart_needed_for=), comparing with the values in force (those of the start), however many
+// reloads came between. SIGTERM stops. Binds the socket, then drops to [policyd].user/group. A
+// Redis store that cannot be reached at start is no reason to exit: one store_failure line,
+// greylisting gets on_store_failure until the store reconnects (common/store/factory.h). Raises
+// its descriptor soft limit to the hard one at start (fd_limit.h) and logs fd_limit_low when that
+// is below what max_connections and the DNS lists need.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +24,7 @@
 #include "common/daemon/cmdline.h"
 #include "common/daemon/fd_limit.h"
 #include "common/daemon/privileges.h"
+#include "common/daemon/reload_thread.h"
 #include "common/daemon/signals.h"
 #include "common/daemon/socket_spec.h"
 #include "common/dns/factory.h"
@@ -36,19 +40,21 @@ using namespace postern;
 namespace {
 
 // Settings a reload cannot apply to the running daemon: the socket is open, privileges are gone,
-// the store is open.
-std::string restart_only_changes(const Config& now, const Config& next) {
+// the store, the resolver and the logger are built. `running` is the configuration the daemon
+// started with: what stays in force for these, whatever later reloads said.
+std::string restart_only_changes(const Config& running, const Config& next) {
   std::string changed;
   auto note = [&](bool differs, const char* key) {
     if (differs) changed += (changed.empty() ? "" : ",") + std::string(key);
   };
-  note(now.policyd.socket != next.policyd.socket, "policyd.socket");
-  note(now.policyd.user != next.policyd.user || now.policyd.group != next.policyd.group, "policyd.user");
-  note(now.policyd.store_write_behind != next.policyd.store_write_behind, "policyd.store_write_behind");
-  note(now.policyd.workers != next.policyd.workers, "policyd.workers");
-  note(now.store != next.store, "store");
-  note(now.dns != next.dns, "dns");
-  note(now.log.facility != next.log.facility || now.log.level != next.log.level, "log");
+  note(running.policyd.socket != next.policyd.socket, "policyd.socket");
+  note(running.policyd.user != next.policyd.user || running.policyd.group != next.policyd.group,
+       "policyd.user");
+  note(running.policyd.store_write_behind != next.policyd.store_write_behind, "policyd.store_write_behind");
+  note(running.policyd.workers != next.policyd.workers, "policyd.workers");
+  note(running.store != next.store, "store");
+  note(running.dns != next.dns, "dns");
+  note(running.log != next.log, "log");
   return changed;
 }
 
@@ -201,31 +207,34 @@ int main(int argc, char** argv) {
       .kv("workers", server.base_workers())
       .kv("fd_limit", static_cast<unsigned long long>(fd_limit))
       .kv("privileges", *dropped);
+  // SIGHUP: read, validate and build on the reload thread; the accept loop only asks for it.
+  // set_limits and set_service are safe from any thread.
+  ReloadThread reloads([&] {
+    auto next = load_config(config_path);
+    std::vector<std::string> issues;
+    for (const auto& e : next.errors) issues.push_back(e.str());
+    std::shared_ptr<PolicyService> s;
+    if (issues.empty()) s = make_service(next.config, issues);
+    if (!issues.empty()) {
+      LogLine(*log, LogLevel::error, "reload_refused")
+          .kv("errors", issues.size())
+          .kv("first", issues.front());
+      return;
+    }
+    server.set_limits(next.config.policyd.max_connections, next.config.policyd.idle_timeout);
+    server.set_request_timeout(next.config.policyd.request_timeout);
+    (void)fit_fd_limit(next.config.policyd, *log);
+    server.set_service(s);
+    LogLine line(*log, LogLevel::notice, "reloaded");
+    line.kv("config", config_path);
+    std::string restart = restart_only_changes(load.config, next.config);
+    if (!restart.empty()) line.kv("restart_needed_for", restart);
+  });
   if (opened->unreachable) service->store_failed(opened->unreachable->message);
   server.run(signals.fd(), [&] {
     auto ev = signals.read();
     if (ev == SignalWatcher::Event::stop) return false;
-    if (ev == SignalWatcher::Event::reload) {
-      auto next = load_config(config_path);
-      std::vector<std::string> issues;
-      for (const auto& e : next.errors) issues.push_back(e.str());
-      std::shared_ptr<PolicyService> s;
-      if (issues.empty()) s = make_service(next.config, issues);
-      if (!issues.empty()) {
-        LogLine(*log, LogLevel::error, "reload_refused")
-            .kv("errors", issues.size())
-            .kv("first", issues.front());
-      } else {
-        server.set_limits(next.config.policyd.max_connections, next.config.policyd.idle_timeout);
-        server.set_request_timeout(next.config.policyd.request_timeout);
-        (void)fit_fd_limit(next.config.policyd, *log);
-        server.set_service(s);
-        LogLine line(*log, LogLevel::notice, "reloaded");
-        line.kv("config", config_path);
-        std::string restart = restart_only_changes(load.config, next.config);
-        if (!restart.empty()) line.kv("restart_needed_for", restart);
-      }
-    }
+    if (ev == SignalWatcher::Event::reload) reloads.request();
     return true;
   });
   batched.reset();  // writes what is pending; logs what it could not (store_writes_lost)

@@ -1,10 +1,16 @@
 // Reads the [milter] section. Contract in milter_config.h.
 #include "common/config/milter_config.h"
 
+#include "common/net/socket_spec.h"
+
 namespace postern {
 
 void read_milter_config(SectionReader& r, MilterConfig& c) {
-  r.string("socket", c.socket);
+  r.string("socket", c.socket, kMaxSocketSpec);
+  // The daemon's own parser: what it would refuse at start is an error here (config check, -t).
+  if (auto spec = parse_socket_spec(c.socket); !spec) {
+    r.error("socket", "\"" + c.socket + "\": " + spec.error().message);
+  }
   r.string("user", c.user);
   r.string("group", c.group);
   r.string("authserv_id", c.authserv_id, 255);

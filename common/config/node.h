@@ -1,4 +1,4 @@
-// ConfigNode and ReaderContext: the parsed configuration tree (independent of toml11) and the state
+// ConfigNode and ReaderContext: the parsed configuration tree (independent of toml++) and the state
 // shared by every SectionReader of one parse: file name, errors, effective-config output.
 // Internal to common/config.
 #pragma once
@@ -12,7 +12,12 @@
 
 namespace postern {
 
-inline constexpr size_t kMaxConfigDepth = 8;
+// Limits on the parsed tree, enforced by parse_toml (parse.cpp), with kMaxConfigBytes (config.h).
+inline constexpr size_t kMaxConfigDepth = 8;            // tables and arrays nested (the schema needs 4)
+inline constexpr size_t kMaxConfigDotsPerLine = 128;    // outside strings: bounds dotted keys (parse.cpp)
+inline constexpr size_t kMaxConfigArrayItems = 100000;  // the longest list the schema takes
+inline constexpr size_t kMaxConfigTableKeys = 1024;
+inline constexpr size_t kMaxConfigStringBytes = 65536;
 
 struct ConfigEntry;
 

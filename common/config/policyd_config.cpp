@@ -2,6 +2,7 @@
 #include "common/config/policyd_config.h"
 
 #include "common/net/ip.h"
+#include "common/net/socket_spec.h"
 
 namespace postern {
 namespace {
@@ -37,7 +38,11 @@ void read_dnsbl(SectionReader& r, DnsblConfig& c) {
 }  // namespace
 
 void read_policyd_config(SectionReader& r, PolicydConfig& c) {
-  r.string("socket", c.socket);
+  r.string("socket", c.socket, kMaxSocketSpec);
+  // The daemon's own parser: what it would refuse at start is an error here (config check, -t).
+  if (auto spec = parse_socket_spec(c.socket); !spec) {
+    r.error("socket", "\"" + c.socket + "\": " + spec.error().message);
+  }
   r.string("user", c.user);
   r.string("group", c.group);
   r.integer("max_connections", c.max_connections, 1, 100000);

@@ -2,7 +2,7 @@
 // the type and the allowed range; a wrong type, an out-of-range value or (at finish()) a key nobody
 // read becomes an error naming file, line, full key and what is allowed. Every read also records
 // the effective value (the file's or the default), which `posternctl config check` prints.
-// The TOML itself is parsed by toml11 in parse.cpp only; nothing else includes toml11.
+// The TOML itself is parsed by toml++ in parse.cpp only; nothing else includes toml++.
 #pragma once
 
 #include <chrono>

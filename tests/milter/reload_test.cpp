@@ -3,7 +3,8 @@
 // A new DKIM key in the config is used after SIGHUP, by new connections and by a connection that
 // was open across the reload (from its next message); a config that does not load is refused with
 // a log line and the running config stays; several SIGHUPs in a row never stop the daemon (plain
-// libmilter would stop on the first one); SIGTERM still stops it cleanly.
+// libmilter would stop on the first one); SIGTERM still stops it cleanly; a file that crashed the
+// old TOML reader is refused; restart_needed_for= compares with the values the milter started with.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -162,6 +163,55 @@ TEST_F(MilterReload, RepeatedSighupNeverStopsAndSigtermDoes) {
   // libmilter looks at its stop flag every 5 s; the sanitizer builds need a moment more to exit.
   EXPECT_EQ(milter_->stop(std::chrono::seconds(30)), 0) << milter_->output();
   EXPECT_NE(milter_->output().find("stopped"), std::string::npos) << milter_->output();
+}
+
+// Issue 15 item 2: a SIGHUP with a file that crashed the old TOML reader (deep nesting after a
+// multi-line string with an odd number of quotes) is refused, and the milter keeps serving.
+TEST_F(MilterReload, HostileTomlIsRefusedAndTheMilterKeepsServing) {
+  const std::string odd = "[dmarc]\nreject_text = '''\nthe sender's domain\n'''\n";
+  std::string dotted = "a";
+  for (int i = 0; i < 100000; ++i) dotted += ".a";
+  std::string inline_tables;
+  for (int i = 0; i < 100000; ++i) inline_tables += "{a=";
+  inline_tables += "1" + std::string(100000, '}');
+  const std::string tails[] = {"a = " + std::string(100000, '[') + std::string(100000, ']') + "\n",
+                               "a = " + inline_tables + "\n", dotted + " = 1\n"};
+  size_t refused = 0;
+  for (const auto& tail : tails) {
+    rewrite(odd + tail + config(true));
+    milter_->signal(SIGHUP);
+    ASSERT_TRUE(output_has("reload_refused", ++refused)) << milter_->output().substr(0, 2000);
+    EXPECT_TRUE(milter_->running());
+    EXPECT_EQ(send_new(), "unsigned") << "the running configuration stays";
+  }
+  EXPECT_NE(milter_->output().find("postern.conf:5:"), std::string::npos)
+      << milter_->output().substr(0, 2000);
+}
+
+// Issue 21 item 3: restart_needed_for= compares with the values in force (those of the start),
+// over several reloads, and [log] (destination included) is one of them.
+TEST_F(MilterReload, RestartNeededForComparesWithTheRunningValuesOverSeveralReloads) {
+  std::string syslog = config(true);
+  syslog.replace(syslog.find("destination = \"stderr\""), 22, "destination = \"syslog\"");
+  rewrite(syslog);
+  milter_->signal(SIGHUP);
+  ASSERT_TRUE(output_has("reloaded")) << milter_->output();
+  EXPECT_TRUE(output_has("restart_needed_for=log")) << milter_->output();
+  // The same file again: the milter still logs where it started, so a restart is still needed.
+  milter_->signal(SIGHUP);
+  ASSERT_TRUE(output_has("reloaded", 2)) << milter_->output();
+  EXPECT_TRUE(output_has("restart_needed_for=log", 2)) << milter_->output();
+  // Back to the values of the start (the key stays): nothing needs a restart.
+  rewrite(config(true));
+  milter_->signal(SIGHUP);
+  ASSERT_TRUE(output_has("reloaded", 3)) << milter_->output();
+  std::string out = milter_->output();
+  size_t n = 0;
+  for (size_t p = out.find("restart_needed_for="); p != std::string::npos;
+       p = out.find("restart_needed_for=", p + 1))
+    ++n;
+  EXPECT_EQ(n, 2u) << out;
+  EXPECT_EQ(send_new(), "signed");
 }
 
 }  // namespace

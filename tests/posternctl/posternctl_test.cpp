@@ -109,6 +109,36 @@ TEST(Posternctl, MissingConfigIsExit78) {
   EXPECT_EQ(r.exit_code, 78) << r.output;
 }
 
+// Issue 15 item 2: deep nesting after a multi-line string with an odd number of quotes killed
+// config check with SIGSEGV (a pre-scan fooled by the quote let it reach a recursive parser).
+TEST(Posternctl, ConfigCheckRefusesHostileTomlWithExit78NotACrash) {
+  test::TempDir dir;
+  const size_t n = 100000;
+  const std::string odd = "[dmarc]\nreject_text = '''\nthe sender's domain\n'''\n";
+  std::string dotted = "a";
+  for (size_t i = 0; i < n; ++i) dotted += ".a";
+  for (const std::string& tail :
+       {"a = " + std::string(n, '[') + std::string(n, ']') + "\n", dotted + " = 1\n"}) {
+    auto conf = dir.write("postern.conf", odd + tail);
+    auto r = ctl({"-c", conf.string(), "config", "check"});
+    EXPECT_EQ(r.exit_code, 78) << r.output.substr(0, 300);
+    EXPECT_NE(r.output.find(conf.string() + ":5: "), std::string::npos) << r.output.substr(0, 300);
+    EXPECT_NE(r.output.find("1 error in"), std::string::npos) << r.output.substr(0, 300);
+  }
+}
+
+// Issue 15 item 11: config check passed socket specs the daemons refuse at start.
+TEST(Posternctl, ConfigCheckRefusesSocketSpecsTheDaemonsRefuse) {
+  test::TempDir dir;
+  for (const char* bad : {"inet:999.1.1.1:99999", "unix:", "tcp:1.2.3.4:5"}) {
+    auto conf = dir.write("postern.conf", std::string("[policyd]\nsocket = \"") + bad + "\"\n");
+    auto r = ctl({"-c", conf.string(), "config", "check"});
+    EXPECT_EQ(r.exit_code, 78) << bad << ": " << r.output;
+    EXPECT_NE(r.output.find(conf.string() + ":2: policyd.socket: \"" + bad + "\""), std::string::npos)
+        << r.output;
+  }
+}
+
 TEST(Posternctl, SenderCheckUsesTheConfiguredMaps) {
   test::TempDir dir;
   auto map = dir.write("senders", "sales@example.org alice@example.org\n");
