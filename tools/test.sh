@@ -62,11 +62,16 @@ if [ "${POSTERN_TEST_FUZZ:-1}" = 1 ]; then
   cmake --build --preset fuzz -j "$jobs" --target "${targets[@]}"
   crashes=build/fuzz/crashes
   mkdir -p "$crashes"
+  # One seed for every target, from the commit under test: a run is reproducible (the same commit
+  # fuzzes the same inputs on any machine, so a crash seen in CI is seen here too) while each commit
+  # explores new ones. POSTERN_FUZZ_SEED overrides it.
+  seed=${POSTERN_FUZZ_SEED:-$(( 16#$(git rev-parse --short=7 HEAD 2>/dev/null || echo 1) % 2147483647 + 1 ))}
+  echo "fuzz seed $seed"
   fuzz_one() {  # target name: runs it from a copy of its corpus; prints a report on failure
     local name=$1 work
     work=$(mktemp -d)
     cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true
-    if ! "build/fuzz/tests/fuzz/fuzz_$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    if ! "build/fuzz/tests/fuzz/fuzz_$name" -seed="$seed" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$crashes/$name-" "$work" >/dev/null 2>"$work.log"; then
       echo "fuzz target $name failed (inputs kept in $crashes/):"
       tail -40 "$work.log"
@@ -76,7 +81,7 @@ if [ "${POSTERN_TEST_FUZZ:-1}" = 1 ]; then
     rm -rf "$work" "$work.log"
   }
   export -f fuzz_one
-  export secs crashes
+  export secs crashes seed
   fuzz_status=0
   printf '%s\n' "${targets[@]#fuzz_}" | xargs -P "$jobs" -I{} bash -c 'fuzz_one {}' || fuzz_status=1
   if [ "$fuzz_status" -eq 0 ]; then
