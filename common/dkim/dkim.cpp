@@ -209,6 +209,59 @@ class Lease {
 DKIM_CBSTAT prescreen_cb(DKIM* dkim, DKIM_SIGINFO** sigs, int nsigs);
 DKIM_CBSTAT key_lookup_cb(DKIM* dkim, DKIM_SIGINFO* sig, u_char* buf, size_t buflen);
 
+// A header value holding a CR that does not start a CR LF, or a NUL: RFC 5322 allows neither, and
+// libopendkim 2.11 corrupted its heap after such a DKIM-Signature under the fuzzer (dkim_eoh,
+// docs/fuzzing.md). Such a field is never handed to libopendkim: a signature in it does not exist
+// for the verifier, a signature covering it fails.
+bool has_bare_cr_or_nul(std::string_view v) {
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '\0') return true;
+    if (v[i] == '\r' && (i + 1 >= v.size() || v[i + 1] != '\n')) return true;
+  }
+  return false;
+}
+
+// A DKIM-Signature whose h= list holds something other than field names (RFC 6376 §3.5: field
+// names separated by ':', folding white space around them) is not handed to libopendkim either:
+// libFuzzer found libopendkim 2.11 freeing memory it never allocated in dkim_eoh after such lists
+// (an entry with white space inside it, "from : t  o"). Such a signature cannot verify anyway.
+bool has_malformed_h_tag(std::string_view value) {
+  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  size_t at = 0;
+  while (at <= value.size()) {
+    size_t semi = value.find(';', at);
+    std::string_view spec =
+        value.substr(at, semi == std::string_view::npos ? std::string_view::npos : semi - at);
+    size_t eq = spec.find('=');
+    if (eq != std::string_view::npos) {
+      std::string_view name = spec.substr(0, eq);
+      while (!name.empty() && ws(name.front())) name.remove_prefix(1);
+      while (!name.empty() && ws(name.back())) name.remove_suffix(1);
+      if (name == "h") {
+        std::string_view list = spec.substr(eq + 1);
+        size_t from = 0;
+        while (true) {
+          size_t colon = list.find(':', from);
+          std::string_view item =
+              list.substr(from, colon == std::string_view::npos ? std::string_view::npos : colon - from);
+          while (!item.empty() && ws(item.front())) item.remove_prefix(1);
+          while (!item.empty() && ws(item.back())) item.remove_suffix(1);
+          if (item.empty()) return true;
+          for (char c : item) {
+            auto u = static_cast<unsigned char>(c);
+            if (u <= 0x20 || u >= 0x7f) return true;
+          }
+          if (colon == std::string_view::npos) break;
+          from = colon + 1;
+        }
+      }
+    }
+    if (semi == std::string_view::npos) break;
+    at = semi + 1;
+  }
+  return false;
+}
+
 // libopendkim's own DNS path, should anything ever reach it: refused, so the system resolver is
 // never used (every key comes through key_lookup_cb and the injected Resolver).
 int refuse_dns_query(void*, int, unsigned char*, unsigned char*, size_t, void**) { return DKIM_DNS_ERROR; }
@@ -502,7 +555,8 @@ void DkimVerifySession::add_header(std::string_view name, std::string_view value
   if (s.eoh_done) return;
   s.header_bytes += name.size() + value.size();
   if (++s.headers > kMaxDkimHeaderFields || s.header_bytes > kMaxDkimHeaderTotal || !valid_field_name(name) ||
-      name.size() + value.size() > kMaxDkimHeaderBytes)
+      name.size() + value.size() > kMaxDkimHeaderBytes || has_bare_cr_or_nul(value) ||
+      (ascii_lower(name) == "dkim-signature" && has_malformed_h_tag(value)))
     return;  // left out of the hash: signatures over it fail, as they should
   std::string h = header_line(name, value);
   (void)dkim_header(s.dkim, reinterpret_cast<u_char*>(h.data()), h.size());
