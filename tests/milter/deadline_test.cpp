@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "common/milterclient/session.h"
 #include "tests/harness/dns_server.h"
@@ -44,27 +46,37 @@ size_t count(const std::string& text, const std::string& needle) {
   return n;
 }
 
+// A postern-milter with message_timeout = 2s over a unix socket in its own directory, asking dns,
+// and one milter connection to it; [dns] timeout and retries stay at their defaults (2 s, 2
+// retries): one uncapped query alone would take 6 s.
+struct DeadlineMilter {
+  DeadlineMilter(const std::string& tag, const TestDnsServer& dns, const std::string& extra_conf) : dir(tag) {
+    chmod(dir.path().c_str(), 0755);
+    std::string sock = (dir.path() / "milter.sock").string();
+    auto conf = dir.write("postern.conf", "[log]\ndestination = \"stderr\"\n[dns]\nservers = [\"" +
+                                              dns.address() + "\"]\n[milter]\nsocket = \"unix:" + sock +
+                                              "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\nauthserv_id = "
+                                              "\"mx.example.org\"\nmessage_timeout = \"2s\"\n" +
+                                              extra_conf + "[dkim]\ninternal_networks = []\n");
+    milter = std::make_unique<Process>(std::vector<std::string>{MILTER, "-f", "-c", conf.string()},
+                                       (dir.path() / "milter").string());
+    if (!wait_for_unix(sock)) return;
+    milter::ClientOptions o;
+    o.milter = *parse_socket_spec("unix:" + sock);
+    o.read_timeout = std::chrono::seconds(30);  // the milter's deadline is under test, not ours
+    if (auto c = milter::Connection::open(o)) connection = std::move(*c);
+  }
+  TempDir dir;
+  std::unique_ptr<Process> milter;
+  std::unique_ptr<milter::Connection> connection;  // null when the milter did not start
+};
+
 TEST(MilterDnsDeadline, SilentDnsCostsAMessageNoMoreThanMessageTimeout) {
   TestDnsServer dns;
   dns.set_default_behavior(DnsBehavior::drop);
-  TempDir dir("postern-milter-deadline");
-  chmod(dir.path().c_str(), 0755);
-  std::string sock = (dir.path() / "milter.sock").string();
-  // [dns] timeout and retries stay at their defaults (2 s, 2 retries): one uncapped query alone
-  // would take 6 s.
-  auto conf = dir.write("postern.conf", "[log]\ndestination = \"stderr\"\n[dns]\nservers = [\"" +
-                                            dns.address() + "\"]\n[milter]\nsocket = \"unix:" + sock +
-                                            "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\nauthserv_id = "
-                                            "\"mx.example.org\"\nmessage_timeout = \"2s\"\n"
-                                            "[dkim]\ninternal_networks = []\n");
-  Process milter({MILTER, "-f", "-c", conf.string()}, (dir.path() / "milter").string());
-  ASSERT_TRUE(wait_for_unix(sock)) << milter.output();
-
-  milter::ClientOptions o;
-  o.milter = *parse_socket_spec("unix:" + sock);
-  o.read_timeout = std::chrono::seconds(30);  // the milter's deadline is under test, not ours
-  auto c = milter::Connection::open(o);
-  ASSERT_TRUE(c) << c.error().message << milter.output();
+  DeadlineMilter d("postern-milter-deadline", dns, "");
+  Process& milter = *d.milter;
+  ASSERT_TRUE(d.connection) << milter.output();
   milter::Envelope e;
   e.client_ip = "203.0.113.5";
   e.client_name = "mail.sender.test";
@@ -79,7 +91,7 @@ TEST(MilterDnsDeadline, SilentDnsCostsAMessageNoMoreThanMessageTimeout) {
   for (int n = 1; n <= 2; ++n) {
     SCOPED_TRACE("message " + std::to_string(n));
     auto start = std::chrono::steady_clock::now();
-    auto v = (*c)->run(e, *m);
+    auto v = d.connection->run(e, *m);
     auto took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
     ASSERT_TRUE(v) << v.error().message << milter.output();
     EXPECT_LE(took, kMessageTimeout + kMargin) << milter.output();
@@ -114,21 +126,9 @@ TEST(MilterDnsDeadline, SpendingTheDeadlineWithSlowDnsNeverCarriesASpoofPastARej
   dns.add("_dmarc.bank.test", "TXT", "\"v=DMARC1; p=reject\"");
   dns.add("evil.test", "TXT", "\"v=spf1 -all\"");
   dns.set_behavior("evil.test", DnsBehavior::drop);
-  TempDir dir("postern-milter-deadline-spoof");
-  chmod(dir.path().c_str(), 0755);
-  std::string sock = (dir.path() / "milter.sock").string();
-  auto conf = dir.write("postern.conf", "[log]\ndestination = \"stderr\"\n[dns]\nservers = [\"" +
-                                            dns.address() + "\"]\n[milter]\nsocket = \"unix:" + sock +
-                                            "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\nauthserv_id = "
-                                            "\"mx.example.org\"\nmessage_timeout = \"2s\"\n"
-                                            "[dmarc]\nenforce = true\n[dkim]\ninternal_networks = []\n");
-  Process milter({MILTER, "-f", "-c", conf.string()}, (dir.path() / "milter").string());
-  ASSERT_TRUE(wait_for_unix(sock)) << milter.output();
-  milter::ClientOptions o;
-  o.milter = *parse_socket_spec("unix:" + sock);
-  o.read_timeout = std::chrono::seconds(30);
-  auto c = milter::Connection::open(o);
-  ASSERT_TRUE(c) << c.error().message << milter.output();
+  DeadlineMilter d("postern-milter-deadline-spoof", dns, "[dmarc]\nenforce = true\n");
+  Process& milter = *d.milter;
+  ASSERT_TRUE(d.connection) << milter.output();
   milter::Envelope e;
   e.client_ip = "203.0.113.66";
   e.client_name = "mail.evil.test";
@@ -142,7 +142,7 @@ TEST(MilterDnsDeadline, SpendingTheDeadlineWithSlowDnsNeverCarriesASpoofPastARej
       "\tb=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n"
       "From: CEO <ceo@bank.test>\r\nTo: bob@example.org\r\nSubject: wire\r\n\r\nPay now.\r\n");
   ASSERT_TRUE(m) << m.error().message;
-  auto v = (*c)->run(e, *m);
+  auto v = d.connection->run(e, *m);
   ASSERT_TRUE(v) << v.error().message << milter.output();
   EXPECT_EQ(v->action, milter::Action::tempfail) << v->reply << milter.output();
   EXPECT_EQ(v->reply, "451 4.7.5 The DMARC policy of bank.test could not be evaluated (DNS), try again later")
