@@ -11,7 +11,7 @@
 // so a header field over 64 KB from the MTA is filtered, not a dropped session (Postfix itself cuts
 // fields at 60,000 bytes when milters are on; docs/milter.md, "Large header fields").
 // Raises its descriptor soft limit to the hard one at start (fd_limit.h) and backs off when accept()
-// runs out of them (accept_backoff.h).
+// runs out of them (milter/overrides/overrides.h).
 // Decisions: milter/pipeline.h (sender ownership, DKIM signing and verification, DMARC,
 // Authentication-Results).
 #include <grp.h>
@@ -26,10 +26,9 @@
 #include "common/daemon/fd_limit.h"
 #include "common/daemon/privileges.h"
 #include "common/daemon/socket_spec.h"
-#include "common/dkim/public_key_cache.h"
 #include "common/log/factory.h"
-#include "milter/accept_backoff.h"
 #include "milter/app.h"
+#include "milter/overrides/overrides.h"
 #include "milter/reload.h"
 
 using namespace postern;
@@ -56,6 +55,18 @@ std::string restart_only_changes(const Config& running, const Config& next) {
   return changed;
 }
 
+// [dkim] key_cache: parsed DKIM public keys, shared across messages and reloads
+// (public_key_cache.h), served to libopendkim through the milter's d2i_PUBKEY_bio() (overrides.h).
+// Returns whether the cache is in use.
+bool apply_key_cache(bool on) {
+  static PublicKeyCache cache;
+  if (!on) {
+    install_libopendkim_key_cache(nullptr);
+    return false;
+  }
+  return install_libopendkim_key_cache(&cache);
+}
+
 // SIGHUP: the new configuration replaces the running one only if it loads and builds completely;
 // otherwise the running one stays and one log line says why. Runs on the ReloadWatcher's thread,
 // never on one of libmilter's, so sessions go on meanwhile. `started`: the configuration of the
@@ -77,12 +88,14 @@ void reload(const std::string& config_path, const Config& started, const std::sh
     return;
   }
   std::string restart = restart_only_changes(started, load.config);
+  const bool key_cache_on = apply_key_cache(load.config.dkim.key_cache);
   publish_app(*next);
   const App& app = **next;
   LogLine line(*log, LogLevel::notice, "reloaded");
   line.kv("config", config_path)
       .kv("dkim_sign",
           app.signing ? std::to_string(app.signing->keys().size()) + " keys" : std::string("off"))
+      .kv("dkim_key_cache", key_cache_on)
       .kv("spf", app.spf ? app.config.spf.fail_action : std::string("off"))
       .kv("dmarc", app.dmarc ? (app.config.dmarc.enforce ? "enforce" : "record") : "off");
   if (!restart.empty()) line.kv("restart_needed_for", restart);
@@ -141,9 +154,7 @@ int main(int argc, char** argv) {
   }
   publish_app(*built);
   const Config& config = (*built)->config;
-  // Parsed DKIM public keys, shared across messages and reloads (see public_key_cache.h).
-  static PublicKeyCache key_cache;
-  const bool key_cache_on = install_libopendkim_key_cache(&key_cache);
+  const bool key_cache_on = apply_key_cache(config.dkim.key_cache);
   // Before libmilter starts its threads: SIGHUP must be blocked in all of them.
   ReloadWatcher reloads([&config_path, &config, log] { reload(config_path, config, log); });
 
@@ -174,7 +185,7 @@ int main(int argc, char** argv) {
     chmod(spec->path.c_str(), 0660);
   }
   // The soft descriptor limit up to the hard one (fd_limit.h); at the limit, accept() backs off
-  // and logs (accept_backoff.h) instead of libmilter spinning.
+  // and logs (overrides.h) instead of libmilter spinning.
   const FdLimit fds = raise_fd_limit(kMilterFdsWanted);
   if (!fds.enough()) {
     LogLine(*log, LogLevel::warning, "fd_limit_low")

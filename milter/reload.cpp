@@ -1,10 +1,8 @@
-// ReloadWatcher and postern-milter's sigwait(). Contract in reload.h.
+// ReloadWatcher. Contract in reload.h.
 #include "milter/reload.h"
 
 #include <pthread.h>
 #include <signal.h>
-
-#include <cerrno>
 
 namespace {
 
@@ -16,22 +14,6 @@ sigset_t hup_set() {
 }
 
 }  // namespace
-
-// Replaces libc's sigwait() for this executable (libmilter calls it from its signal thread): the
-// same contract (0 and *sig, or an error number; EINTR retried), except that SIGHUP is never
-// taken, so it reaches the ReloadWatcher instead of stopping the milter.
-extern "C" int sigwait(const sigset_t* set, int* sig) {
-  sigset_t wanted = *set;
-  sigdelset(&wanted, SIGHUP);
-  for (;;) {
-    int r = sigwaitinfo(&wanted, nullptr);
-    if (r > 0) {
-      *sig = r;
-      return 0;
-    }
-    if (errno != EINTR) return errno;
-  }
-}
 
 namespace postern {
 

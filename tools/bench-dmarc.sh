@@ -45,7 +45,12 @@ work=$(mktemp -d /tmp/postern-dmarc-bench.XXXXXX)
 chmod 755 "$work"
 pids=()
 # POSTERN_BENCH_KEEP=1 keeps the work directory (configs, logs) for a look afterwards.
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [[ -n ${POSTERN_BENCH_KEEP:-} ]] || rm -rf "$work"' EXIT
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [[ -n ${POSTERN_BENCH_KEEP:-} ]] || rm -rf "$work"
+}
+trap cleanup EXIT
 wait_for() { for _ in $(seq 1 200); do [[ -S $1 ]] && return 0; sleep 0.05; done; return 1; }
 
 ip link set lo up

@@ -24,7 +24,12 @@ testdns=$build/tests/dns/postern-testdns
 work=$(mktemp -d /tmp/postern-milter-bench.XXXXXX)
 chmod 755 "$work"
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_for() { for _ in $(seq 1 200); do [[ -S $1 ]] && return 0; sleep 0.05; done; return 1; }
 
@@ -91,7 +96,7 @@ enabled = false
 enabled = false"
 for kind in rsa ed; do
   sel=sel
-  [[ $kind == ed ]] && sel=ed
+  [[ $kind == ed ]] && sel="ed"
   cat >"$work/pm-$kind.conf" <<CONF
 $common
 [milter]

@@ -77,7 +77,7 @@ $2
 CONF
   "$bin/policyd/postern-policyd" -f -c "$work/$1/postern.conf" 2>"$work/$1/log" &
   local pid=$!
-  pids+=($pid)
+  pids+=("$pid")
   if [ "${7:-unix}" = inet ]; then wait_port "$p"; else wait_socket "$work/$1/policy.sock"; fi
   if [ "${4:-0}" -gt 0 ]; then
     echo -n "$1 prefill: "
@@ -149,7 +149,7 @@ run_postgrey() {  # $1 label, $2 unix or inet
   postgrey $listen --dbdir="$dir" --delay=300 --pidfile="$dir/pid" --user=postgrey --group=postgrey \
     >"$dir.log" 2>&1 &
   local pid=$!
-  pids+=($pid)
+  pids+=("$pid")
   if [ "$2" = inet ]; then wait_port "$gport"; else wait_socket "$dir/socket"; fi
   echo -n "$1: "
   "$bin/tools/policy-bench/postern-policy-bench" $target --threads "$client_threads" \

@@ -5,10 +5,10 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(
   # build
-  cmake ninja-build g++ clang clang-format libclang-rt-14-dev pkg-config
+  cmake ninja-build g++ clang clang-format libclang-rt-14-dev pkg-config shellcheck
   # libraries
   libmilter-dev dovecot-dev libssl-dev libopendkim-dev libldns-dev liblmdb-dev libhiredis-dev
-  libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libcrypt-dev
+  libtomlplusplus-dev libgtest-dev libgmock-dev libsqlite3-dev libcrypt-dev
   libidn2-dev
   # real peers used by the integration tests and the demo
   postfix dovecot-core dovecot-imapd dovecot-pop3d redis-server swaks lmdb-utils

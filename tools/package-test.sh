@@ -38,7 +38,7 @@ fi
 echo "== build packages"
 git -C "$root" archive --format=tar HEAD | (mkdir -p "$work/src" && tar -x -C "$work/src")
 (cd "$work/src" && dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1) || { tail -40 "$work/build.log"; fail "dpkg-buildpackage"; }
-debs=$(ls "$work"/*.deb | grep -v dbgsym)
+debs=$(for d in "$work"/*.deb; do [[ $d == *dbgsym* ]] || echo "$d"; done)
 echo "$debs" | sed 's|.*/|  |'
 
 echo "== lintian"

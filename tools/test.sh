@@ -12,7 +12,6 @@
 # POSTERN_TEST_PACKAGES=0 skips the package test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "tools/test.sh: run as root (it installs packages and starts private Postfix/Dovecot instances)" >&2

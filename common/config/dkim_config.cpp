@@ -67,6 +67,7 @@ void read_dkim_config(SectionReader& r, DkimConfig& c) {
   r.choice("body_length_tag", c.body_length_tag, {"policy", "allow"});
   r.duration("key_lookup_timeout", c.key_lookup_timeout, std::chrono::milliseconds(100),
              std::chrono::milliseconds(60000));
+  r.boolean("key_cache", c.key_cache);
   r.strings("internal_networks", c.internal_networks, 1024, 64);
   for (const auto& n : c.internal_networks) {
     if (!IpNetwork::parse(n)) r.error("internal_networks", "\"" + n + "\": not an IP network");

@@ -69,6 +69,10 @@ struct DkimConfig {
   bool allow_rsa_sha1 = false;
   std::string body_length_tag = "policy";  // policy | allow
   std::chrono::milliseconds key_lookup_timeout{5000};
+  // Keep parsed public keys (by their exact bytes) across messages so libopendkim does not decode a
+  // key it has seen again; postern-milter serves them through its d2i_PUBKEY_bio()
+  // (milter/overrides/overrides.h). false: every key is decoded by libcrypto, as without Postern.
+  bool key_cache = true;
   // Clients whose mail is signed without SMTP AUTH (e.g. local scripts, other hosts of the site).
   std::vector<std::string> internal_networks = {"127.0.0.0/8", "::1/128"};
 };

@@ -1,4 +1,4 @@
-// DKIM canonicalisation (RFC 6376 3.4) for the ed25519 signer (ed25519_signer.h):
+// DKIM canonicalisation (RFC 6376 3.4) for the signer (signature_maker.h):
 //   - BodyCanonicalizer: the body, streamed in chunks of any size, out as canonical bytes through
 //     a callback (simple 3.4.3, relaxed 3.4.4), in constant memory: trailing empty lines are held
 //     back as a count and written only when more content follows.

@@ -122,6 +122,10 @@ KeyAnswer classify(const DnsResult& r) {
       a.kind = KeyAnswer::missing;
       a.detail = "no key";
       break;
+    case DnsStatus::bad_name:  // s=._domainkey.d= cannot be a DNS name: no key can be there
+      a.kind = KeyAnswer::missing;
+      a.detail = "no key (not a DNS name)";
+      break;
     default:
       a.kind = KeyAnswer::temporary;
       a.detail = std::string("key lookup ") + to_string(r.status) + (r.detail.empty() ? "" : ": " + r.detail);

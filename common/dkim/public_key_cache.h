@@ -7,9 +7,8 @@
 // record. Bounded: at most kMaxEntries keys (least recently used dropped) of at most
 // kMaxDerBytes each. Thread-safe. Keys handed out are shared and must only be read.
 //
-// install_libopendkim_key_cache() makes libopendkim's d2i_PUBKEY_bio() calls use a cache (see
-// common/dkim/pubkey_interpose.cpp, linked into executables that want it); other callers of
-// d2i_PUBKEY_bio in the process are unaffected.
+// postern-milter makes libopendkim's d2i_PUBKEY_bio() calls use one (milter/overrides/overrides.h,
+// install_libopendkim_key_cache); other callers of d2i_PUBKEY_bio in the process are unaffected.
 #pragma once
 
 #include <openssl/evp.h>
@@ -60,10 +59,5 @@ class PublicKeyCache {
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
 };
-
-// Routes libopendkim's key decoding through cache (nullptr: back to plain decoding). Defined in
-// pubkey_interpose.cpp, so only executables linking that object can call it. Returns false when
-// libopendkim's code cannot be located; decoding then works as before, only uncached.
-bool install_libopendkim_key_cache(PublicKeyCache* cache);
 
 }  // namespace postern

@@ -22,10 +22,11 @@ bool at_or_below(std::string_view domain, std::string_view parent) {
 
 // RFC 9989 "Domain Existence Test": a name exists when any record exists there; NXDOMAIN (RFC 8020)
 // means it does not. One A query tells them apart (NODATA = exists). A failed query proves nothing,
-// so the name is taken to exist.
+// so the name is taken to exist; a name the DNS cannot carry (DnsStatus::bad_name) cannot exist.
 bool domain_missing(Resolver& resolver, const std::string& domain, Deadline deadline, size_t& queries) {
   ++queries;
-  return resolver.query(domain, RrType::A, deadline).status == DnsStatus::nxdomain;
+  const DnsStatus s = resolver.query(domain, RrType::A, deadline).status;
+  return s == DnsStatus::nxdomain || s == DnsStatus::bad_name;
 }
 
 // Organizational Domains for relaxed alignment, bounded per message.

@@ -60,9 +60,9 @@ const DmarcLookup& DmarcTreeWalk::lookup(const std::string& domain) {
   l.domain = domain;
   ++queries_;
   DnsResult r = resolver_.query("_dmarc." + domain, RrType::TXT, deadline_);
-  if (r.status == DnsStatus::nxdomain || r.status == DnsStatus::nodata) {
+  if (r.status == DnsStatus::nxdomain || r.status == DnsStatus::nodata || r.status == DnsStatus::bad_name) {
     l.status = DmarcLookupStatus::none;
-    l.note = "no record";
+    l.note = r.status == DnsStatus::bad_name ? "no record (not a DNS name)" : "no record";
   } else if (r.status != DnsStatus::answer) {
     l.status = DmarcLookupStatus::temperror;
     l.note = std::string("DNS ") + to_string(r.status) + (r.detail.empty() ? "" : ": " + r.detail);

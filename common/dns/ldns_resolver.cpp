@@ -136,7 +136,7 @@ std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries
     p.id = static_cast<uint16_t>(random_->next_u64());
     std::vector<uint8_t> wire;
     if (!build_query(p.name, p.type, p.id, wire)) {
-      fail(p, DnsStatus::error, "bad query name");
+      fail(p, DnsStatus::bad_name, "not a DNS name");
       return false;
     }
     if (tcp) {

@@ -17,6 +17,8 @@ const char* to_string(DnsStatus s) {
       return "timeout";
     case DnsStatus::error:
       return "error";
+    case DnsStatus::bad_name:
+      return "bad_name";
   }
   return "unknown";
 }

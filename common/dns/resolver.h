@@ -17,12 +17,14 @@ namespace postern {
 enum class RrType : uint16_t { A = 1, CNAME = 5, PTR = 12, MX = 15, TXT = 16, AAAA = 28 };
 
 enum class DnsStatus {
-  answer,     // at least one record of the asked type
-  nxdomain,   // the name does not exist (RCODE 3)
-  nodata,     // the name exists but has no record of this type
-  servfail,   // RCODE 2 from every server
-  timeout,    // no answer before the deadline
-  error,      // refused, malformed or otherwise unusable answer, or a bad query name
+  answer,    // at least one record of the asked type
+  nxdomain,  // the name does not exist (RCODE 3)
+  nodata,    // the name exists but has no record of this type
+  servfail,  // RCODE 2 from every server
+  timeout,   // no answer before the deadline
+  error,     // refused, malformed or otherwise unusable answer, or no socket
+  bad_name,  // the name cannot be asked at all (empty or over-long label, over 255 bytes): never
+             // sent, and permanent, like nxdomain; callers must not retry it as a temporary failure
 };
 
 const char* to_string(DnsStatus s);

@@ -57,7 +57,9 @@ DnsblResult DnsblChecker::check(const IpAddress& client_in,
   for (size_t i = 0; i < results.size(); ++i) {
     const DnsResult& r = results[i];
     const DnsListSpec& list = *asked[i].list;
-    if (r.status == DnsStatus::nxdomain || r.status == DnsStatus::nodata) continue;
+    // Not listed; a name too long to ask (a long sender domain under a list's zone) cannot be.
+    if (r.status == DnsStatus::nxdomain || r.status == DnsStatus::nodata || r.status == DnsStatus::bad_name)
+      continue;
     if (!r.ok()) {
       if (r.local_failure) out.local_failure = true;
       out.errors.push_back(list.zone + ": " + to_string(r.status) +

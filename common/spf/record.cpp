@@ -26,19 +26,31 @@ bool parse_cidr(std::string_view s, int max, int& out) {
   return true;
 }
 
-// Splits "spec/24//64" into the domain-spec and the dual-cidr-length.
+// Where a trailing "/" 1*DIGIT of s starts (the slash), or npos.
+size_t trailing_slash_digits(std::string_view s) {
+  size_t i = s.size();
+  while (i > 0 && is_digit(s[i - 1])) --i;
+  if (i == s.size() || i == 0 || s[i - 1] != '/') return std::string_view::npos;
+  return i - 1;
+}
+
+// Splits "spec/24//64" into the domain-spec and the dual-cidr-length, reading the lengths from the
+// right: a domain-spec may itself hold "/" (RFC 7208 7.1: any visible character but "%" outside a
+// macro), so only a trailing "/N", "//N" or "/N//N" is a CIDR length.
 Result<std::string> split_dual_cidr(std::string_view arg, SpfTerm& t) {
-  size_t slash = arg.find('/');
-  if (slash == std::string_view::npos) return std::string(arg);
-  std::string_view spec = arg.substr(0, slash), cidr = arg.substr(slash);
-  size_t dbl = cidr.find("//");
-  std::string_view c4 = dbl == std::string_view::npos ? cidr.substr(1) : cidr.substr(1, dbl - 1);
-  std::string_view c6 = dbl == std::string_view::npos ? std::string_view() : cidr.substr(dbl + 2);
-  if (dbl == 0) c4 = {};
-  if (dbl != 0 && !parse_cidr(c4, 32, t.cidr4))
-    return Error::perm("bad IPv4 CIDR length in \"" + t.text + "\"");
-  if (dbl != std::string_view::npos && !parse_cidr(c6, 128, t.cidr6))
-    return Error::perm("bad IPv6 CIDR length in \"" + t.text + "\"");
+  std::string_view spec = arg;
+  size_t slash = trailing_slash_digits(spec);
+  if (slash != std::string_view::npos && slash > 0 && spec[slash - 1] == '/') {
+    if (!parse_cidr(spec.substr(slash + 1), 128, t.cidr6))
+      return Error::perm("bad IPv6 CIDR length in \"" + t.text + "\"");
+    spec = spec.substr(0, slash - 1);
+    slash = trailing_slash_digits(spec);
+  }
+  if (slash != std::string_view::npos) {
+    if (!parse_cidr(spec.substr(slash + 1), 32, t.cidr4))
+      return Error::perm("bad IPv4 CIDR length in \"" + t.text + "\"");
+    spec = spec.substr(0, slash);
+  }
   return std::string(spec);
 }
 
@@ -206,6 +218,7 @@ Result<SpfRecord> parse_spf_record(std::string_view txt) {
       if (!rest.empty() && !has_arg && rest.front() != '/') return bad("bad syntax");
       auto spec = split_dual_cidr(arg, t);
       if (!spec) return spec.error();
+      if (!has_arg && !spec->empty()) return bad("bad CIDR length");
       if (has_arg && !valid_domain_spec(*spec)) return bad("bad domain");
       t.domain_spec = *spec;
     } else if (iequals(name, "ptr")) {

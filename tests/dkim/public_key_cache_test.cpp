@@ -11,6 +11,7 @@
 
 #include <thread>
 
+#include "milter/overrides/overrides.h"
 #include "tests/dkim/dkim_test_util.h"
 
 namespace postern::test {

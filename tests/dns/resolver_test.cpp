@@ -344,14 +344,15 @@ TEST_F(ResolverTest, AdBitIsRecorded) {
   EXPECT_TRUE(ad.authenticated);
 }
 
-TEST_F(ResolverTest, BadQueryNamesAreErrors) {
+TEST_F(ResolverTest, BadQueryNamesAreBadNamesNeverSentAndNotTemporary) {
   auto longlabel = r->query(std::string(64, 'a') + ".example.test", RrType::A, soon());
-  EXPECT_EQ(longlabel.status, DnsStatus::error);
+  EXPECT_EQ(longlabel.status, DnsStatus::bad_name);
   auto empty_label = r->query("a..example.test", RrType::A, soon());
-  EXPECT_EQ(empty_label.status, DnsStatus::error);
+  EXPECT_EQ(empty_label.status, DnsStatus::bad_name);
   std::string huge;
   for (int i = 0; i < 60; ++i) huge += "abcdefgh.";
-  EXPECT_EQ(r->query(huge, RrType::A, soon()).status, DnsStatus::error);
+  EXPECT_EQ(r->query(huge, RrType::A, soon()).status, DnsStatus::bad_name);
+  EXPECT_FALSE(longlabel.temporary_failure());
   EXPECT_EQ(dns.total_queries(), 0);
 }
 

@@ -1,7 +1,7 @@
 // postern-milter out of file descriptors, through the real daemon started under a low
 // RLIMIT_NOFILE (prlimit, soft and hard 40, so the daemon cannot raise it). libmilter's listener
 // retries a failed accept() at once (EMFILE is one of the errors it ignores), so at the limit it
-// would spin at full CPU without a log line; the milter's accept() (milter/accept_backoff.h) logs
+// would spin at full CPU without a log line; the milter's accept() (milter/overrides/overrides.h) logs
 // the failure once and backs off. Checked: the start-up warning about the limit, one accept_failed
 // line while connections hold every descriptor, little CPU time over a second at the limit (from
 // /proc/PID/stat), and a message handled normally once the connections close.

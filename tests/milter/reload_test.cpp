@@ -214,5 +214,22 @@ TEST_F(MilterReload, RestartNeededForComparesWithTheRunningValuesOverSeveralRelo
   EXPECT_EQ(send_new(), "signed");
 }
 
+TEST_F(MilterReload, KeyCacheFollowsTheConfigOnEveryReload) {
+  ASSERT_TRUE(output_has(" started ")) << milter_->output();
+  EXPECT_NE(milter_->output().find("dkim_key_cache=yes"), std::string::npos) << milter_->output();
+  std::string off = config(true);
+  off.replace(off.find("[dkim]\n"), 7, "[dkim]\nkey_cache = false\n");
+  rewrite(off);
+  milter_->signal(SIGHUP);
+  ASSERT_TRUE(output_has("reloaded")) << milter_->output();
+  EXPECT_TRUE(output_has("dkim_key_cache=no")) << milter_->output();
+  EXPECT_EQ(send_new(), "signed");
+  rewrite(config(true));
+  milter_->signal(SIGHUP);
+  ASSERT_TRUE(output_has("reloaded", 2)) << milter_->output();
+  EXPECT_TRUE(output_has("dkim_key_cache=yes", 2)) << milter_->output();
+  EXPECT_EQ(send_new(), "signed");
+}
+
 }  // namespace
 }  // namespace postern::test

@@ -1,11 +1,11 @@
-// d2i_PUBKEY_bio() for executables that link this object (postern-milter): libopendkim decodes
-// the public key of every signature it verifies with d2i_PUBKEY_bio(), and under OpenSSL 3 that
+// postern-milter's d2i_PUBKEY_bio() (overrides.h lists every function the milter overrides): libopendkim
+// decodes the public key of every signature it verifies with d2i_PUBKEY_bio(), and under OpenSSL 3 that
 // decoding costs several times the RSA verification itself. A definition in the executable takes
 // precedence over libcrypto's for every shared object (the same ELF rule that lets the milter
-// define sigwait()), so libopendkim's call lands here. Only calls made from libopendkim's own code,
-// on a memory BIO, with a cache installed, are served from the PublicKeyCache (libopendkim reads
-// the key and frees it, never changes it); every other call, and every cache miss, goes to
-// libcrypto's d2i_PUBKEY_bio() unchanged.
+// define sigwait() and accept()), so libopendkim's call lands here. Only calls made from libopendkim's own
+// code, on a memory BIO, with a cache installed, are served from the PublicKeyCache (libopendkim reads the
+// key and frees it, never changes it); every other call, and every cache miss, goes to libcrypto's
+// d2i_PUBKEY_bio() unchanged.
 #include <dlfcn.h>
 #include <link.h>
 #include <openssl/asn1.h>
@@ -19,7 +19,7 @@
 #include <mutex>
 #include <vector>
 
-#include "common/dkim/public_key_cache.h"
+#include "milter/overrides/overrides.h"
 
 extern "C" {
 // libopendkim's entry point, used to find where its code is mapped.
