@@ -1,5 +1,5 @@
 // libFuzzer target for what a milter chain does with a milter's untrusted modifications
-// (common/milterclient/chain.h apply_verdict): the input is a stream of reply packets as a milter
+// (tools/milterclient/chain.h apply_verdict): the input is a stream of reply packets as a milter
 // sends them at end of message; each decoded modification is applied to a small message, with and
 // without header-leading-space. Checks what the next milter relies on: field names non-empty,
 // every field within kMaxHeaderFieldBytes, at most kMaxHeaderFields fields, no CRLF in values.
@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/milterclient/chain.h"
-#include "common/milterclient/reply.h"
+#include "tools/milterclient/chain.h"
+#include "tools/milterclient/reply.h"
 
 namespace pm = postern::milter;
 

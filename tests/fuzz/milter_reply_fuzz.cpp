@@ -1,4 +1,4 @@
-// libFuzzer target for the milter reply decoder (common/milterclient/reply.h): the input is a
+// libFuzzer target for the milter reply decoder (tools/milterclient/reply.h): the input is a
 // stream of bytes as a milter might send them; it is fed whole and, from the same bytes, in two
 // pieces split at a point taken from the first byte. Both must give the same replies.
 #include <cstddef>
@@ -7,14 +7,14 @@
 #include <string_view>
 #include <vector>
 
-#include "common/milterclient/reply.h"
+#include "tools/milterclient/reply.h"
 
 namespace {
 
 // Decodes everything; returns the replies' command bytes and value sizes, and whether it ended in
 // an error.
 std::vector<std::string> decode(std::string_view a, std::string_view b, bool& failed) {
-  postern::milter::ReplyStream s;
+  postern::mta::ReplyStream s;
   std::vector<std::string> out;
   failed = false;
   for (std::string_view piece : {a, b}) {

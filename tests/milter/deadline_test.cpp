@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "common/milterclient/session.h"
+#include "tools/milterclient/session.h"
 #include "tests/harness/dns_server.h"
 #include "tests/harness/net.h"
 #include "tests/harness/process.h"
@@ -61,14 +61,14 @@ struct DeadlineMilter {
     milter = std::make_unique<Process>(std::vector<std::string>{MILTER, "-f", "-c", conf.string()},
                                        (dir.path() / "milter").string());
     if (!wait_for_unix(sock)) return;
-    milter::ClientOptions o;
+    mta::ClientOptions o;
     o.milter = *parse_socket_spec("unix:" + sock);
     o.read_timeout = std::chrono::seconds(30);  // the milter's deadline is under test, not ours
-    if (auto c = milter::Connection::open(o)) connection = std::move(*c);
+    if (auto c = mta::Connection::open(o)) connection = std::move(*c);
   }
   TempDir dir;
   std::unique_ptr<Process> milter;
-  std::unique_ptr<milter::Connection> connection;  // null when the milter did not start
+  std::unique_ptr<mta::Connection> connection;  // null when the milter did not start
 };
 
 TEST(MilterDnsDeadline, SilentDnsCostsAMessageNoMoreThanMessageTimeout) {
@@ -77,14 +77,14 @@ TEST(MilterDnsDeadline, SilentDnsCostsAMessageNoMoreThanMessageTimeout) {
   DeadlineMilter d("postern-milter-deadline", dns, "");
   Process& milter = *d.milter;
   ASSERT_TRUE(d.connection) << milter.output();
-  milter::Envelope e;
+  mta::Envelope e;
   e.client_ip = "203.0.113.5";
   e.client_name = "mail.sender.test";
   e.helo = "mail.sender.test";
   e.from = "carol@sender.test";
   e.rcpts = {"bob@example.org"};
-  e.macros[milter::cmd::mail] = {{"i", "DL1"}};
-  auto m = milter::parse_message(kMessage);
+  e.macros[mta::cmd::mail] = {{"i", "DL1"}};
+  auto m = mta::parse_message(kMessage);
   ASSERT_TRUE(m) << m.error().message;
 
   // Two messages on one connection: the deadline starts at each MAIL FROM, not at the connection.
@@ -103,7 +103,7 @@ TEST(MilterDnsDeadline, SilentDnsCostsAMessageNoMoreThanMessageTimeout) {
     EXPECT_EQ(dns.queries("s1._domainkey.sender.test"), 0) << milter.output();
     EXPECT_EQ(dns.queries("_dmarc.sender.test"), 0) << milter.output();
     // Temperror handling: accepted, stamped with temperror results.
-    EXPECT_EQ(v->action, milter::Action::accept) << v->reply << milter.output();
+    EXPECT_EQ(v->action, mta::Action::accept) << v->reply << milter.output();
     std::string ar;
     for (const auto& mod : v->modifications)
       if (mod.name == "Authentication-Results") ar = mod.value;
@@ -129,14 +129,14 @@ TEST(MilterDnsDeadline, SpendingTheDeadlineWithSlowDnsNeverCarriesASpoofPastARej
   DeadlineMilter d("postern-milter-deadline-spoof", dns, "[dmarc]\nenforce = true\n");
   Process& milter = *d.milter;
   ASSERT_TRUE(d.connection) << milter.output();
-  milter::Envelope e;
+  mta::Envelope e;
   e.client_ip = "203.0.113.66";
   e.client_name = "mail.evil.test";
   e.helo = "mail.evil.test";
   e.from = "x@evil.test";
   e.rcpts = {"bob@example.org"};
-  e.macros[milter::cmd::mail] = {{"i", "DL2"}};
-  auto m = milter::parse_message(
+  e.macros[mta::cmd::mail] = {{"i", "DL2"}};
+  auto m = mta::parse_message(
       "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=bank.test; s=s1;\r\n"
       "\th=from:to:subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n"
       "\tb=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n"
@@ -144,7 +144,7 @@ TEST(MilterDnsDeadline, SpendingTheDeadlineWithSlowDnsNeverCarriesASpoofPastARej
   ASSERT_TRUE(m) << m.error().message;
   auto v = d.connection->run(e, *m);
   ASSERT_TRUE(v) << v.error().message << milter.output();
-  EXPECT_EQ(v->action, milter::Action::tempfail) << v->reply << milter.output();
+  EXPECT_EQ(v->action, mta::Action::tempfail) << v->reply << milter.output();
   EXPECT_EQ(v->reply, "451 4.7.5 The DMARC policy of bank.test could not be evaluated (DNS), try again later")
       << milter.output();
   ASSERT_TRUE(wait_until([&] { return count(milter.output(), " message ") >= 1; })) << milter.output();

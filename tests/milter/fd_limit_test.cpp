@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "common/milterclient/session.h"
+#include "tools/milterclient/session.h"
 #include "tests/harness/dns_server.h"
 #include "tests/harness/net.h"
 #include "tests/harness/process.h"
@@ -66,18 +66,18 @@ TEST(MilterFdLimit, OutOfDescriptorsTheMilterLogsOnceDoesNotSpinAndRecovers) {
 
   // Descriptors free up: a message goes through again.
   for (int fd : flood) close(fd);
-  milter::ClientOptions o;
+  mta::ClientOptions o;
   o.milter = *parse_socket_spec("unix:" + socket);
   std::string outcome;
   EXPECT_TRUE(wait_until(
       [&] {
-        auto c = milter::Connection::open(o);
+        auto c = mta::Connection::open(o);
         if (!c) return false;
-        milter::Envelope e;
+        mta::Envelope e;
         e.client_ip = "192.0.2.10";
         e.from = "someone@example.net";
         e.rcpts = {"bob@example.org"};
-        auto m = milter::parse_message(
+        auto m = mta::parse_message(
             "From: someone@example.net\r\nTo: bob@example.org\r\nSubject: x\r\n\r\nHi.\r\n");
         if (!m) return false;
         auto v = (*c)->run(e, *m);

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "common/milterclient/session.h"
+#include "tools/milterclient/session.h"
 #include "tests/harness/dns_server.h"
 #include "tests/harness/net.h"
 #include "tests/harness/process.h"
@@ -38,28 +38,28 @@ TEST(MilterInet, AMessageTheMilterAddsAHeaderToDoesNotWaitForADelayedAck) {
   Process milter({MILTER, "-f", "-c", conf.string()}, (dir.path() / "milter").string());
   ASSERT_TRUE(wait_for_tcp(port)) << milter.output();
 
-  milter::ClientOptions o;
+  mta::ClientOptions o;
   o.milter = *parse_socket_spec("inet:127.0.0.1:" + std::to_string(port));
-  auto c = milter::Connection::open(o);
+  auto c = mta::Connection::open(o);
   ASSERT_TRUE(c) << c.error().message << milter.output();
-  milter::Envelope e;
+  mta::Envelope e;
   e.client_ip = "203.0.113.5";
   e.client_name = "mail.sender.test";
   e.helo = "mail.sender.test";
   e.from = "carol@sender.test";
   e.rcpts = {"bob@example.org"};
-  auto m = milter::parse_message(
+  auto m = mta::parse_message(
       "From: Carol <carol@sender.test>\r\nTo: bob@example.org\r\nSubject: tcp\r\n\r\nHi.\r\n");
   ASSERT_TRUE(m) << m.error().message;
 
   std::vector<microseconds> took;
   for (int n = 0; n < 21; ++n) {
-    e.macros[milter::cmd::mail] = {{"i", "TCP" + std::to_string(n)}};
+    e.macros[mta::cmd::mail] = {{"i", "TCP" + std::to_string(n)}};
     auto start = std::chrono::steady_clock::now();
     auto v = (*c)->run(e, *m);
     auto t = std::chrono::duration_cast<microseconds>(std::chrono::steady_clock::now() - start);
     ASSERT_TRUE(v) << v.error().message << milter.output();
-    ASSERT_EQ(v->action, milter::Action::accept) << v->reply;
+    ASSERT_EQ(v->action, mta::Action::accept) << v->reply;
     bool stamped = false;
     for (const auto& mod : v->modifications) stamped = stamped || mod.name == "Authentication-Results";
     ASSERT_TRUE(stamped) << "the milter must add a header for the stall to show";

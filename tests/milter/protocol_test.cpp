@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "common/milterclient/session.h"
+#include "tools/milterclient/session.h"
 #include "tests/harness/net.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
@@ -38,25 +38,25 @@ class MilterProtocol : public ::testing::Test {
   }
   void SetUp() override { ASSERT_TRUE(started_) << milter_->output(); }
 
-  static std::unique_ptr<milter::Connection> open(uint32_t protocol = milter::proto::offered) {
-    milter::ClientOptions o;
+  static std::unique_ptr<mta::Connection> open(uint32_t protocol = mta::proto::offered) {
+    mta::ClientOptions o;
     o.milter = *parse_socket_spec("unix:" + socket_);
     o.protocol = protocol;
-    auto c = milter::Connection::open(o);
+    auto c = mta::Connection::open(o);
     EXPECT_TRUE(c) << c.error().message << milter_->output();
     return c ? std::move(*c) : nullptr;
   }
 
-  static milter::Verdict send(milter::Connection& c, const std::string& headers) {
-    milter::Envelope e;
+  static mta::Verdict send(mta::Connection& c, const std::string& headers) {
+    mta::Envelope e;
     e.from = "alice@example.org";
     e.rcpts = {"bob@example.net"};
-    e.macros[milter::cmd::mail] = {{"{auth_authen}", "alice@example.org"}};
-    auto m = milter::parse_message(headers + "Subject: t\r\n\r\nbody\r\n");
+    e.macros[mta::cmd::mail] = {{"{auth_authen}", "alice@example.org"}};
+    auto m = mta::parse_message(headers + "Subject: t\r\n\r\nbody\r\n");
     EXPECT_TRUE(m);
     auto v = c.run(e, *m);
     EXPECT_TRUE(v) << (v ? "" : v.error().message);
-    return v ? *v : milter::Verdict{};
+    return v ? *v : mta::Verdict{};
   }
 
   static std::string many_froms() {
@@ -91,10 +91,10 @@ TEST_F(MilterProtocol, AsksNotToBeWaitedForWhereItNeverRefuses) {
   ASSERT_TRUE(c);
   uint32_t p = c->negotiated().protocol;
   for (uint32_t step :
-       {milter::proto::nr_connect, milter::proto::nr_helo, milter::proto::nr_header, milter::proto::nr_body,
-        milter::proto::no_rcpt, milter::proto::no_data, milter::proto::no_unknown})
+       {mta::proto::nr_connect, mta::proto::nr_helo, mta::proto::nr_header, mta::proto::nr_body,
+        mta::proto::no_rcpt, mta::proto::no_data, mta::proto::no_unknown})
     EXPECT_NE(p & step, 0u) << std::hex << step;
-  for (uint32_t step : {milter::proto::nr_mail, milter::proto::nr_eoh})
+  for (uint32_t step : {mta::proto::nr_mail, mta::proto::nr_eoh})
     EXPECT_EQ(p & step, 0u) << std::hex << step << ": these stages can refuse";
 }
 
@@ -102,23 +102,23 @@ TEST_F(MilterProtocol, HeaderRefusalIsGivenAtEndOfHeadersThenTheConnectionGoesOn
   auto c = open();
   ASSERT_TRUE(c);
   auto refused = send(*c, many_froms());
-  EXPECT_EQ(refused.action, milter::Action::reject);
+  EXPECT_EQ(refused.action, mta::Action::reject);
   EXPECT_EQ(refused.stage, "eoh");
   EXPECT_EQ(refused.reply.rfind("550 5.7.1", 0), 0u) << refused.reply;
   auto next = send(*c, "From: alice@example.org\r\n");
-  EXPECT_EQ(next.action, milter::Action::accept) << next.reply << milter_->output();
+  EXPECT_EQ(next.action, mta::Action::accept) << next.reply << milter_->output();
 }
 
 TEST_F(MilterProtocol, AnMtaWithoutNoReplyStepsGetsTheSameRefusal) {
-  auto c = open(milter::proto::offered & ~(milter::proto::nr_header | milter::proto::nr_body |
-                                           milter::proto::nr_connect | milter::proto::nr_helo));
+  auto c = open(mta::proto::offered & ~(mta::proto::nr_header | mta::proto::nr_body |
+                                           mta::proto::nr_connect | mta::proto::nr_helo));
   ASSERT_TRUE(c);
-  EXPECT_EQ(c->negotiated().protocol & milter::proto::nr_header, 0u);
+  EXPECT_EQ(c->negotiated().protocol & mta::proto::nr_header, 0u);
   auto refused = send(*c, many_froms());
-  EXPECT_EQ(refused.action, milter::Action::reject);
+  EXPECT_EQ(refused.action, mta::Action::reject);
   EXPECT_EQ(refused.stage, "eoh") << refused.reply << milter_->output();
   EXPECT_EQ(refused.reply.rfind("550 5.7.1", 0), 0u) << refused.reply;
-  EXPECT_EQ(send(*c, "From: alice@example.org\r\n").action, milter::Action::accept);
+  EXPECT_EQ(send(*c, "From: alice@example.org\r\n").action, mta::Action::accept);
 }
 
 // libmilter refuses a packet over 65,535 bytes by default and drops the connection without telling
@@ -128,7 +128,7 @@ TEST_F(MilterProtocol, AnMtaWithoutNoReplyStepsGetsTheSameRefusal) {
 // any other. Beyond that, libmilter still drops the connection, and the daemon goes on serving.
 TEST_F(MilterProtocol, HeaderFieldsOver64KilobytesAreTakenUpToTheRaisedLimit) {
   auto message = [](size_t bytes) {
-    milter::Message m;
+    mta::Message m;
     m.headers.push_back({"From", " alice@example.org"});
     std::string value;
     while (value.size() < bytes) value += (value.empty() ? " " : "\n ") + std::string(70, 'x');
@@ -137,24 +137,24 @@ TEST_F(MilterProtocol, HeaderFieldsOver64KilobytesAreTakenUpToTheRaisedLimit) {
     m.body = "body\r\n";
     return m;
   };
-  milter::Envelope e;
+  mta::Envelope e;
   e.from = "alice@example.org";
   e.rcpts = {"bob@example.net"};
-  e.macros[milter::cmd::mail] = {{"{auth_authen}", "alice@example.org"}};
+  e.macros[mta::cmd::mail] = {{"{auth_authen}", "alice@example.org"}};
   auto c = open();
   ASSERT_TRUE(c);
   auto big = c->run(e, message(70 * 1024));
   ASSERT_TRUE(big) << big.error().message << milter_->output();
-  EXPECT_EQ(big->action, milter::Action::accept) << big->reply;
+  EXPECT_EQ(big->action, mta::Action::accept) << big->reply;
   auto next = send(*c, "From: alice@example.org\r\n");
-  EXPECT_EQ(next.action, milter::Action::accept) << "the connection carries the next message";
+  EXPECT_EQ(next.action, mta::Action::accept) << "the connection carries the next message";
 
   auto c2 = open();
   ASSERT_TRUE(c2);
   EXPECT_FALSE(c2->run(e, message(1024 * 1024))) << "over libmilter's raised limit the session is dropped";
   auto c3 = open();
   ASSERT_TRUE(c3);
-  EXPECT_EQ(send(*c3, "From: alice@example.org\r\n").action, milter::Action::accept) << milter_->output();
+  EXPECT_EQ(send(*c3, "From: alice@example.org\r\n").action, mta::Action::accept) << milter_->output();
 }
 
 // [sender].local_domains may be written as U-labels: they compare with From: domains as A-labels.
@@ -170,26 +170,26 @@ TEST(MilterLocalDomains, ULabelInTheConfigMatchesBothForms) {
                                     "false\n[dmarc]\nenabled = false\n");
   Process milter({MILTER, "-f", "-c", conf.string()}, (dir.path() / "milter").string());
   ASSERT_TRUE(wait_for_unix(sock)) << milter.output();
-  milter::ClientOptions o;
+  mta::ClientOptions o;
   o.milter = *parse_socket_spec("unix:" + sock);
   auto inbound = [&](const std::string& from) {
-    auto c = milter::Connection::open(o);
+    auto c = mta::Connection::open(o);
     EXPECT_TRUE(c);
-    milter::Envelope e;
+    mta::Envelope e;
     e.client_ip = "192.0.2.10";
     e.from = "x@sender.test";
     e.rcpts = {"bob@example.net"};
-    auto m = milter::parse_message("From: " + from + "\r\nSubject: t\r\n\r\nbody\r\n");
-    auto v = c ? (*c)->run(e, *m) : Result<milter::Verdict>(Error::perm("no connection"));
+    auto m = mta::parse_message("From: " + from + "\r\nSubject: t\r\n\r\nbody\r\n");
+    auto v = c ? (*c)->run(e, *m) : Result<mta::Verdict>(Error::perm("no connection"));
     EXPECT_TRUE(v);
-    return v ? v->action : milter::Action::tempfail;
+    return v ? v->action : mta::Action::tempfail;
   };
   EXPECT_EQ(inbound("x@b\xc3\xbc"
                     "cher.example"),
-            milter::Action::reject)
+            mta::Action::reject)
       << milter.output();
-  EXPECT_EQ(inbound("x@xn--bcher-kva.example"), milter::Action::reject) << milter.output();
-  EXPECT_EQ(inbound("x@bucher.example"), milter::Action::accept) << milter.output();
+  EXPECT_EQ(inbound("x@xn--bcher-kva.example"), mta::Action::reject) << milter.output();
+  EXPECT_EQ(inbound("x@bucher.example"), mta::Action::accept) << milter.output();
 }
 
 }  // namespace

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "common/dkim/private_key.h"
-#include "common/milterclient/session.h"
+#include "tools/milterclient/session.h"
 #include "tests/harness/dns_server.h"
 #include "tests/harness/net.h"
 #include "tests/harness/process.h"
@@ -58,26 +58,26 @@ class MilterReload : public ::testing::Test {
 
   void rewrite(const std::string& text) { dir_.write("postern.conf", text); }
 
-  std::unique_ptr<milter::Connection> open() {
-    milter::ClientOptions o;
+  std::unique_ptr<mta::Connection> open() {
+    mta::ClientOptions o;
     o.milter = *parse_socket_spec("unix:" + socket_);
-    auto c = milter::Connection::open(o);
+    auto c = mta::Connection::open(o);
     EXPECT_TRUE(c) << c.error().message << milter_->output();
     return c ? std::move(*c) : nullptr;
   }
 
   // Runs alice's authenticated message; "signed", "unsigned" or what went wrong.
-  std::string send(milter::Connection& c) {
-    milter::Envelope e;
+  std::string send(mta::Connection& c) {
+    mta::Envelope e;
     e.client_ip = "192.0.2.10";
     e.from = "alice@example.org";
     e.rcpts = {"bob@example.net"};
-    e.macros[milter::cmd::mail] = {{"{auth_authen}", "alice@example.org"}, {"i", "Q1"}};
-    auto m = milter::parse_message(kMessage);
+    e.macros[mta::cmd::mail] = {{"{auth_authen}", "alice@example.org"}, {"i", "Q1"}};
+    auto m = mta::parse_message(kMessage);
     if (!m) return "bad message: " + m.error().message;
     auto v = c.run(e, *m);
     if (!v) return "error: " + v.error().message;
-    if (v->action != milter::Action::accept) return "refused: " + v->reply;
+    if (v->action != mta::Action::accept) return "refused: " + v->reply;
     for (const auto& mod : v->modifications) {
       if (mod.name == "DKIM-Signature" && mod.value.find("d=example.org") != std::string::npos)
         return "signed";

@@ -1,5 +1,5 @@
 // The sender-spoofing matrix, table-driven, run twice against the real postern-milter binary:
-// (1) replayed through the milter protocol by the milter client library (common/milterclient) with
+// (1) replayed through the milter protocol by the milter client library (tools/milterclient) with
 // the {auth_authen} macro of an authenticated login, and (2) end to end through a real Postfix
 // submission port whose SASL authentication goes through a real Dovecot. One milter, one test DNS
 // server (holding the DKIM keys), one Dovecot and one Postfix serve the whole suite; each case is
@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "common/dkim/private_key.h"
-#include "common/milterclient/session.h"
+#include "tools/milterclient/session.h"
 #include "tests/harness/dns_server.h"
 #include "tests/harness/dovecot_instance.h"
 #include "tests/harness/net.h"
@@ -271,20 +271,20 @@ class SpoofMatrix : public ::testing::TestWithParam<SpoofCase> {
   }
 
   // Replays one message as alice through the milter protocol.
-  static Result<milter::Verdict> replay(const std::string& envelope, const std::string& message) {
-    milter::ClientOptions o;
+  static Result<mta::Verdict> replay(const std::string& envelope, const std::string& message) {
+    mta::ClientOptions o;
     o.milter = *parse_socket_spec("unix:" + socket_);
-    auto c = milter::Connection::open(o);
+    auto c = mta::Connection::open(o);
     if (!c) return c.error();
-    milter::Envelope e;
+    mta::Envelope e;
     e.client_ip = "192.0.2.10";
     e.client_name = "client.test";
     e.helo = "client.test";
     e.from = envelope;
     e.rcpts = {"bob@example.org"};
-    e.macros[milter::cmd::mail] = {
+    e.macros[mta::cmd::mail] = {
         {"{auth_authen}", "alice@example.org"}, {"{auth_type}", "PLAIN"}, {"i", "4Q1"}};
-    auto m = milter::parse_message(crlf(message));
+    auto m = mta::parse_message(crlf(message));
     if (!m) return m.error();
     auto v = (*c)->run(e, *m);
     (*c)->quit();
@@ -323,7 +323,7 @@ TEST_P(SpoofMatrix, ThroughTheMilterProtocol) {
   auto v = replay(c.envelope, message);
   ASSERT_TRUE(v) << v.error().message << milter_->output();
   if (c.expect == Expect::accept) {
-    ASSERT_EQ(v->action, milter::Action::accept) << v->stage << ": " << v->reply;
+    ASSERT_EQ(v->action, mta::Action::accept) << v->stage << ": " << v->reply;
     std::string signature;
     for (const auto& mod : v->modifications) {
       if (mod.name == "DKIM-Signature") signature = mod.value;
@@ -333,7 +333,7 @@ TEST_P(SpoofMatrix, ThroughTheMilterProtocol) {
     EXPECT_EQ(verify(c.name, crlf("DKIM-Signature:" + signature + "\n" + message)), "pass") << signature;
     return;
   }
-  EXPECT_EQ(v->action, milter::Action::reject) << v->stage << ": " << v->reply;
+  EXPECT_EQ(v->action, mta::Action::reject) << v->stage << ": " << v->reply;
   if (c.expect == Expect::reject_mail) {
     EXPECT_EQ(v->stage, "mail");
     EXPECT_EQ(v->reply.substr(0, 10), "553 5.7.1 ") << v->reply;
@@ -395,12 +395,12 @@ TEST_F(SpoofMatrix, SqliteChangeIsPickedUpWithoutRestart) {
   change(
       "INSERT INTO aliases (source, destination, permitted_senders) VALUES ('press@example.org', "
       "'bob@example.org', 'alice@example.org');");
-  milter::Verdict after;
+  mta::Verdict after;
   EXPECT_TRUE(wait_until(
       [&] {
         auto v = replay(granted.envelope, message_for(granted));
         if (v) after = *v;
-        return v && v->action == milter::Action::accept;
+        return v && v->action == mta::Action::accept;
       },
       std::chrono::seconds(15)))
       << after.reply << milter_->output();
@@ -408,7 +408,7 @@ TEST_F(SpoofMatrix, SqliteChangeIsPickedUpWithoutRestart) {
   EXPECT_TRUE(wait_until(
       [&] {
         auto v = replay(granted.envelope, message_for(granted));
-        return v && v->action == milter::Action::reject;
+        return v && v->action == mta::Action::reject;
       },
       std::chrono::seconds(15)))
       << milter_->output();

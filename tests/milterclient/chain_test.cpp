@@ -2,7 +2,7 @@
 // (header additions, insertions, changes and deletions, body replacement, sender and recipient
 // changes, untrusted sizes refused), and Chain runs each message through scripted milters in order,
 // the second seeing the first one's header, a rejection ending the chain.
-#include "common/milterclient/chain.h"
+#include "tools/milterclient/chain.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include "tests/harness/temp_dir.h"
 #include "tests/milterclient/fake_milter.h"
 
-namespace postern::milter::test {
+namespace postern::mta::test {
 namespace {
 
 using Strings = std::vector<std::string>;
@@ -202,4 +202,4 @@ TEST_F(MilterChain, AMissingMilterIsNamedByPosition) {
 }
 
 }  // namespace
-}  // namespace postern::milter::test
+}  // namespace postern::mta::test

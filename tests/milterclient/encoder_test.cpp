@@ -1,15 +1,15 @@
 // Command encoder and milter socket specs: exact bytes on the wire for each command.
-#include "common/milterclient/encoder.h"
+#include "tools/milterclient/encoder.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "common/milterclient/milter_spec.h"
-#include "common/milterclient/protocol.h"
+#include "tools/milterclient/milter_spec.h"
+#include "tools/milterclient/protocol.h"
 
-namespace postern::milter {
+namespace postern::mta {
 namespace {
 
 using namespace std::string_literals;
@@ -102,4 +102,4 @@ TEST(MilterSpec, AllSpellings) {
 }
 
 }  // namespace
-}  // namespace postern::milter
+}  // namespace postern::mta

@@ -10,9 +10,9 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "common/milterclient/encoder.h"
+#include "tools/milterclient/encoder.h"
 
-namespace postern::milter::test {
+namespace postern::mta::test {
 
 std::string be32(uint32_t v) {
   return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
@@ -114,4 +114,4 @@ void FakeMilter::serve(int fd) {
   }
 }
 
-}  // namespace postern::milter::test
+}  // namespace postern::mta::test

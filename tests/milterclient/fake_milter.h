@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace postern::milter::test {
+namespace postern::mta::test {
 
 class FakeMilter {
  public:
@@ -57,4 +57,4 @@ std::string negotiate_reply(uint32_t actions, uint32_t protocol);
 std::string be32(uint32_t v);
 std::string z(const std::string& s);  // s followed by NUL
 
-}  // namespace postern::milter::test
+}  // namespace postern::mta::test

@@ -1,9 +1,9 @@
 // Message-file parser: fields as an MTA hands them to a milter, CRLF and LF input alike.
-#include "common/milterclient/message.h"
+#include "tools/milterclient/message.h"
 
 #include <gtest/gtest.h>
 
-namespace postern::milter {
+namespace postern::mta {
 namespace {
 
 TEST(MilterMessage, FoldedFieldsStayOneFieldWithContinuationLines) {
@@ -75,4 +75,4 @@ TEST(MilterMessage, ErrorsNameTheLine) {
 }
 
 }  // namespace
-}  // namespace postern::milter
+}  // namespace postern::mta

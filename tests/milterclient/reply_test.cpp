@@ -1,15 +1,15 @@
 // Reply decoder: every reply type decodes to the right fields; a stream of replies gives the same
 // result however it is split across reads; malformed and oversized packets are clean errors.
-#include "common/milterclient/reply.h"
+#include "tools/milterclient/reply.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "common/milterclient/encoder.h"
+#include "tools/milterclient/encoder.h"
 
-namespace postern::milter {
+namespace postern::mta {
 namespace {
 
 std::string be32(uint32_t v) {
@@ -204,4 +204,4 @@ TEST(MilterReply, AnErrorMidStreamIsReportedWhateverTheSplit) {
 }
 
 }  // namespace
-}  // namespace postern::milter
+}  // namespace postern::mta

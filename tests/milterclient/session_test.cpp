@@ -3,7 +3,7 @@
 // modifications are collected, early verdicts end the transaction with ABORT so the connection
 // carries the next message, and a stuck, closing or garbage-sending milter is a clean error within
 // the timeout.
-#include "common/milterclient/session.h"
+#include "tools/milterclient/session.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@
 #include "tests/harness/temp_dir.h"
 #include "tests/milterclient/fake_milter.h"
 
-namespace postern::milter::test {
+namespace postern::mta::test {
 namespace {
 
 using Strings = std::vector<std::string>;
@@ -378,4 +378,4 @@ TEST_F(MilterSession, NoMilterListeningIsAnError) {
 }
 
 }  // namespace
-}  // namespace postern::milter::test
+}  // namespace postern::mta::test

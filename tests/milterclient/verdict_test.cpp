@@ -1,9 +1,9 @@
 // The printed verdict: action line first, then one escaped line per modification.
-#include "common/milterclient/verdict.h"
+#include "tools/milterclient/verdict.h"
 
 #include <gtest/gtest.h>
 
-namespace postern::milter {
+namespace postern::mta {
 namespace {
 
 using Lines = std::vector<std::string>;
@@ -68,4 +68,4 @@ TEST(MilterVerdict, UntrustedValuesStayOnOneLine) {
 }
 
 }  // namespace
-}  // namespace postern::milter
+}  // namespace postern::mta

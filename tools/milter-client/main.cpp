@@ -3,7 +3,7 @@
 // turn as Postfix runs smtpd_milters, each seeing the previous one's modifications) and prints what it
 // decided (action line first, then one line per modification), or with --connections/--count runs many
 // messages over concurrent connections and prints a benchmark summary. Arguments come from the operator; the
-// milter's replies are untrusted and handled by common/milterclient. Exit codes: 0 ran (whatever the
+// milter's replies are untrusted and handled by tools/milterclient. Exit codes: 0 ran (whatever the
 // verdict), 1 protocol or connection error, 64 usage error. See docs/milter-client.md.
 #include <algorithm>
 #include <atomic>
@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "common/core/file_read.h"
-#include "common/milterclient/chain.h"
-#include "common/milterclient/milter_spec.h"
-#include "common/milterclient/session.h"
+#include "tools/milterclient/chain.h"
+#include "tools/milterclient/milter_spec.h"
+#include "tools/milterclient/session.h"
 
 namespace pm = postern::milter;
 

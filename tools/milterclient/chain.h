@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "common/core/result.h"
-#include "common/milterclient/message.h"
-#include "common/milterclient/session.h"
-#include "common/milterclient/verdict.h"
+#include "tools/milterclient/message.h"
+#include "tools/milterclient/session.h"
+#include "tools/milterclient/verdict.h"
 
-namespace postern::milter {
+namespace postern::mta {
 
 inline constexpr size_t kMaxChainMilters = 16;
 
@@ -47,4 +47,4 @@ class Chain {
   std::vector<std::unique_ptr<Connection>> conns_;
 };
 
-}  // namespace postern::milter
+}  // namespace postern::mta

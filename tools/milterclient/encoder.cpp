@@ -1,9 +1,9 @@
 // Implements the command encoder. Contract in encoder.h.
-#include "common/milterclient/encoder.h"
+#include "tools/milterclient/encoder.h"
 
-#include "common/milterclient/protocol.h"
+#include "tools/milterclient/protocol.h"
 
-namespace postern::milter {
+namespace postern::mta {
 namespace {
 
 void put32(std::string& out, uint32_t v) {
@@ -96,4 +96,4 @@ std::string encode_body(std::string_view chunk) { return encode_packet(cmd::body
 
 std::string encode_command(char command) { return encode_packet(command, {}); }
 
-}  // namespace postern::milter
+}  // namespace postern::mta

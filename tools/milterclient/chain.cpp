@@ -1,12 +1,12 @@
 // Implements milter chains. Contract in chain.h.
-#include "common/milterclient/chain.h"
+#include "tools/milterclient/chain.h"
 
 #include <algorithm>
 #include <string>
 
 #include "common/core/ascii.h"
 
-namespace postern::milter {
+namespace postern::mta {
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) { return ascii_lower(a) == ascii_lower(b); }
@@ -158,4 +158,4 @@ void Chain::quit() {
   for (auto& c : conns_) c->quit();
 }
 
-}  // namespace postern::milter
+}  // namespace postern::mta

@@ -12,7 +12,7 @@
 
 #include "common/core/result.h"
 
-namespace postern::milter {
+namespace postern::mta {
 
 inline constexpr size_t kMaxMessageBytes = 64 * 1024 * 1024;
 inline constexpr size_t kMaxHeaderFields = 10000;
@@ -31,4 +31,4 @@ struct Message {
 
 Result<Message> parse_message(std::string_view bytes);
 
-}  // namespace postern::milter
+}  // namespace postern::mta

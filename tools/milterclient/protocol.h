@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-namespace postern::milter {
+namespace postern::mta {
 
 inline constexpr uint32_t kProtocolVersion = 6;
 
@@ -99,4 +99,4 @@ inline constexpr uint32_t offered = 0x1fffff;
 // Largest body chunk the MTA may send without a larger negotiated size.
 inline constexpr size_t kMaxBodyChunk = 65535;
 
-}  // namespace postern::milter
+}  // namespace postern::mta

@@ -1,7 +1,7 @@
 // Implements the verdict's text form. Contract in verdict.h.
-#include "common/milterclient/verdict.h"
+#include "tools/milterclient/verdict.h"
 
-namespace postern::milter {
+namespace postern::mta {
 namespace {
 
 std::string header_text(const std::string& name, const std::string& value) {
@@ -97,4 +97,4 @@ std::vector<std::string> format_verdict(const Verdict& v) {
   return lines;
 }
 
-}  // namespace postern::milter
+}  // namespace postern::mta

@@ -1,9 +1,9 @@
 // Implements split_frame and parse_reply. Contract in reply.h.
-#include "common/milterclient/reply.h"
+#include "tools/milterclient/reply.h"
 
-#include "common/milterclient/protocol.h"
+#include "tools/milterclient/protocol.h"
 
-namespace postern::milter {
+namespace postern::mta {
 namespace {
 
 uint32_t be32(std::string_view s, size_t at) {
@@ -233,4 +233,4 @@ Result<std::optional<Reply>> ReplyStream::next() {
   return std::optional<Reply>(std::move(*r));
 }
 
-}  // namespace postern::milter
+}  // namespace postern::mta

@@ -10,8 +10,8 @@
 #include "common/core/result.h"
 #include "common/daemon/socket_spec.h"
 
-namespace postern::milter {
+namespace postern::mta {
 
 Result<SocketSpec> parse_milter_spec(std::string_view text);
 
-}  // namespace postern::milter
+}  // namespace postern::mta

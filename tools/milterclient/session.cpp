@@ -1,5 +1,5 @@
 // Implements the MTA side of a milter connection. Contract in session.h.
-#include "common/milterclient/session.h"
+#include "tools/milterclient/session.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -17,7 +17,7 @@
 
 #include "common/net/ip.h"
 
-namespace postern::milter {
+namespace postern::mta {
 namespace {
 
 constexpr size_t kReadChunk = 64 * 1024;
@@ -479,4 +479,4 @@ Result<Verdict> Connection::run(const Envelope& env, const Message& msg) {
   }
 }
 
-}  // namespace postern::milter
+}  // namespace postern::mta

@@ -1,9 +1,9 @@
 // Implements parse_milter_spec. Contract in milter_spec.h.
-#include "common/milterclient/milter_spec.h"
+#include "tools/milterclient/milter_spec.h"
 
 #include <string>
 
-namespace postern::milter {
+namespace postern::mta {
 
 Result<SocketSpec> parse_milter_spec(std::string_view text) {
   if (text.size() > kMaxSocketSpec) return Error::perm("socket spec too long");
@@ -28,4 +28,4 @@ Result<SocketSpec> parse_milter_spec(std::string_view text) {
   return parse_socket_spec(text);
 }
 
-}  // namespace postern::milter
+}  // namespace postern::mta

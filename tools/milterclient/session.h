@@ -18,13 +18,13 @@
 #include "common/core/deadline.h"
 #include "common/core/result.h"
 #include "common/daemon/socket_spec.h"
-#include "common/milterclient/encoder.h"
-#include "common/milterclient/message.h"
-#include "common/milterclient/protocol.h"
-#include "common/milterclient/reply.h"
-#include "common/milterclient/verdict.h"
+#include "tools/milterclient/encoder.h"
+#include "tools/milterclient/message.h"
+#include "tools/milterclient/protocol.h"
+#include "tools/milterclient/reply.h"
+#include "tools/milterclient/verdict.h"
 
-namespace postern::milter {
+namespace postern::mta {
 
 struct ClientOptions {
   SocketSpec milter;
@@ -90,4 +90,4 @@ class Connection {
   unsigned message_serial_ = 0;
 };
 
-}  // namespace postern::milter
+}  // namespace postern::mta

@@ -13,7 +13,7 @@
 
 #include "common/core/result.h"
 
-namespace postern::milter {
+namespace postern::mta {
 
 // Largest packet (command byte + payload) accepted from a milter. Body replacement chunks are at
 // most 64 KiB without a larger negotiated size, header values far less; 1 MiB leaves room.
@@ -97,4 +97,4 @@ class ReplyStream {
   size_t pos_ = 0;
 };
 
-}  // namespace postern::milter
+}  // namespace postern::mta

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace postern::milter {
+namespace postern::mta {
 
 using MacroList = std::vector<std::pair<std::string, std::string>>;
 
@@ -35,4 +35,4 @@ std::string encode_command(char command);
 // "<addr>" for "addr"; an address already in brackets is kept.
 std::string bracketed(std::string_view address);
 
-}  // namespace postern::milter
+}  // namespace postern::mta

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "common/milterclient/reply.h"
+#include "tools/milterclient/reply.h"
 
-namespace postern::milter {
+namespace postern::mta {
 
 enum class Action { accept, reject, tempfail, discard };
 
@@ -39,4 +39,4 @@ std::vector<std::string> format_verdict(const Verdict& v);
 // Escapes CR, LF, backslash and control bytes other than TAB (\r, \n, \\, \xHH).
 std::string escape_value(std::string_view s);
 
-}  // namespace postern::milter
+}  // namespace postern::mta

@@ -1,7 +1,7 @@
 // Implements parse_message. Contract in message.h.
-#include "common/milterclient/message.h"
+#include "tools/milterclient/message.h"
 
-namespace postern::milter {
+namespace postern::mta {
 namespace {
 
 bool field_name_char(unsigned char c) { return c >= 33 && c <= 126 && c != ':'; }
@@ -59,4 +59,4 @@ Result<Message> parse_message(std::string_view bytes) {
   return m;
 }
 
-}  // namespace postern::milter
+}  // namespace postern::mta
