@@ -6,15 +6,8 @@
 // Authentication-Results, outbound DKIM-signed (the cut field is not one we sign). A 70 KB field
 // arrives as at most 60,000 bytes, and the signature made over the cut message verifies.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
-#include "common/dkim/private_key.h"
-#include "tests/harness/dns_server.h"
-#include "tests/harness/net.h"
-#include "tests/harness/postfix_instance.h"
-#include "tests/harness/process.h"
-#include "tests/harness/smtp_client.h"
-#include "tests/harness/temp_dir.h"
+#include "tests/harness/milter_stack.h"
 
 namespace postern::test {
 namespace {
@@ -36,112 +29,54 @@ std::string big_field(const std::string& name, size_t bytes) {
   return f + "\r\n";
 }
 
-class MilterBigHeader : public ::testing::Test {
+class MilterBigHeader : public MilterStackSuite<MilterBigHeader> {
+ public:
+  static MilterStackOptions options() {
+    MilterStackOptions o;
+    o.milter = MILTER;
+    o.dir_prefix = "postern-milter-bighdr";
+    o.dkim_keys = {"example.org"};
+    o.key_type = DkimKeyType::ed25519;
+    o.key_bits = 0;
+    o.signing_domains = {"example.org"};
+    o.sections = "[dkim]\ninternal_networks = [\"192.0.2.0/24\"]\n";
+    return o;
+  }
+
  protected:
-  static void SetUpTestSuite() {
-    try {
-      start();
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
-  }
-  void SetUp() override {
-    if (!setup_error_.empty()) FAIL() << "test servers did not start: " << setup_error_;
-  }
-  static void start() {
-    dir_ = new TempDir("postern-milter-bighdr");
-    chmod(dir_->path().c_str(), 0755);
-    dns_ = new TestDnsServer();
-    auto pem = generate_dkim_private_key_pem(DkimKeyType::ed25519, 0);
-    if (!pem) throw std::runtime_error("keygen: " + pem.error().message);
-    auto key = parse_dkim_private_key(*pem);
-    if (!key || !dns_->add_txt("s1._domainkey.example.org", key->dns_record()))
-      throw std::runtime_error("cannot publish the DKIM key");
-    auto key_path = dir_->write("ours.key", *pem);
-    chmod(key_path.c_str(), 0644);  // readable after the milter drops to nobody
-    std::string sock = (dir_->path() / "milter.sock").string();
-    auto conf = dir_->write(
-        "postern.conf", "[log]\ndestination = \"stderr\"\n[dns]\nservers = [\"" + dns_->address() +
-                            "\"]\n[milter]\nsocket = \"unix:" + sock +
-                            "\"\nuser = \"nobody\"\ngroup = \"postfix\"\nauthserv_id = \"mx.example.org\"\n"
-                            "[dkim]\ninternal_networks = [\"192.0.2.0/24\"]\n"
-                            "[[dkim.key]]\ndomain = \"example.org\"\nselector = \"s1\"\nkey_file = \"" +
-                            key_path.string() + "\"\n");
-    milter_ = new Process({MILTER, "-f", "-c", conf.string()}, (dir_->path() / "milter").string());
-    if (!wait_for_unix(sock)) throw std::runtime_error("milter did not start: " + milter_->output());
-    PostfixOptions p;
-    p.mailboxes = {"bob@example.org"};
-    p.domains = {"example.org"};
-    p.main_cf["smtpd_milters"] = "unix:" + sock;
-    p.main_cf["local_header_rewrite_clients"] = "";
-    postfix_ = new PostfixInstance(p);
-  }
-  static void TearDownTestSuite() {
-    delete postfix_;
-    delete milter_;
-    delete dns_;
-    delete dir_;
-  }
-
-  static SmtpReply send(const std::string& client, const std::string& from, const std::string& message) {
-    SmtpSend s;
-    s.port = postfix_->smtp_port();
-    s.xclient = "ADDR=" + client + " NAME=[UNAVAILABLE]";
-    s.helo = "mail.sender.test";
-    s.from = from;
-    s.to = {"bob@example.org"};
-    s.message = message;
-    return smtp_send(s);
-  }
-
-  static std::string bob_message(size_t n) {
-    EXPECT_TRUE(postfix_->wait_for_messages("bob@example.org", n)) << postfix_->maillog() << milter_->output();
-    auto all = postfix_->messages("bob@example.org");
-    return all.size() >= n ? all[n - 1] : std::string();
-  }
-
-  static TempDir* dir_;
-  static TestDnsServer* dns_;
-  static Process* milter_;
-  static PostfixInstance* postfix_;
-  static std::string setup_error_;
-  static size_t delivered_;
+  static std::string bob_message() { return stack().delivered("bob@example.org", ++delivered_); }
+  static inline size_t delivered_ = 0;
 };
-
-TempDir* MilterBigHeader::dir_ = nullptr;
-TestDnsServer* MilterBigHeader::dns_ = nullptr;
-Process* MilterBigHeader::milter_ = nullptr;
-PostfixInstance* MilterBigHeader::postfix_ = nullptr;
-std::string MilterBigHeader::setup_error_;
-size_t MilterBigHeader::delivered_ = 0;
 
 TEST_F(MilterBigHeader, InboundSeventyKilobyteFieldIsCutByPostfixAndStamped) {
   std::string field = big_field("X-Big", 70 * 1024);
-  auto r = send("203.0.113.5", "carol@sender.test",
-                "From: carol@sender.test\r\nTo: bob@example.org\r\nSubject: big inbound\r\n" + field +
-                    "\r\nHello.\r\n");
-  ASSERT_EQ(r.code, 250) << r.text << postfix_->maillog() << milter_->output();
-  std::string msg = bob_message(++delivered_);
+  auto r = stack().inbound(
+      "carol@sender.test",
+      "From: carol@sender.test\r\nTo: bob@example.org\r\nSubject: big inbound\r\n" + field + "\r\nHello.\r\n",
+      "203.0.113.5");
+  ASSERT_EQ(r.code, 250) << r.text << stack().postfix().maillog() << stack().milter().output();
+  std::string msg = bob_message();
   EXPECT_NE(msg.find("Authentication-Results: mx.example.org;"), std::string::npos) << msg.substr(0, 2000);
   EXPECT_NE(msg.find("Subject: big inbound"), std::string::npos);
   // Postfix cut the field to at most 60,000 bytes, at a line boundary (no less than 90% of it).
   size_t from = msg.find("X-Big:"), to = msg.find("\n\n", from);
   ASSERT_NE(from, std::string::npos);
-  EXPECT_LE(to - from, 60000u) << postfix_->maillog();
-  EXPECT_GE(to - from, 54000u) << postfix_->maillog();
+  EXPECT_LE(to - from, 60000u) << stack().postfix().maillog();
+  EXPECT_GE(to - from, 54000u) << stack().postfix().maillog();
 }
 
 TEST_F(MilterBigHeader, OutboundSeventyKilobyteFieldIsCutByPostfixAndSigned) {
   std::string field = big_field("X-Big", 70 * 1024);
-  auto r = send("192.0.2.10", "alice@example.org",
-                "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: big outbound\r\n" + field +
-                    "\r\nHello.\r\n");
-  ASSERT_EQ(r.code, 250) << r.text << postfix_->maillog() << milter_->output();
-  std::string msg = bob_message(++delivered_);
-  EXPECT_NE(msg.find("DKIM-Signature:"), std::string::npos) << milter_->output();
-  EXPECT_NE(msg.find("d=example.org"), std::string::npos) << milter_->output();
-  auto file = dir_->write("delivered.eml", msg);
-  auto v = run_command({POSTERNCTL, "--dns", dns_->address(), "dkim", "verify", file.string()});
+  auto r = stack().inbound("alice@example.org",
+                           "From: alice@example.org\r\nTo: bob@example.org\r\nSubject: big outbound\r\n" +
+                               field + "\r\nHello.\r\n",
+                           "192.0.2.10");
+  ASSERT_EQ(r.code, 250) << r.text << stack().postfix().maillog() << stack().milter().output();
+  std::string msg = bob_message();
+  EXPECT_NE(msg.find("DKIM-Signature:"), std::string::npos) << stack().milter().output();
+  EXPECT_NE(msg.find("d=example.org"), std::string::npos) << stack().milter().output();
+  auto file = stack().dir().write("delivered.eml", msg);
+  auto v = run_command({POSTERNCTL, "--dns", stack().dns().address(), "dkim", "verify", file.string()});
   EXPECT_EQ(v.output.substr(0, v.output.find('\n')), "pass") << v.output;
 }
 

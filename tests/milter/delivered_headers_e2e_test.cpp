@@ -9,23 +9,15 @@
 // the past through the core Greylister with a fake clock, so a real Postfix's first delivery
 // attempt passes with an X-Greylist header and nothing waits.
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
 #include <chrono>
 #include <regex>
 
 #include "common/config/store_config.h"
-#include "common/dkim/private_key.h"
 #include "common/greylist/greylist.h"
 #include "common/store/lmdb_store.h"
-#include "tests/harness/dns_server.h"
-#include "tests/harness/dovecot_instance.h"
 #include "tests/harness/header_check.h"
-#include "tests/harness/net.h"
-#include "tests/harness/postfix_instance.h"
-#include "tests/harness/process.h"
-#include "tests/harness/smtp_client.h"
-#include "tests/harness/temp_dir.h"
+#include "tests/harness/milter_stack.h"
 #include "tests/policyd/policyd_daemon.h"
 
 namespace postern::test {
@@ -49,76 +41,49 @@ std::string dkim_tag(const std::string& raw, const std::string& tag) {
   return m[2];
 }
 
-class DeliveredHeaders : public ::testing::Test {
+class DeliveredHeaders : public MilterStackSuite<DeliveredHeaders> {
+ public:
+  static MilterStackOptions options() {
+    MilterStackOptions o;
+    o.milter = MILTER;
+    o.dir_prefix = "postern-delivered-headers";
+    o.dkim_keys = {"example.org", "partner.test"};
+    o.signing_domains = {"example.org"};
+    o.files = {{"senders", "alice@example.org  alice@example.org\n"}};
+    o.sections =
+        "[spf]\nreceived_spf_header = true\n"
+        "[dmarc]\nenforce = true\nquarantine_action = \"header\"\n"
+        "[sender]\nmode = \"soft\"\noutside_action = \"header\"\nlogin_maps = [\"@DIR@/senders\"]\n"
+        "[dkim]\ninternal_networks = []\n";
+    o.users = {{"alice@example.org", "alice-pass"}};
+    o.mailboxes = {"alice@example.org", "bob@example.org"};
+    o.before_postfix = [](MilterStack& st, PostfixOptions& p) {
+      // p=none: outside mail claiming our domain is delivered, so its warning field can be read.
+      st.dns().add("_dmarc.example.org", "TXT", "\"v=DMARC1; p=none\"");
+      st.dns().add("_dmarc.partner.test", "TXT", "\"v=DMARC1; p=reject\"");
+      st.dns().add("partner.test", "TXT", "\"v=spf1 ip4:203.0.113.0/24 -all\"");
+      st.dns().add("_dmarc.quarantine.test", "TXT", "\"v=DMARC1; p=quarantine\"");
+      PolicydOptions po;
+      po.greylist = "delay = 60\nauto_allow_after = 0\n";
+      po.dnsbl = "ip_lists = []\n";
+      seed_greylist(st.dir());
+      policyd_ = new Policyd(st.dir(), "policyd", st.dns().address(), lmdb_store_conf(st.dir()), po);
+      p.mx_options["smtpd_recipient_restrictions"] =
+          "reject_unauth_destination,check_policy_service,inet:127.0.0.1:" + std::to_string(policyd_->port);
+    };
+    return o;
+  }
+  static void TearDownTestSuite() {
+    MilterStackSuite::TearDownTestSuite();
+    delete policyd_;
+    policyd_ = nullptr;
+  }
+
  protected:
-  static void SetUpTestSuite() {
-    try {
-      start();
-    } catch (const std::exception& e) {
-      setup_error_ = e.what();
-    }
-  }
-  void SetUp() override {
-    if (!setup_error_.empty()) FAIL() << "test servers did not start: " << setup_error_;
-  }
-  static void start() {
-    dir_ = new TempDir("postern-delivered-headers");
-    chmod(dir_->path().c_str(), 0755);
-    dns_ = new TestDnsServer();
-    for (const auto& [domain, file] :
-         {std::pair{"example.org", "ours.key"}, std::pair{"partner.test", "partner.key"}}) {
-      auto pem = generate_dkim_private_key_pem(DkimKeyType::rsa, 2048);
-      if (!pem) throw std::runtime_error("keygen: " + pem.error().message);
-      auto path = dir_->write(file, *pem);
-      chmod(path.c_str(), 0644);
-      auto key = parse_dkim_private_key(*pem);
-      if (!key || !dns_->add_txt(std::string("s1._domainkey.") + domain, key->dns_record()))
-        throw std::runtime_error("cannot publish the DKIM key of " + std::string(domain));
-    }
-    // p=none: outside mail claiming our domain is delivered, so its warning field can be read.
-    dns_->add("_dmarc.example.org", "TXT", "\"v=DMARC1; p=none\"");
-    dns_->add("_dmarc.partner.test", "TXT", "\"v=DMARC1; p=reject\"");
-    dns_->add("partner.test", "TXT", "\"v=spf1 ip4:203.0.113.0/24 -all\"");
-    dns_->add("_dmarc.quarantine.test", "TXT", "\"v=DMARC1; p=quarantine\"");
-    std::string sock = (dir_->path() / "milter.sock").string();
-    auto map = dir_->write("senders", "alice@example.org  alice@example.org\n");
-    auto conf = dir_->write(
-        "milter.conf", "[log]\ndestination = \"stderr\"\n[dns]\nservers = [\"" + dns_->address() +
-                           "\"]\n[milter]\nsocket = \"unix:" + sock +
-                           "\"\nuser = \"nobody\"\ngroup = \"postfix\"\nauthserv_id = \"mx.example.org\"\n"
-                           "[spf]\nreceived_spf_header = true\n"
-                           "[dmarc]\nenforce = true\nquarantine_action = \"header\"\n"
-                           "[sender]\nmode = \"soft\"\noutside_action = \"header\"\nlogin_maps = [\"" +
-                           map.string() +
-                           "\"]\n[dkim]\ninternal_networks = []\n"
-                           "[[dkim.key]]\ndomain = \"example.org\"\nselector = \"s1\"\nkey_file = \"" +
-                           (dir_->path() / "ours.key").string() + "\"\n");
-    milter_ = new Process({MILTER, "-f", "-c", conf.string()}, (dir_->path() / "milter").string());
-    if (!wait_for_unix(sock)) throw std::runtime_error("milter did not start: " + milter_->output());
-
-    PolicydOptions po;
-    po.greylist = "delay = 60\nauto_allow_after = 0\n";
-    po.dnsbl = "ip_lists = []\n";
-    seed_greylist();
-    policyd_ = new Policyd(*dir_, "policyd", dns_->address(), lmdb_store_conf(*dir_), po);
-
-    DovecotOptions d;
-    d.users = {{"alice@example.org", "alice-pass"}};
-    dovecot_ = new DovecotInstance(d);
-    PostfixOptions p;
-    p.submission = true;
-    p.dovecot_auth_port = dovecot_->auth_port();
-    p.mailboxes = {"alice@example.org", "bob@example.org"};
-    p.main_cf["smtpd_milters"] = "unix:" + sock;
-    p.main_cf["local_header_rewrite_clients"] = "";
-    p.mx_options["smtpd_recipient_restrictions"] =
-        "reject_unauth_destination,check_policy_service,inet:127.0.0.1:" + std::to_string(policyd_->port);
-    postfix_ = new PostfixInstance(p);
-  }
   // The first attempt of every inbound triplet the tests send, two minutes ago.
-  static void seed_greylist() {
+  static void seed_greylist(TempDir& dir) {
     StoreConfig sc;
-    sc.lmdb_path = (dir_->path() / "state").string();
+    sc.lmdb_path = (dir.path() / "state").string();
     first_attempt_ = SystemClock().unix_seconds() - kGreylistedAgo;
     FakeClock past(first_attempt_);
     auto store = LmdbStore::open(sc, past, false);
@@ -136,44 +101,19 @@ class DeliveredHeaders : public ::testing::Test {
         throw std::runtime_error("seeding the greylist did not record a first attempt");
     }
   }
-  static void TearDownTestSuite() {
-    delete postfix_;
-    delete dovecot_;
-    delete policyd_;
-    delete milter_;
-    delete dns_;
-    delete dir_;
-  }
-
   static SmtpReply inbound(const std::string& client, const std::string& from, const std::string& message) {
-    SmtpSend s;
-    s.port = postfix_->smtp_port();
-    s.xclient = "ADDR=" + client + " NAME=[UNAVAILABLE]";
-    s.helo = "mail.sender.test";
-    s.from = from;
-    s.to = {"bob@example.org"};
-    s.message = message;
-    return smtp_send(s);
+    return stack().inbound(from, message, client);
   }
 
   // The newest message in bob's mailbox after it grew by one; every header line checked.
   static std::string next_delivered() {
-    ++delivered_;
-    EXPECT_TRUE(postfix_->wait_for_messages("bob@example.org", delivered_))
-        << postfix_->maillog() << milter_->output();
-    auto all = postfix_->messages("bob@example.org");
-    if (all.size() < delivered_) return "";
-    std::string msg = all[delivered_ - 1];
+    std::string msg = stack().delivered("bob@example.org", ++delivered_);
     EXPECT_EQ(joined(header_defects(msg)), "") << msg;
     return msg;
   }
 
   static std::string signed_by_partner(const std::string& message) {
-    auto file = dir_->write("to-sign.eml", message);
-    auto r = run_command({POSTERNCTL, "dkim", "sign", "--domain", "partner.test", "--selector", "s1", "--key",
-                          (dir_->path() / "partner.key").string(), file.string()});
-    EXPECT_EQ(r.exit_code, 0) << r.output;
-    return r.output;
+    return stack().signed_by(POSTERNCTL, "partner.test", message);
   }
 
   // X-Greylist as postern-policyd prepends it: the delay is the time from the recorded first
@@ -193,13 +133,7 @@ class DeliveredHeaders : public ::testing::Test {
       {"198.51.100.7", "billing@quarantine.test"},
       {"198.51.100.8", "alice@example.org"},
   };
-  static inline std::string setup_error_;
-  static inline TempDir* dir_ = nullptr;
-  static inline TestDnsServer* dns_ = nullptr;
-  static inline Process* milter_ = nullptr;
   static inline Policyd* policyd_ = nullptr;
-  static inline DovecotInstance* dovecot_ = nullptr;
-  static inline PostfixInstance* postfix_ = nullptr;
   static inline size_t delivered_ = 0;
   static inline int64_t first_attempt_ = 0;
 };
@@ -215,7 +149,7 @@ TEST_F(DeliveredHeaders, InboundSignedMailCarriesExactAuthenticationResultsRecei
       "\r\nThe news.\r\n");
   int64_t sent = now();
   auto r = inbound("203.0.113.5", "news@partner.test", msg);
-  ASSERT_EQ(r.code, 250) << r.text << milter_->output();
+  ASSERT_EQ(r.code, 250) << r.text << stack().milter().output();
   std::string got = next_delivered();
   auto sig = raw_fields(got, "DKIM-Signature");
   ASSERT_EQ(sig.size(), 1u) << got;
@@ -252,7 +186,7 @@ TEST_F(DeliveredHeaders, QuarantinePolicyAndLocalDomainClaimAddExactXPosternFiel
   int64_t sent = now();
   auto q = inbound("198.51.100.7", "billing@quarantine.test",
                    "From: billing@quarantine.test\nTo: bob@example.org\nSubject: invoice\n\npay\n");
-  ASSERT_EQ(q.code, 250) << q.text << milter_->output();
+  ASSERT_EQ(q.code, 250) << q.text << stack().milter().output();
   std::string got = next_delivered();
   EXPECT_EQ(joined(raw_fields(got, "X-Postern-DMARC")), "X-Postern-DMARC: quarantine\n\n") << got;
   auto ar = raw_fields(got, "Authentication-Results");
@@ -269,7 +203,7 @@ TEST_F(DeliveredHeaders, QuarantinePolicyAndLocalDomainClaimAddExactXPosternFiel
   sent = now();
   auto claim = inbound("198.51.100.8", "alice@example.org",
                        "From: Alice <alice@example.org>\nTo: bob@example.org\nSubject: hi\n\nx\n");
-  ASSERT_EQ(claim.code, 250) << claim.text << milter_->output();
+  ASSERT_EQ(claim.code, 250) << claim.text << stack().milter().output();
   got = next_delivered();
   EXPECT_EQ(
       joined(raw_fields(got, "X-Postern-Local-Domain-Warning")),
@@ -279,14 +213,13 @@ TEST_F(DeliveredHeaders, QuarantinePolicyAndLocalDomainClaimAddExactXPosternFiel
 }
 
 TEST_F(DeliveredHeaders, OutboundMailCarriesAWellFormedSignatureAndTheSoftModeWarning) {
-  SmtpSend s;
-  s.port = postfix_->submission_port();
-  s.user = "alice@example.org";
-  s.password = "alice-pass";
-  s.from = "alice@example.org";
-  s.to = {"bob@example.org"};
-  s.message = "From: Alice <alice@example.org>\nTo: bob@example.org\nSubject: signed\n\nhello Bob\n";
-  ASSERT_EQ(smtp_send(s).code, 250) << milter_->output();
+  auto submit = [](const std::string& message) {
+    return stack().submit("alice@example.org", "alice-pass", "alice@example.org", message);
+  };
+  ASSERT_EQ(
+      submit("From: Alice <alice@example.org>\nTo: bob@example.org\nSubject: signed\n\nhello Bob\n").code,
+      250)
+      << stack().milter().output();
   std::string got = next_delivered();
   auto sig = raw_fields(got, "DKIM-Signature");
   ASSERT_EQ(sig.size(), 1u) << got;
@@ -303,8 +236,8 @@ TEST_F(DeliveredHeaders, OutboundMailCarriesAWellFormedSignatureAndTheSoftModeWa
   EXPECT_TRUE(raw_fields(got, "Authentication-Results").empty()) << got;
 
   // Soft mode: a forged From: is delivered, unsigned, with the warning field.
-  s.message = "From: ceo@example.org\nTo: bob@example.org\nSubject: soft\n\nbody\n";
-  ASSERT_EQ(smtp_send(s).code, 250) << milter_->output();
+  ASSERT_EQ(submit("From: ceo@example.org\nTo: bob@example.org\nSubject: soft\n\nbody\n").code, 250)
+      << stack().milter().output();
   got = next_delivered();
   EXPECT_EQ(
       joined(raw_fields(got, "X-Postern-Sender-Warning")),

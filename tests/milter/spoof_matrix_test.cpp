@@ -18,15 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "common/dkim/private_key.h"
-#include "tools/milterclient/session.h"
-#include "tests/harness/dns_server.h"
-#include "tests/harness/dovecot_instance.h"
+#include "tests/harness/milter_stack.h"
 #include "tests/harness/net.h"
-#include "tests/harness/postfix_instance.h"
-#include "tests/harness/process.h"
-#include "tests/harness/smtp_client.h"
-#include "tests/harness/temp_dir.h"
+#include "tools/milterclient/session.h"
 
 namespace postern::test {
 namespace {
@@ -182,98 +176,67 @@ class SpoofMatrix : public ::testing::TestWithParam<SpoofCase> {
   void SetUp() override {
     if (!setup_error_.empty()) FAIL() << "test servers did not start: " << setup_error_;
   }
-  static void start() {
-    dir_ = new TempDir("postern-spoof-matrix");
-    chmod(dir_->path().c_str(), 0755);
-    dns_ = new TestDnsServer();
-    std::string keys;
-    for (const char* domain : {"example.org", "xn--bcher-kva.example"}) {
-      auto pem = generate_dkim_private_key_pem(DkimKeyType::rsa, 2048);
-      if (!pem) throw std::runtime_error("keygen: " + pem.error().message);
-      auto path = dir_->write(std::string(domain) + ".key", *pem);
-      chmod(path.c_str(), 0644);  // readable after the milter drops to nobody
-      auto key = parse_dkim_private_key(*pem);
-      if (!key || !dns_->add_txt(std::string("s1._domainkey.") + domain, key->dns_record()))
-        throw std::runtime_error("cannot publish the DKIM key of " + std::string(domain));
-      keys += "[[dkim.key]]\ndomain = \"" + std::string(domain) + "\"\nselector = \"s1\"\nkey_file = \"" +
-              path.string() + "\"\n";
-    }
-    auto map = dir_->write("senders",
-                           "sales@example.org          alice@example.org\n"
-                           "alice@b\xc3\xbc"
-                           "cher.example     alice@example.org\n");
-    chmod(map.c_str(), 0644);
-    db_path_ = (dir_->path() / "users.sqlite").string();
-    sqlite3* db = nullptr;
-    if (sqlite3_open(db_path_.c_str(), &db) != SQLITE_OK)
-      throw std::runtime_error("cannot create " + db_path_);
-    try {
-      sql(db,
-          "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, password TEXT NOT NULL,"
-          " extra, privileges TEXT NOT NULL DEFAULT '');"
-          "CREATE TABLE aliases (id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, destination TEXT NOT "
-          "NULL, permitted_senders TEXT);"
-          "INSERT INTO users (email, password) VALUES ('alice@example.org', 'x'), ('bob@example.org', 'x'),"
-          " ('ceo@example.org', 'x');"
-          "INSERT INTO aliases (source, destination, permitted_senders) VALUES"
-          " ('team@example.org', 'bob@example.org', 'alice@example.org'),"
-          " ('billing@example.org', 'alice@example.org', 'bob@example.org');");
-    } catch (...) {
+  static MilterStackOptions options() {
+    MilterStackOptions o;
+    o.milter = MILTER;
+    o.dir_prefix = "postern-spoof-matrix";
+    o.dkim_keys = {"example.org", "xn--bcher-kva.example"};
+    o.signing_domains = o.dkim_keys;
+    o.files = {{"senders",
+                "sales@example.org          alice@example.org\n"
+                "alice@b\xc3\xbc"
+                "cher.example     alice@example.org\n"}};
+    o.prepare = [](const std::filesystem::path& dir) {
+      const std::string db_path = (dir / "users.sqlite").string();
+      sqlite3* db = nullptr;
+      if (sqlite3_open(db_path.c_str(), &db) != SQLITE_OK)
+        throw std::runtime_error("cannot create " + db_path);
+      try {
+        sql(db,
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, password TEXT NOT NULL,"
+            " extra, privileges TEXT NOT NULL DEFAULT '');"
+            "CREATE TABLE aliases (id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, destination TEXT NOT "
+            "NULL, permitted_senders TEXT);"
+            "INSERT INTO users (email, password) VALUES ('alice@example.org', 'x'), ('bob@example.org', 'x'),"
+            " ('ceo@example.org', 'x');"
+            "INSERT INTO aliases (source, destination, permitted_senders) VALUES"
+            " ('team@example.org', 'bob@example.org', 'alice@example.org'),"
+            " ('billing@example.org', 'alice@example.org', 'bob@example.org');");
+      } catch (...) {
+        sqlite3_close(db);
+        throw;
+      }
       sqlite3_close(db);
-      throw;
-    }
-    sqlite3_close(db);
-    chmod(db_path_.c_str(), 0644);
-    socket_ = (dir_->path() / "milter.sock").string();
-    auto conf = dir_->write(
-        "postern.conf", "[log]\ndestination = \"stderr\"\n[dns]\nservers = [\"" + dns_->address() +
-                            "\"]\n[milter]\nsocket = \"unix:" + socket_ +
-                            "\"\nuser = \"nobody\"\ngroup = \"postfix\"\nauthserv_id = \"mx.example.org\"\n"
-                            "[sender]\nmode = \"enforce\"\nlogin_maps = [\"" +
-                            map.string() + "\"]\nsqlite_path = \"" + db_path_ +
-                            "\"\n[dkim]\ninternal_networks = []\n" + keys);
-    milter_ = new Process({MILTER, "-f", "-c", conf.string()}, (dir_->path() / "milter").string());
-    if (!wait_for_unix(socket_)) throw std::runtime_error("milter did not start: " + milter_->output());
-    DovecotOptions d;
-    d.users = {{"alice@example.org", "alice-pass"}};
-    dovecot_ = new DovecotInstance(d);
-    PostfixOptions p;
-    p.submission = true;
-    p.dovecot_auth_port = dovecot_->auth_port();
-    p.mailboxes = {"alice@example.org", "bob@example.org"};
-    p.main_cf["smtpd_milters"] = "unix:" + socket_;
-    // Our loopback client would count as "local" and get headers rewritten or added by cleanup;
-    // real submission clients are remote.
-    p.main_cf["local_header_rewrite_clients"] = "";
-    postfix_ = new PostfixInstance(p);
+      chmod(db_path.c_str(), 0644);
+    };
+    o.sections =
+        "[sender]\nmode = \"enforce\"\nlogin_maps = [\"@DIR@/senders\"]\nsqlite_path = "
+        "\"@DIR@/users.sqlite\"\n"
+        "[dkim]\ninternal_networks = []\n";
+    o.users = {{"alice@example.org", "alice-pass"}};
+    o.mailboxes = {"alice@example.org", "bob@example.org"};
+    return o;
   }
+  static void start() { stack_ = new MilterStack(options()); }
 
  public:
   static void stop() {
-    delete postfix_;
-    delete dovecot_;
-    delete milter_;
-    delete dns_;
-    delete dir_;
-    postfix_ = nullptr;
-    dovecot_ = nullptr;
-    milter_ = nullptr;
-    dns_ = nullptr;
-    dir_ = nullptr;
+    delete stack_;
+    stack_ = nullptr;
   }
 
  protected:
   // posternctl's verdict on the DKIM signatures of a message: its first output line.
   static std::string verify(const std::string& name, const std::string& message) {
-    auto file = dir_->write("verify-" + name + ".eml", message);
-    auto r = run_command({POSTERNCTL, "--dns", dns_->address(), "dkim", "verify", file.string()});
+    auto file = stack_->dir().write("verify-" + name + ".eml", message);
+    auto r = run_command({POSTERNCTL, "--dns", stack_->dns().address(), "dkim", "verify", file.string()});
     return r.output.substr(0, r.output.find('\n'));
   }
 
   // Replays one message as alice through the milter protocol.
   static Result<mta::Verdict> replay(const std::string& envelope, const std::string& message) {
     mta::ClientOptions o;
-    o.milter = *parse_socket_spec("unix:" + socket_);
+    o.milter = *parse_socket_spec("unix:" + stack_->socket());
     auto c = mta::Connection::open(o);
     if (!c) return c.error();
     mta::Envelope e;
@@ -291,25 +254,10 @@ class SpoofMatrix : public ::testing::TestWithParam<SpoofCase> {
     return v;
   }
 
-  static bool started_;
-  static std::string setup_error_;
-  static TempDir* dir_;
-  static TestDnsServer* dns_;
-  static std::string socket_, db_path_;
-  static Process* milter_;
-  static DovecotInstance* dovecot_;
-  static PostfixInstance* postfix_;
+  static inline bool started_ = false;
+  static inline std::string setup_error_;
+  static inline MilterStack* stack_ = nullptr;
 };
-
-bool SpoofMatrix::started_ = false;
-std::string SpoofMatrix::setup_error_;
-TempDir* SpoofMatrix::dir_ = nullptr;
-TestDnsServer* SpoofMatrix::dns_ = nullptr;
-std::string SpoofMatrix::socket_;
-std::string SpoofMatrix::db_path_;
-Process* SpoofMatrix::milter_ = nullptr;
-DovecotInstance* SpoofMatrix::dovecot_ = nullptr;
-PostfixInstance* SpoofMatrix::postfix_ = nullptr;
 
 class ServersEnvironment : public ::testing::Environment {
  public:
@@ -321,14 +269,14 @@ TEST_P(SpoofMatrix, ThroughTheMilterProtocol) {
   const SpoofCase& c = GetParam();
   std::string message = message_for(c);
   auto v = replay(c.envelope, message);
-  ASSERT_TRUE(v) << v.error().message << milter_->output();
+  ASSERT_TRUE(v) << v.error().message << stack_->milter().output();
   if (c.expect == Expect::accept) {
     ASSERT_EQ(v->action, mta::Action::accept) << v->stage << ": " << v->reply;
     std::string signature;
     for (const auto& mod : v->modifications) {
       if (mod.name == "DKIM-Signature") signature = mod.value;
     }
-    ASSERT_FALSE(signature.empty()) << "accepted but not signed\n" << milter_->output();
+    ASSERT_FALSE(signature.empty()) << "accepted but not signed\n" << stack_->milter().output();
     if (signature.front() != ' ') signature.insert(0, " ");
     EXPECT_EQ(verify(c.name, crlf("DKIM-Signature:" + signature + "\n" + message)), "pass") << signature;
     return;
@@ -347,7 +295,7 @@ TEST_P(SpoofMatrix, ThroughTheMilterProtocol) {
 TEST_P(SpoofMatrix, ThroughPostfixSubmissionWithDovecotSasl) {
   const SpoofCase& c = GetParam();
   SmtpSend s;
-  s.port = postfix_->submission_port();
+  s.port = stack_->postfix().submission_port();
   s.user = "alice@example.org";
   s.password = "alice-pass";
   s.from = c.envelope;
@@ -360,13 +308,13 @@ TEST_P(SpoofMatrix, ThroughPostfixSubmissionWithDovecotSasl) {
     std::string delivered;
     bool arrived = wait_until(
         [&] {
-          for (const auto& m : postfix_->messages("bob@example.org")) {
+          for (const auto& m : stack_->postfix().messages("bob@example.org")) {
             if (m.find(subject) != std::string::npos) delivered = m;
           }
           return !delivered.empty();
         },
         std::chrono::seconds(20));
-    ASSERT_TRUE(arrived) << postfix_->maillog() << milter_->output();
+    ASSERT_TRUE(arrived) << stack_->postfix().maillog() << stack_->milter().output();
     EXPECT_NE(delivered.find("DKIM-Signature:"), std::string::npos) << delivered;
     EXPECT_EQ(verify(std::string("delivered-") + c.name, delivered), "pass") << delivered;
     return;
@@ -388,7 +336,7 @@ TEST_F(SpoofMatrix, SqliteChangeIsPickedUpWithoutRestart) {
   EXPECT_EQ(before->reply.substr(0, 3), "553") << before->reply;
   auto change = [&](const std::string& statement) {
     sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(db_path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_open((stack_->dir().path() / "users.sqlite").c_str(), &db), SQLITE_OK);
     sql(db, statement);
     sqlite3_close(db);
   };
@@ -403,7 +351,7 @@ TEST_F(SpoofMatrix, SqliteChangeIsPickedUpWithoutRestart) {
         return v && v->action == mta::Action::accept;
       },
       std::chrono::seconds(15)))
-      << after.reply << milter_->output();
+      << after.reply << stack_->milter().output();
   change("DELETE FROM aliases WHERE source = 'press@example.org';");
   EXPECT_TRUE(wait_until(
       [&] {
@@ -411,7 +359,7 @@ TEST_F(SpoofMatrix, SqliteChangeIsPickedUpWithoutRestart) {
         return v && v->action == mta::Action::reject;
       },
       std::chrono::seconds(15)))
-      << milter_->output();
+      << stack_->milter().output();
 }
 
 }  // namespace
