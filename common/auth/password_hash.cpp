@@ -106,7 +106,8 @@ Result<std::string> make_sha512_crypt(std::string_view password, int64_t rounds)
   if (password.size() > kMaxPasswordLength || password.find('\0') != std::string_view::npos)
     return Error::perm("password too long or contains a NUL byte");
   if (rounds < kMinCryptRounds || rounds > kMaxCryptRounds)
-    return Error::perm("rounds must be " + std::to_string(kMinCryptRounds) + ".." + std::to_string(kMaxCryptRounds));
+    return Error::perm("rounds must be " + std::to_string(kMinCryptRounds) + ".." +
+                       std::to_string(kMaxCryptRounds));
   char setting[CRYPT_GENSALT_OUTPUT_SIZE];
   unsigned long count = rounds == kSha512DefaultRounds ? 0 : static_cast<unsigned long>(rounds);
   if (crypt_gensalt_rn("$6$", count, nullptr, 0, setting, sizeof(setting)) == nullptr)

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "common/config/auth_config.h"
-#include "common/config/spf_config.h"
 #include "common/config/dkim_config.h"
 #include "common/config/dmarc_config.h"
 #include "common/config/dns_config.h"
@@ -17,6 +16,7 @@
 #include "common/config/policyd_config.h"
 #include "common/config/reader.h"
 #include "common/config/sender_config.h"
+#include "common/config/spf_config.h"
 #include "common/config/store_config.h"
 #include "common/core/result.h"
 

@@ -8,7 +8,9 @@ namespace postern {
 
 class Deadline {
  public:
-  static Deadline after(std::chrono::milliseconds d) { return Deadline(std::chrono::steady_clock::now() + d); }
+  static Deadline after(std::chrono::milliseconds d) {
+    return Deadline(std::chrono::steady_clock::now() + d);
+  }
   explicit Deadline(std::chrono::steady_clock::time_point at) : at_(at) {}
 
   bool expired() const { return std::chrono::steady_clock::now() >= at_; }

@@ -19,7 +19,9 @@ Error open_error(const std::string& path, int err) {
   return permanent ? Error::perm(path + ": " + why) : Error::temp(path + ": " + why);
 }
 
-std::string limit_text(size_t max_bytes) { return "larger than the limit of " + std::to_string(max_bytes) + " bytes"; }
+std::string limit_text(size_t max_bytes) {
+  return "larger than the limit of " + std::to_string(max_bytes) + " bytes";
+}
 
 // An open, checked descriptor (closed by the destructor).
 struct Fd {

@@ -1,6 +1,5 @@
 // Implements DKIM private key loading, generation and public key records with OpenSSL 3.
 // Contract in private_key.h.
-#include "common/core/file_read.h"
 #include "common/dkim/private_key.h"
 
 #include <openssl/bio.h>
@@ -10,6 +9,8 @@
 #include <openssl/x509.h>
 
 #include <memory>
+
+#include "common/core/file_read.h"
 
 namespace postern {
 namespace {

@@ -1,10 +1,11 @@
 // Implements read_sqlite_ownership. Contract in sqlite_source.h.
-#include "common/core/file_read.h"
 #include "common/sender/sqlite_source.h"
 
 #include <sqlite3.h>
 
 #include <memory>
+
+#include "common/core/file_read.h"
 
 namespace postern {
 namespace {

@@ -36,9 +36,10 @@ std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_
 // A damaged data file: what to do about it. (An I/O error is returned as it is.)
 Error refuse_damaged(Error e) {
   if (e.temporary()) return e;
-  e.message += "; the store holds only rebuildable state (greylisting, lockout counters): stop the "
-               "Postern daemons and Dovecot, then run `posternctl store reset --yes` to move the damaged "
-               "files aside and start afresh (`posternctl store verify` says what is wrong)";
+  e.message +=
+      "; the store holds only rebuildable state (greylisting, lockout counters): stop the "
+      "Postern daemons and Dovecot, then run `posternctl store reset --yes` to move the damaged "
+      "files aside and start afresh (`posternctl store verify` says what is wrong)";
   return e;
 }
 

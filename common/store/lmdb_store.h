@@ -8,8 +8,8 @@
 // thread-safe. A full map grows (doubling) up to max_map_size, then writes fail with a clear
 // error naming [store].lmdb_max_map_size_mb. open() checks the data file before and after
 // mapping it (lmdb_verify.h) and refuses a damaged one (truncated, damaged pages) with an error
-// naming the file and the recovery (posternctl store reset), instead of a SIGBUS or SIGSEGV. Expired entries are purged by a background thread
-// every purge_interval and in bounded batches.
+// naming the file and the recovery (posternctl store reset), instead of a SIGBUS or SIGSEGV. Expired entries
+// are purged by a background thread every purge_interval and in bounded batches.
 #pragma once
 
 #include <lmdb.h>

@@ -7,8 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <string_view>
 #include <utility>
@@ -71,7 +71,8 @@ Meta decode_meta(const unsigned char* p) {
   m.version = u32(p + kMetaVersion);
   for (int i = 0; i < 2; ++i) {
     const unsigned char* d = p + kMetaDbs + kMetaDbSize * static_cast<size_t>(i);
-    m.dbs[i] = Db{u32(d), u16(d + 4), u16(d + 6), u64(d + 8), u64(d + 16), u64(d + 24), u64(d + 32), u64(d + 40)};
+    m.dbs[i] =
+        Db{u32(d), u16(d + 4), u16(d + 6), u64(d + 8), u64(d + 16), u64(d + 24), u64(d + 32), u64(d + 40)};
   }
   m.last_page = u64(p + kMetaLastPage);
   m.txnid = u64(p + kMetaTxnid);
@@ -171,7 +172,8 @@ Result<Metas> read_metas(const File& f) {
   if (ps < kMinLmdbPageSize || ps > kMaxLmdbPageSize || (ps & (ps - 1)) != 0)
     return damaged(f.path(), "meta page 0 declares an impossible page size " + std::to_string(ps));
   if (f.size() < 2 * ps)
-    return damaged(f.path(), "the file has " + std::to_string(f.size()) + " bytes, fewer than its two meta pages");
+    return damaged(f.path(),
+                   "the file has " + std::to_string(f.size()) + " bytes, fewer than its two meta pages");
   out.page_size = ps;
   out.meta[0] = first;
   if (u64(buf) != 0) return damaged(f.path(), "meta page 0 has a wrong page number");
@@ -209,7 +211,12 @@ LmdbFileCheck summary(const File& f, const Meta& m, uint64_t page_size) {
 class Walker {
  public:
   Walker(const File& f, const Meta& m, uint64_t page_size)
-      : f_(f), meta_(m), ps_(page_size), pages_(m.last_page + 1), used_(pages_, false), page_(kMaxLmdbDepth + 1) {}
+      : f_(f),
+        meta_(m),
+        ps_(page_size),
+        pages_(m.last_page + 1),
+        used_(pages_, false),
+        page_(kMaxLmdbDepth + 1) {}
 
   Result<LmdbFileCheck> run() {
     for (int i = 0; i < 2; ++i) {
@@ -222,7 +229,8 @@ class Walker {
       }
       if (counts_.branch != d.branch || counts_.leaf != d.leaf || counts_.overflow != d.overflow ||
           counts_.entries != d.entries) {
-        return damaged(f_.path(), "the " + what_ + " has " + std::to_string(counts_.entries) + " entries in " +
+        return damaged(f_.path(), "the " + what_ + " has " + std::to_string(counts_.entries) +
+                                      " entries in " +
                                       std::to_string(counts_.branch + counts_.leaf + counts_.overflow) +
                                       " pages, its meta says " + std::to_string(d.entries) + " in " +
                                       std::to_string(d.branch + d.leaf + d.overflow));
@@ -247,8 +255,10 @@ class Walker {
 
   Result<void> claim(uint64_t pgno, uint64_t from) {
     if (pgno < kMetaPages || pgno >= pages_)
-      return bad(from, "points to page " + std::to_string(pgno) + ", outside 2.." + std::to_string(pages_ - 1));
-    if (used_[pgno]) return bad(from, "points to page " + std::to_string(pgno) + ", which is reachable twice");
+      return bad(from,
+                 "points to page " + std::to_string(pgno) + ", outside 2.." + std::to_string(pages_ - 1));
+    if (used_[pgno])
+      return bad(from, "points to page " + std::to_string(pgno) + ", which is reachable twice");
     used_[pgno] = true;
     return {};
   }
@@ -260,7 +270,8 @@ class Walker {
     if (!free_tree_ || size != sizeof(uint64_t)) return {reinterpret_cast<const char*>(key), size};
     uint64_t v = u64(key);
     store.assign(sizeof v, '\0');
-    for (size_t i = 0; i < sizeof v; ++i) store[i] = static_cast<char>((v >> (8 * (sizeof v - 1 - i))) & 0xff);
+    for (size_t i = 0; i < sizeof v; ++i)
+      store[i] = static_cast<char>((v >> (8 * (sizeof v - 1 - i))) & 0xff);
     return store;
   }
 
@@ -292,16 +303,21 @@ class Walker {
     std::vector<std::pair<size_t, size_t>> extents(n);
     for (size_t i = 0; i < n; ++i) {
       size_t off = u16(p + kPageHeader + 2 * i);
-      if (off < upper || off % 2 != 0 || off + kNodeHeader > ps_) return bad(pgno, "node offset out of bounds");
+      if (off < upper || off % 2 != 0 || off + kNodeHeader > ps_)
+        return bad(pgno, "node offset out of bounds");
       uint16_t ksize = u16(p + off + 6);
-      if (ksize > kMaxLmdbKeySize || off + kNodeHeader + ksize > ps_) return bad(pgno, "key size out of bounds");
-      uint64_t dsize = !leaf ? 0 : u16(p + off + 4) & kNodeBigData ? sizeof(uint64_t) : u16(p + off) | (uint64_t{u16(p + off + 2)} << 16);
+      if (ksize > kMaxLmdbKeySize || off + kNodeHeader + ksize > ps_)
+        return bad(pgno, "key size out of bounds");
+      uint64_t dsize = !leaf                             ? 0
+                       : u16(p + off + 4) & kNodeBigData ? sizeof(uint64_t)
+                                                         : u16(p + off) | (uint64_t{u16(p + off + 2)} << 16);
       uint64_t size = kNodeHeader + ksize + dsize;
       if (size > ps_ - off) return bad(pgno, "data size out of bounds");
       extents[i] = {off, static_cast<size_t>(size + (size & 1))};
       if (!leaf && i == 0) continue;
       keys[i] = ordered_key(p + off + kNodeHeader, ksize, free_tree_ ? integer_keys[i] : scratch_);
-      if ((low && keys[i] < *low) || (high && !(keys[i] < *high))) return bad(pgno, "a key outside its parent's range");
+      if ((low && keys[i] < *low) || (high && !(keys[i] < *high)))
+        return bad(pgno, "a key outside its parent's range");
       if (i > (leaf ? 0u : 1u) && !(keys[i - 1] < keys[i])) return bad(pgno, "keys out of order");
     }
     std::sort(extents.begin(), extents.end());
@@ -313,16 +329,19 @@ class Walker {
     if (at != ps_) return bad(pgno, "nodes overlap or leave a gap");
     for (size_t i = 0; i < n; ++i) {
       size_t off = u16(p + kPageHeader + 2 * i);
-      if (off < upper || off % 2 != 0 || off + kNodeHeader > ps_) return bad(pgno, "node offset out of bounds");
+      if (off < upper || off % 2 != 0 || off + kNodeHeader > ps_)
+        return bad(pgno, "node offset out of bounds");
       const unsigned char* node = p + off;
       uint16_t lo = u16(node), hi = u16(node + 2), flags = u16(node + 4), ksize = u16(node + 6);
-      if (ksize > kMaxLmdbKeySize || off + kNodeHeader + ksize > ps_) return bad(pgno, "key size out of bounds");
+      if (ksize > kMaxLmdbKeySize || off + kNodeHeader + ksize > ps_)
+        return bad(pgno, "key size out of bounds");
       if (free_tree_ && ksize != sizeof(uint64_t) && (leaf || i > 0))
         return bad(pgno, "a key that is not a transaction id");
       if (!leaf) {
         uint64_t child = lo | (uint64_t{hi} << 16) | (uint64_t{flags} << 32);
         if (child < kMetaPages || child >= pages_)
-          return bad(pgno, "points to page " + std::to_string(child) + ", outside 2.." + std::to_string(pages_ - 1));
+          return bad(
+              pgno, "points to page " + std::to_string(child) + ", outside 2.." + std::to_string(pages_ - 1));
         const std::string_view* child_low = i == 0 ? low : &keys[i];
         const std::string_view* child_high = i + 1 < n ? &keys[i + 1] : high;
         if (auto r = walk(child, depth + 1, max_depth, child_low, child_high); !r) return r.error();
@@ -355,7 +374,8 @@ class Walker {
   Result<void> overflow(uint64_t from, uint64_t first, uint64_t dsize, std::vector<unsigned char>* out) {
     if (auto r = claim(first, from); !r) return r.error();
     unsigned char head[kPageHeader];
-    if (auto r = f_.read(first * ps_, kPageHeader, head, "page " + std::to_string(first)); !r) return r.error();
+    if (auto r = f_.read(first * ps_, kPageHeader, head, "page " + std::to_string(first)); !r)
+      return r.error();
     if (u64(head) != first || u16(head + 10) != kPageOverflow)
       return bad(from, "its overflow page " + std::to_string(first) + " is not one");
     uint64_t count = u32(head + 12);
@@ -378,7 +398,8 @@ class Walker {
 
   // A free-page record: a count, then that many page numbers in descending order.
   Result<void> free_ids(uint64_t pgno, const unsigned char* data, uint64_t dsize) {
-    if (dsize < sizeof(uint64_t) || dsize % sizeof(uint64_t) != 0) return bad(pgno, "a malformed free-page list");
+    if (dsize < sizeof(uint64_t) || dsize % sizeof(uint64_t) != 0)
+      return bad(pgno, "a malformed free-page list");
     uint64_t n = u64(data);
     if (n > dsize / sizeof(uint64_t) - 1) return bad(pgno, "a free-page list longer than its record");
     uint64_t prev = kNoPage;

@@ -32,7 +32,7 @@ namespace postern {
 
 inline constexpr size_t kMinLmdbPageSize = 512;
 inline constexpr size_t kMaxLmdbPageSize = 65536;
-inline constexpr unsigned kMaxLmdbDepth = 32;  // LMDB's cursor stack (CURSOR_STACK)
+inline constexpr unsigned kMaxLmdbDepth = 32;   // LMDB's cursor stack (CURSOR_STACK)
 inline constexpr size_t kMaxLmdbKeySize = 511;  // LMDB's default maximum key size
 
 struct LmdbFileCheck {
@@ -41,7 +41,7 @@ struct LmdbFileCheck {
   uint64_t page_size = 0;
   uint64_t pages = 0;  // pages the newest transaction uses (last page + 1)
   uint64_t txnid = 0;
-  uint64_t entries = 0;  // in the main database, from the meta (counted by verify_lmdb_env)
+  uint64_t entries = 0;     // in the main database, from the meta (counted by verify_lmdb_env)
   uint64_t tree_pages = 0;  // branch, leaf and overflow pages of both trees (verify_lmdb_env)
   uint64_t free_pages = 0;  // pages listed as free (verify_lmdb_env)
 };

@@ -25,7 +25,8 @@ struct AuthenticatorTest : ::testing::Test {
     std::string users = "alice@example.org:{SHA512-CRYPT}" + *make_sha512_crypt("alice-pw") + "\n" +
                         "weak@example.org:{PLAIN}weak-pw\n" + "broken@example.org:{SHA512-CRYPT}$5$x$y\n" +
                         // Minutes of hashing if it were computed (issue 15 item 13).
-                        "costly@example.org:{SHA512-CRYPT}$6$rounds=999999999$abcdefgh$" + std::string(86, 'A') + "\n";
+                        "costly@example.org:{SHA512-CRYPT}$6$rounds=999999999$abcdefgh$" +
+                        std::string(86, 'A') + "\n";
     dir.write("passwd", users);
     cfg.lockout.user_failures = 3;
     cfg.lockout.network_failures = 10;

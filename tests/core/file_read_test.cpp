@@ -15,7 +15,9 @@
 namespace postern {
 namespace {
 
-bool contains(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+bool contains(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
 
 TEST(ReadRegularFile, ReadsARegularFileWhole) {
   test::TempDir dir;
@@ -64,7 +66,8 @@ TEST(ReadRegularFile, AFifoIsRefusedWithoutBlocking) {
 TEST(ReadRegularFile, DevZeroIsRefusedNotReadForever) {
   auto r = read_regular_file("/dev/zero", 1 << 20);
   ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(contains(r.error().message, "/dev/zero: not a regular file (a character device)")) << r.error().message;
+  EXPECT_TRUE(contains(r.error().message, "/dev/zero: not a regular file (a character device)"))
+      << r.error().message;
 }
 
 TEST(ReadRegularFile, ADirectoryIsRefused) {

@@ -73,7 +73,7 @@ TEST(SourceContracts, EveryContractInNamesAFileThatExists) {
 
 TEST(SourceContracts, EveryPathACommentNamesExists) {
   static const std::regex path(
-      R"(\b((common|milter|policyd|tools|tests|docs|debian|etc|dovecot-plugin)/[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.(h|cpp|md|sh)))\b)");
+      R"(\b((common|milter|policyd|tools|tests|docs|debian|etc|dovecot-plugin)/[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.(h|cpp|md|sh))\b)");
   size_t n = 0;
   for (const auto& f : sources({"common", "milter", "policyd", "tools", "dovecot-plugin", "tests"})) {
     std::istringstream in(read(f));

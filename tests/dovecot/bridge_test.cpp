@@ -22,7 +22,9 @@
 namespace postern {
 namespace {
 
-bool contains(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+bool contains(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
 
 struct Answer {
   postern_auth_status status;
@@ -53,7 +55,8 @@ struct Bridge {
   test::TempDir dir{"postern-bridge"};
   std::string config(const std::string& auth) {
     return dir
-        .write("postern.conf", "[log]\ndestination = \"stderr\"\n[store]\nlmdb_path = \"" + (dir / "state").string() +
+        .write("postern.conf", "[log]\ndestination = \"stderr\"\n[store]\nlmdb_path = \"" +
+                                   (dir / "state").string() +
                                    "\"\nlmdb_map_size_mb = 8\n[auth]\nthreads = 2\n" + auth)
         .string();
   }
@@ -79,13 +82,15 @@ TEST(DovecotBridge, ADamagedStoreFailsTheStartNamingTheFileAndTheRecovery) {
     auto s = LmdbStore::open(sc, clock, false);
     ASSERT_TRUE(s.ok());
     std::vector<StoreWrite> w;
-    for (int i = 0; i < 500; ++i) w.push_back({"auth:fail:u" + std::to_string(i), std::string(100, 'x'), 0, false});
+    for (int i = 0; i < 500; ++i)
+      w.push_back({"auth:fail:u" + std::to_string(i), std::string(100, 'x'), 0, false});
     ASSERT_TRUE((*s)->write_batch(w, clock.unix_seconds()).ok());
   }
   auto data = sc.lmdb_path + "/data.mdb";
   std::filesystem::resize_file(data, std::filesystem::file_size(data) / 2);
   b.dir.write("users", "");
-  auto conf = b.config("passwd_file = \"" + (b.dir / "users").string() + "\"\n[auth.lockout]\nenabled = true\n");
+  auto conf =
+      b.config("passwd_file = \"" + (b.dir / "users").string() + "\"\n[auth.lockout]\nenabled = true\n");
   char error[2048] = "";
   postern_auth* a = postern_auth_load(conf.c_str(), error, sizeof error);
   ASSERT_NE(a, nullptr) << error;
@@ -97,9 +102,10 @@ TEST(DovecotBridge, ADamagedStoreFailsTheStartNamingTheFileAndTheRecovery) {
 TEST(DovecotBridge, EveryLoginComesBackOnceAndACostlyHashAnswersLikeAWrongPassword) {
   Bridge b;
   b.dir.write("users", "alice@example.org:{SHA512-CRYPT}" + *make_sha512_crypt("alice-pw") + "\n" +
-                           "costly@example.org:{SHA512-CRYPT}$6$rounds=999999999$abcdefgh$" + std::string(86, 'A') +
-                           "\n");
-  auto conf = b.config("passwd_file = \"" + (b.dir / "users").string() + "\"\n[auth.lockout]\nenabled = false\n");
+                           "costly@example.org:{SHA512-CRYPT}$6$rounds=999999999$abcdefgh$" +
+                           std::string(86, 'A') + "\n");
+  auto conf =
+      b.config("passwd_file = \"" + (b.dir / "users").string() + "\"\n[auth.lockout]\nenabled = false\n");
   char error[1024] = "";
   postern_auth* a = postern_auth_load(conf.c_str(), error, sizeof error);
   ASSERT_NE(a, nullptr) << error;
@@ -147,7 +153,8 @@ TEST(DovecotBridge, ALoginThatWaitedTooLongForAThreadTempfailsWithoutHashing) {
   // The first two logins keep both threads busy hashing (400,000 rounds) while the clock moves
   // past the queue deadline; the third is still queued then.
   b.dir.write("users", "alice@example.org:{SHA512-CRYPT}" + *make_sha512_crypt("alice-pw", 400000) + "\n");
-  auto conf = b.config("passwd_file = \"" + (b.dir / "users").string() + "\"\n[auth.lockout]\nenabled = false\n");
+  auto conf =
+      b.config("passwd_file = \"" + (b.dir / "users").string() + "\"\n[auth.lockout]\nenabled = false\n");
   char error[1024] = "";
   postern_auth* a = postern_auth_load(conf.c_str(), error, sizeof error);
   ASSERT_NE(a, nullptr) << error;
@@ -163,7 +170,8 @@ TEST(DovecotBridge, ALoginThatWaitedTooLongForAThreadTempfailsWithoutHashing) {
   auto got = collect(a, fd, 3);
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[&cookies[2]].status, POSTERN_AUTH_TEMPFAIL);
-  EXPECT_TRUE(contains(got[&cookies[2]].reason, "waited 31 s for a hashing thread")) << got[&cookies[2]].reason;
+  EXPECT_TRUE(contains(got[&cookies[2]].reason, "waited 31 s for a hashing thread"))
+      << got[&cookies[2]].reason;
   postern_auth_free(a);
 }
 

@@ -11,7 +11,7 @@
 #include "tools/milterclient/chain.h"
 #include "tools/milterclient/reply.h"
 
-namespace pm = postern::milter;
+namespace pm = postern::mta;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);

@@ -5,7 +5,8 @@
 
 namespace postern::test {
 
-std::unique_ptr<Resolver> make_test_resolver(const TestDnsServer& server, std::chrono::milliseconds attempt_timeout) {
+std::unique_ptr<Resolver> make_test_resolver(const TestDnsServer& server,
+                                             std::chrono::milliseconds attempt_timeout) {
   std::vector<DnsServer> servers{parse_dns_server(server.address()).value()};
   LdnsResolverOptions o;
   o.attempt_timeout = attempt_timeout;

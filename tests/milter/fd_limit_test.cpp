@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "tools/milterclient/session.h"
 #include "tests/harness/dns_server.h"
 #include "tests/harness/net.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
+#include "tools/milterclient/session.h"
 
 namespace postern::test {
 namespace {

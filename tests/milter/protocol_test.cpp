@@ -10,10 +10,10 @@
 
 #include <string>
 
-#include "tools/milterclient/session.h"
 #include "tests/harness/net.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
+#include "tools/milterclient/session.h"
 
 namespace postern::test {
 namespace {
@@ -110,8 +110,8 @@ TEST_F(MilterProtocol, HeaderRefusalIsGivenAtEndOfHeadersThenTheConnectionGoesOn
 }
 
 TEST_F(MilterProtocol, AnMtaWithoutNoReplyStepsGetsTheSameRefusal) {
-  auto c = open(mta::proto::offered & ~(mta::proto::nr_header | mta::proto::nr_body |
-                                           mta::proto::nr_connect | mta::proto::nr_helo));
+  auto c = open(mta::proto::offered & ~(mta::proto::nr_header | mta::proto::nr_body | mta::proto::nr_connect |
+                                        mta::proto::nr_helo));
   ASSERT_TRUE(c);
   EXPECT_EQ(c->negotiated().protocol & mta::proto::nr_header, 0u);
   auto refused = send(*c, many_froms());

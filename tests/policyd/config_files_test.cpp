@@ -11,9 +11,10 @@ namespace postern {
 namespace {
 
 test::CommandResult check_with_allowlist(const test::TempDir& dir, const std::string& allowlist) {
-  auto conf = dir.write("postern.conf", "[dns]\nservers = [\"127.0.0.1:1\"]\n[store]\nlmdb_path = \"" +
-                                            (dir / "state").string() + "\"\n[policyd.greylist]\nallowlist_files = [\"" +
-                                            allowlist + "\"]\n");
+  auto conf =
+      dir.write("postern.conf", "[dns]\nservers = [\"127.0.0.1:1\"]\n[store]\nlmdb_path = \"" +
+                                    (dir / "state").string() +
+                                    "\"\n[policyd.greylist]\nallowlist_files = [\"" + allowlist + "\"]\n");
   return test::run_command({POLICYD, "-t", "-c", conf.string()}, "", std::chrono::seconds(10));
 }
 

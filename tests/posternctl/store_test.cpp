@@ -3,7 +3,6 @@
 // list says the same, store verify names the damage, store reset moves the files aside and the
 // daemon starts again.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -22,7 +21,9 @@ test::CommandResult ctl(const std::string& conf, std::vector<std::string> args) 
   return test::run_command(args, "", std::chrono::seconds(30));
 }
 
-bool contains(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+bool contains(const std::string& text, const std::string& what) {
+  return text.find(what) != std::string::npos;
+}
 
 // A store in dir/state holding some greylist triplets, then truncated to half its size.
 std::string make_truncated_store(const test::TempDir& dir) {
@@ -34,7 +35,8 @@ std::string make_truncated_store(const test::TempDir& dir) {
     EXPECT_TRUE(s.ok()) << s.error().message;
     std::vector<StoreWrite> w;
     for (int i = 0; i < 2000; ++i)
-      w.push_back(StoreWrite{"gl:t:192.0.2.0/s" + std::to_string(i) + "@x.test/r@y.test", "1767225600:0", 0, false});
+      w.push_back(
+          StoreWrite{"gl:t:192.0.2.0/s" + std::to_string(i) + "@x.test/r@y.test", "1767225600:0", 0, false});
     EXPECT_TRUE((*s)->write_batch(w, clock.unix_seconds()).ok());
   }
   std::string data = c.lmdb_path + "/data.mdb";
@@ -51,10 +53,10 @@ TEST(PosternctlStore, DamagedStoreIsRefusedClearlyAndResetRecoversIt) {
 
   // The daemon refuses to start: exit 1 with the file and the recovery, not SIGBUS.
   int port = test::free_tcp_port();
-  auto daemon_conf = dir.write("policyd.conf", "[log]\ndestination = \"stderr\"\n" + test::lmdb_store_conf(dir) +
-                                                   "[policyd]\nsocket = \"inet:127.0.0.1:" + std::to_string(port) +
-                                                   "\"\n")
-                         .string();
+  auto daemon_conf =
+      dir.write("policyd.conf", "[log]\ndestination = \"stderr\"\n" + test::lmdb_store_conf(dir) +
+                                    "[policyd]\nsocket = \"inet:127.0.0.1:" + std::to_string(port) + "\"\n")
+          .string();
   auto start = test::run_command({POLICYD, "-f", "-c", daemon_conf}, "", std::chrono::seconds(30));
   EXPECT_EQ(start.exit_code, 1) << start.output;
   EXPECT_TRUE(contains(start.output, data)) << start.output;
@@ -94,7 +96,8 @@ TEST(PosternctlStore, DamagedStoreIsRefusedClearlyAndResetRecoversIt) {
 
   // The daemon starts on the fresh store and answers.
   test::Policyd daemon(dir, "policyd-after", dns.address(), test::lmdb_store_conf(dir));
-  EXPECT_TRUE(contains(test::ask(daemon.port, test::request("192.0.2.9")), "action=")) << daemon.proc->output();
+  EXPECT_TRUE(contains(test::ask(daemon.port, test::request("192.0.2.9")), "action="))
+      << daemon.proc->output();
 }
 
 TEST(PosternctlStore, ResetRefusesWhileTheStoreIsOpenElsewhere) {

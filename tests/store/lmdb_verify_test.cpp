@@ -3,6 +3,8 @@
 // read and written without crashing. Each damaged store is opened in a child process, so a crash
 // (SIGBUS, SIGSEGV, an LMDB assertion) is a test failure with the case named, not a crashed test
 // binary. Healthy stores after heavy use must pass the walk (no false alarms).
+#include "common/store/lmdb_verify.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,7 +17,6 @@
 #include <random>
 
 #include "common/store/lmdb_store.h"
-#include "common/store/lmdb_verify.h"
 #include "tests/harness/temp_dir.h"
 
 namespace postern {
@@ -43,7 +44,8 @@ std::string make_used_store(const test::TempDir& dir, int keys = 3000) {
   for (int i = 0; i < keys; ++i) {
     std::string key = "gl:t:" + std::to_string(rng() % 100000) + "/sender" + std::to_string(i);
     size_t len = i % 97 == 0 ? 9000 : (rng() % 200);
-    batch.push_back(StoreWrite{key, std::string(len, static_cast<char>('a' + i % 26)), i % 3 ? 0 : now + 10, false});
+    batch.push_back(
+        StoreWrite{key, std::string(len, static_cast<char>('a' + i % 26)), i % 3 ? 0 : now + 10, false});
     written.push_back(key);
     if (i % 7 == 0) batch.push_back(StoreWrite{written[rng() % written.size()], "", 0, true});
     if (batch.size() >= 100) {  // one transaction (one sync) per batch
@@ -105,7 +107,8 @@ Outcome open_and_use_in_child(const std::string& dir, std::string* refused_messa
     // Writes in few transactions (each commit syncs): page splits, overflow pages, free pages.
     std::vector<StoreWrite> writes;
     for (int i = 0; i < 300; ++i)
-      writes.push_back(StoreWrite{"new:" + std::to_string(i), std::string(i % 30 == 0 ? 7000 : 40, 'n'), 0, false});
+      writes.push_back(
+          StoreWrite{"new:" + std::to_string(i), std::string(i % 30 == 0 ? 7000 : 40, 'n'), 0, false});
     if (all)
       for (size_t i = 0; i < all->size(); i += 3) writes.push_back(StoreWrite{(*all)[i].key, "", 0, true});
     (void)(*s)->write_batch(writes, clock.unix_seconds());
@@ -125,7 +128,8 @@ Outcome open_and_use_in_child(const std::string& dir, std::string* refused_messa
     return Outcome::refused;
   }
   if (crash)
-    *crash = WIFSIGNALED(st) ? "signal " + std::to_string(WTERMSIG(st)) : "exit " + std::to_string(WEXITSTATUS(st));
+    *crash = WIFSIGNALED(st) ? "signal " + std::to_string(WTERMSIG(st))
+                             : "exit " + std::to_string(WEXITSTATUS(st));
   return Outcome::crashed;
 }
 

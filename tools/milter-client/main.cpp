@@ -26,7 +26,7 @@
 #include "tools/milterclient/milter_spec.h"
 #include "tools/milterclient/session.h"
 
-namespace pm = postern::milter;
+namespace pm = postern::mta;
 
 namespace {
 

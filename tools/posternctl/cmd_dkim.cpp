@@ -31,9 +31,9 @@
 #include "common/dkim/key_table.h"
 #include "common/dkim/message_reader.h"
 #include "common/dkim/signing_policy.h"
-#include "common/mail/header_value.h"
 #include "common/dns/factory.h"
 #include "common/log/log.h"
+#include "common/mail/header_value.h"
 #include "tools/posternctl/command.h"
 #include "tools/posternctl/state.h"
 

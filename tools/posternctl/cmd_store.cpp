@@ -41,8 +41,9 @@ const Config* lmdb_config(Context& ctx, int& rc) {
 }
 
 void print_check(const LmdbFileCheck& v) {
-  std::cout << "page size " << v.page_size << ", " << v.pages << " pages in use of " << v.file_bytes / v.page_size
-            << " in the file (" << v.tree_pages << " in the trees, " << v.free_pages << " free)\n"
+  std::cout << "page size " << v.page_size << ", " << v.pages << " pages in use of "
+            << v.file_bytes / v.page_size << " in the file (" << v.tree_pages << " in the trees, "
+            << v.free_pages << " free)\n"
             << "entries " << v.entries << ", last transaction " << v.txnid << "\n";
 }
 
@@ -127,7 +128,8 @@ int cmd_reset(Context& ctx) {
     if (::access(f.c_str(), F_OK) != 0) continue;
     std::string to = f + suffix;
     if (::rename(f.c_str(), to.c_str()) != 0) {
-      std::cerr << "posternctl: store: cannot move " << f << " to " << to << ": " << std::strerror(errno) << "\n";
+      std::cerr << "posternctl: store: cannot move " << f << " to " << to << ": " << std::strerror(errno)
+                << "\n";
       return 1;
     }
     std::cout << "moved " << f << " to " << to << "\n";
@@ -144,8 +146,8 @@ int cmd_reset(Context& ctx) {
     // The daemons run as their own user: give the new files the old ones' owner and mode.
     for (const std::string& f : {data, lock}) {
       if (::chown(f.c_str(), old.st_uid, old.st_gid) != 0 || ::chmod(f.c_str(), old.st_mode & 07777) != 0) {
-        std::cerr << "posternctl: store: cannot give " << f << " the old owner and mode: " << std::strerror(errno)
-                  << "\n";
+        std::cerr << "posternctl: store: cannot give " << f
+                  << " the old owner and mode: " << std::strerror(errno) << "\n";
         return 1;
       }
     }
