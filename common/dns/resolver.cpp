@@ -33,6 +33,8 @@ const char* to_string(RrType t) {
       return "MX";
     case RrType::TXT:
       return "TXT";
+    case RrType::TLSA:
+      return "TLSA";
     case RrType::AAAA:
       return "AAAA";
   }
