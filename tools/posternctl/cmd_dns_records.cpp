@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +33,8 @@
 #include "common/net/ip.h"
 #include "common/spf/evaluator.h"
 #include "common/store/factory.h"
+#include "tools/posternctl/audit/postfix_config.h"
+#include "tools/posternctl/audit/tls_probe.h"
 #include "tools/posternctl/command.h"
 #include "tools/posternctl/dns_records_transport.h"
 #include "tools/posternctl/dns_text.h"
@@ -176,6 +180,19 @@ bool host_arg(std::string v, std::string& out) {
 
 int transport_options(Context& ctx, TransportOptions& t) {
   t.tls_certs = ctx.opts.values("--tls-cert");
+  t.cert_source = "from --tls-cert";
+  if (ctx.opts.has("--smtp-connect")) {
+    std::string v = ctx.opts.value("--smtp-connect");
+    size_t colon = v.rfind(':');
+    auto port = colon == std::string::npos ? Result<uint64_t>(Error::perm("")) : parse_decimal(v.substr(colon + 1), {1, 65535});
+    if (!port || !IpAddress::parse(v.substr(0, colon))) return ctx.usage_error("--smtp-connect needs IP:PORT");
+  }
+  if (ctx.opts.has("--mta-sts-connect")) {
+    std::string v = ctx.opts.value("--mta-sts-connect");
+    size_t colon = v.rfind(':');
+    auto port = colon == std::string::npos ? Result<uint64_t>(Error::perm("")) : parse_decimal(v.substr(colon + 1), {1, 65535});
+    if (!port || !IpAddress::parse(v.substr(0, colon))) return ctx.usage_error("--mta-sts-connect needs IP:PORT");
+  }
   for (const auto& v : ctx.opts.values("--mx-host")) {
     std::string h;
     if (!host_arg(v, h)) return ctx.usage_error("--mx-host " + log_safe(v) + ": not a host name");
@@ -204,6 +221,96 @@ int transport_options(Context& ctx, TransportOptions& t) {
   return 0;
 }
 
+// What the command line did not give, from the local Postfix through postconf (--postfix-config
+// DIR, else postconf's default): the certificate files of its smtp service (smtpd_tls_chain_files,
+// else smtpd_tls_cert_file and smtpd_tls_eccert_file) and myhostname as the MX host.
+void from_local_postfix(Context& ctx, TransportOptions& t) {
+  bool need_certs = t.tls_certs.empty(), need_host = t.mx_hosts.empty();
+  if (!need_certs && !need_host) return;
+  auto pf = audit::load_postfix_config(ctx.opts.value("--postfix-config"));
+  if (!pf) {
+    t.notes.push_back("local Postfix not read (" + log_safe(pf.error().message) + "): give --tls-cert and --mx-host");
+    return;
+  }
+  const audit::PostfixService* smtp = pf->find_service("smtp", "inet");
+  auto get = [&](std::string_view name) { return smtp ? pf->get(*smtp, name) : pf->get(name); };
+  if (need_host) {
+    std::string h;
+    if (host_arg(pf->get("myhostname"), h)) t.mx_hosts.push_back(h);
+    else t.notes.push_back("Postfix's myhostname is not a host name: give --mx-host");
+  }
+  if (!need_certs) return;
+  std::vector<std::string> files;
+  auto split = [](const std::string& v) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (char c : v + " ") {
+      if (c == ' ' || c == ',' || c == '\t' || c == '\n') {
+        if (!cur.empty()) out.push_back(cur);
+        cur.clear();
+      } else {
+        cur.push_back(c);
+      }
+    }
+    return out;
+  };
+  std::string chain = get("smtpd_tls_chain_files");
+  if (!chain.empty()) {
+    // A key may sit in a file of its own before its certificates: only files with certificates count.
+    for (const auto& f : split(chain)) {
+      if (read_certificate_chain(f)) files.push_back(f);
+    }
+    if (files.empty()) files = split(chain);  // none readable: say why for each
+    t.cert_source = "from the local Postfix (smtpd_tls_chain_files)";
+  } else {
+    for (const char* name : {"smtpd_tls_cert_file", "smtpd_tls_eccert_file"}) {
+      std::string f = get(name);
+      if (!f.empty()) files.push_back(f);
+    }
+    t.cert_source = "from the local Postfix (smtpd_tls_cert_file, smtpd_tls_eccert_file)";
+  }
+  if (files.empty()) t.notes.push_back("the local Postfix has no server certificate configured");
+  t.tls_certs = files;
+}
+
+// The key each MX host serves on port 25 after STARTTLS (audit's probe), its address from the
+// configured resolver, or --smtp-connect IP:PORT for every host. Remembered per host.
+LiveKeyProbe live_key_probe(std::shared_ptr<Resolver> resolver, std::string connect) {
+  auto seen = std::make_shared<std::map<std::string, Result<ChainKeys>>>();
+  return [resolver, connect, seen](const std::string& host) -> Result<ChainKeys> {
+    if (auto it = seen->find(host); it != seen->end()) return it->second;
+    auto probe = [&]() -> Result<ChainKeys> {
+      std::string ip;
+      int port = 25;
+      if (!connect.empty()) {
+        size_t colon = connect.rfind(':');
+        ip = connect.substr(0, colon);
+        port = std::stoi(connect.substr(colon + 1));
+      } else {
+        for (RrType type : {RrType::A, RrType::AAAA}) {
+          auto r = resolver->query(host, type, Deadline::after(kLookupDeadline));
+          if (r.ok()) {
+            ip = r.records[0].text;
+            break;
+          }
+          if (r.temporary_failure()) return Error::temp("DNS: " + lookup_failed(r));
+        }
+        if (ip.empty()) return Error::perm(host + " has no address");
+      }
+      audit::TlsOffer offer;
+      offer.sni = host;
+      auto p = audit::probe_smtp_tls(ip, port, audit::TlsStart::starttls, offer, std::chrono::seconds(10),
+                                     "posternctl-dns-records.invalid");
+      if (p.failure != audit::ProbeFailure::none || !p.tls)
+        return Error::temp(std::string(audit::probe_failure_name(p.failure)) + ": " + p.error);
+      return chain_keys_from_der(p.tls->chain_der);
+    };
+    auto r = probe();
+    seen->emplace(host, r);
+    return r;
+  };
+}
+
 int cmd_dns_records(Context& ctx) {
   Options o;
   for (const auto& v : ctx.opts.values("--ip")) {
@@ -221,6 +328,7 @@ int cmd_dns_records(Context& ctx) {
   o.check = ctx.opts.has("--check");
   TransportOptions t;
   if (int rc = transport_options(ctx, t); rc) return rc;
+  from_local_postfix(ctx, t);
   const Config* c = ctx.config();
   if (!c) return kExitConfig;
   auto policy = DkimSigningPolicy::load(c->dkim);
@@ -234,6 +342,7 @@ int cmd_dns_records(Context& ctx) {
     int rc = 0;
     resolver = open_resolver(*c, clock, rc);
     if (!resolver) return rc;
+    t.live_key = live_key_probe(resolver, ctx.opts.value("--smtp-connect"));
   }
 
   std::set<std::string> domains;
@@ -282,7 +391,7 @@ CommandRegistration reg_records(
      .usage = "dns-records [--ip ADDR[/LEN]]... [--rua ADDRESS] [--tls-cert FILE]... [--mx-host NAME]... "
               "[--next-key FILE] [--tlsa-issuer] [--mta-sts-mode MODE] [--mta-sts-max-age SECONDS] "
               "[--mta-sts-out DIR] [--tlsrpt-rua ADDRESS] [--no-mail NAME]... [--mta-sts-ca FILE] "
-              "[--mta-sts-connect IP:PORT] [--check]",
+              "[--mta-sts-connect IP:PORT] [--postfix-config DIR] [--smtp-connect IP:PORT] [--check]",
      .summary = "print the DNS records the configuration needs (DKIM keys, suggested SPF and "
                 "DMARC, DANE TLSA, MTA-STS, TLS-RPT, null MX) and, with --dns or --check, whether "
                 "they are published",
@@ -330,6 +439,12 @@ CommandRegistration reg_records(
                           {.name = "--mta-sts-connect",
                            .metavar = "IP:PORT",
                            .help = "fetch policies from this address instead of mta-sts.DOMAIN:443"},
+                          {.name = "--postfix-config",
+                           .metavar = "DIR",
+                           .help = "the Postfix whose certificates and myhostname to use (postconf -c)"},
+                          {.name = "--smtp-connect",
+                           .metavar = "IP:PORT",
+                           .help = "probe the live key here instead of each MX host's port 25"},
                           {.name = "--check", .help = "look each record up in the configured DNS"}}}});
 
 }  // namespace

@@ -134,6 +134,8 @@ void check_tlsa(std::ostream& out, const TransportOptions& o, const std::string&
 int tlsa_section(std::ostream& out, const TransportOptions& o, Resolver* resolver, const Clock& clock) {
   int rc = 0;
   out << ";\n; DANE TLSA (RFC 7672): senders that validate DNSSEC accept only the server keys listed here\n";
+  for (const auto& n : o.notes) out << "; " << n << "\n";
+  if (!o.tls_certs.empty()) out << "; certificates " << o.cert_source << "\n";
   std::vector<DiskKey> disk;
   for (const auto& f : o.tls_certs) {
     auto k = read_certificate_chain(f);
@@ -157,7 +159,7 @@ int tlsa_section(std::ostream& out, const TransportOptions& o, Resolver* resolve
     }
   }
   if (o.tls_certs.empty()) {
-    out << "; no certificate: give the chain Postfix serves with --tls-cert FILE\n";
+    out << "; no certificate: give the chain Postfix serves with --tls-cert FILE (or --postfix-config DIR)\n";
   }
   if (o.mx_hosts.empty()) {
     out << "; no MX host: name the hosts this server receives mail as with --mx-host NAME\n";

@@ -29,6 +29,8 @@ using LiveKeyProbe = std::function<Result<ChainKeys>(const std::string& mx_host)
 
 struct TransportOptions {
   std::vector<std::string> tls_certs;  // certificate chain files (PEM, leaf first)
+  std::string cert_source;             // where tls_certs came from, for the output ("--tls-cert")
+  std::vector<std::string> notes;      // said at the top of the TLSA section (Postfix not read, ...)
   std::vector<std::string> mx_hosts;   // lower-case, no trailing dot
   std::string next_key;                // key or CSR of the next renewal; "" none
   bool tlsa_issuer = false;            // also 2 1 1 for the issuer
