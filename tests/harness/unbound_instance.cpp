@@ -64,7 +64,9 @@ UnboundInstance::UnboundInstance(const std::vector<UnboundZone>& zones) {
     << "  qname-minimisation: no\n  harden-referral-path: no\n  target-fetch-policy: \"0 0 0 0 0\"\n"
     << "  module-config: \"validator iterator\"\n"
     << "  access-control: 127.0.0.0/8 allow\n"
-    << "  num-threads: 1\n  so-reuseport: no\n";
+    << "  num-threads: 1\n  so-reuseport: no\n"
+    // unbound answers NXDOMAIN itself for the special-use name test. (RFC 6761) unless told not to.
+    << "  local-zone: \"test.\" nodefault\n";
   for (const auto& z : zones) {
     if (!z.trust_anchor.empty()) c << "  trust-anchor: \"" << z.trust_anchor << "\"\n";
     else c << "  domain-insecure: \"" << z.name << "\"\n";
