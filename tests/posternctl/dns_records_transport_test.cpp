@@ -304,21 +304,43 @@ TEST_F(Dane, LiveKeyFromARealPostfixThenRenewedWithANewKeyIsStale) {
   std::string next_key = dir_.write("next.key", TestCa::new_key_pem()).string();
   std::string next_hash = *ctl::read_key_spki_sha256(next_key);
 
+  // An MTA-STS policy in enforce mode, served with a certificate from another CA: the check then
+  // validates the certificate Postfix serves on port 25 for the MX name.
+  TestCa web_ca("Web CA");
+  auto web = web_ca.issue({"mta-sts.postern.test"});
+  TestHttpsServer https(dir_.write("web.pem", web.cert_pem).string(), dir_.write("web.key", web.key_pem).string());
+  std::string policy = policy_text({"mx.postern.test"}, ctl::MtaStsMode::enforce, 604800);
+  https.set_body(policy);
+  std::string both_cas = dir_.write("both-ca.pem", ca_.cert_pem() + web_ca.cert_pem()).string();
+  std::string web_ca_only = dir_.write("web-ca.pem", web_ca.cert_pem()).string();
+
   TestDnsServer dns;
   auto z = test::sign_zone(dir_, "postern.test",
                            zone("postern.test", "_25._tcp.mx IN TLSA 3 1 1 " + hash1_ + "\n_25._tcp.mx IN TLSA 3 1 1 " +
-                                                    next_hash + "\nmx IN A 127.0.0.1\n@ IN MX 10 mx\n"),
+                                                    next_hash + "\nmx IN A 127.0.0.1\n@ IN MX 10 mx\n" +
+                                                    "_mta-sts IN TXT \"v=STSv1; id=" + ctl::mta_sts_policy_id(policy) +
+                                                    "\"\n"),
                            test::dnssec_time(-86400), test::dnssec_time(30 * 86400));
   ASSERT_TRUE(dns.load_zone(z.zone_file));
   test::UnboundInstance unbound({{"postern.test", dns.port(), z.trust_anchor}});
-  auto run = [&] {
+  auto run = [&](const std::string& ca = "") {
     // Certificates and the MX host from the harness's Postfix (postconf -c), the key served live
     // from its smtpd after STARTTLS.
     return ctl({"-c", conf_, "--dns", unbound.address(), "dns-records", "--postfix-config", postfix.config_dir(),
-                "--next-key", next_key, "--smtp-connect", "127.0.0.1:" + std::to_string(postfix.smtp_port())});
+                "--next-key", next_key, "--smtp-connect", "127.0.0.1:" + std::to_string(postfix.smtp_port()),
+                "--mta-sts-connect", https.address(), "--mta-sts-ca", ca.empty() ? both_cas : ca});
   };
   auto r = run();
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(has(r.output, "; published policy: differs from the policy above (mode enforce, max_age 604800, 1 mx)\n"))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "; the certificate served on port 25 of mx.postern.test validates for that name\n"))
+      << r.output;
+  auto untrusted = run(web_ca_only);
+  EXPECT_TRUE(has(untrusted.output, "; error: the certificate served on port 25 of mx.postern.test does not validate "
+                                    "(\"self-signed certificate in certificate chain\"): enforcing senders do not deliver to "
+                                    "it\n"))
+      << untrusted.output;
   EXPECT_TRUE(has(r.output, "; certificates from the local Postfix (smtpd_tls_chain_files)\n")) << r.output;
   std::string c = comments_after(r.output, "_25._tcp.mx.postern.test. IN TLSA 3 1 1 " + next_hash);
   EXPECT_TRUE(has(c, "; published TLSA 3 1 1 " + hash1_.substr(0, 16) + "...: matches the key on disk (" + dir_.str() +

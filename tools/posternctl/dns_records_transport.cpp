@@ -24,6 +24,7 @@ constexpr uint64_t kTestingMaxAge = 86400;     // one day while testing
 constexpr uint64_t kEnforceMaxAge = 604800;    // a week: RFC 8461 suggests weeks
 constexpr auto kFetchDeadline = std::chrono::seconds(15);
 constexpr std::string_view kStsSeenPrefix = "mta-sts-seen:";
+constexpr size_t kMaxProbedMx = 10;  // MX hosts whose port 25 certificate one check probes
 
 struct DiskKey {
   std::string file;
@@ -305,19 +306,31 @@ void check_sts_policy(std::ostream& out, const TransportOptions& o, const std::s
   else if (policy->mode == MtaStsMode::enforce && policy->max_age < kEnforceMaxAge)
     out << "; warning: max_age " << policy->max_age << " in enforce mode: use a week (604800) or more\n";
   if (policy->mode == MtaStsMode::enforce && o.live_key) {
-    for (const auto& pattern : policy->mx) {
-      if (pattern.rfind("*.", 0) == 0) continue;
+    // Each published MX (else each policy name without a wildcard), as an enforcing sender sees it.
+    std::vector<std::string> hosts;
+    if (mx.ok()) {
+      for (const auto& rec : mx.records) hosts.push_back(rec.text);
+    } else {
+      for (const auto& p : policy->mx) {
+        if (p.rfind("*.", 0) != 0) hosts.push_back(p);
+      }
+    }
+    if (hosts.size() > kMaxProbedMx) {
+      out << "; " << hosts.size() << " MX hosts: the certificates of the first " << kMaxProbedMx << " are checked\n";
+      hosts.resize(kMaxProbedMx);
+    }
+    for (const auto& pattern : hosts) {
       auto k = o.live_key(pattern);
       if (!k) {
-        out << "; certificate on port 25 of " << pattern << ": lookup failed (" << log_safe(k.error().message) << ")\n";
+        out << "; certificate on port 25 of " << log_safe(pattern) << ": lookup failed (" << log_safe(k.error().message) << ")\n";
         continue;
       }
-      bool name_ok = std::any_of(k->dns_names.begin(), k->dns_names.end(),
-                                 [&](const std::string& n) { return certificate_name_matches(n, pattern); });
-      bool fresh = !k->not_after || k->not_after >= clock.unix_seconds();
-      if (!name_ok || !fresh)
-        out << "; error: the certificate served on port 25 of " << pattern << " is "
-            << (!name_ok ? "not valid for that name" : "expired") << ": enforcing senders do not deliver to it\n";
+      auto v = verify_chain(k->der_chain, pattern, o.https_ca_file, clock.unix_seconds());
+      if (!v)
+        out << "; error: the certificate served on port 25 of " << log_safe(pattern) << " does not validate ("
+            << log_safe(v.error().message) << "): enforcing senders do not deliver to it\n";
+      else
+        out << "; the certificate served on port 25 of " << log_safe(pattern) << " validates for that name\n";
     }
   }
   // The id must change when the policy does: keep the last pair seen.

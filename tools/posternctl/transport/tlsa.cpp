@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
 #include <memory>
@@ -101,6 +102,12 @@ Result<ChainKeys> keys_of(std::vector<X509Ptr>& certs, const std::string& what) 
   out.not_after = not_after(certs[0].get());
   out.dns_names = dns_names(certs[0].get());
   if (certs.size() > 1) out.issuer_spki_sha256 = spki_sha256(X509_get0_pubkey(certs[1].get()));
+  for (const auto& c : certs) {
+    unsigned char* der = nullptr;
+    int n = i2d_X509(c.get(), &der);
+    if (n > 0) out.der_chain.emplace_back(reinterpret_cast<char*>(der), static_cast<size_t>(n));
+    OPENSSL_free(der);
+  }
   return out;
 }
 
@@ -136,6 +143,39 @@ Result<ChainKeys> chain_keys_from_der(const std::vector<std::string>& der_chain)
     certs.emplace_back(x);
   }
   return keys_of(certs, "served chain");
+}
+
+Result<void> verify_chain(const std::vector<std::string>& der_chain, const std::string& host,
+                          const std::string& ca_file, int64_t now) {
+  std::vector<X509Ptr> certs;
+  for (const auto& der : der_chain) {
+    if (certs.size() == kMaxChainCertificates) break;
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    X509* x = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+    if (!x) return Error::perm("certificate is not DER");
+    certs.emplace_back(x);
+  }
+  if (certs.empty()) return Error::perm("no certificate");
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
+  if (!store) return Error::temp("out of memory");
+  int loaded = ca_file.empty() ? X509_STORE_set_default_paths(store.get())
+                               : X509_STORE_load_file(store.get(), ca_file.c_str());
+  if (loaded != 1) return Error::perm(ca_file.empty() ? "system CA store unreadable" : ca_file + ": no CA certificates");
+  struct StackFree {
+    void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }  // the certificates stay in certs
+  };
+  std::unique_ptr<STACK_OF(X509), StackFree> untrusted(sk_X509_new_null());
+  for (size_t i = 1; i < certs.size(); ++i) sk_X509_push(untrusted.get(), certs[i].get());
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), certs[0].get(), untrusted.get()) != 1)
+    return Error::temp("out of memory");
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+  X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
+  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+  X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
+  X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(now));
+  if (X509_verify_cert(ctx.get()) == 1) return {};
+  return Error::perm(X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get())));
 }
 
 Result<std::string> read_key_spki_sha256(const std::string& path) {

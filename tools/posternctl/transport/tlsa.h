@@ -44,12 +44,20 @@ struct ChainKeys {
   std::string key_type;            // "RSA 2048", "EC P-256", "ED25519"
   int64_t not_after = 0;           // the leaf's, unix seconds
   std::vector<std::string> dns_names;  // the leaf's subjectAltName DNS names, lower-case
+  std::vector<std::string> der_chain;  // the certificates read, leaf first, DER (for verification)
 };
 
 // A PEM file with one or more certificates (leaf first). Errors name the file.
 Result<ChainKeys> read_certificate_chain(const std::string& path);
 // The same from DER certificates (a chain served on the wire, leaf first).
 Result<ChainKeys> chain_keys_from_der(const std::vector<std::string>& der_chain);
+
+// PKIX validation of a chain (DER, leaf first) for host at time now (unix seconds), as an MTA-STS
+// sender validates the MX's certificate (RFC 8461 4.2): against the system's trusted roots, or only
+// the CAs in ca_file when it is not empty. The error is OpenSSL's reason ("certificate has
+// expired", "hostname mismatch", "unable to get local issuer certificate").
+Result<void> verify_chain(const std::vector<std::string>& der_chain, const std::string& host,
+                          const std::string& ca_file, int64_t now);
 
 // The SPKI SHA-256 (hex) of the public key in a PEM file holding a private key, a public key, a
 // certificate signing request or a certificate. Errors name the file.
