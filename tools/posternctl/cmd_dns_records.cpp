@@ -284,8 +284,8 @@ LiveKeyProbe live_key_probe(std::shared_ptr<Resolver> resolver, std::string conn
       int port = 25;
       if (!connect.empty()) {
         size_t colon = connect.rfind(':');
-        ip = connect.substr(0, colon);
-        port = std::stoi(connect.substr(colon + 1));
+        ip = IpAddress::parse(connect.substr(0, colon))->str();  // checked by transport_options
+        port = static_cast<int>(*parse_decimal(connect.substr(colon + 1), {1, 65535}));
       } else {
         for (RrType type : {RrType::A, RrType::AAAA}) {
           auto r = resolver->query(host, type, Deadline::after(kLookupDeadline));

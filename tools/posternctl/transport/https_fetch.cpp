@@ -17,7 +17,6 @@
 #include <memory>
 #include <vector>
 
-#include "common/log/log.h"
 #include "common/net/ip.h"
 
 namespace postern::ctl {
