@@ -273,7 +273,8 @@ void check_sts_policy(std::ostream& out, const TransportOptions& o, const std::s
     out << "; published policy: invalid (" << log_safe(policy.error().message) << ")\n";
     return;
   }
-  out << "; published policy: " << (resp->body == our_text ? "matches" : "differs from the policy above") << " (mode "
+  out << "; published policy: "
+      << (our_text.empty() ? "served" : resp->body == our_text ? "matches" : "differs from the policy above") << " (mode "
       << to_string(policy->mode) << ", max_age " << policy->max_age << ", " << policy->mx.size() << " mx)\n";
   // Every published MX must be covered, or enforcing senders refuse to deliver to it.
   auto mx = resolver.query(domain, RrType::MX, Deadline::after(kLookupDeadline));
@@ -361,18 +362,16 @@ void check_sts_policy(std::ostream& out, const TransportOptions& o, const std::s
     out << "; id history: store: " << log_safe(p.error().message) << "\n";
 }
 
-int mta_sts_section(std::ostream& out, const TransportOptions& o, const std::string& domain, Resolver* resolver,
-                    Store* store, const Clock& clock) {
-  if (o.mx_hosts.empty()) {
-    out << "; MTA-STS for " << domain << ": no MX host (--mx-host NAME): no policy to suggest\n";
-    return 0;
-  }
+// Prints the suggested policy and record (writing the policy with --mta-sts-out); text and id
+// receive them. 1 when the policy file could not be written.
+int mta_sts_suggestion(std::ostream& out, const TransportOptions& o, const std::string& domain, std::string& text,
+                       std::string& id) {
   MtaStsPolicy p;
   p.mode = o.sts_mode;
   p.mx = o.mx_hosts;
   p.max_age = max_age_for(o);
-  std::string text = render_mta_sts_policy(p);
-  std::string id = mta_sts_policy_id(text);
+  text = render_mta_sts_policy(p);
+  id = mta_sts_policy_id(text);
   int rc = 0;
   out << "; MTA-STS (RFC 8461): senders that find this record fetch the policy over HTTPS and, in enforce\n"
       << "; mode, deliver only over TLS to the listed MX hosts. Serve it at\n"
@@ -400,6 +399,18 @@ int mta_sts_section(std::ostream& out, const TransportOptions& o, const std::str
       << "; new record after the new policy is served\n";
   if (o.sts_mode == MtaStsMode::testing)
     out << "; mode testing: once TLS-RPT reports show no failures, move to --mta-sts-mode enforce\n";
+  return rc;
+}
+
+int mta_sts_section(std::ostream& out, const TransportOptions& o, const std::string& domain, Resolver* resolver,
+                    Store* store, const Clock& clock) {
+  // Without an MX host there is no policy to suggest, but what is published is still checked.
+  std::string text, id;
+  int rc = 0;
+  if (o.mx_hosts.empty())
+    out << "; MTA-STS for " << domain << ": no MX host (--mx-host NAME): no policy to suggest\n";
+  else
+    rc = mta_sts_suggestion(out, o, domain, text, id);
   if (!resolver) return rc;
   auto t = lookup_txt(*resolver, "_mta-sts." + domain, "");
   std::erase_if(t.matching, [](const std::string& s) { return !looks_like_mta_sts_record(s); });
@@ -415,7 +426,10 @@ int mta_sts_section(std::ostream& out, const TransportOptions& o, const std::str
         << "\n";
   } else {
     published_id = *pid;
-    out << "; published: " << (published_id == id ? "matches" : "id " + log_safe(published_id) + " (another policy)")
+    out << "; published: "
+        << (published_id == id ? "matches"
+            : id.empty()       ? "id " + log_safe(published_id)
+                               : "id " + log_safe(published_id) + " (another policy)")
         << "\n";
   }
   // The policy is fetched whatever the TXT record says: a served policy without a record is unused.

@@ -136,7 +136,9 @@ Result<HttpResponse> https_get(const HttpsRequest& req, Resolver& resolver, Dead
   } else {
     for (RrType t : {RrType::A, RrType::AAAA}) {
       auto r = resolver.query(req.host, t, deadline);
-      if (r.temporary_failure()) return Error::temp(std::string("DNS ") + to_string(t) + " of " + req.host + ": " + to_string(r.status));
+      if (r.temporary_failure())
+        return Error::temp(std::string("DNS ") + to_string(t) + " of " + req.host + ": " + to_string(r.status) +
+                           (r.detail.empty() ? "" : " (" + r.detail + ")"));
       for (const auto& rec : r.records) {
         if (auto ip = IpAddress::parse(rec.text)) endpoints.push_back({*ip, 443});
       }
