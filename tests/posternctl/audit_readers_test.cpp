@@ -101,7 +101,9 @@ TEST(PostfixConfigFromOutputs, OverridesApplyOverMainCfAndExpandInTheServiceView
                   "submission/inet/smtpd_client_restrictions = $mua_client_restrictions\n"
                   "submission/inet/smtpd_tls_cert_file = /etc/sub.pem\n";
   std::string master = "# x\nsmtp inet n - y - - smtpd\n\nsubmission inet n - y - - smtpd\n  -o smtpd_tls_security_level=encrypt\n";
-  auto c = PostfixConfig::from_outputs(all, n, m, p, master, "/etc/postfix");
+  std::string expanded = "smtpd_tls_security_level =\nsmtpd_tls_cert_file = /etc/a.pem\nsmtpd_tls_key_file = /etc/a.pem\n"
+                         "mail_version = 3.7.11\nsmtpd_client_restrictions =\n";
+  auto c = PostfixConfig::from_outputs(all, expanded, n, m, p, master, "/etc/postfix");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->version, "3.7.11");
   ASSERT_EQ(c->services.size(), 2u);
@@ -121,7 +123,8 @@ TEST(PostfixConfigFromOutputs, OverridesApplyOverMainCfAndExpandInTheServiceView
   EXPECT_FALSE(c->set_in_main("smtpd_tls_cert_file"));
   EXPECT_TRUE(c->known("smtpd_tls_cert_file"));
   EXPECT_FALSE(c->known("smtpd_forbid_bare_newline"));
-  EXPECT_FALSE(PostfixConfig::from_outputs(all, n, m, "nonsense = x\n", master, "/x").ok());
+  EXPECT_FALSE(PostfixConfig::from_outputs(all, expanded, n, m, "nonsense = x\n", master, "/x").ok());
+  EXPECT_FALSE(PostfixConfig::from_outputs(all, "no equals\n", n, m, p, master, "/x").ok());
 }
 
 TEST(PostfixService, PortsAndHosts) {
