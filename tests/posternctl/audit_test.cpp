@@ -126,7 +126,7 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
                {"tls_high_cipherlist", "aNULL:HIGH:@SECLEVEL=0"},
                {"smtpd_sasl_path", auth_socket},
                {"broken_sasl_auth_clients", "yes"},
-               {"smtpd_sasl_security_options", "noplaintext"},
+               {"smtpd_sasl_security_options", ""},
                {"mynetworks", "0.0.0.0/0"},
                {"smtp_tls_security_level", "none"}};
   o.mx_options = {{"smtpd_sasl_auth_enable", "yes"}};
@@ -142,8 +142,10 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
   std::string mx_where = where_of(pf.config_dir(), mx), sub_where = where_of(pf.config_dir(), sub),
               enc_where = where_of(pf.config_dir(), enc);
 
-  auto r = ctl({"-c", "/nonexistent/postern.conf", "audit", "--postfix-config", pf.config_dir(), "--dovecot-config",
-                dv.config_path(), "--ca-file", ca_file()});
+  std::string map = certs_.write("sender-map", "alice@example.org alice@example.org\n").string();
+  std::string conf = certs_.write("postern.conf", "[sender]\nmode = \"soft\"\nlogin_maps = [\"" + map + "\"]\n").string();
+  auto r = ctl({"-c", conf, "audit", "--postfix-config", pf.config_dir(), "--dovecot-config", dv.config_path(),
+                "--ca-file", ca_file()});
   const std::string& out = r.output;
   EXPECT_EQ(r.exit_code, 1) << out;
   // Postfix, per service.
@@ -156,6 +158,9 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
       << out;
   f = finding(out, "error", "postfix.relay.open", enc_where + ":");
   EXPECT_TRUE(has(f, "\"permit\" permits before reject_unauth_destination")) << out;
+  EXPECT_TRUE(has(f, "; fix: -o smtpd_relay_restrictions=permit_mynetworks,permit_sasl_authenticated,"
+                     "reject_unauth_destination under " + enc_where))
+      << out;
   f = finding(out, "error", "postfix.submission.tls-required", sub_where + ":");
   EXPECT_TRUE(has(f, "(smtpd_tls_security_level = none); fix: -o smtpd_tls_security_level=encrypt under " + sub_where))
       << out;
@@ -178,9 +183,9 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
                   "fix: postconf -e 'broken_sasl_auth_clients = no'"))
       << out;
   EXPECT_TRUE(has(finding(out, "error", "postfix.relay.mynetworks", "main.cf:"), "trusts 0.0.0.0/0")) << out;
-  EXPECT_TRUE(has(finding(out, "error", "postfix.cert.key-mode", "main.cf:"),
-                  "(mode 0644); fix: chmod 600 " + key_of(cert)))
-      << out;
+  f = finding(out, "error", "postfix.cert.key-mode", "main.cf:");
+  EXPECT_TRUE(has(f, "readable by group or others (mode 0644)")) << out;
+  EXPECT_TRUE(has(f, "; fix: chmod 600 " + key_of(cert))) << out;
   EXPECT_TRUE(has(finding(out, "warning", "postfix.smtp.tls-level", "main.cf:"),
                   "fix: postconf -e 'smtp_tls_security_level = may'"))
       << out;
@@ -207,8 +212,17 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
   EXPECT_TRUE(has(finding(out, "info", "dovecot.plaintext-listener", "dovecot: service imap-login inet_listener imap:"),
                   "(port = " + std::to_string(dv.imap_port()) + ")"))
       << out;
-  // Postern's wiring, without a postern.conf.
-  EXPECT_TRUE(has(finding(out, "info", "postern.config"), "Postern's wiring not checked")) << out;
+  // Postern's wiring.
+  EXPECT_TRUE(has(finding(out, "warning", "postern.milter", "main.cf:"),
+                  "fix: postconf -e 'smtpd_milters = unix:/var/spool/postfix/postern/milter.sock'"))
+      << out;
+  EXPECT_TRUE(has(finding(out, "warning", "postern.non-smtpd-milter", "main.cf:"), "not DKIM-signed")) << out;
+  EXPECT_EQ(finding(out, "warning", "postern.milter-default-action"), "") << "the harness sets it: " << out;
+  EXPECT_TRUE(has(finding(out, "warning", "postern.policy", mx_where + ":"), "check_policy_service unix:/var/spool/postfix/postern/policy.sock'"))
+      << out;
+  EXPECT_TRUE(has(finding(out, "warning", "postern.passdb", "dovecot: passdb:"), "fix: passdb { driver = postern }")) << out;
+  EXPECT_TRUE(has(finding(out, "warning", "postern.sender-mode", "postern.conf [sender]:"), "fix: mode = \"enforce\" (in [sender])"))
+      << out;
   // Live.
   EXPECT_TRUE(has(finding(out, "error", "probe.smtp.auth-before-tls", mx_where + ":"), "EHLO offers AUTH before STARTTLS"))
       << out;
@@ -254,8 +268,9 @@ TEST_F(Audit, GoodConfigurationHasNoErrorAndTakesUnderFiveSeconds) {
                {"disable_vrfy_command", "yes"}};
   o.submission_options = {{"smtpd_tls_security_level", "encrypt"}, {"smtpd_tls_auth_only", "yes"}};
   test::PostfixInstance pf(o);
+  std::string conf = certs_.write("postern.conf", "").string();
   auto start = std::chrono::steady_clock::now();
-  auto r = ctl({"-c", "/nonexistent/postern.conf", "audit", "--postfix-config", pf.config_dir(), "--dovecot-config",
+  auto r = ctl({"-c", conf, "audit", "--postfix-config", pf.config_dir(), "--dovecot-config",
                 dv.config_path(), "--ca-file", ca_file()});
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(r.exit_code, 0) << r.output;

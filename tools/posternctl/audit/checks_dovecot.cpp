@@ -14,6 +14,17 @@ std::string conf_fix(const std::string& key, const std::string& value) {
   return key + " = " + value + " (in dovecot.conf)";
 }
 
+std::string strip_seclevel(std::string v) {
+  size_t at;
+  while ((at = v.find("@SECLEVEL=")) != std::string::npos) {
+    size_t from = at > 0 && v[at - 1] == ':' ? at - 1 : at;
+    size_t end = at + 10;
+    while (end < v.size() && v[end] >= '0' && v[end] <= '9') ++end;
+    v.erase(from, end - from);
+  }
+  return v.empty() ? "HIGH" : v;
+}
+
 bool has_protocol(const DovecotConfig& d, const std::string& p) {
   for (const auto& w : restriction_words(d.get("protocols")))
     if (w == p) return true;
@@ -89,7 +100,7 @@ void check_dovecot(const DovecotConfig& d, const PostfixConfig* pf, Report& r) {
     else if (!weak.present.empty())
       r.add({"dovecot.ssl-ciphers", Severity::error, where, "ssl_cipher_list", ciphers,
              "weak suites are enabled: " + weak.names(),
-             conf_fix("ssl_cipher_list", ciphers + ":!aNULL:!eNULL:!EXPORT:!RC4:!3DES:!MD5")});
+             conf_fix("ssl_cipher_list", strip_seclevel(ciphers) + ":!aNULL:!eNULL:!EXPORT:!RC4:!3DES:!MD5")});
   }
   for (const auto& o : d.obsolete) {
     r.add({"dovecot.obsolete", Severity::warning, "dovecot: " + o.file + ":" + std::to_string(o.line), o.setting, "",

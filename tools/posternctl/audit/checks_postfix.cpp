@@ -19,8 +19,14 @@ std::string main_fix(const std::string& name, const std::string& value) {
   return "postconf -e '" + name + " = " + value + "'";
 }
 
+// A master.cf -o takes one word: list separators become bare commas.
 std::string svc_fix(const PostfixService& s, const std::string& name, const std::string& value) {
-  return "-o " + name + "=" + value + " under " + s.where();
+  std::string v;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == ' ' && (v.empty() || v.back() == ',')) continue;
+    v.push_back(value[i] == ' ' ? ',' : value[i]);
+  }
+  return "-o " + name + "=" + v + " under " + s.where();
 }
 
 // The fix for a setting of service s: in master.cf when the service overrides it (or for
