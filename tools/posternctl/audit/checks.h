@@ -27,6 +27,14 @@ const char* smtp_role_name(SmtpRole r);
 // smtpd_tls_security_level or the obsolete smtpd_use_tls / smtpd_enforce_tls.
 std::string smtpd_tls_level(const PostfixConfig& c, const PostfixService& s);
 
+// The certificate and key files a service uses: smtpd_tls_chain_files (the key first, then the
+// certificates, in one file or several: the certificate is the first file that holds one), else
+// smtpd_tls_cert_file and smtpd_tls_key_file (the key defaults to the certificate's file).
+struct CertFiles {
+  std::string cert, key;
+};
+CertFiles postfix_cert_files(const PostfixConfig& c, const PostfixService& s);
+
 // Certificate facts shared by the static checks and the probes.
 void check_certificate_file(const std::string& id_prefix, const std::string& where, const std::string& setting,
                             const std::string& cert_file, const std::string& key_file, const std::string& hostname,

@@ -297,6 +297,27 @@ std::string smtpd_tls_level(const PostfixConfig& c, const PostfixService& s) {
   return "none";
 }
 
+CertFiles postfix_cert_files(const PostfixConfig& c, const PostfixService& s) {
+  CertFiles f;
+  std::string chain = c.get(s, "smtpd_tls_chain_files");
+  if (!chain.empty()) {
+    auto files = restriction_words(chain);
+    if (files.empty()) return f;
+    f.key = files[0];
+    for (const auto& file : files)
+      if (read_pem_certs(file)) {
+        f.cert = file;
+        break;
+      }
+    if (f.cert.empty()) f.cert = files.back();
+    return f;
+  }
+  f.cert = c.get(s, "smtpd_tls_cert_file");
+  f.key = c.get(s, "smtpd_tls_key_file");
+  if (f.key.empty()) f.key = f.cert;
+  return f;
+}
+
 void check_certificate_file(const std::string& id_prefix, const std::string& where, const std::string& setting,
                             const std::string& cert_file, const std::string& key_file, const std::string& hostname,
                             int64_t now, Report& r) {
@@ -366,13 +387,9 @@ void check_postfix(const PostfixConfig& c, int64_t now, Report& r) {
     any_tls = any_tls || tls;
     any_sasl = any_sasl || sasl_enabled(c, s);
     if (!tls) continue;
-    std::string chain = c.get(s, "smtpd_tls_chain_files");
-    std::string cert = c.get(s, "smtpd_tls_cert_file"), key = c.get(s, "smtpd_tls_key_file");
-    if (!chain.empty()) {
-      auto files = restriction_words(chain);
-      cert = key = files.empty() ? "" : files[0];
-    }
-    if (key.empty()) key = cert;
+    auto files = postfix_cert_files(c, s);
+    const std::string& cert = files.cert;
+    const std::string& key = files.key;
     if (cert.empty() && c.get(s, "smtpd_tls_eccert_file").empty()) {
       r.add({"postfix.cert.missing", Severity::error, s.where(), "smtpd_tls_cert_file", "",
              "TLS is on but no certificate is configured: the STARTTLS handshake will fail",

@@ -17,6 +17,13 @@ bool implicit(ListenerKind k) { return k == ListenerKind::smtps || k == Listener
 // Listeners where users log in: TLS must be strict there; the MX takes what it can get.
 bool strict(ListenerKind k) { return k != ListenerKind::smtp_mx; }
 
+// Dovecot counts a client on its own address as secured; from another loopback address the
+// probe sees what a remote client sees. "" when host is not an IPv4 loopback address.
+std::string mail_source(const std::string& host) {
+  if (host.rfind("127.", 0) != 0) return "";
+  return host == "127.0.0.2" ? "127.0.0.3" : "127.0.0.2";
+}
+
 std::string reload_fix(ListenerKind k) { return smtp(k) ? "postfix reload" : "doveadm reload"; }
 
 // One probe's findings, gathered in its thread.
@@ -42,7 +49,8 @@ ProbeFailure try_offer(const ProbeTarget& t, const ProbeSettings& s, const TlsOf
   auto r = probe_mail_tls(s.host, t.port,
                           t.kind == ListenerKind::imap || t.kind == ListenerKind::imaps ? MailProtocol::imap
                                                                                          : MailProtocol::pop3,
-                          implicit(t.kind) ? TlsStart::implicit : TlsStart::starttls, offer, s.timeout);
+                          implicit(t.kind) ? TlsStart::implicit : TlsStart::starttls, offer, s.timeout,
+                          mail_source(s.host));
   return r.tls ? ProbeFailure::none : r.failure;
 }
 
@@ -242,7 +250,8 @@ void probe_mail_listener(const ProbeTarget& t, const ProbeSettings& s, Findings&
   TlsOffer offer;
   offer.sni = s.name;
   auto r = probe_mail_tls(s.host, t.port, imap ? MailProtocol::imap : MailProtocol::pop3,
-                          implicit(t.kind) ? TlsStart::implicit : TlsStart::starttls, offer, s.timeout);
+                          implicit(t.kind) ? TlsStart::implicit : TlsStart::starttls, offer, s.timeout,
+                          mail_source(s.host));
   if (!implicit(t.kind)) {
     if (r.failure != ProbeFailure::none && r.failure != ProbeFailure::refused && r.capabilities_plain.empty() &&
         !r.tls) {
@@ -303,8 +312,7 @@ std::vector<ProbeTarget> plan_probes(const PostfixConfig* pf, const DovecotConfi
                                               : ListenerKind::smtp_mx;
       t.port = s.port();
       t.where = s.where();
-      std::string chain = pf->get(s, "smtpd_tls_chain_files");
-      t.configured_cert = chain.empty() ? pf->get(s, "smtpd_tls_cert_file") : chain.substr(0, chain.find_first_of(", "));
+      t.configured_cert = postfix_cert_files(*pf, s).cert;
       out.push_back(t);
     }
   }

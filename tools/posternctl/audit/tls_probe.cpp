@@ -129,7 +129,8 @@ bool local_has_suites(const std::string& cipher_list) {
   return any;
 }
 
-ProbeConnection::ProbeConnection(const std::string& host, int port, Deadline deadline) : deadline_(deadline) {
+ProbeConnection::ProbeConnection(const std::string& host, int port, Deadline deadline, const std::string& source)
+    : deadline_(deadline) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV;
@@ -143,6 +144,20 @@ ProbeConnection::ProbeConnection(const std::string& host, int port, Deadline dea
   for (addrinfo* ai = res; ai; ai = ai->ai_next) {
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) continue;
+    if (!source.empty()) {
+      addrinfo shints{};
+      shints.ai_family = ai->ai_family;
+      shints.ai_socktype = SOCK_STREAM;
+      shints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+      addrinfo* src = nullptr;
+      if (getaddrinfo(source.c_str(), "0", &shints, &src) != 0 || bind(fd, src->ai_addr, src->ai_addrlen) != 0) {
+        if (src) freeaddrinfo(src);
+        last = "cannot bind to " + source;
+        close(fd);
+        continue;
+      }
+      freeaddrinfo(src);
+    }
     int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
     if (rc != 0 && errno == EINPROGRESS) {
       pollfd p{fd, POLLOUT, 0};
@@ -420,9 +435,9 @@ SmtpTlsProbe probe_smtp_tls(const std::string& host, int port, TlsStart start, c
 }
 
 MailTlsProbe probe_mail_tls(const std::string& host, int port, MailProtocol protocol, TlsStart start,
-                            const TlsOffer& offer, std::chrono::milliseconds timeout) {
+                            const TlsOffer& offer, std::chrono::milliseconds timeout, const std::string& source) {
   MailTlsProbe res;
-  ProbeConnection c(host, port, Deadline::after(timeout));
+  ProbeConnection c(host, port, Deadline::after(timeout), source);
   auto done = [&]() -> MailTlsProbe& {
     res.failure = c.failure();
     res.error = c.error();
