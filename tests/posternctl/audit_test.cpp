@@ -348,6 +348,31 @@ TEST_F(Audit, CertificateReplacedOnDiskWithoutReload) {
   EXPECT_EQ(after.exit_code, 1);
 }
 
+// Postfix's smtpd loads its certificate when the process starts and serves many sessions: with
+// one process (maxproc 1) that is already running, a certificate renewed on disk is not served.
+TEST_F(Audit, PostfixCertificateReplacedOnDiskWithoutReload) {
+  std::string cert = pair("pf");
+  int port = test::free_tcp_port();
+  test::PostfixOptions o;
+  o.main_cf = {{"smtpd_tls_security_level", "may"}, {"smtpd_tls_cert_file", cert}, {"smtpd_tls_key_file", key_of(cert)}};
+  o.master_cf = {"127.0.0.1:" + std::to_string(port) + " inet n - n - 1 smtpd"};
+  test::PostfixInstance pf(o);
+  ASSERT_TRUE(test::wait_for_tcp(port));
+  std::string where = where_of(pf.config_dir(), "127.0.0.1:" + std::to_string(port));
+  auto before = ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
+  EXPECT_EQ(finding(before.output, "error", "probe.cert.not-reloaded"), "") << before.output;
+  pair("pf");  // renewed on disk; the running smtpd keeps the old one
+  auto after = ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
+  std::string f = finding(after.output, "error", "probe.cert.not-reloaded", where + ":");
+  EXPECT_TRUE(has(f, "is not the one in " + cert + " (file ")) << after.output;
+  EXPECT_TRUE(has(f, "; fix: postfix reload")) << after.output;
+  pf.reload();
+  ASSERT_TRUE(test::wait_until([&] {
+    auto r = ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
+    return finding(r.output, "error", "probe.cert.not-reloaded", where + ":").empty();
+  }, std::chrono::seconds(30))) << "after postfix reload the new certificate is served";
+}
+
 // Listeners that misbehave, declared in a Postfix configuration that postconf reads but no
 // Postfix runs: a silent one, one that answers garbage, one that closes in the TLS handshake.
 class FakeListener {
