@@ -12,7 +12,9 @@
 #include "tools/posternctl/audit/postconf_expand.h"
 #include "tools/posternctl/audit/postconf_lines.h"
 #include "tools/posternctl/audit/postfix_config.h"
+#include "tools/posternctl/audit/restrictions.h"
 #include "tools/posternctl/audit/smtp_reply.h"
+#include "tools/posternctl/audit/tls_policy.h"
 
 namespace postern::audit {
 namespace {
@@ -280,6 +282,57 @@ TEST(ImapLine, GreetingCapabilitiesAndStatus) {
   EXPECT_EQ(*parse_pop3_line("+OK Dovecot ready."), Pop3Status::ok);
   EXPECT_EQ(*parse_pop3_line("-ERR no"), Pop3Status::err);
   EXPECT_FALSE(parse_pop3_line("220 smtp").ok());
+}
+
+}  // namespace
+}  // namespace postern::audit
+
+namespace postern::audit {
+namespace {
+
+TEST(Restrictions, RelayJudgement) {
+  EXPECT_EQ(judge_relay("permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination").verdict,
+            RelayVerdict::safe);
+  EXPECT_EQ(judge_relay("permit_mynetworks defer_unauth_destination").verdict, RelayVerdict::safe);
+  EXPECT_EQ(judge_relay("reject_unauth_pipelining, check_policy_service unix:private/p, reject").verdict,
+            RelayVerdict::safe);
+  auto open = judge_relay("permit_mynetworks, permit, reject_unauth_destination");
+  EXPECT_EQ(open.verdict, RelayVerdict::open);
+  EXPECT_EQ(open.culprit, "permit");
+  EXPECT_EQ(judge_relay("permit_mynetworks").verdict, RelayVerdict::open);
+  EXPECT_EQ(judge_relay("").verdict, RelayVerdict::open);
+  auto map = judge_relay("check_client_access hash:/etc/postfix/access, reject_unauth_destination");
+  EXPECT_EQ(map.verdict, RelayVerdict::map_may_permit);
+  EXPECT_EQ(map.culprit, "check_client_access hash:/etc/postfix/access");
+  EXPECT_TRUE(refuses_unauthenticated("permit_sasl_authenticated,reject"));
+  EXPECT_TRUE(refuses_unauthenticated("permit_mynetworks permit_sasl_authenticated reject"));
+  EXPECT_FALSE(refuses_unauthenticated("permit_sasl_authenticated, reject_unauth_destination"));
+  EXPECT_FALSE(refuses_unauthenticated("permit, permit_sasl_authenticated, reject"));
+  EXPECT_FALSE(refuses_unauthenticated(""));
+}
+
+TEST(TlsPolicy, PostfixProtocolLists) {
+  EXPECT_EQ(postfix_protocols("!SSLv2, !SSLv3").below(Proto::tls1_2), "TLSv1, TLSv1.1");
+  EXPECT_EQ(postfix_protocols("!SSLv2").below(Proto::tls1_2), "SSLv3, TLSv1, TLSv1.1");
+  EXPECT_EQ(postfix_protocols(">=TLSv1.2").below(Proto::tls1_2), "");
+  EXPECT_TRUE(postfix_protocols(">=TLSv1.2").has(Proto::tls1_3));
+  auto listed = postfix_protocols("TLSv1,TLSv1.1:TLSv1.2");
+  EXPECT_EQ(listed.below(Proto::tls1_2), "TLSv1, TLSv1.1");
+  EXPECT_FALSE(listed.has(Proto::tls1_3));
+  EXPECT_FALSE(postfix_protocols("<=TLSv1.1 !TLSv1").has(Proto::tls1_2));
+  EXPECT_EQ(dovecot_min_protocol("TLSv1"), Proto::tls1_0);
+  EXPECT_EQ(dovecot_min_protocol("ANY"), Proto::sslv3);
+  EXPECT_EQ(dovecot_min_protocol("TLSv1.2"), Proto::tls1_2);
+}
+
+TEST(TlsPolicy, WeakSuiteClassesAsTheLocalOpenSslReadsThem) {
+  // aNULL includes AECDH-NULL-SHA, anonymous and unencrypted at once.
+  EXPECT_EQ(weak_suite_classes("aNULL:HIGH:@SECLEVEL=0").names(), "eNULL, aNULL");
+  EXPECT_EQ(weak_suite_classes("ALL:@SECLEVEL=0").names(), "aNULL");
+  EXPECT_EQ(weak_suite_classes("aNULL:HIGH").names(), "") << "security level 1 and up refuse anonymous suites";
+  EXPECT_EQ(weak_suite_classes("HIGH:!aNULL").names(), "");
+  EXPECT_TRUE(weak_suite_classes("eNULL:@SECLEVEL=0").names().find("eNULL") != std::string::npos);
+  EXPECT_FALSE(weak_suite_classes("NO-SUCH-CIPHER").valid);
 }
 
 }  // namespace

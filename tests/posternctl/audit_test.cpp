@@ -114,7 +114,7 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
                     "login_trusted_networks = 0.0.0.0/0\n"
                     "service auth {\n  unix_listener " + auth_socket + " {\n    mode = 0666\n  }\n}\n";
   test::DovecotInstance dv(dopt);
-  int encrypt_port = test::free_tcp_port();
+  int encrypt_port = test::free_tcp_port(), smtps_port = test::free_tcp_port();
   test::PostfixOptions o;
   o.submission = true;
   o.dovecot_auth_port = dv.auth_port();
@@ -134,13 +134,20 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
                           {"smtpd_tls_mandatory_ciphers", "high"}};
   o.master_cf = {"127.0.0.1:" + std::to_string(encrypt_port) + " inet n - n - - smtpd",
                  "  -o smtpd_tls_security_level=encrypt", "  -o smtpd_relay_restrictions=permit_mynetworks,permit",
-                 "  -o smtpd_recipient_restrictions=permit"};
+                 "  -o smtpd_recipient_restrictions=permit",
+                 // smtps with TLSv1 and TLSv1.1 still listed among the mandatory protocols.
+                 "127.0.0.1:" + std::to_string(smtps_port) + " inet n - n - - smtpd",
+                 "  -o syslog_name=postfix/smtps", "  -o smtpd_tls_wrappermode=yes",
+                 "  -o smtpd_tls_security_level=encrypt", "  -o smtpd_sasl_auth_enable=yes",
+                 "  -o smtpd_tls_mandatory_protocols=TLSv1,TLSv1.1,TLSv1.2", "  -o smtpd_tls_mandatory_ciphers=high",
+                 "  -o smtpd_client_restrictions=permit_sasl_authenticated,reject"};
   test::PostfixInstance pf(o);
   std::string mx = "127.0.0.1:" + std::to_string(pf.smtp_port());
   std::string sub = "127.0.0.1:" + std::to_string(pf.submission_port());
   std::string enc = "127.0.0.1:" + std::to_string(encrypt_port);
   std::string mx_where = where_of(pf.config_dir(), mx), sub_where = where_of(pf.config_dir(), sub),
-              enc_where = where_of(pf.config_dir(), enc);
+              enc_where = where_of(pf.config_dir(), enc),
+              smtps_where = where_of(pf.config_dir(), "127.0.0.1:" + std::to_string(smtps_port));
 
   std::string map = certs_.write("sender-map", "alice@example.org alice@example.org\n").string();
   std::string conf = certs_.write("postern.conf", "[sender]\nmode = \"soft\"\nlogin_maps = [\"" + map + "\"]\n").string();
@@ -166,10 +173,17 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
       << out;
   f = finding(out, "error", "postfix.submission.auth-only", sub_where + ":");
   EXPECT_TRUE(has(f, "fix: -o smtpd_tls_auth_only=yes under " + sub_where)) << out;
-  // Level none on submission: the opportunistic list applies, which allows SSLv3 and TLSv1.
-  f = finding(out, "error", "postfix.submission.protocols", "main.cf (" + sub_where + ")");
-  EXPECT_TRUE(has(f, "accepts SSLv3, TLSv1, TLSv1.1")) << out;
-  EXPECT_TRUE(has(f, "fix: -o smtpd_tls_protocols=>=TLSv1.2 under " + sub_where)) << out;
+  // Without TLS on submission its protocol list is moot; on smtps TLSv1 is still listed.
+  EXPECT_EQ(finding(out, "error", "postfix.submission.protocols", "main.cf (" + sub_where + ")"), "") << out;
+  f = finding(out, "error", "postfix.submission.protocols", smtps_where + ":");
+  EXPECT_TRUE(has(f, "smtps accepts TLSv1, TLSv1.1 (TLS 1.2 or newer only, RFC 8996) "
+                     "(smtpd_tls_mandatory_protocols = TLSv1,TLSv1.1,TLSv1.2); "
+                     "fix: -o smtpd_tls_mandatory_protocols=>=TLSv1.2 under " + smtps_where))
+      << out;
+  // aNULL through @SECLEVEL=0 in the high grade that smtps uses.
+  EXPECT_TRUE(has(finding(out, "error", "postfix.submission.weak-ciphers", "main.cf (" + smtps_where + ")"),
+                  "smtps enables eNULL, aNULL suites"))
+      << out;
   // Main.cf.
   f = finding(out, "error", "postfix.tls.sslv3", "main.cf:");
   EXPECT_TRUE(has(f, "(smtpd_tls_protocols = !SSLv2); fix: postconf -e 'smtpd_tls_protocols = >=TLSv1.2'")) << out;

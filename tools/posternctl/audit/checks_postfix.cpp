@@ -135,28 +135,31 @@ void check_service(const PostfixConfig& c, const PostfixService& s, Report& r) {
              svc_fix(s, "smtpd_sasl_auth_enable", "yes")});
     }
     bool mandatory = level == "encrypt";
-    std::string pname = mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols";
-    ProtoSet protos = postfix_protocols(c.get(s, pname));
-    std::string old = protos.below(Proto::tls1_2);
-    if (!old.empty()) {
-      r.add({"postfix.submission.protocols", Severity::error, where_for(c, &s, pname), pname, c.get(s, pname),
-             std::string(what) + " accepts " + old + " (TLS 1.2 or newer only, RFC 8996)",
-             svc_fix(s, pname, ">=TLSv1.2")});
-    }
-    std::string gname = mandatory ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers";
-    std::string grade = c.get(s, gname);
-    if (grade != "high") {
-      r.add({"postfix.submission.cipher-grade", Severity::warning, where_for(c, &s, gname), gname, grade,
-             std::string(what) + " accepts cipher grade \"" + grade + "\"; clients that submit mail all do \"high\"",
-             svc_fix(s, gname, "high")});
-    }
-    auto weak = weak_suite_classes(postfix_cipher_string(c, s, mandatory));
-    if (!weak.present.empty()) {
-      std::string xname = mandatory ? "smtpd_tls_mandatory_exclude_ciphers" : "smtpd_tls_exclude_ciphers";
-      r.add({"postfix.submission.weak-ciphers", Severity::error, where_for(c, &s, xname), xname, c.get(s, xname),
-             std::string(what) + " enables " + weak.names() +
-                 " suites (anonymous suites let a man in the middle read the password)",
-             svc_fix(s, xname, "aNULL,eNULL,EXPORT,RC4,3DES,MD5")});
+    // Without TLS at all (reported above) protocols and ciphers are moot.
+    if (tls_on || wrapper) {
+      std::string pname = mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols";
+      ProtoSet protos = postfix_protocols(c.get(s, pname));
+      std::string old = protos.below(Proto::tls1_2);
+      if (!old.empty()) {
+        r.add({"postfix.submission.protocols", Severity::error, where_for(c, &s, pname), pname, c.get(s, pname),
+               std::string(what) + " accepts " + old + " (TLS 1.2 or newer only, RFC 8996)",
+               svc_fix(s, pname, ">=TLSv1.2")});
+      }
+      std::string gname = mandatory ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers";
+      std::string grade = c.get(s, gname);
+      if (grade != "high") {
+        r.add({"postfix.submission.cipher-grade", Severity::warning, where_for(c, &s, gname), gname, grade,
+               std::string(what) + " accepts cipher grade \"" + grade + "\"; clients that submit mail all do \"high\"",
+               svc_fix(s, gname, "high")});
+      }
+      auto weak = weak_suite_classes(postfix_cipher_string(c, s, mandatory));
+      if (!weak.present.empty()) {
+        std::string xname = mandatory ? "smtpd_tls_mandatory_exclude_ciphers" : "smtpd_tls_exclude_ciphers";
+        r.add({"postfix.submission.weak-ciphers", Severity::error, where_for(c, &s, xname), xname, c.get(s, xname),
+               std::string(what) + " enables " + weak.names() +
+                   " suites (anonymous suites let a man in the middle read the password)",
+               svc_fix(s, xname, "aNULL,eNULL,EXPORT,RC4,3DES,MD5")});
+      }
     }
     bool refuses = refuses_unauthenticated(c.get(s, "smtpd_client_restrictions")) ||
                    refuses_unauthenticated(c.get(s, "smtpd_relay_restrictions")) ||

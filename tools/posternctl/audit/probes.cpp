@@ -100,16 +100,17 @@ void check_served_cert(const ProbeTarget& t, const ProbeSettings& s, const TlsIn
 
 void probe_versions_and_suites(const ProbeTarget& t, const ProbeSettings& s, Findings& out) {
   std::vector<std::thread> threads;
-  static const TlsVersion kVersions[] = {TlsVersion::tls1_0, TlsVersion::tls1_1};
-  ProbeFailure vres[2] = {ProbeFailure::none, ProbeFailure::none};
+  static const TlsVersion kVersions[] = {TlsVersion::tls1_0, TlsVersion::tls1_1, TlsVersion::tls1_2,
+                                         TlsVersion::tls1_3};
+  ProbeFailure vres[4] = {ProbeFailure::none, ProbeFailure::none, ProbeFailure::none, ProbeFailure::none};
   static const char* kClasses[] = {"eNULL", "aNULL", "EXPORT", "RC4", "3DES"};
   ProbeFailure cres[5];
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] {
       TlsOffer o;
       o.only_version = kVersions[i];
       o.everything = true;
-      o.cipher_list = "ALL:COMPLEMENTOFALL:@SECLEVEL=0";
+      if (kVersions[i] != TlsVersion::tls1_3) o.cipher_list = "ALL:COMPLEMENTOFALL:@SECLEVEL=0";
       vres[i] = try_offer(t, s, o);
     });
   }
@@ -123,6 +124,15 @@ void probe_versions_and_suites(const ProbeTarget& t, const ProbeSettings& s, Fin
     });
   }
   for (auto& th : threads) th.join();
+  std::string versions;
+  for (int i = 0; i < 4; ++i)
+    if (vres[i] == ProbeFailure::none) versions += (versions.empty() ? "" : ", ") + std::string(tls_version_name(kVersions[i]));
+  out.push_back({"probe.tls.versions", Severity::info, t.where, "protocol", versions,
+                 "TLS versions accepted: " + (versions.empty() ? std::string("none") : versions), ""});
+  if (vres[2] != ProbeFailure::none && vres[3] != ProbeFailure::none)
+    out.push_back({"probe.tls.no-modern-version", Severity::error, t.where, "protocol", versions,
+                   "neither TLS 1.2 nor TLS 1.3 is accepted", smtp(t.kind) ? "smtpd_tls_protocols = >=TLSv1.2"
+                                                                          : "ssl_min_protocol = TLSv1.2"});
   for (int i = 0; i < 2; ++i) {
     if (vres[i] != ProbeFailure::none) continue;
     out.push_back({"probe.tls.legacy-version", strict(t.kind) ? Severity::error : Severity::warning, t.where, "protocol",
@@ -199,7 +209,7 @@ void probe_submission_mail(const ProbeTarget& t, const ProbeSettings& s, Finding
   if (!e) return;
   auto m = c.smtp_command("MAIL FROM:<audit@postern-audit.invalid>");
   if (m && m->code / 100 == 2)
-    out.push_back({"probe.submission.mail-before-tls", Severity::error, t.where, "smtpd_tls_security_level",
+    out.push_back({"probe.submission.mail-before-tls", Severity::error, t.where, "MAIL FROM",
                    std::to_string(m->code), "MAIL FROM is accepted before STARTTLS on submission",
                    "-o smtpd_tls_security_level=encrypt under " + t.where});
   c.smtp_command("QUIT");
