@@ -470,6 +470,38 @@ TEST_F(Audit, SilentGarbageAndClosingListenersEndWithinTheDeadline) {
       << r.output;
 }
 
+// Postern's wiring, from configurations postconf and doveconf read but no daemon runs: the milter
+// named by a path relative to the queue directory is found, the policy service before
+// reject_unauth_destination is not in order, a second passdb bypasses the lockout, which is off.
+TEST_F(Audit, PosternWiring) {
+  TempDir dir{"audit-wiring"};
+  dir.write("main.cf",
+            "compatibility_level = 3.6\nqueue_directory = /var/spool/postfix\n"
+            "smtpd_milters = unix:postern/milter.sock\nnon_smtpd_milters = unix:/var/spool/postfix/postern/milter.sock\n"
+            "milter_default_action = accept\n"
+            "smtpd_recipient_restrictions = check_policy_service unix:postern/policy.sock, permit_mynetworks, "
+            "reject_unauth_destination\n");
+  dir.write("master.cf", "smtp inet n - n - - smtpd\n");
+  auto dc = dir.write("dovecot.conf", "protocols = imap\npassdb {\n  driver = postern\n}\n"
+                                      "passdb {\n  driver = passwd-file\n  args = /etc/dovecot/users\n}\n");
+  auto conf = dir.write("postern.conf", "[auth.lockout]\nenabled = false\n");
+  auto r = ctl({"-c", conf.string(), "audit", "--only", "postern", "--postfix-config", dir.str(), "--dovecot-config",
+                dc.string(), "--no-probe"});
+  EXPECT_EQ(r.exit_code, 0) << "warnings only: " << r.output;
+  EXPECT_FALSE(has(r.output, "postern.milter")) << r.output;
+  EXPECT_FALSE(has(r.output, "postern.non-smtpd-milter")) << r.output;
+  EXPECT_TRUE(has(finding(r.output, "warning", "postern.policy-order", "master.cf:1 smtp:"),
+                  "comes before reject_unauth_destination"))
+      << r.output;
+  EXPECT_TRUE(has(finding(r.output, "warning", "postern.passdb-bypass", "dovecot: passdb passwd-file:"),
+                  "fix: remove the passdb { driver = passwd-file } block"))
+      << r.output;
+  EXPECT_TRUE(has(finding(r.output, "warning", "postern.lockout-off"), "fix: enabled = true (in [auth.lockout])"))
+      << r.output;
+  EXPECT_EQ(count_lines(r.output, "postfix."), 0) << "--only postern: " << r.output;
+  EXPECT_TRUE(has(r.output, "\nsummary: 0 errors, 3 warnings, 0 infos\n")) << r.output;
+}
+
 TEST_F(Audit, ExitCodesAndJson) {
   auto missing = ctl({"audit", "--postfix-config", "/nonexistent/postfix", "--no-probe"});
   EXPECT_EQ(missing.exit_code, 2) << missing.output;

@@ -58,10 +58,12 @@ void check_postern(const PostfixConfig* pf, const DovecotConfig* dc, const Confi
     const std::string& policy = pc->policyd.socket;
     for (const auto& s : pf->services) {
       if (smtp_role(*pf, s) != SmtpRole::mx) continue;
+      bool found = false;
       for (const char* list : {"smtpd_recipient_restrictions", "smtpd_relay_restrictions"}) {
         auto words = restriction_words(pf->get(s, list));
         int at = policy_index(*pf, words, policy);
-        if (at < 0) continue;
+        if (at < 0 || found) continue;
+        found = true;
         int rud = find_word(words, "reject_unauth_destination");
         if (rud < 0 || rud > at)
           r.add({"postern.policy-order", Severity::warning, s.where(), list, pf->get(s, list),
@@ -70,14 +72,13 @@ void check_postern(const PostfixConfig* pf, const DovecotConfig* dc, const Confi
                  "postconf -e '" + std::string(list) +
                      " = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination, "
                      "check_policy_service " + policy + "'"});
-        goto next_service;
       }
+      if (found) continue;
       r.add({"postern.policy", Severity::warning, s.where(), "smtpd_recipient_restrictions",
              pf->get(s, "smtpd_recipient_restrictions"),
              "postern-policyd (" + policy + ") is not in the MX's restrictions: no greylisting or DNSBL scoring",
              "postconf -e 'smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated, "
              "reject_unauth_destination, check_policy_service " + policy + "'"});
-    next_service:;
     }
   }
   if (dc) {

@@ -138,8 +138,9 @@ void probe_versions_and_suites(const ProbeTarget& t, const ProbeSettings& s, Fin
     out.push_back({"probe.tls.legacy-version", strict(t.kind) ? Severity::error : Severity::warning, t.where, "protocol",
                    tls_version_name(kVersions[i]),
                    std::string(tls_version_name(kVersions[i])) + " is accepted (deprecated by RFC 8996)",
-                   smtp(t.kind) ? "-o smtpd_tls_protocols=>=TLSv1.2 and smtpd_tls_mandatory_protocols=>=TLSv1.2"
-                                : "ssl_min_protocol = TLSv1.2 (in dovecot.conf)"});
+                   !smtp(t.kind)                    ? "ssl_min_protocol = TLSv1.2 (in dovecot.conf)"
+                   : t.kind == ListenerKind::smtp_mx ? "postconf -e 'smtpd_tls_protocols = >=TLSv1.2'"
+                                                     : "-o smtpd_tls_mandatory_protocols=>=TLSv1.2 under " + t.where});
   }
   std::string accepted;
   bool only_anon_or_3des = true;
@@ -152,8 +153,10 @@ void probe_versions_and_suites(const ProbeTarget& t, const ProbeSettings& s, Fin
     Severity sev = strict(t.kind) ? Severity::error : only_anon_or_3des ? Severity::info : Severity::warning;
     out.push_back({"probe.tls.weak-suites", sev, t.where, "cipher", accepted,
                    "weak suites are accepted: " + accepted,
-                   smtp(t.kind) ? "smtpd_tls_exclude_ciphers = aNULL, eNULL, EXPORT, RC4, 3DES, MD5 and no @SECLEVEL=0"
-                                : "ssl_cipher_list = HIGH:!aNULL:!eNULL:!3DES:!RC4:!MD5 (in dovecot.conf)"});
+                   !smtp(t.kind) ? "ssl_cipher_list = HIGH:!aNULL:!eNULL:!3DES:!RC4:!MD5 (in dovecot.conf)"
+                   : t.kind == ListenerKind::smtp_mx
+                       ? "postconf -e 'smtpd_tls_exclude_ciphers = aNULL, eNULL, EXPORT, RC4, 3DES, MD5'"
+                       : "-o smtpd_tls_mandatory_exclude_ciphers=aNULL,eNULL,EXPORT,RC4,3DES,MD5 under " + t.where});
   }
 }
 
