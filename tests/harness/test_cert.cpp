@@ -48,8 +48,8 @@ TestKeyPair make(const TestCertSpec& spec, bool ca, X509* issuer, EVP_PKEY* issu
   X509_gmtime_adj(X509_getm_notAfter(x), static_cast<long>(spec.not_after));
   X509_set_pubkey(x, key);
   X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(spec.common_name.c_str()),
-                             -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1, -1, 0);
   X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
   if (ca) {
     add_ext(x, issuer ? issuer : x, NID_basic_constraints, "critical,CA:TRUE");

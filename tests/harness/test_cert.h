@@ -13,10 +13,10 @@ namespace postern::test {
 struct TestCertSpec {
   std::string common_name = "mx.postern.test";
   std::vector<std::string> dns_names = {"mx.postern.test"};
-  int64_t not_before = -3600;        // seconds from now
-  int64_t not_after = 90 * 86400;    // seconds from now (negative: already expired)
-  int rsa_bits = 0;                  // 0: EC P-256; else an RSA key of this size
-  bool sha1 = false;                 // sign with SHA-1 instead of SHA-256
+  int64_t not_before = -3600;      // seconds from now
+  int64_t not_after = 90 * 86400;  // seconds from now (negative: already expired)
+  int rsa_bits = 0;                // 0: EC P-256; else an RSA key of this size
+  bool sha1 = false;               // sign with SHA-1 instead of SHA-256
 };
 
 struct TestKeyPair {

@@ -112,7 +112,8 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
   dopt.extra_conf = "ssl = yes\nssl_cert = <" + cert + "\nssl_key = <" + key_of(cert) +
                     "\nssl_protocols = !SSLv3\nssl_cipher_list = ALL:@SECLEVEL=0\n"
                     "login_trusted_networks = 0.0.0.0/0\n"
-                    "service auth {\n  unix_listener " + auth_socket + " {\n    mode = 0666\n  }\n}\n";
+                    "service auth {\n  unix_listener " +
+                    auth_socket + " {\n    mode = 0666\n  }\n}\n";
   test::DovecotInstance dv(dopt);
   int encrypt_port = test::free_tcp_port(), smtps_port = test::free_tcp_port();
   test::PostfixOptions o;
@@ -132,15 +133,16 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
   o.mx_options = {{"smtpd_sasl_auth_enable", "yes"}};
   o.submission_options = {{"smtpd_tls_mandatory_protocols", "TLSv1,TLSv1.1,TLSv1.2"},
                           {"smtpd_tls_mandatory_ciphers", "high"}};
-  o.master_cf = {"127.0.0.1:" + std::to_string(encrypt_port) + " inet n - n - - smtpd",
-                 "  -o smtpd_tls_security_level=encrypt", "  -o smtpd_relay_restrictions=permit_mynetworks,permit",
-                 "  -o smtpd_recipient_restrictions=permit",
-                 // smtps with TLSv1 and TLSv1.1 still listed among the mandatory protocols.
-                 "127.0.0.1:" + std::to_string(smtps_port) + " inet n - n - - smtpd",
-                 "  -o syslog_name=postfix/smtps", "  -o smtpd_tls_wrappermode=yes",
-                 "  -o smtpd_tls_security_level=encrypt", "  -o smtpd_sasl_auth_enable=yes",
-                 "  -o smtpd_tls_mandatory_protocols=TLSv1,TLSv1.1,TLSv1.2", "  -o smtpd_tls_mandatory_ciphers=high",
-                 "  -o smtpd_client_restrictions=permit_sasl_authenticated,reject"};
+  o.master_cf = {
+      "127.0.0.1:" + std::to_string(encrypt_port) + " inet n - n - - smtpd",
+      "  -o smtpd_tls_security_level=encrypt", "  -o smtpd_relay_restrictions=permit_mynetworks,permit",
+      "  -o smtpd_recipient_restrictions=permit",
+      // smtps with TLSv1 and TLSv1.1 still listed among the mandatory protocols.
+      "127.0.0.1:" + std::to_string(smtps_port) + " inet n - n - - smtpd", "  -o syslog_name=postfix/smtps",
+      "  -o smtpd_tls_wrappermode=yes", "  -o smtpd_tls_security_level=encrypt",
+      "  -o smtpd_sasl_auth_enable=yes", "  -o smtpd_tls_mandatory_protocols=TLSv1,TLSv1.1,TLSv1.2",
+      "  -o smtpd_tls_mandatory_ciphers=high",
+      "  -o smtpd_client_restrictions=permit_sasl_authenticated,reject"};
   test::PostfixInstance pf(o);
   std::string mx = "127.0.0.1:" + std::to_string(pf.smtp_port());
   std::string sub = "127.0.0.1:" + std::to_string(pf.submission_port());
@@ -150,9 +152,10 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
               smtps_where = where_of(pf.config_dir(), "127.0.0.1:" + std::to_string(smtps_port));
 
   std::string map = certs_.write("sender-map", "alice@example.org alice@example.org\n").string();
-  std::string conf = certs_.write("postern.conf", "[sender]\nmode = \"soft\"\nlogin_maps = [\"" + map + "\"]\n").string();
-  auto r = ctl({"-c", conf, "audit", "--postfix-config", pf.config_dir(), "--dovecot-config", dv.config_path(),
-                "--ca-file", ca_file()});
+  std::string conf =
+      certs_.write("postern.conf", "[sender]\nmode = \"soft\"\nlogin_maps = [\"" + map + "\"]\n").string();
+  auto r = ctl({"-c", conf, "audit", "--postfix-config", pf.config_dir(), "--dovecot-config",
+                dv.config_path(), "--ca-file", ca_file()});
   const std::string& out = r.output;
   EXPECT_EQ(r.exit_code, 1) << out;
   // Postfix, per service.
@@ -161,24 +164,30 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
   f = finding(out, "warning", "postfix.mx.sasl", mx_where + ":");
   EXPECT_TRUE(has(f, "; fix: -o smtpd_sasl_auth_enable=no under " + mx_where)) << out;
   f = finding(out, "error", "postfix.mx.encrypt", enc_where + ":");
-  EXPECT_TRUE(has(f, "(smtpd_tls_security_level = encrypt); fix: -o smtpd_tls_security_level=may under " + enc_where))
+  EXPECT_TRUE(
+      has(f, "(smtpd_tls_security_level = encrypt); fix: -o smtpd_tls_security_level=may under " + enc_where))
       << out;
   f = finding(out, "error", "postfix.relay.open", enc_where + ":");
   EXPECT_TRUE(has(f, "\"permit\" permits before reject_unauth_destination")) << out;
-  EXPECT_TRUE(has(f, "; fix: -o smtpd_relay_restrictions=permit_mynetworks,permit_sasl_authenticated,"
-                     "reject_unauth_destination under " + enc_where))
+  EXPECT_TRUE(has(f,
+                  "; fix: -o smtpd_relay_restrictions=permit_mynetworks,permit_sasl_authenticated,"
+                  "reject_unauth_destination under " +
+                      enc_where))
       << out;
   f = finding(out, "error", "postfix.submission.tls-required", sub_where + ":");
-  EXPECT_TRUE(has(f, "(smtpd_tls_security_level = none); fix: -o smtpd_tls_security_level=encrypt under " + sub_where))
+  EXPECT_TRUE(has(
+      f, "(smtpd_tls_security_level = none); fix: -o smtpd_tls_security_level=encrypt under " + sub_where))
       << out;
   f = finding(out, "error", "postfix.submission.auth-only", sub_where + ":");
   EXPECT_TRUE(has(f, "fix: -o smtpd_tls_auth_only=yes under " + sub_where)) << out;
   // Without TLS on submission its protocol list is moot; on smtps TLSv1 is still listed.
   EXPECT_EQ(finding(out, "error", "postfix.submission.protocols", "main.cf (" + sub_where + ")"), "") << out;
   f = finding(out, "error", "postfix.submission.protocols", smtps_where + ":");
-  EXPECT_TRUE(has(f, "smtps accepts TLSv1, TLSv1.1 (TLS 1.2 or newer only, RFC 8996) "
-                     "(smtpd_tls_mandatory_protocols = TLSv1,TLSv1.1,TLSv1.2); "
-                     "fix: -o smtpd_tls_mandatory_protocols=>=TLSv1.2 under " + smtps_where))
+  EXPECT_TRUE(has(f,
+                  "smtps accepts TLSv1, TLSv1.1 (TLS 1.2 or newer only, RFC 8996) "
+                  "(smtpd_tls_mandatory_protocols = TLSv1,TLSv1.1,TLSv1.2); "
+                  "fix: -o smtpd_tls_mandatory_protocols=>=TLSv1.2 under " +
+                      smtps_where))
       << out;
   // aNULL through @SECLEVEL=0 in the high grade that smtps uses.
   EXPECT_TRUE(has(finding(out, "error", "postfix.submission.weak-ciphers", "main.cf (" + smtps_where + ")"),
@@ -186,9 +195,12 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
       << out;
   // Main.cf.
   f = finding(out, "error", "postfix.tls.sslv3", "main.cf:");
-  EXPECT_TRUE(has(f, "(smtpd_tls_protocols = !SSLv2); fix: postconf -e 'smtpd_tls_protocols = >=TLSv1.2'")) << out;
+  EXPECT_TRUE(has(f, "(smtpd_tls_protocols = !SSLv2); fix: postconf -e 'smtpd_tls_protocols = >=TLSv1.2'"))
+      << out;
   f = finding(out, "error", "postfix.tls.seclevel0", "main.cf:");
-  EXPECT_TRUE(has(f, "(tls_high_cipherlist = aNULL:HIGH:@SECLEVEL=0); fix: postconf -e 'tls_high_cipherlist = aNULL:HIGH'"))
+  EXPECT_TRUE(has(
+      f,
+      "(tls_high_cipherlist = aNULL:HIGH:@SECLEVEL=0); fix: postconf -e 'tls_high_cipherlist = aNULL:HIGH'"))
       << out;
   EXPECT_TRUE(has(finding(out, "error", "postfix.sasl.anonymous", "main.cf:"),
                   "fix: postconf -e 'smtpd_sasl_security_options = noanonymous'"))
@@ -206,13 +218,15 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
   EXPECT_TRUE(has(finding(out, "warning", "postfix.smtpd.bare-newline", "main.cf:"),
                   "fix: postconf -e 'smtpd_forbid_bare_newline = yes'"))
       << out;
-  EXPECT_TRUE(has(finding(out, "info", "postfix.smtpd.vrfy", "main.cf:"), "fix: postconf -e 'disable_vrfy_command = yes'"))
+  EXPECT_TRUE(has(finding(out, "info", "postfix.smtpd.vrfy", "main.cf:"),
+                  "fix: postconf -e 'disable_vrfy_command = yes'"))
       << out;
   // Dovecot.
   EXPECT_TRUE(has(finding(out, "error", "dovecot.cleartext-auth", "dovecot: " + dv.config_path()),
                   "fix: disable_plaintext_auth = yes (in dovecot.conf)"))
       << out;
-  EXPECT_TRUE(has(finding(out, "error", "dovecot.ssl-min-protocol"), "(ssl_min_protocol = TLSv1); fix: ssl_min_protocol = TLSv1.2"))
+  EXPECT_TRUE(has(finding(out, "error", "dovecot.ssl-min-protocol"),
+                  "(ssl_min_protocol = TLSv1); fix: ssl_min_protocol = TLSv1.2"))
       << out;
   EXPECT_TRUE(has(finding(out, "error", "dovecot.ssl-ciphers"), "weak suites are enabled: aNULL")) << out;
   EXPECT_TRUE(has(finding(out, "warning", "dovecot.obsolete", "dovecot: " + dv.config_path() + ":"),
@@ -223,8 +237,9 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
                           "dovecot: service auth unix_listener " + auth_socket + ":"),
                   "(mode = 0666); fix: mode = 0660, user = postfix, group = postfix"))
       << out;
-  EXPECT_TRUE(has(finding(out, "info", "dovecot.plaintext-listener", "dovecot: service imap-login inet_listener imap:"),
-                  "(port = " + std::to_string(dv.imap_port()) + ")"))
+  EXPECT_TRUE(has(
+      finding(out, "info", "dovecot.plaintext-listener", "dovecot: service imap-login inet_listener imap:"),
+      "(port = " + std::to_string(dv.imap_port()) + ")"))
       << out;
   // Postern's wiring.
   EXPECT_TRUE(has(finding(out, "warning", "postern.milter", "main.cf:"),
@@ -232,26 +247,36 @@ TEST_F(Audit, BadConfigurationEveryPlantedFaultFound) {
       << out;
   EXPECT_TRUE(has(finding(out, "warning", "postern.non-smtpd-milter", "main.cf:"), "not DKIM-signed")) << out;
   EXPECT_EQ(finding(out, "warning", "postern.milter-default-action"), "") << "the harness sets it: " << out;
-  EXPECT_TRUE(has(finding(out, "warning", "postern.policy", mx_where + ":"), "check_policy_service unix:/var/spool/postfix/postern/policy.sock'"))
+  EXPECT_TRUE(has(finding(out, "warning", "postern.policy", mx_where + ":"),
+                  "check_policy_service unix:/var/spool/postfix/postern/policy.sock'"))
       << out;
-  EXPECT_TRUE(has(finding(out, "warning", "postern.passdb", "dovecot: passdb:"), "fix: passdb { driver = postern }")) << out;
-  EXPECT_TRUE(has(finding(out, "warning", "postern.sender-mode", "postern.conf [sender]:"), "fix: mode = \"enforce\" (in [sender])"))
+  EXPECT_TRUE(
+      has(finding(out, "warning", "postern.passdb", "dovecot: passdb:"), "fix: passdb { driver = postern }"))
+      << out;
+  EXPECT_TRUE(has(finding(out, "warning", "postern.sender-mode", "postern.conf [sender]:"),
+                  "fix: mode = \"enforce\" (in [sender])"))
       << out;
   // Live.
-  EXPECT_TRUE(has(finding(out, "error", "probe.smtp.auth-before-tls", mx_where + ":"), "EHLO offers AUTH before STARTTLS"))
+  EXPECT_TRUE(has(finding(out, "error", "probe.smtp.auth-before-tls", mx_where + ":"),
+                  "EHLO offers AUTH before STARTTLS"))
       << out;
-  EXPECT_TRUE(has(finding(out, "error", "probe.smtp.auth-before-tls", sub_where + ":"), "fix: -o smtpd_tls_auth_only=yes"))
+  EXPECT_TRUE(has(finding(out, "error", "probe.smtp.auth-before-tls", sub_where + ":"),
+                  "fix: -o smtpd_tls_auth_only=yes"))
       << out;
-  EXPECT_TRUE(has(finding(out, "error", "probe.smtp.no-starttls", sub_where + ":"), "EHLO does not offer STARTTLS")) << out;
+  EXPECT_TRUE(
+      has(finding(out, "error", "probe.smtp.no-starttls", sub_where + ":"), "EHLO does not offer STARTTLS"))
+      << out;
   EXPECT_TRUE(has(finding(out, "error", "probe.submission.mail-before-tls", sub_where + ":"),
                   "fix: -o smtpd_tls_security_level=encrypt under " + sub_where))
       << out;
   EXPECT_TRUE(has(finding(out, "error", "probe.relay.open", mx_where + ":"), "open relay")) << out;
-  EXPECT_TRUE(has(finding(out, "error", "probe.imap.login-before-tls", "dovecot: service imap-login inet_listener imap:"),
-                  "LOGINDISABLED"))
+  EXPECT_TRUE(has(
+      finding(out, "error", "probe.imap.login-before-tls", "dovecot: service imap-login inet_listener imap:"),
+      "LOGINDISABLED"))
       << out;
-  EXPECT_TRUE(has(finding(out, "error", "probe.pop3.login-before-tls", "dovecot: service pop3-login inet_listener pop3:"),
-                  "USER before STLS"))
+  EXPECT_TRUE(has(
+      finding(out, "error", "probe.pop3.login-before-tls", "dovecot: service pop3-login inet_listener pop3:"),
+      "USER before STLS"))
       << out;
   EXPECT_TRUE(has(out, "\nsummary: ")) << out;
 }
@@ -290,10 +315,12 @@ TEST_F(Audit, GoodConfigurationHasNoErrorAndTakesUnderFiveSeconds) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(count_lines(r.output, "error "), 0) << r.output;
   EXPECT_LT(took, std::chrono::seconds(5)) << r.output;
-  std::cout << "audit of a good configuration (postconf, doveconf, " << "all probes): "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
+  std::cout << "audit of a good configuration (postconf, doveconf, "
+            << "all probes): " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+            << " ms\n";
   std::string mx_where = where_of(pf.config_dir(), "127.0.0.1:" + std::to_string(pf.smtp_port()));
-  EXPECT_TRUE(has(r.output, "probe.relay.skipped") == false) << "XCLIENT is allowed from loopback: " << r.output;
+  EXPECT_TRUE(has(r.output, "probe.relay.skipped") == false)
+      << "XCLIENT is allowed from loopback: " << r.output;
   EXPECT_EQ(finding(r.output, "error", "probe.relay.open"), "") << r.output;
   EXPECT_TRUE(has(r.output, "\nsummary: 0 errors, ")) << r.output;
 }
@@ -327,16 +354,22 @@ TEST_F(Audit, LiveProbesSeeLegacyTlsAnonymousSuitesExpiredAndWrongNameCertificat
   auto r = ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
   const std::string& out = r.output;
   EXPECT_EQ(r.exit_code, 1) << out;
-  EXPECT_TRUE(has(finding(out, "warning", "probe.tls.legacy-version", mx_where + ":"), "TLSv1 is accepted")) << out;
-  EXPECT_TRUE(has(finding(out, "error", "probe.tls.legacy-version", sub_where + ":"), "TLSv1 is accepted")) << out;
-  EXPECT_TRUE(has(finding(out, "error", "probe.tls.weak-suites", sub_where + ":"), "weak suites are accepted: eNULL, aNULL (cipher")) << out;
-  EXPECT_TRUE(has(finding(out, "error", "probe.cert.expired", mx_where + ":"), "fix: renew the certificate and postfix reload"))
+  EXPECT_TRUE(has(finding(out, "warning", "probe.tls.legacy-version", mx_where + ":"), "TLSv1 is accepted"))
+      << out;
+  EXPECT_TRUE(has(finding(out, "error", "probe.tls.legacy-version", sub_where + ":"), "TLSv1 is accepted"))
+      << out;
+  EXPECT_TRUE(has(finding(out, "error", "probe.tls.weak-suites", sub_where + ":"),
+                  "weak suites are accepted: eNULL, aNULL (cipher"))
+      << out;
+  EXPECT_TRUE(has(finding(out, "error", "probe.cert.expired", mx_where + ":"),
+                  "fix: renew the certificate and postfix reload"))
       << out;
   EXPECT_TRUE(has(finding(out, "error", "postfix.cert.expired", "main.cf:"), old)) << out;
   EXPECT_TRUE(has(finding(out, "error", "probe.cert.name", sub_where + ":"),
                   "the certificate served is not valid for mx.postern.test"))
       << out;
-  EXPECT_TRUE(has(finding(out, "warning", "postfix.cert.name", "main.cf:"), "does not cover mx.postern.test")) << out;
+  EXPECT_TRUE(has(finding(out, "warning", "postfix.cert.name", "main.cf:"), "does not cover mx.postern.test"))
+      << out;
   EXPECT_EQ(finding(out, "error", "probe.cert.chain"), "") << "the test CA was given: " << out;
   EXPECT_TRUE(has(finding(out, "error", "postfix.tls.seclevel0"), "tls_high_cipherlist")) << out;
 }
@@ -346,15 +379,19 @@ TEST_F(Audit, LiveProbesSeeLegacyTlsAnonymousSuitesExpiredAndWrongNameCertificat
 TEST_F(Audit, CertificateReplacedOnDiskWithoutReload) {
   std::string cert = pair("dc");
   test::DovecotOptions dopt;
-  dopt.extra_conf = "ssl = required\nssl_cert = <" + cert + "\nssl_key = <" + key_of(cert) +
-                    "\nservice imap-login {\n  inet_listener imaps {\n    port = " + std::to_string(test::free_tcp_port()) +
-                    "\n    ssl = yes\n  }\n}\n";
+  dopt.extra_conf =
+      "ssl = required\nssl_cert = <" + cert + "\nssl_key = <" + key_of(cert) +
+      "\nservice imap-login {\n  inet_listener imaps {\n    port = " + std::to_string(test::free_tcp_port()) +
+      "\n    ssl = yes\n  }\n}\n";
   test::DovecotInstance dv(dopt);
-  auto before = ctl({"audit", "--only", "dovecot", "--dovecot-config", dv.config_path(), "--ca-file", ca_file()});
+  auto before =
+      ctl({"audit", "--only", "dovecot", "--dovecot-config", dv.config_path(), "--ca-file", ca_file()});
   EXPECT_EQ(finding(before.output, "error", "probe.cert.not-reloaded"), "") << before.output;
   pair("dc");  // a new certificate and key at the same paths
-  auto after = ctl({"audit", "--only", "dovecot", "--dovecot-config", dv.config_path(), "--ca-file", ca_file()});
-  for (const char* where : {"dovecot: service imap-login inet_listener imap:", "dovecot: service imap-login inet_listener imaps:"}) {
+  auto after =
+      ctl({"audit", "--only", "dovecot", "--dovecot-config", dv.config_path(), "--ca-file", ca_file()});
+  for (const char* where : {"dovecot: service imap-login inet_listener imap:",
+                            "dovecot: service imap-login inet_listener imaps:"}) {
     std::string f = finding(after.output, "error", "probe.cert.not-reloaded", where);
     EXPECT_TRUE(has(f, "is not the one in " + cert)) << after.output;
     EXPECT_TRUE(has(f, "; fix: doveadm reload")) << after.output;
@@ -368,23 +405,31 @@ TEST_F(Audit, PostfixCertificateReplacedOnDiskWithoutReload) {
   std::string cert = pair("pf");
   int port = test::free_tcp_port();
   test::PostfixOptions o;
-  o.main_cf = {{"smtpd_tls_security_level", "may"}, {"smtpd_tls_cert_file", cert}, {"smtpd_tls_key_file", key_of(cert)}};
+  o.main_cf = {{"smtpd_tls_security_level", "may"},
+               {"smtpd_tls_cert_file", cert},
+               {"smtpd_tls_key_file", key_of(cert)}};
   o.master_cf = {"127.0.0.1:" + std::to_string(port) + " inet n - n - 1 smtpd"};
   test::PostfixInstance pf(o);
   ASSERT_TRUE(test::wait_for_tcp(port));
   std::string where = where_of(pf.config_dir(), "127.0.0.1:" + std::to_string(port));
-  auto before = ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
+  auto before =
+      ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
   EXPECT_EQ(finding(before.output, "error", "probe.cert.not-reloaded"), "") << before.output;
   pair("pf");  // renewed on disk; the running smtpd keeps the old one
-  auto after = ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
+  auto after =
+      ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
   std::string f = finding(after.output, "error", "probe.cert.not-reloaded", where + ":");
   EXPECT_TRUE(has(f, "is not the one in " + cert + " (file ")) << after.output;
   EXPECT_TRUE(has(f, "; fix: postfix reload")) << after.output;
   pf.reload();
-  ASSERT_TRUE(test::wait_until([&] {
-    auto r = ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
-    return finding(r.output, "error", "probe.cert.not-reloaded", where + ":").empty();
-  }, std::chrono::seconds(30))) << "after postfix reload the new certificate is served";
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        auto r =
+            ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
+        return finding(r.output, "error", "probe.cert.not-reloaded", where + ":").empty();
+      },
+      std::chrono::seconds(30)))
+      << "after postfix reload the new certificate is served";
 }
 
 // Listeners that misbehave, declared in a Postfix configuration that postconf reads but no
@@ -446,7 +491,8 @@ TEST_F(Audit, SilentGarbageAndClosingListenersEndWithinTheDeadline) {
   FakeListener silent(FakeListener::Mode::silent), garbage(FakeListener::Mode::garbage),
       closing(FakeListener::Mode::close_in_handshake);
   TempDir pfdir{"audit-fake-postfix"};
-  pfdir.write("main.cf", "compatibility_level = 3.6\nsmtpd_tls_security_level = may\nmyhostname = mx.postern.test\n");
+  pfdir.write("main.cf",
+              "compatibility_level = 3.6\nsmtpd_tls_security_level = may\nmyhostname = mx.postern.test\n");
   std::string master = "127.0.0.1:" + std::to_string(silent.port()) + " inet n - n - - smtpd\n" +
                        "127.0.0.1:" + std::to_string(garbage.port()) + " inet n - n - - smtpd\n" +
                        "127.0.0.1:" + std::to_string(closing.port()) + " inet n - n - - smtpd\n" +
@@ -459,13 +505,16 @@ TEST_F(Audit, SilentGarbageAndClosingListenersEndWithinTheDeadline) {
   // A deadline of 1 s per probe; the rest is postconf and the probes that work (slack for a
   // loaded machine). Without the deadline the silent listener would hold the audit forever.
   EXPECT_LT(took, std::chrono::milliseconds(4000)) << r.output;
-  EXPECT_TRUE(has(finding(r.output, "error", "probe.listener", "master.cf:1 127.0.0.1:" + std::to_string(silent.port())),
-                  "no answer before the deadline (banner = timeout)"))
+  EXPECT_TRUE(has(
+      finding(r.output, "error", "probe.listener", "master.cf:1 127.0.0.1:" + std::to_string(silent.port())),
+      "no answer before the deadline (banner = timeout)"))
       << r.output;
-  EXPECT_TRUE(has(finding(r.output, "error", "probe.listener", "master.cf:2 127.0.0.1:" + std::to_string(garbage.port())),
-                  "not an SMTP reply line (banner = garbage)"))
+  EXPECT_TRUE(has(
+      finding(r.output, "error", "probe.listener", "master.cf:2 127.0.0.1:" + std::to_string(garbage.port())),
+      "not an SMTP reply line (banner = garbage)"))
       << r.output;
-  EXPECT_TRUE(has(finding(r.output, "error", "probe.smtps.not-implicit", "master.cf:3 127.0.0.1:" + std::to_string(closing.port())),
+  EXPECT_TRUE(has(finding(r.output, "error", "probe.smtps.not-implicit",
+                          "master.cf:3 127.0.0.1:" + std::to_string(closing.port())),
                   "does not start TLS at connect"))
       << r.output;
 }
@@ -475,18 +524,21 @@ TEST_F(Audit, SilentGarbageAndClosingListenersEndWithinTheDeadline) {
 // reject_unauth_destination is not in order, a second passdb bypasses the lockout, which is off.
 TEST_F(Audit, PosternWiring) {
   TempDir dir{"audit-wiring"};
-  dir.write("main.cf",
-            "compatibility_level = 3.6\nqueue_directory = /var/spool/postfix\n"
-            "smtpd_milters = unix:postern/milter.sock\nnon_smtpd_milters = unix:/var/spool/postfix/postern/milter.sock\n"
-            "milter_default_action = accept\n"
-            "smtpd_recipient_restrictions = check_policy_service unix:postern/policy.sock, permit_mynetworks, "
-            "reject_unauth_destination\n");
+  dir.write(
+      "main.cf",
+      "compatibility_level = 3.6\nqueue_directory = /var/spool/postfix\n"
+      "smtpd_milters = unix:postern/milter.sock\nnon_smtpd_milters = "
+      "unix:/var/spool/postfix/postern/milter.sock\n"
+      "milter_default_action = accept\n"
+      "smtpd_recipient_restrictions = check_policy_service unix:postern/policy.sock, permit_mynetworks, "
+      "reject_unauth_destination\n");
   dir.write("master.cf", "smtp inet n - n - - smtpd\n");
-  auto dc = dir.write("dovecot.conf", "protocols = imap\npassdb {\n  driver = postern\n}\n"
-                                      "passdb {\n  driver = passwd-file\n  args = /etc/dovecot/users\n}\n");
+  auto dc = dir.write("dovecot.conf",
+                      "protocols = imap\npassdb {\n  driver = postern\n}\n"
+                      "passdb {\n  driver = passwd-file\n  args = /etc/dovecot/users\n}\n");
   auto conf = dir.write("postern.conf", "[auth.lockout]\nenabled = false\n");
-  auto r = ctl({"-c", conf.string(), "audit", "--only", "postern", "--postfix-config", dir.str(), "--dovecot-config",
-                dc.string(), "--no-probe"});
+  auto r = ctl({"-c", conf.string(), "audit", "--only", "postern", "--postfix-config", dir.str(),
+                "--dovecot-config", dc.string(), "--no-probe"});
   EXPECT_EQ(r.exit_code, 0) << "warnings only: " << r.output;
   EXPECT_FALSE(has(r.output, "postern.milter")) << r.output;
   EXPECT_FALSE(has(r.output, "postern.non-smtpd-milter")) << r.output;
@@ -496,7 +548,8 @@ TEST_F(Audit, PosternWiring) {
   EXPECT_TRUE(has(finding(r.output, "warning", "postern.passdb-bypass", "dovecot: passdb passwd-file:"),
                   "fix: remove the passdb { driver = passwd-file } block"))
       << r.output;
-  EXPECT_TRUE(has(finding(r.output, "warning", "postern.lockout-off"), "fix: enabled = true (in [auth.lockout])"))
+  EXPECT_TRUE(
+      has(finding(r.output, "warning", "postern.lockout-off"), "fix: enabled = true (in [auth.lockout])"))
       << r.output;
   EXPECT_EQ(count_lines(r.output, "postfix."), 0) << "--only postern: " << r.output;
   EXPECT_TRUE(has(r.output, "\nsummary: 0 errors, 3 warnings, 0 infos\n")) << r.output;
@@ -505,28 +558,35 @@ TEST_F(Audit, PosternWiring) {
 TEST_F(Audit, ExitCodesAndJson) {
   auto missing = ctl({"audit", "--postfix-config", "/nonexistent/postfix", "--no-probe"});
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
-  EXPECT_TRUE(has(missing.output, "posternctl: audit: cannot read the Postfix configuration: postconf failed: "))
+  EXPECT_TRUE(
+      has(missing.output, "posternctl: audit: cannot read the Postfix configuration: postconf failed: "))
       << missing.output;
   auto usage = ctl({"audit", "--only", "exim"});
   EXPECT_EQ(usage.exit_code, 64) << usage.output;
   EXPECT_TRUE(has(usage.output, "usage: posternctl audit")) << usage.output;
 
   TempDir pfdir{"audit-json"};
-  pfdir.write("main.cf", "compatibility_level = 3.6\nsmtpd_tls_security_level = encrypt\nsmtpd_tls_cert_file = /nonexistent.pem\n"
-                         "smtpd_forbid_bare_newline = yes\ndisable_vrfy_command = yes\nsmtp_tls_security_level = may\n");
+  pfdir.write("main.cf",
+              "compatibility_level = 3.6\nsmtpd_tls_security_level = encrypt\nsmtpd_tls_cert_file = "
+              "/nonexistent.pem\n"
+              "smtpd_forbid_bare_newline = yes\ndisable_vrfy_command = yes\nsmtp_tls_security_level = may\n");
   pfdir.write("master.cf", "# the MX\nsmtp inet n - n - - smtpd\n");
   auto j = ctl({"audit", "--only", "postfix", "--postfix-config", pfdir.str(), "--no-probe", "--json"});
   EXPECT_EQ(j.exit_code, 1) << j.output;
-  EXPECT_EQ(j.output,
-            "{\"findings\": [\n"
-            "  {\"id\": \"postfix.mx.encrypt\", \"severity\": \"error\", \"where\": \"main.cf (master.cf:2 smtp)\", "
-            "\"setting\": \"smtpd_tls_security_level\", \"value\": \"encrypt\", \"message\": \"the public MX requires "
-            "TLS: servers that cannot do STARTTLS can no longer deliver to you (RFC 3207 forbids this on a "
-            "publicly-referenced server)\", \"fix\": \"postconf -e 'smtpd_tls_security_level = may'\"},\n"
-            "  {\"id\": \"postfix.cert.unreadable\", \"severity\": \"error\", \"where\": \"main.cf\", \"setting\": "
-            "\"smtpd_tls_cert_file\", \"value\": \"/nonexistent.pem\", \"message\": \"/nonexistent.pem: does not exist\", "
-            "\"fix\": \"install the certificate at /nonexistent.pem or point smtpd_tls_cert_file at it\"}\n"
-            "], \"summary\": {\"errors\": 2, \"warnings\": 0, \"infos\": 0}}\n");
+  EXPECT_EQ(
+      j.output,
+      "{\"findings\": [\n"
+      "  {\"id\": \"postfix.mx.encrypt\", \"severity\": \"error\", \"where\": \"main.cf (master.cf:2 "
+      "smtp)\", "
+      "\"setting\": \"smtpd_tls_security_level\", \"value\": \"encrypt\", \"message\": \"the public MX "
+      "requires "
+      "TLS: servers that cannot do STARTTLS can no longer deliver to you (RFC 3207 forbids this on a "
+      "publicly-referenced server)\", \"fix\": \"postconf -e 'smtpd_tls_security_level = may'\"},\n"
+      "  {\"id\": \"postfix.cert.unreadable\", \"severity\": \"error\", \"where\": \"main.cf\", \"setting\": "
+      "\"smtpd_tls_cert_file\", \"value\": \"/nonexistent.pem\", \"message\": \"/nonexistent.pem: does not "
+      "exist\", "
+      "\"fix\": \"install the certificate at /nonexistent.pem or point smtpd_tls_cert_file at it\"}\n"
+      "], \"summary\": {\"errors\": 2, \"warnings\": 0, \"infos\": 0}}\n");
 }
 
 }  // namespace

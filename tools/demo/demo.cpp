@@ -391,7 +391,8 @@ int main(int argc, char** argv) {
                             "--dovecot-config", dovecot.config_path()});
       std::istringstream lines(a.output);
       std::string line;
-      while (std::getline(lines, line)) std::cout << "  " << (line.size() > 200 ? line.substr(0, 197) + "..." : line) << "\n";
+      while (std::getline(lines, line))
+        std::cout << "  " << (line.size() > 200 ? line.substr(0, 197) + "..." : line) << "\n";
       check(a.exit_code == 1 && a.output.find("\nsummary: ") != std::string::npos,
             "posternctl audit finds the missing TLS (exit 1: errors found)", "");
       check(a.output.find("error probe.submission.mail-before-tls") != std::string::npos,

@@ -46,14 +46,16 @@ int cmd_audit(Context& ctx) {
   std::optional<DovecotConfig> dc;
   if (pf_load) {
     if (!*pf_load) {
-      std::cerr << "posternctl: audit: cannot read the Postfix configuration: " << pf_load->error().message << "\n";
+      std::cerr << "posternctl: audit: cannot read the Postfix configuration: " << pf_load->error().message
+                << "\n";
       return kExitCannotRun;
     }
     pf = std::move(**pf_load);
   }
   if (dc_load) {
     if (!*dc_load) {
-      std::cerr << "posternctl: audit: cannot read the Dovecot configuration: " << dc_load->error().message << "\n";
+      std::cerr << "posternctl: audit: cannot read the Dovecot configuration: " << dc_load->error().message
+                << "\n";
       return kExitCannotRun;
     }
     dc = std::move(**dc_load);
@@ -71,7 +73,8 @@ int cmd_audit(Context& ctx) {
     check_postern(pf ? &*pf : nullptr, dc ? &*dc : nullptr, load.ok() ? &load.config : nullptr, why, report);
   }
   if (!ctx.opts.has("--no-probe")) {
-    auto targets = plan_probes(wants("postfix") && pf ? &*pf : nullptr, wants("dovecot") && dc ? &*dc : nullptr);
+    auto targets =
+        plan_probes(wants("postfix") && pf ? &*pf : nullptr, wants("dovecot") && dc ? &*dc : nullptr);
     ProbeSettings s;
     s.host = ctx.opts.value("--host", "127.0.0.1");
     s.name = pf ? pf->get("myhostname") : "";
@@ -91,17 +94,26 @@ CommandRegistration reg_audit(
      .summary = "check the TLS and SASL posture of Postfix and Dovecot: their configuration, "
                 "Postern's wiring, and what the listeners really serve",
      .run = &cmd_audit,
-     .args = {.options = {{.name = "--postfix-config", .metavar = "DIR",
+     .args = {.options = {{.name = "--postfix-config",
+                           .metavar = "DIR",
                            .help = "Postfix config directory (postconf -c DIR); default the system's"},
-                          {.name = "--dovecot-config", .metavar = "FILE",
+                          {.name = "--dovecot-config",
+                           .metavar = "FILE",
                            .help = "dovecot.conf (doveconf -c FILE); default the system's"},
                           {.name = "--no-probe", .help = "read the configurations only; connect to nothing"},
-                          {.name = "--host", .metavar = "HOST", .help = "where the listeners are probed (default 127.0.0.1)"},
-                          {.name = "--only", .metavar = "PART", .help = "postfix, dovecot or postern (repeatable)",
-                           .choices = {"postfix", "dovecot", "postern"}, .repeatable = true},
-                          {.name = "--ca-file", .metavar = "FILE",
+                          {.name = "--host",
+                           .metavar = "HOST",
+                           .help = "where the listeners are probed (default 127.0.0.1)"},
+                          {.name = "--only",
+                           .metavar = "PART",
+                           .help = "postfix, dovecot or postern (repeatable)",
+                           .choices = {"postfix", "dovecot", "postern"},
+                           .repeatable = true},
+                          {.name = "--ca-file",
+                           .metavar = "FILE",
                            .help = "also trust these CA certificates when checking chains"},
-                          {.name = "--timeout-ms", .metavar = "N",
+                          {.name = "--timeout-ms",
+                           .metavar = "N",
                            .help = "deadline of each probe in milliseconds (default 3000)",
                            .number = NumberRange{100, 60000}},
                           {.name = "--json", .help = "print the findings as JSON"}}}});

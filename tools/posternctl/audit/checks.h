@@ -36,9 +36,10 @@ struct CertFiles {
 CertFiles postfix_cert_files(const PostfixConfig& c, const PostfixService& s);
 
 // Certificate facts shared by the static checks and the probes.
-void check_certificate_file(const std::string& id_prefix, const std::string& where, const std::string& setting,
-                            const std::string& cert_file, const std::string& key_file, const std::string& hostname,
-                            int64_t now, Report& report);
+void check_certificate_file(const std::string& id_prefix, const std::string& where,
+                            const std::string& setting, const std::string& cert_file,
+                            const std::string& key_file, const std::string& hostname, int64_t now,
+                            Report& report);
 
 void check_postfix(const PostfixConfig& c, int64_t now, Report& report);
 void check_dovecot(const DovecotConfig& d, const PostfixConfig* postfix, Report& report);

@@ -88,9 +88,10 @@ void check_dovecot(const DovecotConfig& d, const PostfixConfig* pf, Report& r) {
     std::string minp = d.get("ssl_min_protocol");
     Proto p = dovecot_min_protocol(minp);
     if (p < Proto::tls1_2)
-      r.add({"dovecot.ssl-min-protocol", Severity::error, where, "ssl_min_protocol", minp,
-             std::string("TLS versions older than 1.2 are accepted (down to ") + proto_name(p) + ", RFC 8996)",
-             conf_fix("ssl_min_protocol", "TLSv1.2")});
+      r.add(
+          {"dovecot.ssl-min-protocol", Severity::error, where, "ssl_min_protocol", minp,
+           std::string("TLS versions older than 1.2 are accepted (down to ") + proto_name(p) + ", RFC 8996)",
+           conf_fix("ssl_min_protocol", "TLSv1.2")});
     std::string ciphers = d.get("ssl_cipher_list");
     auto weak = weak_suite_classes(ciphers);
     if (!weak.valid)
@@ -98,15 +99,18 @@ void check_dovecot(const DovecotConfig& d, const PostfixConfig* pf, Report& r) {
              "the local OpenSSL rejects this cipher list; Dovecot will fail TLS handshakes",
              conf_fix("ssl_cipher_list", "HIGH:!aNULL:!eNULL:!MD5:!3DES:!RC4")});
     else if (!weak.present.empty())
-      r.add({"dovecot.ssl-ciphers", Severity::error, where, "ssl_cipher_list", ciphers,
-             "weak suites are enabled: " + weak.names(),
-             conf_fix("ssl_cipher_list", strip_seclevel(ciphers) + ":!aNULL:!eNULL:!EXPORT:!RC4:!3DES:!MD5")});
+      r.add(
+          {"dovecot.ssl-ciphers", Severity::error, where, "ssl_cipher_list", ciphers,
+           "weak suites are enabled: " + weak.names(),
+           conf_fix("ssl_cipher_list", strip_seclevel(ciphers) + ":!aNULL:!eNULL:!EXPORT:!RC4:!3DES:!MD5")});
   }
   for (const auto& o : d.obsolete) {
-    r.add({"dovecot.obsolete", Severity::warning, "dovecot: " + o.file + ":" + std::to_string(o.line), o.setting, "",
+    r.add({"dovecot.obsolete", Severity::warning, "dovecot: " + o.file + ":" + std::to_string(o.line),
+           o.setting, "",
            o.replacement.empty() ? o.setting + " is obsolete and no longer used"
                                  : o.setting + " is obsolete; it has been replaced by " + o.replacement,
-           o.replacement.empty() ? "remove " + o.setting : "use " + o.replacement + " instead of " + o.setting});
+           o.replacement.empty() ? "remove " + o.setting
+                                 : "use " + o.replacement + " instead of " + o.setting});
   }
   std::string trusted = d.get("login_trusted_networks");
   for (const auto& w : restriction_words(trusted)) {
@@ -114,10 +118,12 @@ void check_dovecot(const DovecotConfig& d, const PostfixConfig* pf, Report& r) {
     if (!n) continue;
     int wide = n->base.v6 ? 32 : 16;
     if (n->prefix_len < wide)
-      r.add({"dovecot.trusted-networks", n->prefix_len < (n->base.v6 ? 16 : 8) ? Severity::error : Severity::warning,
-             where, "login_trusted_networks", trusted,
-             n->str() + " is trusted to report client addresses and skip the cleartext-login ban: only proxies "
-                        "and webmail hosts belong there",
+      r.add({"dovecot.trusted-networks",
+             n->prefix_len < (n->base.v6 ? 16 : 8) ? Severity::error : Severity::warning, where,
+             "login_trusted_networks", trusted,
+             n->str() +
+                 " is trusted to report client addresses and skip the cleartext-login ban: only proxies "
+                 "and webmail hosts belong there",
              conf_fix("login_trusted_networks", "127.0.0.1/32 ::1/128")});
   }
   std::string sasl_path = pf ? postfix_sasl_socket(*pf) : "";
@@ -145,7 +151,8 @@ void check_dovecot(const DovecotConfig& d, const PostfixConfig* pf, Report& r) {
       struct stat st {};
       if (stat(l.path.c_str(), &st) == 0 && (st.st_mode & 07))
         r.add({"dovecot.auth-socket-mode", Severity::error, lw, "mode", octal(st.st_mode),
-               "the auth socket on disk is open to every local user", "reload Dovecot after fixing the mode"});
+               "the auth socket on disk is open to every local user",
+               "reload Dovecot after fixing the mode"});
     }
   }
 }

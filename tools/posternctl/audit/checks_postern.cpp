@@ -35,15 +35,16 @@ int policy_index(const PostfixConfig& pf, const std::vector<std::string>& words,
 void check_postern(const PostfixConfig* pf, const DovecotConfig* dc, const Config* pc, const std::string& why,
                    Report& r) {
   if (!pc) {
-    r.add({"postern.config", Severity::info, "postern.conf", "", "",
-           "Postern's wiring not checked: " + why, "posternctl -c FILE audit"});
+    r.add({"postern.config", Severity::info, "postern.conf", "", "", "Postern's wiring not checked: " + why,
+           "posternctl -c FILE audit"});
     return;
   }
   if (pf) {
     const std::string& milter = pc->milter.socket;
     if (!names_socket(*pf, pf->get("smtpd_milters"), milter))
       r.add({"postern.milter", Severity::warning, "main.cf", "smtpd_milters", pf->get("smtpd_milters"),
-             "postern-milter (" + milter + ") is not in smtpd_milters: no DKIM, SPF, DMARC or sender checks on SMTP mail",
+             "postern-milter (" + milter +
+                 ") is not in smtpd_milters: no DKIM, SPF, DMARC or sender checks on SMTP mail",
              "postconf -e 'smtpd_milters = " + milter + "'"});
     if (!names_socket(*pf, pf->get("non_smtpd_milters"), milter))
       r.add({"postern.non-smtpd-milter", Severity::warning, "main.cf", "non_smtpd_milters",
@@ -53,7 +54,8 @@ void check_postern(const PostfixConfig* pf, const DovecotConfig* dc, const Confi
     if (!pf->set_in_main("milter_default_action"))
       r.add({"postern.milter-default-action", Severity::warning, "main.cf", "milter_default_action",
              pf->get("milter_default_action"),
-             "milter_default_action is left at its default; choose what happens to mail when the milter is down",
+             "milter_default_action is left at its default; choose what happens to mail when the milter is "
+             "down",
              "postconf -e 'milter_default_action = tempfail'"});
     const std::string& policy = pc->policyd.socket;
     for (const auto& s : pf->services) {
@@ -67,18 +69,22 @@ void check_postern(const PostfixConfig* pf, const DovecotConfig* dc, const Confi
         int rud = find_word(words, "reject_unauth_destination");
         if (rud < 0 || rud > at)
           r.add({"postern.policy-order", Severity::warning, s.where(), list, pf->get(s, list),
-                 "check_policy_service for postern-policyd comes before reject_unauth_destination: relay attempts "
+                 "check_policy_service for postern-policyd comes before reject_unauth_destination: relay "
+                 "attempts "
                  "are greylisted and scored instead of refused",
                  "postconf -e '" + std::string(list) +
                      " = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination, "
-                     "check_policy_service " + policy + "'"});
+                     "check_policy_service " +
+                     policy + "'"});
       }
       if (found) continue;
       r.add({"postern.policy", Severity::warning, s.where(), "smtpd_recipient_restrictions",
              pf->get(s, "smtpd_recipient_restrictions"),
-             "postern-policyd (" + policy + ") is not in the MX's restrictions: no greylisting or DNSBL scoring",
+             "postern-policyd (" + policy +
+                 ") is not in the MX's restrictions: no greylisting or DNSBL scoring",
              "postconf -e 'smtpd_recipient_restrictions = permit_mynetworks, permit_sasl_authenticated, "
-             "reject_unauth_destination, check_policy_service " + policy + "'"});
+             "reject_unauth_destination, check_policy_service " +
+                 policy + "'"});
     }
   }
   if (dc) {

@@ -43,7 +43,9 @@ std::string where_for(const PostfixConfig& c, const PostfixService* s, const std
   return "main.cf";
 }
 
-bool sasl_enabled(const PostfixConfig& c, const PostfixService& s) { return yes(c.get(s, "smtpd_sasl_auth_enable")); }
+bool sasl_enabled(const PostfixConfig& c, const PostfixService& s) {
+  return yes(c.get(s, "smtpd_sasl_auth_enable"));
+}
 
 // The OpenSSL cipher string Postfix builds for a grade and its exclusions.
 std::string postfix_cipher_string(const PostfixConfig& c, const PostfixService& s, bool mandatory) {
@@ -66,9 +68,9 @@ std::string without_seclevel0(std::string v) {
 }
 
 bool is_public(const IpNetwork& n) {
-  static const char* kNotPublic[] = {"10.0.0.0/8",      "172.16.0.0/12",   "192.168.0.0/16",  "127.0.0.0/8",
-                                     "169.254.0.0/16",  "100.64.0.0/10",   "192.0.2.0/24",    "198.51.100.0/24",
-                                     "203.0.113.0/24",  "::1/128",         "fc00::/7",        "fe80::/10",
+  static const char* kNotPublic[] = {"10.0.0.0/8",     "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
+                                     "169.254.0.0/16", "100.64.0.0/10", "192.0.2.0/24",   "198.51.100.0/24",
+                                     "203.0.113.0/24", "::1/128",       "fc00::/7",       "fe80::/10",
                                      "2001:db8::/32"};
   for (const char* t : kNotPublic) {
     auto p = IpNetwork::parse(t);
@@ -90,14 +92,17 @@ void check_service(const PostfixConfig& c, const PostfixService& s, Report& r) {
     } else if (level == "encrypt") {
       r.add({"postfix.mx.encrypt", Severity::error, where_for(c, &s, "smtpd_tls_security_level"),
              "smtpd_tls_security_level", level,
-             "the public MX requires TLS: servers that cannot do STARTTLS can no longer deliver to you (RFC 3207 "
+             "the public MX requires TLS: servers that cannot do STARTTLS can no longer deliver to you (RFC "
+             "3207 "
              "forbids this on a publicly-referenced server)",
              fix_for(c, s, "smtpd_tls_security_level", "may", false)});
     }
     if (sasl_enabled(c, s)) {
-      r.add({"postfix.mx.sasl", Severity::warning, where_for(c, &s, "smtpd_sasl_auth_enable"), "smtpd_sasl_auth_enable",
-             "yes", "SASL authentication is enabled on the MX; users should submit on 587/465, where TLS is required",
-             fix_for(c, s, "smtpd_sasl_auth_enable", "no", true)});
+      r.add(
+          {"postfix.mx.sasl", Severity::warning, where_for(c, &s, "smtpd_sasl_auth_enable"),
+           "smtpd_sasl_auth_enable", "yes",
+           "SASL authentication is enabled on the MX; users should submit on 587/465, where TLS is required",
+           fix_for(c, s, "smtpd_sasl_auth_enable", "no", true)});
       if (!yes(c.get(s, "smtpd_tls_auth_only")) && level != "encrypt") {
         r.add({"postfix.mx.auth-before-tls", Severity::error, where_for(c, &s, "smtpd_tls_auth_only"),
                "smtpd_tls_auth_only", c.get(s, "smtpd_tls_auth_only"),
@@ -141,21 +146,23 @@ void check_service(const PostfixConfig& c, const PostfixService& s, Report& r) {
       ProtoSet protos = postfix_protocols(c.get(s, pname));
       std::string old = protos.below(Proto::tls1_2);
       if (!old.empty()) {
-        r.add({"postfix.submission.protocols", Severity::error, where_for(c, &s, pname), pname, c.get(s, pname),
-               std::string(what) + " accepts " + old + " (TLS 1.2 or newer only, RFC 8996)",
+        r.add({"postfix.submission.protocols", Severity::error, where_for(c, &s, pname), pname,
+               c.get(s, pname), std::string(what) + " accepts " + old + " (TLS 1.2 or newer only, RFC 8996)",
                svc_fix(s, pname, ">=TLSv1.2")});
       }
       std::string gname = mandatory ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers";
       std::string grade = c.get(s, gname);
       if (grade != "high") {
         r.add({"postfix.submission.cipher-grade", Severity::warning, where_for(c, &s, gname), gname, grade,
-               std::string(what) + " accepts cipher grade \"" + grade + "\"; clients that submit mail all do \"high\"",
+               std::string(what) + " accepts cipher grade \"" + grade +
+                   "\"; clients that submit mail all do \"high\"",
                svc_fix(s, gname, "high")});
       }
       auto weak = weak_suite_classes(postfix_cipher_string(c, s, mandatory));
       if (!weak.present.empty()) {
         std::string xname = mandatory ? "smtpd_tls_mandatory_exclude_ciphers" : "smtpd_tls_exclude_ciphers";
-        r.add({"postfix.submission.weak-ciphers", Severity::error, where_for(c, &s, xname), xname, c.get(s, xname),
+        r.add({"postfix.submission.weak-ciphers", Severity::error, where_for(c, &s, xname), xname,
+               c.get(s, xname),
                std::string(what) + " enables " + weak.names() +
                    " suites (anonymous suites let a man in the middle read the password)",
                svc_fix(s, xname, "aNULL,eNULL,EXPORT,RC4,3DES,MD5")});
@@ -174,23 +181,27 @@ void check_service(const PostfixConfig& c, const PostfixService& s, Report& r) {
   }
   // Any smtpd listener: SSLv2/v3 and relaying.
   ProtoSet opp = postfix_protocols(c.get(s, "smtpd_tls_protocols"));
-  if (tls_on && (opp.has(Proto::sslv2) || opp.has(Proto::sslv3)) && (c.overridden(s, "smtpd_tls_protocols"))) {
-    r.add({"postfix.tls.sslv3", Severity::error, s.where(), "smtpd_tls_protocols", c.get(s, "smtpd_tls_protocols"),
-           "SSLv2/SSLv3 are not excluded", svc_fix(s, "smtpd_tls_protocols", ">=TLSv1.2")});
+  if (tls_on && (opp.has(Proto::sslv2) || opp.has(Proto::sslv3)) &&
+      (c.overridden(s, "smtpd_tls_protocols"))) {
+    r.add({"postfix.tls.sslv3", Severity::error, s.where(), "smtpd_tls_protocols",
+           c.get(s, "smtpd_tls_protocols"), "SSLv2/SSLv3 are not excluded",
+           svc_fix(s, "smtpd_tls_protocols", ">=TLSv1.2")});
   }
   auto relay = judge_relay(c.get(s, "smtpd_relay_restrictions"));
   auto recip = judge_relay(c.get(s, "smtpd_recipient_restrictions"));
   if (relay.verdict != RelayVerdict::safe && recip.verdict != RelayVerdict::safe) {
     bool open = relay.verdict == RelayVerdict::open && recip.verdict == RelayVerdict::open;
     std::string name = c.get(s, "smtpd_relay_restrictions").empty() ? "smtpd_recipient_restrictions"
-                                                                     : "smtpd_relay_restrictions";
+                                                                    : "smtpd_relay_restrictions";
     std::string culprit = !relay.culprit.empty() ? relay.culprit : recip.culprit;
-    r.add({open ? "postfix.relay.open" : "postfix.relay.map-may-permit", open ? Severity::error : Severity::warning,
-           where_for(c, &s, name), name, c.get(s, name),
+    r.add({open ? "postfix.relay.open" : "postfix.relay.map-may-permit",
+           open ? Severity::error : Severity::warning, where_for(c, &s, name), name, c.get(s, name),
            open ? "nothing stops unauthenticated relaying" +
-                      (culprit.empty() ? std::string() : " (\"" + culprit + "\" permits before reject_unauth_destination)")
+                      (culprit.empty() ? std::string()
+                                       : " (\"" + culprit + "\" permits before reject_unauth_destination)")
                 : "\"" + culprit + "\" may permit any client before reject_unauth_destination",
-           fix_for(c, s, name, "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination", false)});
+           fix_for(c, s, name, "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination",
+                   false)});
   }
 }
 
@@ -214,7 +225,8 @@ void check_mynetworks(const PostfixConfig& c, Report& r) {
              main_fix("mynetworks", "127.0.0.0/8 [::1]/128")});
     } else if (is_public(*n)) {
       r.add({"postfix.relay.mynetworks-public", Severity::warning, "main.cf", "mynetworks", v,
-             "mynetworks trusts the public network " + n->str() + "; prefer SASL authentication for remote senders",
+             "mynetworks trusts the public network " + n->str() +
+                 "; prefer SASL authentication for remote senders",
              main_fix("mynetworks", "127.0.0.0/8 [::1]/128")});
     }
   }
@@ -223,7 +235,8 @@ void check_mynetworks(const PostfixConfig& c, Report& r) {
 void check_tls_main(const PostfixConfig& c, bool any_tls, Report& r) {
   std::set<std::string> reported;
   for (const auto& [name, raw] : c.params()) {
-    if (raw.find("@SECLEVEL=0") != std::string::npos || c.get(name).find("@SECLEVEL=0") != std::string::npos) {
+    if (raw.find("@SECLEVEL=0") != std::string::npos ||
+        c.get(name).find("@SECLEVEL=0") != std::string::npos) {
       r.add({"postfix.tls.seclevel0", Severity::error, "main.cf", name, c.get(name),
              "@SECLEVEL=0 re-enables what OpenSSL 3 refuses (anonymous and NULL suites, SHA-1, short keys)",
              main_fix(name, without_seclevel0(c.get(name)))});
@@ -236,8 +249,8 @@ void check_tls_main(const PostfixConfig& c, bool any_tls, Report& r) {
         r.add({"postfix.tls.seclevel0", Severity::error, s.where(), name, v,
                "@SECLEVEL=0 re-enables what OpenSSL 3 refuses (anonymous and NULL suites, SHA-1, short keys)",
                svc_fix(s, name, without_seclevel0(v))});
-  for (const char* g : {"tls_high_cipherlist", "tls_medium_cipherlist", "tls_low_cipherlist", "tls_export_cipherlist",
-                        "tls_null_cipherlist"}) {
+  for (const char* g : {"tls_high_cipherlist", "tls_medium_cipherlist", "tls_low_cipherlist",
+                        "tls_export_cipherlist", "tls_null_cipherlist"}) {
     if (c.set_in_main(g) && !reported.count(g))
       r.add({"postfix.tls.cipherlist-overridden", Severity::info, "main.cf", g, c.get(g),
              std::string(g) + " is overridden; Postfix's default follows OpenSSL's updates",
@@ -245,7 +258,8 @@ void check_tls_main(const PostfixConfig& c, bool any_tls, Report& r) {
   }
   ProtoSet opp = postfix_protocols(c.get("smtpd_tls_protocols"));
   if (any_tls && (opp.has(Proto::sslv2) || opp.has(Proto::sslv3))) {
-    r.add({"postfix.tls.sslv3", Severity::error, "main.cf", "smtpd_tls_protocols", c.get("smtpd_tls_protocols"),
+    r.add({"postfix.tls.sslv3", Severity::error, "main.cf", "smtpd_tls_protocols",
+           c.get("smtpd_tls_protocols"),
            "SSLv2/SSLv3 are not excluded for opportunistic TLS (excluding them only in "
            "smtpd_tls_mandatory_protocols does not cover level \"may\")",
            main_fix("smtpd_tls_protocols", ">=TLSv1.2")});
@@ -273,10 +287,14 @@ void check_tls_main(const PostfixConfig& c, bool any_tls, Report& r) {
 
 const char* smtp_role_name(SmtpRole r) {
   switch (r) {
-    case SmtpRole::mx: return "mx";
-    case SmtpRole::submission: return "submission";
-    case SmtpRole::smtps: return "smtps";
-    case SmtpRole::other: return "other";
+    case SmtpRole::mx:
+      return "mx";
+    case SmtpRole::submission:
+      return "submission";
+    case SmtpRole::smtps:
+      return "smtps";
+    case SmtpRole::other:
+      return "other";
   }
   return "?";
 }
@@ -321,9 +339,10 @@ CertFiles postfix_cert_files(const PostfixConfig& c, const PostfixService& s) {
   return f;
 }
 
-void check_certificate_file(const std::string& id_prefix, const std::string& where, const std::string& setting,
-                            const std::string& cert_file, const std::string& key_file, const std::string& hostname,
-                            int64_t now, Report& r) {
+void check_certificate_file(const std::string& id_prefix, const std::string& where,
+                            const std::string& setting, const std::string& cert_file,
+                            const std::string& key_file, const std::string& hostname, int64_t now,
+                            Report& r) {
   auto certs = read_pem_certs(cert_file);
   if (!certs) {
     r.add({id_prefix + ".unreadable", Severity::error, where, setting, cert_file, certs.error().message,
@@ -335,19 +354,23 @@ void check_certificate_file(const std::string& id_prefix, const std::string& whe
   if (!key_file.empty()) {
     struct stat st {};
     if (stat(key_file.c_str(), &st) != 0) {
-      r.add({id_prefix + ".key-unreadable", Severity::error, where, "key", key_file, key_file + ": no such file",
-             "install the private key of " + cert_file + " at " + key_file});
+      r.add({id_prefix + ".key-unreadable", Severity::error, where, "key", key_file,
+             key_file + ": no such file", "install the private key of " + cert_file + " at " + key_file});
     } else {
       if (st.st_mode & 044)
         r.add({id_prefix + ".key-mode", Severity::error, where, "key", key_file,
-               "the private key is readable by group or others (mode " + [&] {
-                 char b[8];
-                 snprintf(b, sizeof b, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-                 return std::string(b);
-               }() + ")",
+               "the private key is readable by group or others (mode " +
+                   [&] {
+                     char b[8];
+                     snprintf(b, sizeof b, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+                     return std::string(b);
+                   }() +
+                   ")",
                "chmod 600 " + key_file});
       auto m = key_matches_cert(key_file, (*certs)[0]);
-      if (!m) r.add({id_prefix + ".key-unreadable", Severity::error, where, "key", key_file, m.error().message, ""});
+      if (!m)
+        r.add(
+            {id_prefix + ".key-unreadable", Severity::error, where, "key", key_file, m.error().message, ""});
       else if (!*m)
         r.add({id_prefix + ".key-mismatch", Severity::error, where, "key", key_file,
                "the private key does not belong to the certificate " + cert_file,
@@ -402,7 +425,8 @@ void check_postfix(const PostfixConfig& c, int64_t now, Report& r) {
     if (!cert.empty()) certs.insert({cert, key});
   }
   for (const auto& [cert, key] : certs)
-    check_certificate_file("postfix.cert", "main.cf", "smtpd_tls_cert_file", cert, key, c.get("myhostname"), now, r);
+    check_certificate_file("postfix.cert", "main.cf", "smtpd_tls_cert_file", cert, key, c.get("myhostname"),
+                           now, r);
   check_tls_main(c, any_tls, r);
   if (any_sasl) {
     auto opts = restriction_words(c.get("smtpd_sasl_security_options"));
@@ -412,7 +436,8 @@ void check_postfix(const PostfixConfig& c, int64_t now, Report& r) {
              main_fix("smtpd_sasl_security_options", "noanonymous")});
     if (yes(c.get("broken_sasl_auth_clients")))
       r.add({"postfix.sasl.broken-clients", Severity::warning, "main.cf", "broken_sasl_auth_clients", "yes",
-             "AUTH is also announced in the obsolete \"AUTH=\" form for Outlook Express 4 / Office 2003 era clients",
+             "AUTH is also announced in the obsolete \"AUTH=\" form for Outlook Express 4 / Office 2003 era "
+             "clients",
              main_fix("broken_sasl_auth_clients", "no")});
   }
   check_mynetworks(c, r);
@@ -426,8 +451,9 @@ void check_postfix(const PostfixConfig& c, int64_t now, Report& r) {
            main_fix("smtpd_forbid_bare_newline", "yes")});
   }
   if (!yes(c.get("disable_vrfy_command")))
-    r.add({"postfix.smtpd.vrfy", Severity::info, "main.cf", "disable_vrfy_command", c.get("disable_vrfy_command"),
-           "VRFY lets anyone test which addresses exist", main_fix("disable_vrfy_command", "yes")});
+    r.add({"postfix.smtpd.vrfy", Severity::info, "main.cf", "disable_vrfy_command",
+           c.get("disable_vrfy_command"), "VRFY lets anyone test which addresses exist",
+           main_fix("disable_vrfy_command", "yes")});
   std::string out = c.get("smtp_tls_security_level");
   if (out.empty() || out == "none") {
     r.add({"postfix.smtp.tls-level", Severity::warning, "main.cf", "smtp_tls_security_level", out,
@@ -435,8 +461,9 @@ void check_postfix(const PostfixConfig& c, int64_t now, Report& r) {
            main_fix("smtp_tls_security_level", "may")});
   } else if ((out == "dane" || out == "dane-only") && c.get("smtp_dns_support_level") != "dnssec") {
     r.add({"postfix.smtp.dane-without-dnssec", Severity::warning, "main.cf", "smtp_dns_support_level",
-           c.get("smtp_dns_support_level"), "smtp_tls_security_level = " + out +
-           " does nothing without DNSSEC lookups; outgoing TLS falls back to opportunistic",
+           c.get("smtp_dns_support_level"),
+           "smtp_tls_security_level = " + out +
+               " does nothing without DNSSEC lookups; outgoing TLS falls back to opportunistic",
            main_fix("smtp_dns_support_level", "dnssec")});
   }
 }

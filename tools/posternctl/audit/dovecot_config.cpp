@@ -8,9 +8,18 @@
 namespace postern::audit {
 
 const std::vector<std::string> kDovecotAuditKeys = {
-    "ssl",           "disable_plaintext_auth", "ssl_min_protocol", "ssl_cipher_list", "ssl_prefer_server_ciphers",
-    "login_trusted_networks", "protocols",     "listen",           "ssl_cert",        "auth_mechanisms",
-    "ssl_dh",        "auth_allow_cleartext",
+    "ssl",
+    "disable_plaintext_auth",
+    "ssl_min_protocol",
+    "ssl_cipher_list",
+    "ssl_prefer_server_ciphers",
+    "login_trusted_networks",
+    "protocols",
+    "listen",
+    "ssl_cert",
+    "auth_mechanisms",
+    "ssl_dh",
+    "auth_allow_cleartext",
 };
 
 std::string DovecotConfig::get(std::string_view key) const {
@@ -99,7 +108,8 @@ Result<DovecotConfig> load_dovecot_config(const std::string& file) {
   effective.join();
   if (!n) return n.error();
   if (!e) return e.error();
-  return dovecot_config_from_outputs(n->out, e->out, n->err, file.empty() ? "/etc/dovecot/dovecot.conf" : file);
+  return dovecot_config_from_outputs(n->out, e->out, n->err,
+                                     file.empty() ? "/etc/dovecot/dovecot.conf" : file);
 }
 
 }  // namespace postern::audit

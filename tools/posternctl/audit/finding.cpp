@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-
 namespace postern::audit {
 namespace {
 
@@ -46,16 +45,20 @@ std::string printable(const std::string& s, size_t max) {
 }
 
 int count(const std::vector<Finding>& v, Severity s) {
-  return static_cast<int>(std::count_if(v.begin(), v.end(), [s](const Finding& f) { return f.severity == s; }));
+  return static_cast<int>(
+      std::count_if(v.begin(), v.end(), [s](const Finding& f) { return f.severity == s; }));
 }
 
 }  // namespace
 
 const char* severity_name(Severity s) {
   switch (s) {
-    case Severity::error: return "error";
-    case Severity::warning: return "warning";
-    case Severity::info: return "info";
+    case Severity::error:
+      return "error";
+    case Severity::warning:
+      return "warning";
+    case Severity::info:
+      return "info";
   }
   return "?";
 }
@@ -99,9 +102,10 @@ std::string Report::json() const {
   for (size_t k = 0; k < all.size(); ++k) {
     const auto& f = all[k];
     out += std::string(k ? ",\n  " : "\n  ") + "{\"id\": " + json_string(f.id) +
-           ", \"severity\": " + json_string(severity_name(f.severity)) + ", \"where\": " + json_string(f.where) +
-           ", \"setting\": " + json_string(f.setting) + ", \"value\": " + json_string(f.value) +
-           ", \"message\": " + json_string(f.message) + ", \"fix\": " + json_string(f.fix) + "}";
+           ", \"severity\": " + json_string(severity_name(f.severity)) +
+           ", \"where\": " + json_string(f.where) + ", \"setting\": " + json_string(f.setting) +
+           ", \"value\": " + json_string(f.value) + ", \"message\": " + json_string(f.message) +
+           ", \"fix\": " + json_string(f.fix) + "}";
   }
   out += all.empty() ? "]" : "\n]";
   out += ", \"summary\": {\"errors\": " + std::to_string(count(all, Severity::error)) +

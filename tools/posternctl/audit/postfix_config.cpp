@@ -94,9 +94,9 @@ const PostfixService* PostfixConfig::find_service(std::string_view name, std::st
 }
 
 Result<PostfixConfig> PostfixConfig::from_outputs(std::string_view all, std::string_view expanded,
-                                                  std::string_view explicit_params,
-                                                  std::string_view services, std::string_view overrides,
-                                                  std::string_view master_cf, std::string config_dir) {
+                                                  std::string_view explicit_params, std::string_view services,
+                                                  std::string_view overrides, std::string_view master_cf,
+                                                  std::string config_dir) {
   PostfixConfig c;
   c.config_dir = std::move(config_dir);
   auto a = parse_postconf_params(all);
@@ -171,7 +171,8 @@ Result<PostfixConfig> load_postfix_config(const std::string& config_dir) {
     while (!dir.empty() && (dir.back() == '\n' || dir.back() == ' ')) dir.pop_back();
   }
   auto master = read_regular_file(dir + "/master.cf", kMaxMasterCfBytes);
-  return PostfixConfig::from_outputs(*outs[0], *outs[1], *outs[2], *outs[3], *outs[4], master ? *master : "", dir);
+  return PostfixConfig::from_outputs(*outs[0], *outs[1], *outs[2], *outs[3], *outs[4], master ? *master : "",
+                                     dir);
 }
 
 }  // namespace postern::audit

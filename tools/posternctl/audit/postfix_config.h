@@ -60,7 +60,9 @@ class PostfixConfig {
   std::string get(const PostfixService& s, std::string_view name) const;
   // The unexpanded text (the service's override or main.cf's).
   std::string raw(const PostfixService* s, std::string_view name) const;
-  bool known(std::string_view name) const { return all_.count(std::string(name)) > 0; }  // this version has it
+  bool known(std::string_view name) const {
+    return all_.count(std::string(name)) > 0;
+  }  // this version has it
   bool set_in_main(std::string_view name) const { return explicit_.count(std::string(name)) > 0; }
   bool overridden(const PostfixService& s, std::string_view name) const {
     return s.overrides.count(std::string(name)) > 0;
@@ -71,9 +73,9 @@ class PostfixConfig {
 
   // Builds from postconf's outputs (pure; tests and fuzzing use it directly).
   static Result<PostfixConfig> from_outputs(std::string_view all, std::string_view expanded,
-                                            std::string_view explicit_params,
-                                            std::string_view services, std::string_view overrides,
-                                            std::string_view master_cf, std::string config_dir);
+                                            std::string_view explicit_params, std::string_view services,
+                                            std::string_view overrides, std::string_view master_cf,
+                                            std::string config_dir);
 
  private:
   std::map<std::string, std::string> all_;

@@ -5,9 +5,9 @@ namespace postern::audit {
 namespace {
 
 bool takes_argument(std::string_view w) {
-  return w.rfind("check_", 0) == 0 || w.rfind("reject_rbl_client", 0) == 0 || w.rfind("reject_rhsbl_", 0) == 0 ||
-         w.rfind("permit_dnswl_client", 0) == 0 || w.rfind("permit_rhswl_client", 0) == 0 ||
-         w.rfind("reject_dnsbl_client", 0) == 0;
+  return w.rfind("check_", 0) == 0 || w.rfind("reject_rbl_client", 0) == 0 ||
+         w.rfind("reject_rhsbl_", 0) == 0 || w.rfind("permit_dnswl_client", 0) == 0 ||
+         w.rfind("permit_rhswl_client", 0) == 0 || w.rfind("reject_dnsbl_client", 0) == 0;
 }
 
 std::string first_word(const std::string& w) { return w.substr(0, w.find(' ')); }

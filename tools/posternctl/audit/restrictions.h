@@ -18,9 +18,9 @@ inline constexpr size_t kMaxRestrictionWords = 1000;
 std::vector<std::string> restriction_words(std::string_view list);
 
 enum class RelayVerdict {
-  safe,          // ends in reject_unauth_destination (or defer_, reject, defer) after safe permits only
+  safe,            // ends in reject_unauth_destination (or defer_, reject, defer) after safe permits only
   map_may_permit,  // a lookup table before it could say OK for anyone
-  open,          // a permit before it (e.g. "permit"), or nothing that stops relaying
+  open,            // a permit before it (e.g. "permit"), or nothing that stops relaying
 };
 struct RelayJudgement {
   RelayVerdict verdict = RelayVerdict::open;

@@ -70,7 +70,8 @@ Result<CertInfo> cert_info(const std::string& der) {
   char cn[256] = {0};
   if (X509_NAME_get_text_by_NID(X509_get_subject_name(x.get()), NID_commonName, cn, sizeof cn) > 0)
     info.subject_cn = lower(cn);
-  if (auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x.get(), NID_subject_alt_name, nullptr, nullptr))) {
+  if (auto* sans =
+          static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x.get(), NID_subject_alt_name, nullptr, nullptr))) {
     for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
       const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);
       if (g->type != GEN_DNS) continue;
@@ -133,7 +134,8 @@ Result<bool> key_matches_cert(const std::string& key_path, const std::string& ce
   return X509_check_private_key(x.get(), key.get()) == 1 ? true : (ERR_clear_error(), false);
 }
 
-Result<void> verify_chain(const std::vector<std::string>& chain_der, const std::string& extra_ca_file, int64_t at) {
+Result<void> verify_chain(const std::vector<std::string>& chain_der, const std::string& extra_ca_file,
+                          int64_t at) {
   if (chain_der.empty()) return Error::perm("no certificate");
   Ptr<X509_STORE> store(X509_STORE_new());
   X509_STORE_set_default_paths(store.get());

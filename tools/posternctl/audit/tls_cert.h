@@ -19,13 +19,13 @@ inline constexpr size_t kMaxChainCerts = 16;
 
 struct CertInfo {
   std::string subject_cn;
-  std::vector<std::string> dns_names;  // subjectAltName dNSName entries (lower-cased)
+  std::vector<std::string> dns_names;     // subjectAltName dNSName entries (lower-cased)
   int64_t not_before = 0, not_after = 0;  // unix seconds
   std::string key_type;                   // "RSA", "EC", "ED25519", "ED448", ...
   int key_bits = 0;
-  std::string curve;       // "prime256v1" for EC
-  std::string sig_hash;    // "SHA256", "SHA1", "MD5", "" for EdDSA
-  std::string sha256;      // fingerprint of the DER, hex
+  std::string curve;     // "prime256v1" for EC
+  std::string sig_hash;  // "SHA256", "SHA1", "MD5", "" for EdDSA
+  std::string sha256;    // fingerprint of the DER, hex
 };
 
 // The certificates in a PEM file (a key in the same file is skipped), DER each.
@@ -40,7 +40,8 @@ Result<bool> key_matches_cert(const std::string& key_path, const std::string& ce
 // Verifies chain (leaf first) to the system's default roots plus, when not empty, the
 // certificates of extra_ca_file, at time `at`. The error says why ("certificate has expired",
 // "unable to get local issuer certificate").
-Result<void> verify_chain(const std::vector<std::string>& chain_der, const std::string& extra_ca_file, int64_t at);
+Result<void> verify_chain(const std::vector<std::string>& chain_der, const std::string& extra_ca_file,
+                          int64_t at);
 // Bits of the DH parameters in a PEM file.
 Result<int> dh_param_bits(const std::string& path);
 

@@ -9,7 +9,7 @@ namespace {
 
 bool proto_from(std::string_view w, Proto& p) {
   static const std::pair<std::string_view, Proto> kNames[] = {
-      {"SSLv2", Proto::sslv2},     {"SSLv3", Proto::sslv3},     {"TLSv1", Proto::tls1_0},
+      {"SSLv2", Proto::sslv2},    {"SSLv3", Proto::sslv3},    {"TLSv1", Proto::tls1_0},
       {"TLSv1.1", Proto::tls1_1}, {"TLSv1.2", Proto::tls1_2}, {"TLSv1.3", Proto::tls1_3}};
   for (const auto& [n, v] : kNames)
     if (w == n) {
@@ -23,12 +23,18 @@ bool proto_from(std::string_view w, Proto& p) {
 
 const char* proto_name(Proto p) {
   switch (p) {
-    case Proto::sslv2: return "SSLv2";
-    case Proto::sslv3: return "SSLv3";
-    case Proto::tls1_0: return "TLSv1";
-    case Proto::tls1_1: return "TLSv1.1";
-    case Proto::tls1_2: return "TLSv1.2";
-    case Proto::tls1_3: return "TLSv1.3";
+    case Proto::sslv2:
+      return "SSLv2";
+    case Proto::sslv3:
+      return "SSLv3";
+    case Proto::tls1_0:
+      return "TLSv1";
+    case Proto::tls1_1:
+      return "TLSv1.1";
+    case Proto::tls1_2:
+      return "TLSv1.2";
+    case Proto::tls1_3:
+      return "TLSv1.3";
   }
   return "?";
 }
@@ -36,7 +42,8 @@ const char* proto_name(Proto p) {
 std::string ProtoSet::below(Proto min) const {
   std::string out;
   for (int i = 0; i < static_cast<int>(min); ++i)
-    if (has(static_cast<Proto>(i))) out += (out.empty() ? "" : ", ") + std::string(proto_name(static_cast<Proto>(i)));
+    if (has(static_cast<Proto>(i)))
+      out += (out.empty() ? "" : ", ") + std::string(proto_name(static_cast<Proto>(i)));
   return out;
 }
 
@@ -53,9 +60,12 @@ ProtoSet postfix_protocols(std::string_view spec) {
     std::string_view w = spec.substr(st, i - st);
     if (w.empty()) continue;
     Proto p;
-    if (w[0] == '!' && proto_from(w.substr(1), p)) exclude.add(p);
-    else if (w.substr(0, 2) == ">=" && proto_from(w.substr(2), p)) lo = std::max(lo, static_cast<int>(p));
-    else if (w.substr(0, 2) == "<=" && proto_from(w.substr(2), p)) hi = std::min(hi, static_cast<int>(p));
+    if (w[0] == '!' && proto_from(w.substr(1), p))
+      exclude.add(p);
+    else if (w.substr(0, 2) == ">=" && proto_from(w.substr(2), p))
+      lo = std::max(lo, static_cast<int>(p));
+    else if (w.substr(0, 2) == "<=" && proto_from(w.substr(2), p))
+      hi = std::min(hi, static_cast<int>(p));
     else if (proto_from(w, p)) {
       include.add(p);
       any_include = true;
@@ -79,12 +89,18 @@ Proto dovecot_min_protocol(std::string_view v) {
 
 const char* weak_class_name(WeakClass c) {
   switch (c) {
-    case WeakClass::null_cipher: return "eNULL";
-    case WeakClass::anon: return "aNULL";
-    case WeakClass::export_: return "EXPORT";
-    case WeakClass::rc4: return "RC4";
-    case WeakClass::des3: return "3DES";
-    case WeakClass::md5: return "MD5";
+    case WeakClass::null_cipher:
+      return "eNULL";
+    case WeakClass::anon:
+      return "aNULL";
+    case WeakClass::export_:
+      return "EXPORT";
+    case WeakClass::rc4:
+      return "RC4";
+    case WeakClass::des3:
+      return "3DES";
+    case WeakClass::md5:
+      return "MD5";
   }
   return "?";
 }

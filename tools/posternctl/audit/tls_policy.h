@@ -43,7 +43,7 @@ const char* weak_class_name(WeakClass c);  // "eNULL", "aNULL", "EXPORT", "RC4",
 
 struct WeakClasses {
   std::vector<WeakClass> present;
-  bool valid = true;  // false: the local OpenSSL rejects the string outright
+  bool valid = true;          // false: the local OpenSSL rejects the string outright
   std::string names() const;  // "aNULL, 3DES"
 };
 WeakClasses weak_suite_classes(const std::string& cipher_string);

@@ -107,10 +107,10 @@ enum class TlsStart { starttls, implicit };
 
 struct SmtpTlsProbe {
   ProbeFailure failure = ProbeFailure::none;
-  std::string error;            // why, when failure != none
-  SmtpReply banner;             // the 220 greeting (implicit TLS: after the handshake)
-  SmtpReply ehlo_plain;         // EHLO reply before TLS (STARTTLS mode)
-  SmtpReply ehlo_tls;           // EHLO reply after TLS
+  std::string error;     // why, when failure != none
+  SmtpReply banner;      // the 220 greeting (implicit TLS: after the handshake)
+  SmtpReply ehlo_plain;  // EHLO reply before TLS (STARTTLS mode)
+  SmtpReply ehlo_tls;    // EHLO reply after TLS
   bool extra_after_starttls = false;
   std::optional<TlsInfo> tls;
 };
