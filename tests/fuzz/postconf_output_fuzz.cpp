@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)master_cf_entry_lines(parts[3]);
   if (auto p = parse_postconf_params(parts[2]))
     for (const auto& x : *p) (void)split_service_param(x.name);
-  auto c = PostfixConfig::from_outputs(parts[0], "", parts[1], parts[2], parts[3], "/etc/postfix");
+  auto c = PostfixConfig::from_outputs(parts[0], parts[0], "", parts[1], parts[2], parts[3], "/etc/postfix");
   if (c) {
     if (auto all = parse_postconf_params(parts[0]))
       for (const auto& x : *all) {

@@ -12,13 +12,16 @@
 #include "tools/posternctl/audit/postconf_expand.h"
 #include "tools/posternctl/audit/postconf_lines.h"
 #include "tools/posternctl/audit/postfix_config.h"
+#include "tools/posternctl/audit/restrictions.h"
 #include "tools/posternctl/audit/smtp_reply.h"
+#include "tools/posternctl/audit/tls_policy.h"
 
 namespace postern::audit {
 namespace {
 
 TEST(PostconfParams, NameValueLinesAndEmptyValues) {
-  auto r = parse_postconf_params("myhostname = mx.example.org\nmydestination =\n  \nrelay/unix/syslog_name = postfix/$service_name\n");
+  auto r = parse_postconf_params(
+      "myhostname = mx.example.org\nmydestination =\n  \nrelay/unix/syslog_name = postfix/$service_name\n");
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->size(), 3u);
   EXPECT_EQ((*r)[0].name, "myhostname");
@@ -67,7 +70,8 @@ TEST(PostconfServices, EntriesWithBracedOptions) {
 }
 
 TEST(MasterCfLines, EntryStartsSkipCommentsAndContinuations) {
-  auto r = master_cf_entry_lines("# comment\n\nsmtp inet n - y - - smtpd\n  -o a=b\n#x\nsubmission inet n - y - - smtpd\n");
+  auto r = master_cf_entry_lines(
+      "# comment\n\nsmtp inet n - y - - smtpd\n  -o a=b\n#x\nsubmission inet n - y - - smtpd\n");
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->size(), 2u);
   EXPECT_EQ((*r)[0].line, 3u);
@@ -86,22 +90,32 @@ TEST(PostconfExpand, NamesBracesConditionalsAndLimits) {
   EXPECT_EQ(*expand_postfix_value("${b?set}${e?notset}${e:empty}${b:nonempty}", look), "setempty");
   EXPECT_FALSE(expand_postfix_value("$loop", look).ok());
   m["d0"] = "";
-  for (int i = 1; i <= 18; ++i) m["d" + std::to_string(i)] = "$d" + std::to_string(i - 1) + "$d" + std::to_string(i - 1);
+  for (int i = 1; i <= 18; ++i)
+    m["d" + std::to_string(i)] = "$d" + std::to_string(i - 1) + "$d" + std::to_string(i - 1);
   auto r = expand_postfix_value("$d18", look);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "parameter expansion took more than kMaxExpandLookups lookups");
 }
 
 TEST(PostfixConfigFromOutputs, OverridesApplyOverMainCfAndExpandInTheServiceView) {
-  std::string all = "smtpd_tls_security_level =\nsmtpd_tls_cert_file = /etc/a.pem\nsmtpd_tls_key_file = $smtpd_tls_cert_file\n"
-                    "mail_version = 3.7.11\nsmtpd_client_restrictions =\n";
+  std::string all =
+      "smtpd_tls_security_level =\nsmtpd_tls_cert_file = /etc/a.pem\nsmtpd_tls_key_file = "
+      "$smtpd_tls_cert_file\n"
+      "mail_version = 3.7.11\nsmtpd_client_restrictions =\n";
   std::string n = "mua_client_restrictions = permit_sasl_authenticated, reject\n";
-  std::string m = "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd -o smtpd_tls_security_level=encrypt\n";
-  std::string p = "submission/inet/smtpd_tls_security_level = encrypt\n"
-                  "submission/inet/smtpd_client_restrictions = $mua_client_restrictions\n"
-                  "submission/inet/smtpd_tls_cert_file = /etc/sub.pem\n";
-  std::string master = "# x\nsmtp inet n - y - - smtpd\n\nsubmission inet n - y - - smtpd\n  -o smtpd_tls_security_level=encrypt\n";
-  auto c = PostfixConfig::from_outputs(all, n, m, p, master, "/etc/postfix");
+  std::string m =
+      "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd -o smtpd_tls_security_level=encrypt\n";
+  std::string p =
+      "submission/inet/smtpd_tls_security_level = encrypt\n"
+      "submission/inet/smtpd_client_restrictions = $mua_client_restrictions\n"
+      "submission/inet/smtpd_tls_cert_file = /etc/sub.pem\n";
+  std::string master =
+      "# x\nsmtp inet n - y - - smtpd\n\nsubmission inet n - y - - smtpd\n  -o "
+      "smtpd_tls_security_level=encrypt\n";
+  std::string expanded =
+      "smtpd_tls_security_level =\nsmtpd_tls_cert_file = /etc/a.pem\nsmtpd_tls_key_file = /etc/a.pem\n"
+      "mail_version = 3.7.11\nsmtpd_client_restrictions =\n";
+  auto c = PostfixConfig::from_outputs(all, expanded, n, m, p, master, "/etc/postfix");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->version, "3.7.11");
   ASSERT_EQ(c->services.size(), 2u);
@@ -121,7 +135,8 @@ TEST(PostfixConfigFromOutputs, OverridesApplyOverMainCfAndExpandInTheServiceView
   EXPECT_FALSE(c->set_in_main("smtpd_tls_cert_file"));
   EXPECT_TRUE(c->known("smtpd_tls_cert_file"));
   EXPECT_FALSE(c->known("smtpd_forbid_bare_newline"));
-  EXPECT_FALSE(PostfixConfig::from_outputs(all, n, m, "nonsense = x\n", master, "/x").ok());
+  EXPECT_FALSE(PostfixConfig::from_outputs(all, expanded, n, m, "nonsense = x\n", master, "/x").ok());
+  EXPECT_FALSE(PostfixConfig::from_outputs(all, "no equals\n", n, m, p, master, "/x").ok());
 }
 
 TEST(PostfixService, PortsAndHosts) {
@@ -182,12 +197,13 @@ TEST(Doveconf, ObsoleteWarnings) {
 }
 
 TEST(DovecotConfig, ListenersWithEffectiveValues) {
-  auto c = dovecot_config_from_outputs(
-      kDoveconfN,
-      "ssl = required\nservice imap-login {\n  inet_listener imap {\n    address = \n    port = 143\n    ssl = no\n  }\n"
-      "  inet_listener imaps {\n    port = 993\n    ssl = yes\n  }\n}\n"
-      "service auth {\n  unix_listener /var/spool/postfix/private/auth {\n    group = \n    mode = 0666\n    user = \n  }\n}\n",
-      "", "/etc/dovecot/dovecot.conf");
+  auto c = dovecot_config_from_outputs(kDoveconfN,
+                                       "ssl = required\nservice imap-login {\n  inet_listener imap {\n    "
+                                       "address = \n    port = 143\n    ssl = no\n  }\n"
+                                       "  inet_listener imaps {\n    port = 993\n    ssl = yes\n  }\n}\n"
+                                       "service auth {\n  unix_listener /var/spool/postfix/private/auth {\n  "
+                                       "  group = \n    mode = 0666\n    user = \n  }\n}\n",
+                                       "", "/etc/dovecot/dovecot.conf");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->get("ssl"), "required");
   auto l = c->listeners();
@@ -277,6 +293,58 @@ TEST(ImapLine, GreetingCapabilitiesAndStatus) {
   EXPECT_EQ(*parse_pop3_line("+OK Dovecot ready."), Pop3Status::ok);
   EXPECT_EQ(*parse_pop3_line("-ERR no"), Pop3Status::err);
   EXPECT_FALSE(parse_pop3_line("220 smtp").ok());
+}
+
+}  // namespace
+}  // namespace postern::audit
+
+namespace postern::audit {
+namespace {
+
+TEST(Restrictions, RelayJudgement) {
+  EXPECT_EQ(judge_relay("permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination").verdict,
+            RelayVerdict::safe);
+  EXPECT_EQ(judge_relay("permit_mynetworks defer_unauth_destination").verdict, RelayVerdict::safe);
+  EXPECT_EQ(judge_relay("reject_unauth_pipelining, check_policy_service unix:private/p, reject").verdict,
+            RelayVerdict::safe);
+  auto open = judge_relay("permit_mynetworks, permit, reject_unauth_destination");
+  EXPECT_EQ(open.verdict, RelayVerdict::open);
+  EXPECT_EQ(open.culprit, "permit");
+  EXPECT_EQ(judge_relay("permit_mynetworks").verdict, RelayVerdict::open);
+  EXPECT_EQ(judge_relay("").verdict, RelayVerdict::open);
+  auto map = judge_relay("check_client_access hash:/etc/postfix/access, reject_unauth_destination");
+  EXPECT_EQ(map.verdict, RelayVerdict::map_may_permit);
+  EXPECT_EQ(map.culprit, "check_client_access hash:/etc/postfix/access");
+  EXPECT_TRUE(refuses_unauthenticated("permit_sasl_authenticated,reject"));
+  EXPECT_TRUE(refuses_unauthenticated("permit_mynetworks permit_sasl_authenticated reject"));
+  EXPECT_FALSE(refuses_unauthenticated("permit_sasl_authenticated, reject_unauth_destination"));
+  EXPECT_FALSE(refuses_unauthenticated("permit, permit_sasl_authenticated, reject"));
+  EXPECT_FALSE(refuses_unauthenticated(""));
+}
+
+TEST(TlsPolicy, PostfixProtocolLists) {
+  EXPECT_EQ(postfix_protocols("!SSLv2, !SSLv3").below(Proto::tls1_2), "TLSv1, TLSv1.1");
+  EXPECT_EQ(postfix_protocols("!SSLv2").below(Proto::tls1_2), "SSLv3, TLSv1, TLSv1.1");
+  EXPECT_EQ(postfix_protocols(">=TLSv1.2").below(Proto::tls1_2), "");
+  EXPECT_TRUE(postfix_protocols(">=TLSv1.2").has(Proto::tls1_3));
+  auto listed = postfix_protocols("TLSv1,TLSv1.1:TLSv1.2");
+  EXPECT_EQ(listed.below(Proto::tls1_2), "TLSv1, TLSv1.1");
+  EXPECT_FALSE(listed.has(Proto::tls1_3));
+  EXPECT_FALSE(postfix_protocols("<=TLSv1.1 !TLSv1").has(Proto::tls1_2));
+  EXPECT_EQ(dovecot_min_protocol("TLSv1"), Proto::tls1_0);
+  EXPECT_EQ(dovecot_min_protocol("ANY"), Proto::sslv3);
+  EXPECT_EQ(dovecot_min_protocol("TLSv1.2"), Proto::tls1_2);
+}
+
+TEST(TlsPolicy, WeakSuiteClassesAsTheLocalOpenSslReadsThem) {
+  // aNULL includes AECDH-NULL-SHA, anonymous and unencrypted at once.
+  EXPECT_EQ(weak_suite_classes("aNULL:HIGH:@SECLEVEL=0").names(), "eNULL, aNULL");
+  EXPECT_EQ(weak_suite_classes("ALL:@SECLEVEL=0").names(), "aNULL");
+  EXPECT_EQ(weak_suite_classes("aNULL:HIGH").names(), "")
+      << "security level 1 and up refuse anonymous suites";
+  EXPECT_EQ(weak_suite_classes("HIGH:!aNULL").names(), "");
+  EXPECT_TRUE(weak_suite_classes("eNULL:@SECLEVEL=0").names().find("eNULL") != std::string::npos);
+  EXPECT_FALSE(weak_suite_classes("NO-SUCH-CIPHER").valid);
 }
 
 }  // namespace

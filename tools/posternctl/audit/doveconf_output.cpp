@@ -25,7 +25,8 @@ const std::string* DoveconfSection::get(std::string_view key) const {
   return nullptr;
 }
 
-std::vector<const DoveconfSection*> DoveconfSection::sections(std::string_view type, std::string_view name) const {
+std::vector<const DoveconfSection*> DoveconfSection::sections(std::string_view type,
+                                                              std::string_view name) const {
   std::vector<const DoveconfSection*> out;
   for (const auto& c : children)
     if (c.type == type && (name.empty() || c.name == name)) out.push_back(&c);

@@ -1,14 +1,25 @@
 // Implements DovecotConfig and load_dovecot_config. Contract in dovecot_config.h.
 #include "tools/posternctl/audit/dovecot_config.h"
 
+#include <thread>
+
 #include "tools/posternctl/audit/run_program.h"
 
 namespace postern::audit {
 
 const std::vector<std::string> kDovecotAuditKeys = {
-    "ssl",           "disable_plaintext_auth", "ssl_min_protocol", "ssl_cipher_list", "ssl_prefer_server_ciphers",
-    "login_trusted_networks", "protocols",     "listen",           "ssl_cert",        "auth_mechanisms",
-    "ssl_dh",        "auth_allow_cleartext",
+    "ssl",
+    "disable_plaintext_auth",
+    "ssl_min_protocol",
+    "ssl_cipher_list",
+    "ssl_prefer_server_ciphers",
+    "login_trusted_networks",
+    "protocols",
+    "listen",
+    "ssl_cert",
+    "auth_mechanisms",
+    "ssl_dh",
+    "auth_allow_cleartext",
 };
 
 std::string DovecotConfig::get(std::string_view key) const {
@@ -89,13 +100,16 @@ Result<DovecotConfig> load_dovecot_config(const std::string& file) {
     }
     return r;
   };
-  auto n = run({"-n"});
-  if (!n) return n.error();
   std::vector<std::string> keys = kDovecotAuditKeys;
   keys.push_back("service");
-  auto e = run(keys);
+  Result<ProgramOutput> e = Error::perm("not run");
+  std::thread effective([&] { e = run(keys); });  // independent of the -n run
+  auto n = run({"-n"});
+  effective.join();
+  if (!n) return n.error();
   if (!e) return e.error();
-  return dovecot_config_from_outputs(n->out, e->out, n->err, file.empty() ? "/etc/dovecot/dovecot.conf" : file);
+  return dovecot_config_from_outputs(n->out, e->out, n->err,
+                                     file.empty() ? "/etc/dovecot/dovecot.conf" : file);
 }
 
 }  // namespace postern::audit

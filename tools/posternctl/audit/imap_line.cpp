@@ -11,7 +11,9 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-bool atom_char(char c) { return c > ' ' && c < 127 && c != '(' && c != ')' && c != '{' && c != '"' && c != '\\'; }
+bool atom_char(char c) {
+  return c > ' ' && c < 127 && c != '(' && c != ')' && c != '{' && c != '"' && c != '\\';
+}
 
 Result<void> take_caps(std::string_view s, std::vector<std::string>& out) {
   size_t i = 0;
@@ -50,11 +52,16 @@ Result<ImapLine> parse_imap_line(std::string_view line) {
   size_t sp2 = rest.find(' ');
   std::string word = upper(rest.substr(0, sp2));
   std::string_view after = sp2 == std::string_view::npos ? std::string_view() : rest.substr(sp2 + 1);
-  if (word == "OK") r.status = ImapStatus::ok;
-  else if (word == "NO") r.status = ImapStatus::no;
-  else if (word == "BAD") r.status = ImapStatus::bad;
-  else if (word == "PREAUTH") r.status = ImapStatus::preauth;
-  else if (word == "BYE") r.status = ImapStatus::bye;
+  if (word == "OK")
+    r.status = ImapStatus::ok;
+  else if (word == "NO")
+    r.status = ImapStatus::no;
+  else if (word == "BAD")
+    r.status = ImapStatus::bad;
+  else if (word == "PREAUTH")
+    r.status = ImapStatus::preauth;
+  else if (word == "BYE")
+    r.status = ImapStatus::bye;
   else if (word == "CAPABILITY" && r.tag == "*") {
     if (auto c = take_caps(after, r.capabilities); !c) return c.error();
     return r;
@@ -64,7 +71,8 @@ Result<ImapLine> parse_imap_line(std::string_view line) {
     if (close == std::string_view::npos) return Error::perm("unterminated response code");
     std::string_view code = after.substr(1, close - 1);
     if (upper(code.substr(0, 11)) == "CAPABILITY " || upper(code) == "CAPABILITY") {
-      if (auto c = take_caps(code.substr(std::min<size_t>(code.size(), 11)), r.capabilities); !c) return c.error();
+      if (auto c = take_caps(code.substr(std::min<size_t>(code.size(), 11)), r.capabilities); !c)
+        return c.error();
     }
   }
   return r;

@@ -4,9 +4,12 @@
 namespace postern::audit {
 namespace {
 
-bool name_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+bool name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
 
-Result<void> expand(std::string_view v, const ParamLookup& lookup, size_t depth, size_t& lookups, std::string& out) {
+Result<void> expand(std::string_view v, const ParamLookup& lookup, size_t depth, size_t& lookups,
+                    std::string& out) {
   if (depth > kMaxExpandDepth) return Error::perm("parameter expansion nested deeper than kMaxExpandDepth");
   size_t i = 0;
   while (i < v.size()) {
@@ -60,7 +63,8 @@ Result<void> expand(std::string_view v, const ParamLookup& lookup, size_t depth,
       ++i;
       continue;
     }
-    if (++lookups > kMaxExpandLookups) return Error::perm("parameter expansion took more than kMaxExpandLookups lookups");
+    if (++lookups > kMaxExpandLookups)
+      return Error::perm("parameter expansion took more than kMaxExpandLookups lookups");
     const std::string* val = lookup(name);
     std::string expanded;
     if (val) {

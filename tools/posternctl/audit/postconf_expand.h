@@ -4,7 +4,8 @@
 // ${name:text} by text when name is empty, "$$" by "$". An unknown name expands to "" as in
 // Postfix. Pure; lookup returns nullptr for an unknown name. Limits: recursion at most
 // kMaxExpandDepth levels, at most kMaxExpandLookups names looked up
-// (a chain of "$a$a" doubles the work per level), result at most kMaxExpandedBytes; past either the error says which.
+// (a chain of "$a$a" doubles the work per level), result at most kMaxExpandedBytes; past either the error
+// says which.
 #pragma once
 
 #include <cstddef>

@@ -16,8 +16,8 @@ std::string_view trim(std::string_view s) {
 
 // A parameter name: letters, digits, '_' and, for -P names, '/', ':', '.', '-', '[', ']'.
 bool name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '/' || c == ':' || c == '.' || c == '-' || c == '[' || c == ']';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '/' ||
+         c == ':' || c == '.' || c == '-' || c == '[' || c == ']';
 }
 
 Error line_error(size_t line_no, std::string_view what) {

@@ -3,6 +3,8 @@
 
 #include <netdb.h>
 
+#include <thread>
+
 #include "common/core/file_read.h"
 #include "tools/posternctl/audit/master_cf_lines.h"
 #include "tools/posternctl/audit/postconf_expand.h"
@@ -56,22 +58,31 @@ std::string PostfixConfig::raw(const PostfixService* s, std::string_view name) c
 }
 
 std::string PostfixConfig::get(std::string_view name) const {
-  auto lookup = [this](std::string_view n) -> const std::string* {
-    auto it = all_.find(std::string(n));
-    return it == all_.end() ? nullptr : &it->second;
-  };
-  auto r = expand_postfix_value(raw(nullptr, name), lookup);
-  return r ? *r : raw(nullptr, name);
+  auto it = expanded_.find(std::string(name));
+  if (it != expanded_.end()) return it->second;
+  return raw(nullptr, name);
 }
 
 std::string PostfixConfig::get(const PostfixService& s, std::string_view name) const {
+  if (s.overrides.empty()) return get(name);
   auto lookup = [this, &s](std::string_view n) -> const std::string* {
     auto o = s.overrides.find(std::string(n));
     if (o != s.overrides.end()) return &o->second;
+    auto e = expanded_.find(std::string(n));
+    if (e != expanded_.end()) return &e->second;
     auto it = all_.find(std::string(n));
     return it == all_.end() ? nullptr : &it->second;
   };
   std::string v = raw(&s, name);
+  if (!overridden(s, name)) {
+    // A main.cf value is the service's own only when it names one of its overrides.
+    bool names_override = false;
+    for (const auto& [k, ov] : s.overrides)
+      if (v.find("$" + k) != std::string::npos || v.find("{" + k) != std::string::npos ||
+          v.find("(" + k) != std::string::npos)
+        names_override = true;
+    if (!names_override) return get(name);
+  }
   auto r = expand_postfix_value(v, lookup);
   return r ? *r : v;
 }
@@ -82,14 +93,18 @@ const PostfixService* PostfixConfig::find_service(std::string_view name, std::st
   return nullptr;
 }
 
-Result<PostfixConfig> PostfixConfig::from_outputs(std::string_view all, std::string_view explicit_params,
-                                                  std::string_view services, std::string_view overrides,
-                                                  std::string_view master_cf, std::string config_dir) {
+Result<PostfixConfig> PostfixConfig::from_outputs(std::string_view all, std::string_view expanded,
+                                                  std::string_view explicit_params, std::string_view services,
+                                                  std::string_view overrides, std::string_view master_cf,
+                                                  std::string config_dir) {
   PostfixConfig c;
   c.config_dir = std::move(config_dir);
   auto a = parse_postconf_params(all);
   if (!a) return Error::perm("postconf: " + a.error().message);
   for (auto& p : *a) c.all_[p.name] = std::move(p.value);
+  auto x = parse_postconf_params(expanded);
+  if (!x) return Error::perm("postconf -x: " + x.error().message);
+  for (auto& p : *x) c.expanded_[p.name] = std::move(p.value);
   auto n = parse_postconf_params(explicit_params);
   if (!n) return Error::perm("postconf -n: " + n.error().message);
   for (auto& p : *n) {
@@ -138,14 +153,16 @@ Result<PostfixConfig> load_postfix_config(const std::string& config_dir) {
     }
     return std::move(r->out);
   };
-  auto all = run({});
-  if (!all) return all.error();
-  auto n = run({"-n"});
-  if (!n) return n.error();
-  auto m = run({"-M"});
-  if (!m) return m.error();
-  auto p = run({"-P"});
-  if (!p) return p.error();
+  // The runs are independent; in parallel the audit waits for the slowest only.
+  const std::vector<std::vector<std::string>> runs = {{}, {"-x"}, {"-n"}, {"-M"}, {"-P"}};
+  std::vector<Result<std::string>> outs(runs.size(), Result<std::string>(Error::perm("not run")));
+  {
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < runs.size(); ++i) threads.emplace_back([&, i] { outs[i] = run(runs[i]); });
+    for (auto& t : threads) t.join();
+  }
+  for (const auto& o : outs)
+    if (!o) return o.error();
   std::string dir = config_dir;
   if (dir.empty()) {
     auto d = run({"-h", "config_directory"});
@@ -154,7 +171,8 @@ Result<PostfixConfig> load_postfix_config(const std::string& config_dir) {
     while (!dir.empty() && (dir.back() == '\n' || dir.back() == ' ')) dir.pop_back();
   }
   auto master = read_regular_file(dir + "/master.cf", kMaxMasterCfBytes);
-  return PostfixConfig::from_outputs(*all, *n, *m, *p, master ? *master : "", dir);
+  return PostfixConfig::from_outputs(*outs[0], *outs[1], *outs[2], *outs[3], *outs[4], master ? *master : "",
+                                     dir);
 }
 
 }  // namespace postern::audit

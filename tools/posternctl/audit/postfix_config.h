@@ -1,9 +1,13 @@
 // PostfixConfig: Postfix's configuration as each of its services sees it, read only through
 // postconf(1), never by parsing main.cf: `postconf -c DIR` (every parameter, defaults included,
-// unexpanded), `postconf -c DIR -n` (which ones main.cf sets), `postconf -c DIR -M` (master.cf
+// unexpanded), `postconf -c DIR -x` (the same, expanded by Postfix itself, conditional
+// expressions included), `postconf -c DIR -n` (which ones main.cf sets), `postconf -c DIR -M` (master.cf
 // entries) and `postconf -c DIR -P` (their -o overrides). A service's value of a parameter is its
-// -o override if it has one, else main.cf's (or the default), then $name-expanded against that
-// same service's view, as Postfix does in the service's process. master.cf itself is read only to
+// -o override if it has one, else main.cf's (or the default). An override is $name-expanded here
+// (postconf_expand.h) against the service's view: its other overrides, else Postfix's expanded
+// main.cf values; a main.cf value that names an overridden parameter is expanded the same way,
+// as Postfix does in the service's process; any other main.cf value is taken as postconf -x
+// expanded it. master.cf itself is read only to
 // give each entry its line number for messages ("master.cf:17 submission").
 //
 // Reusable outside posternctl audit (DANE / MTA-STS checks read myhostname, smtp_tls_* and the
@@ -56,20 +60,26 @@ class PostfixConfig {
   std::string get(const PostfixService& s, std::string_view name) const;
   // The unexpanded text (the service's override or main.cf's).
   std::string raw(const PostfixService* s, std::string_view name) const;
-  bool known(std::string_view name) const { return all_.count(std::string(name)) > 0; }  // this version has it
+  bool known(std::string_view name) const {
+    return all_.count(std::string(name)) > 0;
+  }  // this version has it
   bool set_in_main(std::string_view name) const { return explicit_.count(std::string(name)) > 0; }
   bool overridden(const PostfixService& s, std::string_view name) const {
     return s.overrides.count(std::string(name)) > 0;
   }
+  // Every parameter as main.cf (or the default) has it, unexpanded.
+  const std::map<std::string, std::string>& params() const { return all_; }
   const PostfixService* find_service(std::string_view name, std::string_view type) const;
 
   // Builds from postconf's outputs (pure; tests and fuzzing use it directly).
-  static Result<PostfixConfig> from_outputs(std::string_view all, std::string_view explicit_params,
-                                            std::string_view services, std::string_view overrides,
-                                            std::string_view master_cf, std::string config_dir);
+  static Result<PostfixConfig> from_outputs(std::string_view all, std::string_view expanded,
+                                            std::string_view explicit_params, std::string_view services,
+                                            std::string_view overrides, std::string_view master_cf,
+                                            std::string config_dir);
 
  private:
   std::map<std::string, std::string> all_;
+  std::map<std::string, std::string> expanded_;
   std::set<std::string> explicit_;
 };
 

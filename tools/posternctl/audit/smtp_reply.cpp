@@ -1,7 +1,6 @@
 // Implements SmtpReplyReader. Contract in smtp_reply.h.
 #include "tools/posternctl/audit/smtp_reply.h"
 
-
 namespace postern::audit {
 namespace {
 
@@ -67,8 +66,10 @@ Result<std::optional<SmtpReply>> SmtpReplyReader::next() {
         !(line[2] >= '0' && line[2] <= '9') || (line.size() > 3 && line[3] != ' ' && line[3] != '-'))
       return Error::perm("not an SMTP reply line");
     int code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
-    if (!partial_.lines.empty() && code != partial_.code) return Error::perm("reply lines with different codes");
-    if (partial_.lines.size() >= kMaxSmtpReplyLines) return Error::perm("reply longer than kMaxSmtpReplyLines");
+    if (!partial_.lines.empty() && code != partial_.code)
+      return Error::perm("reply lines with different codes");
+    if (partial_.lines.size() >= kMaxSmtpReplyLines)
+      return Error::perm("reply longer than kMaxSmtpReplyLines");
     partial_.code = code;
     bool more = line.size() > 3 && line[3] == '-';
     partial_.lines.emplace_back(line.size() > 4 ? line.substr(4) : std::string_view());

@@ -18,10 +18,14 @@ namespace {
 
 int openssl_version(TlsVersion v) {
   switch (v) {
-    case TlsVersion::tls1_0: return TLS1_VERSION;
-    case TlsVersion::tls1_1: return TLS1_1_VERSION;
-    case TlsVersion::tls1_2: return TLS1_2_VERSION;
-    case TlsVersion::tls1_3: return TLS1_3_VERSION;
+    case TlsVersion::tls1_0:
+      return TLS1_VERSION;
+    case TlsVersion::tls1_1:
+      return TLS1_1_VERSION;
+    case TlsVersion::tls1_2:
+      return TLS1_2_VERSION;
+    case TlsVersion::tls1_3:
+      return TLS1_3_VERSION;
   }
   return 0;
 }
@@ -80,24 +84,36 @@ bool offers_any(SSL_CTX* ctx) {
 
 const char* tls_version_name(TlsVersion v) {
   switch (v) {
-    case TlsVersion::tls1_0: return "TLSv1";
-    case TlsVersion::tls1_1: return "TLSv1.1";
-    case TlsVersion::tls1_2: return "TLSv1.2";
-    case TlsVersion::tls1_3: return "TLSv1.3";
+    case TlsVersion::tls1_0:
+      return "TLSv1";
+    case TlsVersion::tls1_1:
+      return "TLSv1.1";
+    case TlsVersion::tls1_2:
+      return "TLSv1.2";
+    case TlsVersion::tls1_3:
+      return "TLSv1.3";
   }
   return "?";
 }
 
 const char* probe_failure_name(ProbeFailure f) {
   switch (f) {
-    case ProbeFailure::none: return "none";
-    case ProbeFailure::connect: return "connect";
-    case ProbeFailure::timeout: return "timeout";
-    case ProbeFailure::closed: return "closed";
-    case ProbeFailure::garbage: return "garbage";
-    case ProbeFailure::refused: return "refused";
-    case ProbeFailure::handshake: return "handshake";
-    case ProbeFailure::local_cannot_offer: return "local_cannot_offer";
+    case ProbeFailure::none:
+      return "none";
+    case ProbeFailure::connect:
+      return "connect";
+    case ProbeFailure::timeout:
+      return "timeout";
+    case ProbeFailure::closed:
+      return "closed";
+    case ProbeFailure::garbage:
+      return "garbage";
+    case ProbeFailure::refused:
+      return "refused";
+    case ProbeFailure::handshake:
+      return "handshake";
+    case ProbeFailure::local_cannot_offer:
+      return "local_cannot_offer";
   }
   return "?";
 }
@@ -129,7 +145,9 @@ bool local_has_suites(const std::string& cipher_list) {
   return any;
 }
 
-ProbeConnection::ProbeConnection(const std::string& host, int port, Deadline deadline) : deadline_(deadline) {
+ProbeConnection::ProbeConnection(const std::string& host, int port, Deadline deadline,
+                                 const std::string& source)
+    : deadline_(deadline) {
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV;
@@ -143,6 +161,21 @@ ProbeConnection::ProbeConnection(const std::string& host, int port, Deadline dea
   for (addrinfo* ai = res; ai; ai = ai->ai_next) {
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) continue;
+    if (!source.empty()) {
+      addrinfo shints{};
+      shints.ai_family = ai->ai_family;
+      shints.ai_socktype = SOCK_STREAM;
+      shints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
+      addrinfo* src = nullptr;
+      if (getaddrinfo(source.c_str(), "0", &shints, &src) != 0 ||
+          bind(fd, src->ai_addr, src->ai_addrlen) != 0) {
+        if (src) freeaddrinfo(src);
+        last = "cannot bind to " + source;
+        close(fd);
+        continue;
+      }
+      freeaddrinfo(src);
+    }
     int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
     if (rc != 0 && errno == EINPROGRESS) {
       pollfd p{fd, POLLOUT, 0};
@@ -196,9 +229,11 @@ bool ProbeConnection::fill() {
         return true;
       }
       int e = SSL_get_error(ssl_, n);
-      if (e == SSL_ERROR_WANT_WRITE) want = POLLOUT;
+      if (e == SSL_ERROR_WANT_WRITE)
+        want = POLLOUT;
       else if (e != SSL_ERROR_WANT_READ) {
-        fail(ProbeFailure::closed, e == SSL_ERROR_ZERO_RETURN ? "the server closed TLS" : "TLS read: " + ssl_errors());
+        fail(ProbeFailure::closed,
+             e == SSL_ERROR_ZERO_RETURN ? "the server closed TLS" : "TLS read: " + ssl_errors());
         return false;
       }
     } else {
@@ -247,7 +282,8 @@ bool ProbeConnection::write(std::string_view bytes) {
         continue;
       }
       int e = SSL_get_error(ssl_, n);
-      if (e == SSL_ERROR_WANT_READ) want = POLLIN;
+      if (e == SSL_ERROR_WANT_READ)
+        want = POLLIN;
       else if (e != SSL_ERROR_WANT_WRITE) {
         fail(ProbeFailure::closed, "TLS write: " + ssl_errors());
         return false;
@@ -338,12 +374,16 @@ std::optional<TlsInfo> ProbeConnection::start_tls(const TlsOffer& offer) {
     if (n == 1) break;
     int e = SSL_get_error(ssl_, n);
     short want;
-    if (e == SSL_ERROR_WANT_READ) want = POLLIN;
-    else if (e == SSL_ERROR_WANT_WRITE) want = POLLOUT;
+    if (e == SSL_ERROR_WANT_READ)
+      want = POLLIN;
+    else if (e == SSL_ERROR_WANT_WRITE)
+      want = POLLOUT;
     else {
       std::string err = ssl_errors();
-      if (e == SSL_ERROR_SYSCALL && err.empty()) fail(ProbeFailure::closed, "the server closed the connection during the TLS handshake");
-      else fail(ProbeFailure::handshake, "TLS handshake failed" + (err.empty() ? "" : ": " + err));
+      if (e == SSL_ERROR_SYSCALL && err.empty())
+        fail(ProbeFailure::closed, "the server closed the connection during the TLS handshake");
+      else
+        fail(ProbeFailure::handshake, "TLS handshake failed" + (err.empty() ? "" : ": " + err));
       return std::nullopt;
     }
     pollfd p{fd_, want, 0};
@@ -420,9 +460,10 @@ SmtpTlsProbe probe_smtp_tls(const std::string& host, int port, TlsStart start, c
 }
 
 MailTlsProbe probe_mail_tls(const std::string& host, int port, MailProtocol protocol, TlsStart start,
-                            const TlsOffer& offer, std::chrono::milliseconds timeout) {
+                            const TlsOffer& offer, std::chrono::milliseconds timeout,
+                            const std::string& source) {
   MailTlsProbe res;
-  ProbeConnection c(host, port, Deadline::after(timeout));
+  ProbeConnection c(host, port, Deadline::after(timeout), source);
   auto done = [&]() -> MailTlsProbe& {
     res.failure = c.failure();
     res.error = c.error();

@@ -64,8 +64,9 @@ const char* probe_failure_name(ProbeFailure f);
 
 class ProbeConnection {
  public:
-  // Connects to host:port within the deadline. On failure failure() says why.
-  ProbeConnection(const std::string& host, int port, Deadline deadline);
+  // Connects to host:port within the deadline, from the local address source when not empty. On
+  // failure failure() says why.
+  ProbeConnection(const std::string& host, int port, Deadline deadline, const std::string& source = "");
   ~ProbeConnection();
   ProbeConnection(const ProbeConnection&) = delete;
   ProbeConnection& operator=(const ProbeConnection&) = delete;
@@ -106,10 +107,10 @@ enum class TlsStart { starttls, implicit };
 
 struct SmtpTlsProbe {
   ProbeFailure failure = ProbeFailure::none;
-  std::string error;            // why, when failure != none
-  SmtpReply banner;             // the 220 greeting (implicit TLS: after the handshake)
-  SmtpReply ehlo_plain;         // EHLO reply before TLS (STARTTLS mode)
-  SmtpReply ehlo_tls;           // EHLO reply after TLS
+  std::string error;     // why, when failure != none
+  SmtpReply banner;      // the 220 greeting (implicit TLS: after the handshake)
+  SmtpReply ehlo_plain;  // EHLO reply before TLS (STARTTLS mode)
+  SmtpReply ehlo_tls;    // EHLO reply after TLS
   bool extra_after_starttls = false;
   std::optional<TlsInfo> tls;
 };
@@ -127,8 +128,12 @@ struct MailTlsProbe {
   bool stls_offered = false;                    // IMAP STARTTLS / POP3 STLS
   std::optional<TlsInfo> tls;
 };
+// source: the local address to connect from ("" for the system's choice). Dovecot treats a client
+// whose address equals its own as secured (LOGINDISABLED is then not announced), so a probe of
+// 127.0.0.1 should come from another loopback address.
 MailTlsProbe probe_mail_tls(const std::string& host, int port, MailProtocol protocol, TlsStart start,
-                            const TlsOffer& offer, std::chrono::milliseconds timeout = kDefaultProbeTimeout);
+                            const TlsOffer& offer, std::chrono::milliseconds timeout = kDefaultProbeTimeout,
+                            const std::string& source = "");
 
 // True when the local OpenSSL can offer this version (with everything allowed), false when it
 // was built or configured without it.
