@@ -45,7 +45,7 @@ struct DnsResult {
   // The AD bit of the answer: a validating resolver vouches for it (DNSSEC). Queries ask for it
   // (AD=1, RFC 6840 5.7); only worth anything over a trusted path to that resolver.
   bool authenticated = false;
-  std::string detail;          // why, for error/timeout/servfail; empty otherwise
+  std::string detail;  // why, for error/timeout/servfail; empty otherwise
   // With status error: the query was never sent because this process could not make a socket
   // (descriptor limit, memory). Not the server's doing; callers that treat a failed lookup as
   // "not listed" must not do so for this one.

@@ -26,7 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (auto t = parse_tlsa_rdata(in)) {
-    if (t->data_hex.empty() || t->data_hex.size() % 2 || t->data_hex.size() > 2 * kMaxTlsaDataBytes) std::abort();
+    if (t->data_hex.empty() || t->data_hex.size() % 2 || t->data_hex.size() > 2 * kMaxTlsaDataBytes)
+      std::abort();
     auto again = parse_tlsa_rdata(t->rdata());
     if (!again || !(*again == *t)) std::abort();
   }

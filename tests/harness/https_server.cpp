@@ -28,8 +28,8 @@ TestHttpsServer::TestHttpsServer(const std::string& cert_file, const std::string
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof a;
   if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::listen(listen_fd_, 16) != 0 || ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0 ||
-      ::pipe(stop_pipe_) != 0) {
+      ::listen(listen_fd_, 16) != 0 ||
+      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0 || ::pipe(stop_pipe_) != 0) {
     if (listen_fd_ >= 0) ::close(listen_fd_);
     SSL_CTX_free(ctx);
     throw std::runtime_error("TestHttpsServer: cannot listen");
@@ -56,8 +56,8 @@ void TestHttpsServer::set_response(std::string bytes) {
 }
 
 void TestHttpsServer::set_body(const std::string& body, const std::string& content_type) {
-  set_response("HTTP/1.1 200 OK\r\nContent-Type: " + content_type + "\r\nContent-Length: " +
-               std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+  set_response("HTTP/1.1 200 OK\r\nContent-Type: " + content_type +
+               "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
 }
 
 std::string TestHttpsServer::last_request() const {
@@ -99,7 +99,8 @@ void TestHttpsServer::serve(int fd) {
     }
     ++requests_;
     for (size_t sent = 0; sent < response.size();) {
-      int n = SSL_write(ssl, response.data() + sent, static_cast<int>(std::min<size_t>(response.size() - sent, 16384)));
+      int n = SSL_write(ssl, response.data() + sent,
+                        static_cast<int>(std::min<size_t>(response.size() - sent, 16384)));
       if (n <= 0) break;
       sent += static_cast<size_t>(n);
     }

@@ -60,7 +60,8 @@ X509* make_cert(const std::string& cn, EVP_PKEY* key, X509* issuer, int64_t nb, 
   X509_gmtime_adj(X509_getm_notAfter(x), static_cast<long>(na));
   X509_set_pubkey(x, key);
   X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
+                             -1, 0);
   X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
   return x;
 }

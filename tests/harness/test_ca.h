@@ -25,8 +25,8 @@ class TestCa {
   const std::string& cert_pem() const { return cert_pem_; }
   // A leaf for names (the first is also the CN), valid from now + not_before_s to now + not_after_s
   // (seconds, may be negative), with key_pem's key or a new one when key_pem is empty.
-  TestCert issue(const std::vector<std::string>& names, int64_t not_before_s = -3600, int64_t not_after_s = 86400,
-                 const std::string& key_pem = "") const;
+  TestCert issue(const std::vector<std::string>& names, int64_t not_before_s = -3600,
+                 int64_t not_after_s = 86400, const std::string& key_pem = "") const;
   // A new EC P-256 private key in PEM.
   static std::string new_key_pem();
 

@@ -37,12 +37,14 @@ std::string dnssec_time(long offset_s) {
 SignedZone sign_zone(const TempDir& dir, const std::string& origin, const std::string& zone_text,
                      const std::string& inception, const std::string& expiration) {
   std::string keygen = find_program("ldns-keygen"), signzone = find_program("ldns-signzone");
-  if (keygen.empty() || signzone.empty()) throw std::runtime_error("ldns-keygen / ldns-signzone not installed (ldnsutils)");
+  if (keygen.empty() || signzone.empty())
+    throw std::runtime_error("ldns-keygen / ldns-signzone not installed (ldnsutils)");
   std::string zone = (dir / (origin + ".zone")).string();
   dir.write(origin + ".zone", zone_text);
   // ldns-keygen writes K<origin>.+013+<tag>.{key,private,ds} in the working directory and prints
   // the base name.
-  auto k = run_command({"/bin/sh", "-c", "cd '" + dir.str() + "' && '" + keygen + "' -a ECDSAP256SHA256 -k " + origin});
+  auto k = run_command(
+      {"/bin/sh", "-c", "cd '" + dir.str() + "' && '" + keygen + "' -a ECDSAP256SHA256 -k " + origin});
   if (k.exit_code != 0) throw std::runtime_error("ldns-keygen: " + k.output);
   std::string base = dir.str() + "/" + trim(k.output);
   auto s = run_command({signzone, "-i", inception, "-e", expiration, "-f", zone + ".signed", zone, base});
@@ -68,18 +70,22 @@ UnboundInstance::UnboundInstance(const std::vector<UnboundZone>& zones) {
     // unbound answers NXDOMAIN itself for the special-use name test. (RFC 6761) unless told not to.
     << "  local-zone: \"test.\" nodefault\n";
   for (const auto& z : zones) {
-    if (!z.trust_anchor.empty()) c << "  trust-anchor: \"" << z.trust_anchor << "\"\n";
-    else c << "  domain-insecure: \"" << z.name << "\"\n";
+    if (!z.trust_anchor.empty())
+      c << "  trust-anchor: \"" << z.trust_anchor << "\"\n";
+    else
+      c << "  domain-insecure: \"" << z.name << "\"\n";
   }
   c << "remote-control:\n  control-enable: no\n";
   for (const auto& z : zones) {
-    c << "stub-zone:\n  name: \"" << z.name << "\"\n  stub-addr: 127.0.0.1@" << z.port << "\n  stub-prime: no\n";
+    c << "stub-zone:\n  name: \"" << z.name << "\"\n  stub-addr: 127.0.0.1@" << z.port
+      << "\n  stub-prime: no\n";
   }
   dir_.write("unbound.conf", c.str());
   auto check = run_command({find_program("unbound-checkconf"), (dir_ / "unbound.conf").string()});
   if (check.exit_code != 0) throw std::runtime_error("unbound-checkconf: " + check.output);
-  proc_ = std::make_unique<Process>(std::vector<std::string>{unbound, "-d", "-c", (dir_ / "unbound.conf").string()},
-                                    (dir_ / "unbound").string());
+  proc_ = std::make_unique<Process>(
+      std::vector<std::string>{unbound, "-d", "-c", (dir_ / "unbound.conf").string()},
+      (dir_ / "unbound").string());
   if (!wait_for_tcp(port_)) throw std::runtime_error("unbound did not start: " + proc_->output());
 }
 

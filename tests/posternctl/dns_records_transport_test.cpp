@@ -67,9 +67,10 @@ class MtaSts : public ::testing::Test {
     cert_ = dir_.write("sts.pem", cert.cert_pem).string();
     key_ = dir_.write("sts.key", cert.key_pem).string();
     ca_file_ = dir_.write("ca.pem", ca_.cert_pem()).string();
-    conf_ = dir_.write("postern.conf", "[sender]\nlocal_domains = [\"example.org\"]\n[store]\nlmdb_path = \"" +
-                                           (dir_ / "state").string() + "\"\n")
-                .string();
+    conf_ =
+        dir_.write("postern.conf", "[sender]\nlocal_domains = [\"example.org\"]\n[store]\nlmdb_path = \"" +
+                                       (dir_ / "state").string() + "\"\n")
+            .string();
     std::filesystem::create_directories(dir_ / "state");
     dns_.add("example.org", "MX", "10 mx.example.org.");
     dns_.add("mx.example.org", "A", "127.0.0.1");
@@ -78,9 +79,21 @@ class MtaSts : public ::testing::Test {
     dns_.add_txt("_smtp._tls.example.org", "v=TLSRPTv1; rua=mailto:postmaster@example.org");
   }
   test::CommandResult check(TestHttpsServer& https, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"-c", conf_, "--dns", dns_.address(), "dns-records", "--mx-host",
-                                     "mx.example.org", "--tls-cert", cert_, "--smtp-connect", "127.0.0.1:1",
-                                     "--mta-sts-ca", ca_file_, "--mta-sts-connect", https.address()};
+    std::vector<std::string> args = {"-c",
+                                     conf_,
+                                     "--dns",
+                                     dns_.address(),
+                                     "dns-records",
+                                     "--mx-host",
+                                     "mx.example.org",
+                                     "--tls-cert",
+                                     cert_,
+                                     "--smtp-connect",
+                                     "127.0.0.1:1",
+                                     "--mta-sts-ca",
+                                     ca_file_,
+                                     "--mta-sts-connect",
+                                     https.address()};
     args.insert(args.end(), extra.begin(), extra.end());
     return ctl(args);
   }
@@ -97,7 +110,8 @@ TEST_F(MtaSts, GoodPolicyIsFetchedWithValidationAndCoversEveryMx) {
   https.set_body(good_);
   auto r = check(https);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(has(r.output, "\n_mta-sts.example.org. IN TXT \"v=STSv1; id=" + ctl::mta_sts_policy_id(good_) + "\"\n"))
+  EXPECT_TRUE(
+      has(r.output, "\n_mta-sts.example.org. IN TXT \"v=STSv1; id=" + ctl::mta_sts_policy_id(good_) + "\"\n"))
       << r.output;
   std::string s = sts(r.output);
   EXPECT_TRUE(has(s, "; published: matches\n")) << s;
@@ -105,36 +119,44 @@ TEST_F(MtaSts, GoodPolicyIsFetchedWithValidationAndCoversEveryMx) {
   EXPECT_TRUE(has(s, "; every MX of example.org is covered by the policy\n")) << s;
   EXPECT_FALSE(has(s, "error")) << s;
   EXPECT_EQ(https.requests(), 1);
-  EXPECT_EQ(https.last_request().rfind("GET /.well-known/mta-sts.txt HTTP/1.0\r\nHost: mta-sts.example.org\r\n", 0), 0u)
+  EXPECT_EQ(
+      https.last_request().rfind("GET /.well-known/mta-sts.txt HTTP/1.0\r\nHost: mta-sts.example.org\r\n", 0),
+      0u)
       << https.last_request();
-  EXPECT_EQ(comments_after(r.output, "_smtp._tls.example.org. IN TXT \"v=TLSRPTv1; rua=mailto:postmaster@example.org\""),
+  EXPECT_EQ(comments_after(
+                r.output, "_smtp._tls.example.org. IN TXT \"v=TLSRPTv1; rua=mailto:postmaster@example.org\""),
             "; published: matches\n")
       << r.output;
 }
 
 TEST_F(MtaSts, RedirectWrongTypeAndOversizeAreErrors) {
   TestHttpsServer https(cert_, key_);
-  https.set_response("HTTP/1.1 301 Moved Permanently\r\nLocation: https://www.example.org/mta-sts.txt\r\n"
-                     "Content-Length: 0\r\n\r\n");
+  https.set_response(
+      "HTTP/1.1 301 Moved Permanently\r\nLocation: https://www.example.org/mta-sts.txt\r\n"
+      "Content-Length: 0\r\n\r\n");
   auto r = check(https);
-  EXPECT_TRUE(has(sts(r.output), "; published policy: error: HTTP 301 redirect to https://www.example.org/mta-sts.txt: "
-                                 "senders do not follow redirects (RFC 8461 3.3)\n"))
+  EXPECT_TRUE(has(sts(r.output),
+                  "; published policy: error: HTTP 301 redirect to https://www.example.org/mta-sts.txt: "
+                  "senders do not follow redirects (RFC 8461 3.3)\n"))
       << r.output;
   EXPECT_EQ(https.requests(), 1) << "the redirect is not followed";
 
   https.set_body(good_, "text/html");
   r = check(https);
-  EXPECT_TRUE(has(sts(r.output), "; published policy: error: Content-Type text/html (senders need text/plain"))
+  EXPECT_TRUE(
+      has(sts(r.output), "; published policy: error: Content-Type text/html (senders need text/plain"))
       << r.output;
 
   std::string big = good_ + std::string(ctl::kMaxMtaStsPolicyBytes, '#');
   https.set_body(big);
   r = check(https);
-  EXPECT_TRUE(has(sts(r.output), "; published policy: lookup failed (\"body larger than 65536 bytes\")\n")) << r.output;
+  EXPECT_TRUE(has(sts(r.output), "; published policy: lookup failed (\"body larger than 65536 bytes\")\n"))
+      << r.output;
   // The same without Content-Length: the cap holds while reading.
   https.set_response("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + big);
   r = check(https);
-  EXPECT_TRUE(has(sts(r.output), "; published policy: lookup failed (\"body larger than 65536 bytes\")\n")) << r.output;
+  EXPECT_TRUE(has(sts(r.output), "; published policy: lookup failed (\"body larger than 65536 bytes\")\n"))
+      << r.output;
 }
 
 TEST_F(MtaSts, CertificateProblemsAreLookupFailures) {
@@ -145,7 +167,8 @@ TEST_F(MtaSts, CertificateProblemsAreLookupFailures) {
     TestHttpsServer https(ecert, ekey);
     https.set_body(good_);
     auto r = check(https);
-    EXPECT_TRUE(has(sts(r.output), "; published policy: lookup failed (\"certificate: certificate has expired\")\n"))
+    EXPECT_TRUE(
+        has(sts(r.output), "; published policy: lookup failed (\"certificate: certificate has expired\")\n"))
         << r.output;
     EXPECT_EQ(https.requests(), 0);
   }
@@ -156,15 +179,20 @@ TEST_F(MtaSts, CertificateProblemsAreLookupFailures) {
     TestHttpsServer https(ocert, okey);
     https.set_body(good_);
     auto r = check(https);
-    EXPECT_TRUE(has(sts(r.output), "; published policy: lookup failed (\"certificate: hostname mismatch\")\n")) << r.output;
+    EXPECT_TRUE(
+        has(sts(r.output), "; published policy: lookup failed (\"certificate: hostname mismatch\")\n"))
+        << r.output;
   }
   {
     // Not told to trust the test CA: the system's roots do not know it.
     TestHttpsServer https(cert_, key_);
     https.set_body(good_);
-    auto r = ctl({"-c", conf_, "--dns", dns_.address(), "dns-records", "--mx-host", "mx.example.org", "--tls-cert",
-                  cert_, "--smtp-connect", "127.0.0.1:1", "--mta-sts-connect", https.address()});
-    EXPECT_TRUE(has(sts(r.output), "; published policy: lookup failed (\"certificate: unable to get local issuer certificate\")\n"))
+    auto r =
+        ctl({"-c", conf_, "--dns", dns_.address(), "dns-records", "--mx-host", "mx.example.org", "--tls-cert",
+             cert_, "--smtp-connect", "127.0.0.1:1", "--mta-sts-connect", https.address()});
+    EXPECT_TRUE(
+        has(sts(r.output),
+            "; published policy: lookup failed (\"certificate: unable to get local issuer certificate\")\n"))
         << r.output;
   }
 }
@@ -176,9 +204,13 @@ TEST_F(MtaSts, PolicyNotCoveringAnMxIsAnError) {
   https.set_body(enforce);
   auto r = check(https);
   std::string s = sts(r.output);
-  EXPECT_TRUE(has(s, "; published policy: differs from the policy above (mode enforce, max_age 3600, 1 mx)\n")) << s;
-  EXPECT_TRUE(has(s, "; error: MX backup.example.net is not covered by any mx: line of the policy: senders do not "
-                     "deliver to it\n"))
+  EXPECT_TRUE(
+      has(s, "; published policy: differs from the policy above (mode enforce, max_age 3600, 1 mx)\n"))
+      << s;
+  EXPECT_TRUE(
+      has(s,
+          "; error: MX backup.example.net is not covered by any mx: line of the policy: senders do not "
+          "deliver to it\n"))
       << s;
   EXPECT_FALSE(has(s, "every MX")) << s;
   EXPECT_TRUE(has(s, "; warning: max_age 3600 is under a day")) << s;
@@ -205,7 +237,8 @@ TEST_F(MtaSts, PolicyChangedWithoutNewIdIsCaughtFromTheStore) {
   dns_.remove("_mta-sts.example.org");
   dns_.add_txt("_mta-sts.example.org", "v=STSv1; id=third1");
   auto fourth = check(https);
-  EXPECT_TRUE(has(sts(fourth.output), "; note: the id changed (second1 -> third1) but the policy did not")) << fourth.output;
+  EXPECT_TRUE(has(sts(fourth.output), "; note: the id changed (second1 -> third1) but the policy did not"))
+      << fourth.output;
 }
 
 TEST_F(MtaSts, MissingDuplicateAndFailingRecords) {
@@ -224,12 +257,14 @@ TEST_F(MtaSts, MissingDuplicateAndFailingRecords) {
                   "; published: 2 v=TLSRPTv1 records: senders ignore them all, keep one\n"))
       << r.output;
   EXPECT_EQ(comments_after(r.output, "www.example.org. IN MX 0 ."), "; published: matches\n") << r.output;
-  EXPECT_EQ(comments_after(r.output, "www.example.org. IN TXT \"v=spf1 -all\""), "; published: matches\n") << r.output;
+  EXPECT_EQ(comments_after(r.output, "www.example.org. IN TXT \"v=spf1 -all\""), "; published: matches\n")
+      << r.output;
   EXPECT_EQ(comments_after(r.output, "_dmarc.www.example.org. IN TXT")
                 .rfind("; published: differs: p=none (a name without mail should say reject)\n", 0),
             0u)
       << r.output;
-  EXPECT_TRUE(has(comments_after(r.output, "ftp.example.org. IN MX 0 ."), "; published: missing")) << r.output;
+  EXPECT_TRUE(has(comments_after(r.output, "ftp.example.org. IN MX 0 ."), "; published: missing"))
+      << r.output;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -248,9 +283,10 @@ class Dane : public ::testing::Test {
     key1_ = TestCa::new_key_pem();
     chain1_ = write_chain("chain1.pem", key1_);
     hash1_ = *ctl::read_key_spki_sha256(chain1_);
-    conf_ = dir_.write("postern.conf", "[sender]\nlocal_domains = [\"postern.test\"]\n[store]\nlmdb_path = \"" +
-                                           (dir_ / "state").string() + "\"\n")
-                .string();
+    conf_ =
+        dir_.write("postern.conf", "[sender]\nlocal_domains = [\"postern.test\"]\n[store]\nlmdb_path = \"" +
+                                       (dir_ / "state").string() + "\"\n")
+            .string();
     std::filesystem::create_directories(dir_ / "state");
   }
   // key + leaf + CA in one file, as smtpd_tls_chain_files takes it.
@@ -269,8 +305,8 @@ TEST_F(Dane, SignedValidUnsignedAndExpiredZonesThroughUnbound) {
   auto good = test::sign_zone(dir_, "postern.test", zone("postern.test", rr), test::dnssec_time(-86400),
                               test::dnssec_time(30 * 86400));
   // Expired ten days ago: beyond unbound's clock skew allowance (at most a day, val-sig-skew-max).
-  auto expired = test::sign_zone(dir_, "expired.test", zone("expired.test", rr), test::dnssec_time(-40 * 86400),
-                                 test::dnssec_time(-10 * 86400));
+  auto expired = test::sign_zone(dir_, "expired.test", zone("expired.test", rr),
+                                 test::dnssec_time(-40 * 86400), test::dnssec_time(-10 * 86400));
   ASSERT_TRUE(dns.load_zone(good.zone_file));
   ASSERT_TRUE(dns.load_zone(expired.zone_file));
   ASSERT_TRUE(dns.add("plain.test", "SOA", "ns.plain.test. hostmaster.plain.test. 1 3600 600 86400 300"));
@@ -278,20 +314,23 @@ TEST_F(Dane, SignedValidUnsignedAndExpiredZonesThroughUnbound) {
   test::UnboundInstance unbound({{"postern.test", dns.port(), good.trust_anchor},
                                  {"expired.test", dns.port(), expired.trust_anchor},
                                  {"plain.test", dns.port(), ""}});
-  auto r = ctl({"-c", conf_, "--dns", unbound.address(), "dns-records", "--tls-cert", chain1_, "--smtp-connect",
-                "127.0.0.1:1", "--mx-host", "mx.postern.test", "--mx-host", "mx.expired.test", "--mx-host",
-                "mx.plain.test"});
+  auto r = ctl({"-c", conf_, "--dns", unbound.address(), "dns-records", "--tls-cert", chain1_,
+                "--smtp-connect", "127.0.0.1:1", "--mx-host", "mx.postern.test", "--mx-host",
+                "mx.expired.test", "--mx-host", "mx.plain.test"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::string line = " IN TLSA 3 1 1 " + hash1_;
   std::string ok = comments_after(r.output, "_25._tcp.mx.postern.test." + line);
-  EXPECT_TRUE(has(ok, "; published TLSA 3 1 1 " + hash1_.substr(0, 16) + "...: matches the key on disk (" + chain1_ + ")\n"))
+  EXPECT_TRUE(has(ok, "; published TLSA 3 1 1 " + hash1_.substr(0, 16) + "...: matches the key on disk (" +
+                          chain1_ + ")\n"))
       << ok << unbound.log();
   EXPECT_FALSE(has(ok, "not authenticated")) << ok;
   EXPECT_TRUE(has(ok, "; warning: one TLSA record only")) << ok;
   std::string exp = comments_after(r.output, "_25._tcp.mx.expired.test." + line);
   EXPECT_EQ(exp.rfind("; published _25._tcp.mx.expired.test: lookup failed (servfail", 0), 0u) << exp;
   std::string plain = comments_after(r.output, "_25._tcp.mx.plain.test." + line);
-  EXPECT_TRUE(has(plain, "; published _25._tcp.mx.plain.test: error: the answer is not authenticated by DNSSEC")) << plain;
+  EXPECT_TRUE(
+      has(plain, "; published _25._tcp.mx.plain.test: error: the answer is not authenticated by DNSSEC"))
+      << plain;
   EXPECT_TRUE(has(plain, "DANE cannot work")) << plain;
 }
 
@@ -308,45 +347,51 @@ TEST_F(Dane, LiveKeyFromARealPostfixThenRenewedWithANewKeyIsStale) {
   // validates the certificate Postfix serves on port 25 for the MX name.
   TestCa web_ca("Web CA");
   auto web = web_ca.issue({"mta-sts.postern.test"});
-  TestHttpsServer https(dir_.write("web.pem", web.cert_pem).string(), dir_.write("web.key", web.key_pem).string());
+  TestHttpsServer https(dir_.write("web.pem", web.cert_pem).string(),
+                        dir_.write("web.key", web.key_pem).string());
   std::string policy = policy_text({"mx.postern.test"}, ctl::MtaStsMode::enforce, 604800);
   https.set_body(policy);
   std::string both_cas = dir_.write("both-ca.pem", ca_.cert_pem() + web_ca.cert_pem()).string();
   std::string web_ca_only = dir_.write("web-ca.pem", web_ca.cert_pem()).string();
 
   TestDnsServer dns;
-  auto z = test::sign_zone(dir_, "postern.test",
-                           zone("postern.test", "_25._tcp.mx IN TLSA 3 1 1 " + hash1_ + "\n_25._tcp.mx IN TLSA 3 1 1 " +
-                                                    next_hash + "\nmx IN A 127.0.0.1\n@ IN MX 10 mx\n" +
-                                                    "_mta-sts IN TXT \"v=STSv1; id=" + ctl::mta_sts_policy_id(policy) +
-                                                    "\"\n"),
-                           test::dnssec_time(-86400), test::dnssec_time(30 * 86400));
+  auto z = test::sign_zone(
+      dir_, "postern.test",
+      zone("postern.test", "_25._tcp.mx IN TLSA 3 1 1 " + hash1_ + "\n_25._tcp.mx IN TLSA 3 1 1 " +
+                               next_hash + "\nmx IN A 127.0.0.1\n@ IN MX 10 mx\n" +
+                               "_mta-sts IN TXT \"v=STSv1; id=" + ctl::mta_sts_policy_id(policy) + "\"\n"),
+      test::dnssec_time(-86400), test::dnssec_time(30 * 86400));
   ASSERT_TRUE(dns.load_zone(z.zone_file));
   test::UnboundInstance unbound({{"postern.test", dns.port(), z.trust_anchor}});
   auto run = [&](const std::string& ca = "") {
     // Certificates and the MX host from the harness's Postfix (postconf -c), the key served live
     // from its smtpd after STARTTLS.
-    return ctl({"-c", conf_, "--dns", unbound.address(), "dns-records", "--postfix-config", postfix.config_dir(),
-                "--next-key", next_key, "--smtp-connect", "127.0.0.1:" + std::to_string(postfix.smtp_port()),
-                "--mta-sts-connect", https.address(), "--mta-sts-ca", ca.empty() ? both_cas : ca});
+    return ctl({"-c", conf_, "--dns", unbound.address(), "dns-records", "--postfix-config",
+                postfix.config_dir(), "--next-key", next_key, "--smtp-connect",
+                "127.0.0.1:" + std::to_string(postfix.smtp_port()), "--mta-sts-connect", https.address(),
+                "--mta-sts-ca", ca.empty() ? both_cas : ca});
   };
   auto r = run();
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(has(r.output, "; published policy: differs from the policy above (mode enforce, max_age 604800, 1 mx)\n"))
+  EXPECT_TRUE(has(r.output,
+                  "; published policy: differs from the policy above (mode enforce, max_age 604800, 1 mx)\n"))
       << r.output;
-  EXPECT_TRUE(has(r.output, "; the certificate served on port 25 of mx.postern.test validates for that name\n"))
+  EXPECT_TRUE(
+      has(r.output, "; the certificate served on port 25 of mx.postern.test validates for that name\n"))
       << r.output;
   auto untrusted = run(web_ca_only);
-  EXPECT_TRUE(has(untrusted.output, "; error: the certificate served on port 25 of mx.postern.test does not validate "
-                                    "(\"self-signed certificate in certificate chain\"): enforcing senders do not deliver to "
-                                    "it\n"))
+  EXPECT_TRUE(has(untrusted.output,
+                  "; error: the certificate served on port 25 of mx.postern.test does not validate "
+                  "(\"self-signed certificate in certificate chain\"): enforcing senders do not deliver to "
+                  "it\n"))
       << untrusted.output;
   EXPECT_TRUE(has(r.output, "; certificates from the local Postfix (smtpd_tls_chain_files)\n")) << r.output;
   std::string c = comments_after(r.output, "_25._tcp.mx.postern.test. IN TLSA 3 1 1 " + next_hash);
-  EXPECT_TRUE(has(c, "; published TLSA 3 1 1 " + hash1_.substr(0, 16) + "...: matches the key on disk (" + dir_.str() +
-                         "/served.pem), the key served on port 25\n"))
+  EXPECT_TRUE(has(c, "; published TLSA 3 1 1 " + hash1_.substr(0, 16) + "...: matches the key on disk (" +
+                         dir_.str() + "/served.pem), the key served on port 25\n"))
       << r.output;
-  EXPECT_TRUE(has(c, "; published TLSA 3 1 1 " + next_hash.substr(0, 16) + "...: matches the next key (" + next_key + ")\n"))
+  EXPECT_TRUE(has(c, "; published TLSA 3 1 1 " + next_hash.substr(0, 16) + "...: matches the next key (" +
+                         next_key + ")\n"))
       << r.output;
   EXPECT_FALSE(has(c, "error")) << c;
   EXPECT_FALSE(has(c, "one TLSA record only")) << c;

@@ -41,7 +41,9 @@ class Tlsa : public ::testing::Test {
     sh("cd " + dir_.str() +
        " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem"
        " -days 2 -subj /CN=ca 2>/dev/null"
-       " && openssl req -newkey " + keyalg + " -nodes -keyout leaf.key -out leaf.csr -subj /CN=mx.example.org"
+       " && openssl req -newkey " +
+       keyalg +
+       " -nodes -keyout leaf.key -out leaf.csr -subj /CN=mx.example.org"
        " -addext subjectAltName=DNS:mx.example.org,DNS:*.mx.example.net 2>/dev/null"
        " && openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -out leaf.pem"
        " -copy_extensions copy 2>/dev/null && cat leaf.pem ca.pem > chain.pem");
@@ -53,8 +55,10 @@ TEST_F(Tlsa, LeafAndIssuerDigestsMatchOpenssl) {
     make_chain(alg);
     auto k = read_certificate_chain(p("chain.pem"));
     ASSERT_TRUE(k.ok()) << k.error().message;
-    EXPECT_EQ(k->leaf_spki_sha256, openssl_spki_sha256("openssl x509 -in " + p("leaf.pem") + " -noout -pubkey"));
-    EXPECT_EQ(k->issuer_spki_sha256, openssl_spki_sha256("openssl x509 -in " + p("ca.pem") + " -noout -pubkey"));
+    EXPECT_EQ(k->leaf_spki_sha256,
+              openssl_spki_sha256("openssl x509 -in " + p("leaf.pem") + " -noout -pubkey"));
+    EXPECT_EQ(k->issuer_spki_sha256,
+              openssl_spki_sha256("openssl x509 -in " + p("ca.pem") + " -noout -pubkey"));
     EXPECT_EQ(k->key_type, alg[0] == 'r' ? "RSA 2048" : "EC prime256v1");
     EXPECT_EQ(k->dns_names, (std::vector<std::string>{"mx.example.org", "*.mx.example.net"}));
     EXPECT_GT(k->not_after, 0);
@@ -95,8 +99,8 @@ TEST(TlsaRdata, ParsesWhatTheResolverRenders) {
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(*t, (TlsaRecord{3, 1, 1, "abcdef01"}));
   EXPECT_EQ(t->rdata(), "3 1 1 abcdef01");
-  for (std::string bad : {"", "3 1 1", "3 1 1 ", "3 1 1 abc", "256 1 1 ab", "3  1 1 ab", "3 1 1 zz", "a 1 1 ab",
-                          "3 1 1 ab cd", "-1 1 1 ab", "0003 1 1 ab"}) {
+  for (std::string bad : {"", "3 1 1", "3 1 1 ", "3 1 1 abc", "256 1 1 ab", "3  1 1 ab", "3 1 1 zz",
+                          "a 1 1 ab", "3 1 1 ab cd", "-1 1 1 ab", "0003 1 1 ab"}) {
     EXPECT_FALSE(parse_tlsa_rdata(bad).ok()) << bad;
   }
   EXPECT_FALSE(parse_tlsa_rdata("3 1 1 " + std::string(2 * kMaxTlsaDataBytes + 2, 'a')).ok());
@@ -113,20 +117,23 @@ TEST(CertificateNames, ExactAndOneLabelWildcard) {
 
 TEST(MtaStsPolicy, ParsesTheRfcExampleAndRendersWithCrlf) {
   auto p = parse_mta_sts_policy(
-      "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmx: backupmx.example.com\r\n"
+      "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmx: "
+      "backupmx.example.com\r\n"
       "max_age: 604800\r\n");
   ASSERT_TRUE(p.ok()) << p.error().message;
   EXPECT_EQ(p->mode, MtaStsMode::enforce);
   EXPECT_EQ(p->max_age, 604800u);
   EXPECT_EQ(p->mx, (std::vector<std::string>{"mail.example.com", "*.example.net", "backupmx.example.com"}));
   MtaStsPolicy q{MtaStsMode::testing, {"mx.example.org", "mx2.example.org"}, 86400};
-  EXPECT_EQ(render_mta_sts_policy(q),
-            "version: STSv1\r\nmode: testing\r\nmx: mx.example.org\r\nmx: mx2.example.org\r\nmax_age: 86400\r\n");
+  EXPECT_EQ(
+      render_mta_sts_policy(q),
+      "version: STSv1\r\nmode: testing\r\nmx: mx.example.org\r\nmx: mx2.example.org\r\nmax_age: 86400\r\n");
   auto back = parse_mta_sts_policy(render_mta_sts_policy(q));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->mx, q.mx);
   // LF line ends, white space after ':', extensions, no final newline.
-  auto lf = parse_mta_sts_policy("version:STSv1\nmode:\t testing \nmx: MX.Example.ORG\nx_ext-1.a: what ever\nmax_age: 0");
+  auto lf = parse_mta_sts_policy(
+      "version:STSv1\nmode:\t testing \nmx: MX.Example.ORG\nx_ext-1.a: what ever\nmax_age: 0");
   ASSERT_TRUE(lf.ok()) << lf.error().message;
   EXPECT_EQ(lf->mx, std::vector<std::string>{"mx.example.org"});
   EXPECT_EQ(lf->max_age, 0u);
@@ -193,9 +200,9 @@ TEST(MtaStsPolicy, MxPatterns) {
 TEST(TransportTxt, MtaStsRecord) {
   EXPECT_EQ(*parse_mta_sts_record("v=STSv1; id=20160831085700Z;"), "20160831085700Z");
   EXPECT_EQ(*parse_mta_sts_record("v=STSv1;id=abc ; ext=1"), "abc");
-  for (std::string bad : std::vector<std::string>{"v=STSv1", "v=STSv1; id=", "v=STSv1; id=a-b", "v=STSv1; id=" + std::string(33, 'a'),
-                          "v=STSv1; id=a; id=b", "v=STSv1;; id=a", "v=STSv10; id=a", "id=a; v=STSv1",
-                          "v=STSv1 id=a"}) {
+  for (std::string bad : std::vector<std::string>{
+           "v=STSv1", "v=STSv1; id=", "v=STSv1; id=a-b", "v=STSv1; id=" + std::string(33, 'a'),
+           "v=STSv1; id=a; id=b", "v=STSv1;; id=a", "v=STSv10; id=a", "id=a; v=STSv1", "v=STSv1 id=a"}) {
     EXPECT_FALSE(parse_mta_sts_record(bad).ok()) << bad;
   }
   EXPECT_TRUE(looks_like_mta_sts_record("v=STSv1; id=a"));
@@ -208,19 +215,21 @@ TEST(TransportTxt, TlsRptRecord) {
   ASSERT_EQ(u->size(), 1u);
   EXPECT_EQ((*u)[0].kind, TlsRptUriKind::mailto);
   EXPECT_EQ((*u)[0].target, "reports@example.com");
-  auto two = parse_tlsrpt_record("v=TLSRPTv1;rua=https://reporting.example.com/v1/tlsrpt, mailto:a@b.example;");
+  auto two =
+      parse_tlsrpt_record("v=TLSRPTv1;rua=https://reporting.example.com/v1/tlsrpt, mailto:a@b.example;");
   ASSERT_TRUE(two.ok()) << two.error().message;
   ASSERT_EQ(two->size(), 2u);
   EXPECT_EQ((*two)[0].kind, TlsRptUriKind::https);
-  for (std::string bad : {"v=TLSRPTv1", "v=TLSRPTv1; rua=", "v=TLSRPTv1; rua=ftp://x", "v=TLSRPTv1; rua=mailto:x",
-                          "v=TLSRPTv1; rua=mailto:a@b@c", "v=TLSRPTv1; rua=mailto:a@b; rua=mailto:c@d",
-                          "v=TLSRPTv1; rua=https://"}) {
+  for (std::string bad : {"v=TLSRPTv1", "v=TLSRPTv1; rua=", "v=TLSRPTv1; rua=ftp://x",
+                          "v=TLSRPTv1; rua=mailto:x", "v=TLSRPTv1; rua=mailto:a@b@c",
+                          "v=TLSRPTv1; rua=mailto:a@b; rua=mailto:c@d", "v=TLSRPTv1; rua=https://"}) {
     EXPECT_FALSE(parse_tlsrpt_record(bad).ok()) << bad;
   }
 }
 
 TEST(HttpResponse, LengthChunkedAndLimits) {
-  auto r = parse_http_response("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 5\r\n\r\nhello", 100);
+  auto r = parse_http_response(
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 5\r\n\r\nhello", 100);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->content_type, "text/plain");
@@ -239,9 +248,10 @@ TEST(HttpResponse, LengthChunkedAndLimits) {
   EXPECT_FALSE(parse_http_response("HTTP/1.1 200 OK\r\nContent-Length: 101\r\n\r\n", 100).ok());
   EXPECT_EQ(parse_http_response("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort", 100).error().message,
             "truncated body");
-  for (std::string bad : {"", "HTTP/1.1 200 OK", "HTTP/2 200\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n",
-                          "HTTP/1.1 200 OK\r\nno colon\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
-                          "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n"}) {
+  for (std::string bad :
+       {"", "HTTP/1.1 200 OK", "HTTP/2 200\r\n\r\n", "HTTP/1.1 2x0 OK\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nno colon\r\n\r\n", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n"}) {
     EXPECT_FALSE(parse_http_response(bad, 100).ok()) << bad;
   }
 }

@@ -10,9 +10,9 @@
 //   is then evaluated for each --ip address. Then the transport-security records
 //   (dns_records_transport.h): DANE TLSA from --tls-cert chains for each --mx-host (and --next-key),
 //   an MTA-STS policy and record, a TLS-RPT record for each domain, a null MX for each --no-mail
-//   name; with a resolver each is checked, and the MTA-STS id history is kept in the store. Trusts its config and arguments; DNS answers are
-//   untrusted and printed escaped. Exit 0 when the records were printed (whatever DNS shows), 64
-//   usage, 78 config, 1 when a key file cannot be read.
+//   name; with a resolver each is checked, and the MTA-STS id history is kept in the store. Trusts its config
+//   and arguments; DNS answers are untrusted and printed escaped. Exit 0 when the records were printed
+//   (whatever DNS shows), 64 usage, 78 config, 1 when a key file cannot be read.
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -184,14 +184,18 @@ int transport_options(Context& ctx, TransportOptions& t) {
   if (ctx.opts.has("--smtp-connect")) {
     std::string v = ctx.opts.value("--smtp-connect");
     size_t colon = v.rfind(':');
-    auto port = colon == std::string::npos ? Result<uint64_t>(Error::perm("")) : parse_decimal(v.substr(colon + 1), {1, 65535});
-    if (!port || !IpAddress::parse(v.substr(0, colon))) return ctx.usage_error("--smtp-connect needs IP:PORT");
+    auto port = colon == std::string::npos ? Result<uint64_t>(Error::perm(""))
+                                           : parse_decimal(v.substr(colon + 1), {1, 65535});
+    if (!port || !IpAddress::parse(v.substr(0, colon)))
+      return ctx.usage_error("--smtp-connect needs IP:PORT");
   }
   if (ctx.opts.has("--mta-sts-connect")) {
     std::string v = ctx.opts.value("--mta-sts-connect");
     size_t colon = v.rfind(':');
-    auto port = colon == std::string::npos ? Result<uint64_t>(Error::perm("")) : parse_decimal(v.substr(colon + 1), {1, 65535});
-    if (!port || !IpAddress::parse(v.substr(0, colon))) return ctx.usage_error("--mta-sts-connect needs IP:PORT");
+    auto port = colon == std::string::npos ? Result<uint64_t>(Error::perm(""))
+                                           : parse_decimal(v.substr(colon + 1), {1, 65535});
+    if (!port || !IpAddress::parse(v.substr(0, colon)))
+      return ctx.usage_error("--mta-sts-connect needs IP:PORT");
   }
   for (const auto& v : ctx.opts.values("--mx-host")) {
     std::string h;
@@ -206,7 +210,9 @@ int transport_options(Context& ctx, TransportOptions& t) {
   t.next_key = ctx.opts.value("--next-key");
   t.tlsa_issuer = ctx.opts.has("--tlsa-issuer");
   std::string mode = ctx.opts.value("--mta-sts-mode", "testing");
-  t.sts_mode = mode == "enforce" ? MtaStsMode::enforce : mode == "none" ? MtaStsMode::none : MtaStsMode::testing;
+  t.sts_mode = mode == "enforce" ? MtaStsMode::enforce
+               : mode == "none"  ? MtaStsMode::none
+                                 : MtaStsMode::testing;
   t.sts_max_age = ctx.opts.number("--mta-sts-max-age", 0);
   t.mta_sts_out = ctx.opts.value("--mta-sts-out");
   t.https_ca_file = ctx.opts.value("--mta-sts-ca");
@@ -229,15 +235,18 @@ void from_local_postfix(Context& ctx, TransportOptions& t) {
   if (!need_certs && !need_host) return;
   auto pf = audit::load_postfix_config(ctx.opts.value("--postfix-config"));
   if (!pf) {
-    t.notes.push_back("local Postfix not read (" + log_safe(pf.error().message) + "): give --tls-cert and --mx-host");
+    t.notes.push_back("local Postfix not read (" + log_safe(pf.error().message) +
+                      "): give --tls-cert and --mx-host");
     return;
   }
   const audit::PostfixService* smtp = pf->find_service("smtp", "inet");
   auto get = [&](std::string_view name) { return smtp ? pf->get(*smtp, name) : pf->get(name); };
   if (need_host) {
     std::string h;
-    if (host_arg(pf->get("myhostname"), h)) t.mx_hosts.push_back(h);
-    else t.notes.push_back("Postfix's myhostname is not a host name: give --mx-host");
+    if (host_arg(pf->get("myhostname"), h))
+      t.mx_hosts.push_back(h);
+    else
+      t.notes.push_back("Postfix's myhostname is not a host name: give --mx-host");
   }
   if (!need_certs) return;
   std::vector<std::string> files;
@@ -369,19 +378,22 @@ int cmd_dns_records(Context& ctx) {
                  "; no SPF or DMARC records to suggest\n";
   } else {
     std::cout << ";\n; SPF and DMARC records below are suggestions to review before publishing, not a\n"
-               "; description of your setup: check that every host sending your mail is covered.\n";
-  for (const auto& d : domains) {
-    std::cout << ";\n; " << d << "\n";
-    spf_section(resolver.get(), o, d);
-    dmarc_section(resolver.get(), o, d);
-  }
+                 "; description of your setup: check that every host sending your mail is covered.\n";
+    for (const auto& d : domains) {
+      std::cout << ";\n; " << d << "\n";
+      spf_section(resolver.get(), o, d);
+      dmarc_section(resolver.get(), o, d);
+    }
   }
   // The MTA-STS id history lives in the store; a check without one still runs.
   std::unique_ptr<Store> store;
   if (resolver) {
     auto st = make_store(c->store, clock, false);
-    if (st) store = std::move(*st);
-    else std::cout << ";\n; store unavailable, MTA-STS id history not kept: " << log_safe(st.error().message) << "\n";
+    if (st)
+      store = std::move(*st);
+    else
+      std::cout << ";\n; store unavailable, MTA-STS id history not kept: " << log_safe(st.error().message)
+                << "\n";
   }
   return print_transport_records(std::cout, t, domains, resolver.get(), store.get(), clock);
 }

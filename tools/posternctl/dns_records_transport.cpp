@@ -20,8 +20,8 @@
 namespace postern::ctl {
 namespace {
 
-constexpr uint64_t kTestingMaxAge = 86400;     // one day while testing
-constexpr uint64_t kEnforceMaxAge = 604800;    // a week: RFC 8461 suggests weeks
+constexpr uint64_t kTestingMaxAge = 86400;   // one day while testing
+constexpr uint64_t kEnforceMaxAge = 604800;  // a week: RFC 8461 suggests weeks
 constexpr auto kFetchDeadline = std::chrono::seconds(15);
 constexpr std::string_view kStsSeenPrefix = "mta-sts-seen:";
 constexpr size_t kMaxProbedMx = 10;  // MX hosts whose port 25 certificate one check probes
@@ -54,8 +54,10 @@ void check_tlsa(std::ostream& out, const TransportOptions& o, const std::string&
     return;
   }
   if (!r.authenticated) {
-    out << "; published " << owner << ": error: the answer is not authenticated by DNSSEC (no AD bit from the\n"
-        << ";   resolver): DANE cannot work; sign the zone, and check with a validating resolver ([dns] servers)\n";
+    out << "; published " << owner
+        << ": error: the answer is not authenticated by DNSSEC (no AD bit from the\n"
+        << ";   resolver): DANE cannot work; sign the zone, and check with a validating resolver ([dns] "
+           "servers)\n";
   }
   std::optional<ChainKeys> live;
   if (o.live_key) {
@@ -63,10 +65,11 @@ void check_tlsa(std::ostream& out, const TransportOptions& o, const std::string&
     if (k) {
       live = *k;
       if (live->not_after && live->not_after < clock.unix_seconds())
-        out << "; error: the certificate served on port 25 of " << host << " expired " << format_time(live->not_after)
-            << "\n";
+        out << "; error: the certificate served on port 25 of " << host << " expired "
+            << format_time(live->not_after) << "\n";
     } else {
-      out << "; key served on port 25 of " << host << ": lookup failed (" << log_safe(k.error().message) << ")\n";
+      out << "; key served on port 25 of " << host << ": lookup failed (" << log_safe(k.error().message)
+          << ")\n";
     }
   } else if (!o.live_key_missing.empty()) {
     out << "; key served on port 25 of " << host << ": not checked (" << o.live_key_missing << ")\n";
@@ -104,7 +107,8 @@ void check_tlsa(std::ostream& out, const TransportOptions& o, const std::string&
         any_disk = true;
       }
     }
-    if (ee && !next_key.empty() && next_key == t->data_hex) matches.push_back("the next key (" + o.next_key + ")");
+    if (ee && !next_key.empty() && next_key == t->data_hex)
+      matches.push_back("the next key (" + o.next_key + ")");
     if (live) {
       const std::string& h = ee ? live->leaf_spki_sha256 : live->issuer_spki_sha256;
       if (!h.empty() && h == t->data_hex) {
@@ -174,9 +178,9 @@ int tlsa_section(std::ostream& out, const TransportOptions& o, Resolver* resolve
     wanted.push_back({std::move(r), std::move(label)});
   };
   for (const auto& d : disk) {
-    add(dane_ee_record(d.keys.leaf_spki_sha256),
-        "3 1 1: SHA-256 of the server key (" + d.keys.key_type + ", " + d.file + ", certificate valid until " +
-            format_time(d.keys.not_after) + ")");
+    add(dane_ee_record(d.keys.leaf_spki_sha256), "3 1 1: SHA-256 of the server key (" + d.keys.key_type +
+                                                     ", " + d.file + ", certificate valid until " +
+                                                     format_time(d.keys.not_after) + ")");
   }
   if (!next.empty()) add(dane_ee_record(next), "3 1 1: the next key (" + o.next_key + ")");
   if (o.tlsa_issuer) {
@@ -185,7 +189,8 @@ int tlsa_section(std::ostream& out, const TransportOptions& o, Resolver* resolve
         out << "; " << d.file << " holds no issuer certificate: no 2 1 1 record from it\n";
         continue;
       }
-      add(dane_ta_record(d.keys.issuer_spki_sha256), "2 1 1: SHA-256 of the issuing CA's key (" + d.file + ")");
+      add(dane_ta_record(d.keys.issuer_spki_sha256),
+          "2 1 1: SHA-256 of the issuing CA's key (" + d.file + ")");
     }
   }
   for (const auto& host : o.mx_hosts) {
@@ -202,7 +207,8 @@ int tlsa_section(std::ostream& out, const TransportOptions& o, Resolver* resolve
              "; it, make the next key and a CSR, publish its record, wait, then certbot certonly --csr\n";
     } else {
       out << "; one key only: a renewal with a new key makes this record stale and DANE senders stop\n"
-             "; delivering; keep the key across renewals (certbot: reuse_key = True) or prepare the next key\n"
+             "; delivering; keep the key across renewals (certbot: reuse_key = True) or prepare the next "
+             "key\n"
              "; and publish its record first (--next-key FILE)\n";
     }
     if (o.tlsa_issuer)
@@ -240,8 +246,9 @@ Result<std::string> write_policy(const std::string& dir, const std::string& doma
   return file.string();
 }
 
-void check_sts_policy(std::ostream& out, const TransportOptions& o, const std::string& domain, Resolver& resolver,
-                      Store* store, const std::string& our_text, const std::string& published_id, const Clock& clock) {
+void check_sts_policy(std::ostream& out, const TransportOptions& o, const std::string& domain,
+                      Resolver& resolver, Store* store, const std::string& our_text,
+                      const std::string& published_id, const Clock& clock) {
   HttpsRequest req;
   req.host = "mta-sts." + domain;
   req.path = "/.well-known/mta-sts.txt";
@@ -254,8 +261,8 @@ void check_sts_policy(std::ostream& out, const TransportOptions& o, const std::s
     return;
   }
   if (resp->status >= 300 && resp->status < 400) {
-    out << "; published policy: error: HTTP " << resp->status << " redirect to " << log_safe(resp->location, 200)
-        << ": senders do not follow redirects (RFC 8461 3.3)\n";
+    out << "; published policy: error: HTTP " << resp->status << " redirect to "
+        << log_safe(resp->location, 200) << ": senders do not follow redirects (RFC 8461 3.3)\n";
     return;
   }
   if (resp->status != 200) {
@@ -274,8 +281,11 @@ void check_sts_policy(std::ostream& out, const TransportOptions& o, const std::s
     return;
   }
   out << "; published policy: "
-      << (our_text.empty() ? "served" : resp->body == our_text ? "matches" : "differs from the policy above") << " (mode "
-      << to_string(policy->mode) << ", max_age " << policy->max_age << ", " << policy->mx.size() << " mx)\n";
+      << (our_text.empty()         ? "served"
+          : resp->body == our_text ? "matches"
+                                   : "differs from the policy above")
+      << " (mode " << to_string(policy->mode) << ", max_age " << policy->max_age << ", " << policy->mx.size()
+      << " mx)\n";
   // Every published MX must be covered, or enforcing senders refuse to deliver to it.
   auto mx = resolver.query(domain, RrType::MX, Deadline::after(kLookupDeadline));
   if (mx.temporary_failure()) {
@@ -291,18 +301,21 @@ void check_sts_policy(std::ostream& out, const TransportOptions& o, const std::s
         ++covered;
       } else {
         out << "; error: MX " << log_safe(rec.text, 255) << " is not covered by any mx: line of the policy: "
-            << (policy->mode == MtaStsMode::enforce ? "senders do not deliver to it" : "enforce would break it")
+            << (policy->mode == MtaStsMode::enforce ? "senders do not deliver to it"
+                                                    : "enforce would break it")
             << "\n";
       }
     }
     if (covered == mx.records.size()) out << "; every MX of " << domain << " is covered by the policy\n";
   }
   if (policy->mode == MtaStsMode::testing)
-    out << "; mode testing: failures are reported (TLS-RPT), mail still flows; enforce once reports are clean\n";
+    out << "; mode testing: failures are reported (TLS-RPT), mail still flows; enforce once reports are "
+           "clean\n";
   if (policy->mode == MtaStsMode::none)
     out << "; mode none: the policy is withdrawn; senders forget it when max_age runs out\n";
   if (policy->max_age < kTestingMaxAge)
-    out << "; warning: max_age " << policy->max_age << " is under a day: a sender's cached policy lapses soon,\n"
+    out << "; warning: max_age " << policy->max_age
+        << " is under a day: a sender's cached policy lapses soon,\n"
         << ";   and an attacker who blocks the policy fetch wins the next delivery\n";
   else if (policy->mode == MtaStsMode::enforce && policy->max_age < kEnforceMaxAge)
     out << "; warning: max_age " << policy->max_age << " in enforce mode: use a week (604800) or more\n";
@@ -317,13 +330,15 @@ void check_sts_policy(std::ostream& out, const TransportOptions& o, const std::s
       }
     }
     if (hosts.size() > kMaxProbedMx) {
-      out << "; " << hosts.size() << " MX hosts: the certificates of the first " << kMaxProbedMx << " are checked\n";
+      out << "; " << hosts.size() << " MX hosts: the certificates of the first " << kMaxProbedMx
+          << " are checked\n";
       hosts.resize(kMaxProbedMx);
     }
     for (const auto& pattern : hosts) {
       auto k = o.live_key(pattern);
       if (!k) {
-        out << "; certificate on port 25 of " << log_safe(pattern) << ": lookup failed (" << log_safe(k.error().message) << ")\n";
+        out << "; certificate on port 25 of " << log_safe(pattern) << ": lookup failed ("
+            << log_safe(k.error().message) << ")\n";
         continue;
       }
       auto v = verify_chain(k->der_chain, pattern, o.https_ca_file, clock.unix_seconds());
@@ -364,8 +379,8 @@ void check_sts_policy(std::ostream& out, const TransportOptions& o, const std::s
 
 // Prints the suggested policy and record (writing the policy with --mta-sts-out); text and id
 // receive them. 1 when the policy file could not be written.
-int mta_sts_suggestion(std::ostream& out, const TransportOptions& o, const std::string& domain, std::string& text,
-                       std::string& id) {
+int mta_sts_suggestion(std::ostream& out, const TransportOptions& o, const std::string& domain,
+                       std::string& text, std::string& id) {
   MtaStsPolicy p;
   p.mode = o.sts_mode;
   p.mx = o.mx_hosts;
@@ -375,7 +390,8 @@ int mta_sts_suggestion(std::ostream& out, const TransportOptions& o, const std::
   int rc = 0;
   out << "; MTA-STS (RFC 8461): senders that find this record fetch the policy over HTTPS and, in enforce\n"
       << "; mode, deliver only over TLS to the listed MX hosts. Serve it at\n"
-      << "; https://mta-sts." << domain << "/.well-known/mta-sts.txt with status 200, Content-Type text/plain,\n"
+      << "; https://mta-sts." << domain
+      << "/.well-known/mta-sts.txt with status 200, Content-Type text/plain,\n"
       << "; no redirects and a certificate for mta-sts." << domain << " from a CA senders trust\n";
   if (!o.mta_sts_out.empty()) {
     auto w = write_policy(o.mta_sts_out, domain, text);
@@ -402,8 +418,8 @@ int mta_sts_suggestion(std::ostream& out, const TransportOptions& o, const std::
   return rc;
 }
 
-int mta_sts_section(std::ostream& out, const TransportOptions& o, const std::string& domain, Resolver* resolver,
-                    Store* store, const Clock& clock) {
+int mta_sts_section(std::ostream& out, const TransportOptions& o, const std::string& domain,
+                    Resolver* resolver, Store* store, const Clock& clock) {
   // Without an MX host there is no policy to suggest, but what is published is still checked.
   std::string text, id;
   int rc = 0;
@@ -422,8 +438,8 @@ int mta_sts_section(std::ostream& out, const TransportOptions& o, const std::str
   } else if (t.matching.size() > 1) {
     out << "; published: " << t.matching.size() << " v=STSv1 records: senders ignore them all, keep one\n";
   } else if (auto pid = parse_mta_sts_record(t.matching[0]); !pid) {
-    out << "; published: unusable (" << log_safe(pid.error().message) << "): " << log_safe(t.matching[0], kMaxShownRecord)
-        << "\n";
+    out << "; published: unusable (" << log_safe(pid.error().message)
+        << "): " << log_safe(t.matching[0], kMaxShownRecord) << "\n";
   } else {
     published_id = *pid;
     out << "; published: "
@@ -440,7 +456,8 @@ int mta_sts_section(std::ostream& out, const TransportOptions& o, const std::str
 // ---------------------------------------------------------------------------------------------
 // TLS-RPT
 
-void tlsrpt_section(std::ostream& out, const TransportOptions& o, const std::string& domain, Resolver* resolver) {
+void tlsrpt_section(std::ostream& out, const TransportOptions& o, const std::string& domain,
+                    Resolver* resolver) {
   std::string rua = o.tlsrpt_rua.empty() ? "mailto:postmaster@" + domain : o.tlsrpt_rua;
   std::string record = "v=TLSRPTv1; rua=" + rua;
   out << "; TLS-RPT (RFC 8460): senders mail a daily report of their TLS successes and failures towards "
@@ -456,8 +473,8 @@ void tlsrpt_section(std::ostream& out, const TransportOptions& o, const std::str
   } else if (t.matching.size() > 1) {
     out << "; published: " << t.matching.size() << " v=TLSRPTv1 records: senders ignore them all, keep one\n";
   } else if (auto uris = parse_tlsrpt_record(t.matching[0]); !uris) {
-    out << "; published: unusable (" << log_safe(uris.error().message) << "): " << log_safe(t.matching[0], kMaxShownRecord)
-        << "\n";
+    out << "; published: unusable (" << log_safe(uris.error().message)
+        << "): " << log_safe(t.matching[0], kMaxShownRecord) << "\n";
   } else if (normalized(t.matching[0]) == normalized(record)) {
     out << "; published: matches\n";
   } else {
@@ -484,18 +501,24 @@ void no_mail_section(std::ostream& out, const std::string& name, Resolver* resol
       out << "; published: matches\n";
     } else {
       out << "; published: differs:";
-      for (const auto& r : mx.records) out << " " << r.preference << " " << log_safe(r.text.empty() ? "." : r.text, 255);
+      for (const auto& r : mx.records)
+        out << " " << r.preference << " " << log_safe(r.text.empty() ? "." : r.text, 255);
       out << (mx.records.size() > 1 ? " (a null MX must be the only MX)" : "") << "\n";
     }
   }
   out << name << ". IN TXT " << quoted("v=spf1 -all") << "\n";
   if (resolver) {
     auto t = lookup_txt(*resolver, name, "v=spf1");
-    if (!t.problem.empty()) out << "; published: " << t.problem << "\n";
-    else if (t.matching.empty()) out << "; published: missing (no v=spf1 TXT record)\n";
-    else if (t.matching.size() > 1) out << "; published: " << t.matching.size() << " v=spf1 records: keep one\n";
-    else if (normalized(t.matching[0]) == "v=spf1 -all") out << "; published: matches\n";
-    else out << "; published: differs: " << log_safe(t.matching[0], kMaxShownRecord) << "\n";
+    if (!t.problem.empty())
+      out << "; published: " << t.problem << "\n";
+    else if (t.matching.empty())
+      out << "; published: missing (no v=spf1 TXT record)\n";
+    else if (t.matching.size() > 1)
+      out << "; published: " << t.matching.size() << " v=spf1 records: keep one\n";
+    else if (normalized(t.matching[0]) == "v=spf1 -all")
+      out << "; published: matches\n";
+    else
+      out << "; published: differs: " << log_safe(t.matching[0], kMaxShownRecord) << "\n";
   }
   out << "_dmarc." << name << ". IN TXT " << quoted("v=DMARC1; p=reject") << "\n";
   if (resolver) {
@@ -519,8 +542,9 @@ void no_mail_section(std::ostream& out, const std::string& name, Resolver* resol
 
 }  // namespace
 
-int print_transport_records(std::ostream& out, const TransportOptions& o, const std::set<std::string>& domains,
-                            Resolver* resolver, Store* store, const Clock& clock) {
+int print_transport_records(std::ostream& out, const TransportOptions& o,
+                            const std::set<std::string>& domains, Resolver* resolver, Store* store,
+                            const Clock& clock) {
   int rc = tlsa_section(out, o, resolver, clock);
   for (const auto& d : domains) {
     out << ";\n; " << d << ": transport security\n";

@@ -48,7 +48,8 @@ struct TransportOptions {
 
 // Prints every transport section; resolver null = no checks; store null = the MTA-STS id history
 // is not kept (said once). Returns 1 when a file could not be read or written, else 0.
-int print_transport_records(std::ostream& out, const TransportOptions& o, const std::set<std::string>& domains,
-                            Resolver* resolver, Store* store, const Clock& clock);
+int print_transport_records(std::ostream& out, const TransportOptions& o,
+                            const std::set<std::string>& domains, Resolver* resolver, Store* store,
+                            const Clock& clock);
 
 }  // namespace postern::ctl

@@ -16,8 +16,8 @@ bool has_version_tag(std::string_view text, std::string_view tag) {
 }  // namespace
 
 std::string lookup_failed(const DnsResult& r) {
-  return std::string("lookup failed (") + to_string(r.status) + (r.detail.empty() ? "" : ": ") + log_safe(r.detail) +
-         ")";
+  return std::string("lookup failed (") + to_string(r.status) + (r.detail.empty() ? "" : ": ") +
+         log_safe(r.detail) + ")";
 }
 
 TxtLookup lookup_txt(Resolver& resolver, const std::string& name, std::string_view tag) {

@@ -34,19 +34,26 @@ Result<std::string> dechunk(std::string_view s, size_t max_body) {
     if (line.empty() || line.size() > 8) return Error::perm("malformed chunk size");
     size_t n = 0;
     for (char c : line) {
-      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      int d = c >= '0' && c <= '9'   ? c - '0'
+              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                     : -1;
       if (d < 0) return Error::perm("malformed chunk size");
       n = n * 16 + static_cast<size_t>(d);
     }
     pos = next;
     if (n == 0) return out;  // trailers, if any, are ignored
-    if (out.size() + n > max_body) return Error::perm("body larger than " + std::to_string(max_body) + " bytes");
+    if (out.size() + n > max_body)
+      return Error::perm("body larger than " + std::to_string(max_body) + " bytes");
     if (s.size() - pos < n + 2) return Error::perm("truncated body");
     out.append(s.substr(pos, n));
     pos += n;
-    if (s.substr(pos, 2) == "\r\n") pos += 2;
-    else if (s.substr(pos, 1) == "\n") pos += 1;
-    else return Error::perm("malformed chunk");
+    if (s.substr(pos, 2) == "\r\n")
+      pos += 2;
+    else if (s.substr(pos, 1) == "\n")
+      pos += 1;
+    else
+      return Error::perm("malformed chunk");
   }
 }
 
@@ -55,7 +62,8 @@ Result<std::string> dechunk(std::string_view s, size_t max_body) {
 Result<HttpResponse> parse_http_response(std::string_view bytes, size_t max_body) {
   size_t head_end = bytes.find("\r\n\r\n");
   size_t body_start = head_end == std::string_view::npos ? head_end : head_end + 4;
-  if (size_t lf = bytes.find("\n\n"); lf != std::string_view::npos && (head_end == std::string_view::npos || lf < head_end)) {
+  if (size_t lf = bytes.find("\n\n");
+      lf != std::string_view::npos && (head_end == std::string_view::npos || lf < head_end)) {
     head_end = lf;
     body_start = lf + 2;
   }
@@ -70,7 +78,8 @@ Result<HttpResponse> parse_http_response(std::string_view bytes, size_t max_body
   size_t pos = line_end(head, 0, line);
   // "HTTP/1.1 200 OK"
   if (line.size() < 12 || (line.substr(0, 9) != "HTTP/1.1 " && line.substr(0, 9) != "HTTP/1.0 ") ||
-      !std::isdigit(static_cast<unsigned char>(line[9])) || !std::isdigit(static_cast<unsigned char>(line[10])) ||
+      !std::isdigit(static_cast<unsigned char>(line[9])) ||
+      !std::isdigit(static_cast<unsigned char>(line[10])) ||
       !std::isdigit(static_cast<unsigned char>(line[11])) || (line.size() > 12 && line[12] != ' '))
     return Error::perm("malformed status line");
   r.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');

@@ -42,7 +42,8 @@ struct Endpoint {
 
 Result<Endpoint> parse_endpoint(const std::string& text) {
   size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon + 1 >= text.size()) return Error::perm("connect address needs IP:PORT");
+  if (colon == std::string::npos || colon + 1 >= text.size())
+    return Error::perm("connect address needs IP:PORT");
   auto ip = IpAddress::parse(text.substr(0, colon));
   if (!ip) return Error::perm("connect address: " + ip.error().message);
   int port = 0;
@@ -137,8 +138,8 @@ Result<HttpResponse> https_get(const HttpsRequest& req, Resolver& resolver, Dead
     for (RrType t : {RrType::A, RrType::AAAA}) {
       auto r = resolver.query(req.host, t, deadline);
       if (r.temporary_failure())
-        return Error::temp(std::string("DNS ") + to_string(t) + " of " + req.host + ": " + to_string(r.status) +
-                           (r.detail.empty() ? "" : " (" + r.detail + ")"));
+        return Error::temp(std::string("DNS ") + to_string(t) + " of " + req.host + ": " +
+                           to_string(r.status) + (r.detail.empty() ? "" : " (" + r.detail + ")"));
       for (const auto& rec : r.records) {
         if (auto ip = IpAddress::parse(rec.text)) endpoints.push_back({*ip, 443});
       }
@@ -174,7 +175,8 @@ Result<HttpResponse> https_get(const HttpsRequest& req, Resolver& resolver, Dead
     SSL_set1_host(ssl.get(), req.host.c_str());
     X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(ssl.get()), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     std::string why;
-    if (ssl_io(ssl.get(), sock.fd, deadline, [&] { return SSL_connect(ssl.get()); }, why) <= 0) {
+    if (ssl_io(
+            ssl.get(), sock.fd, deadline, [&] { return SSL_connect(ssl.get()); }, why) <= 0) {
       long v = SSL_get_verify_result(ssl.get());
       if (v != X509_V_OK) return Error::perm(std::string("certificate: ") + X509_verify_cert_error_string(v));
       return Error::temp("TLS handshake with " + ep.ip.str() + ": " + why);
@@ -185,9 +187,12 @@ Result<HttpResponse> https_get(const HttpsRequest& req, Resolver& resolver, Dead
                           "\r\nUser-Agent: posternctl\r\nAccept: text/plain\r\nConnection: close\r\n\r\n";
     size_t sent = 0;
     while (sent < request.size()) {
-      int n = ssl_io(ssl.get(), sock.fd, deadline, [&] {
-        return SSL_write(ssl.get(), request.data() + sent, static_cast<int>(request.size() - sent));
-      }, why);
+      int n = ssl_io(
+          ssl.get(), sock.fd, deadline,
+          [&] {
+            return SSL_write(ssl.get(), request.data() + sent, static_cast<int>(request.size() - sent));
+          },
+          why);
       if (n <= 0) return Error::temp("sending the request: " + why);
       sent += static_cast<size_t>(n);
     }
@@ -195,7 +200,8 @@ Result<HttpResponse> https_get(const HttpsRequest& req, Resolver& resolver, Dead
     std::string in;
     char buf[16384];
     while (true) {
-      int n = ssl_io(ssl.get(), sock.fd, deadline, [&] { return SSL_read(ssl.get(), buf, sizeof buf); }, why);
+      int n = ssl_io(
+          ssl.get(), sock.fd, deadline, [&] { return SSL_read(ssl.get(), buf, sizeof buf); }, why);
       if (n < 0) {
         if (why == "connection closed") break;  // no close_notify: a common way to end
         return Error::temp("reading the response: " + why);

@@ -20,7 +20,7 @@
 namespace postern::ctl {
 
 struct HttpsRequest {
-  std::string host;             // certificate name, SNI and Host header
+  std::string host;  // certificate name, SNI and Host header
   std::string path = "/";
   std::string connect_address;  // "IP:PORT" or "[IPv6]:PORT"; "" = host's addresses, port 443
   std::string ca_file;          // PEM CAs to trust instead of the system's; "" = system roots

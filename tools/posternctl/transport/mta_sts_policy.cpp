@@ -50,9 +50,11 @@ Result<MtaStsPolicy> parse_mta_sts_policy(std::string_view text) {
   bool have_version = false, have_mode = false, have_max_age = false;
   size_t lines = 0, pos = 0;
   while (pos < text.size()) {
-    if (++lines > kMaxMtaStsLines) return Error::perm("more than " + std::to_string(kMaxMtaStsLines) + " lines");
+    if (++lines > kMaxMtaStsLines)
+      return Error::perm("more than " + std::to_string(kMaxMtaStsLines) + " lines");
     size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string_view line =
+        text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     std::string where = "line " + std::to_string(lines);
@@ -67,7 +69,8 @@ Result<MtaStsPolicy> parse_mta_sts_policy(std::string_view text) {
     while (!value.empty() && is_wsp(value.front())) value.remove_prefix(1);
     while (!value.empty() && is_wsp(value.back())) value.remove_suffix(1);
     for (char c : value) {
-      if (static_cast<unsigned char>(c) < 0x20 && c != '\t') return Error::perm(where + ": control character");
+      if (static_cast<unsigned char>(c) < 0x20 && c != '\t')
+        return Error::perm(where + ": control character");
     }
     if (key == "version") {
       if (have_version) return Error::perm(where + ": second version field");
@@ -75,10 +78,14 @@ Result<MtaStsPolicy> parse_mta_sts_policy(std::string_view text) {
       have_version = true;
     } else if (key == "mode") {
       if (have_mode) return Error::perm(where + ": second mode field");
-      if (value == "enforce") p.mode = MtaStsMode::enforce;
-      else if (value == "testing") p.mode = MtaStsMode::testing;
-      else if (value == "none") p.mode = MtaStsMode::none;
-      else return Error::perm(where + ": mode must be enforce, testing or none");
+      if (value == "enforce")
+        p.mode = MtaStsMode::enforce;
+      else if (value == "testing")
+        p.mode = MtaStsMode::testing;
+      else if (value == "none")
+        p.mode = MtaStsMode::none;
+      else
+        return Error::perm(where + ": mode must be enforce, testing or none");
       have_mode = true;
     } else if (key == "max_age") {
       if (have_max_age) return Error::perm(where + ": second max_age field");

@@ -160,13 +160,15 @@ Result<void> verify_chain(const std::vector<std::string>& der_chain, const std::
   if (!store) return Error::temp("out of memory");
   int loaded = ca_file.empty() ? X509_STORE_set_default_paths(store.get())
                                : X509_STORE_load_file(store.get(), ca_file.c_str());
-  if (loaded != 1) return Error::perm(ca_file.empty() ? "system CA store unreadable" : ca_file + ": no CA certificates");
+  if (loaded != 1)
+    return Error::perm(ca_file.empty() ? "system CA store unreadable" : ca_file + ": no CA certificates");
   struct StackFree {
     void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }  // the certificates stay in certs
   };
   std::unique_ptr<STACK_OF(X509), StackFree> untrusted(sk_X509_new_null());
   for (size_t i = 1; i < certs.size(); ++i) sk_X509_push(untrusted.get(), certs[i].get());
-  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
+                                                                      &X509_STORE_CTX_free);
   if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), certs[0].get(), untrusted.get()) != 1)
     return Error::temp("out of memory");
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());

@@ -39,10 +39,10 @@ struct TlsaRecord {
 
 // What one certificate chain file gives.
 struct ChainKeys {
-  std::string leaf_spki_sha256;    // hex
-  std::string issuer_spki_sha256;  // hex; "" when the file holds the leaf alone
-  std::string key_type;            // "RSA 2048", "EC P-256", "ED25519"
-  int64_t not_after = 0;           // the leaf's, unix seconds
+  std::string leaf_spki_sha256;        // hex
+  std::string issuer_spki_sha256;      // hex; "" when the file holds the leaf alone
+  std::string key_type;                // "RSA 2048", "EC P-256", "ED25519"
+  int64_t not_after = 0;               // the leaf's, unix seconds
   std::vector<std::string> dns_names;  // the leaf's subjectAltName DNS names, lower-case
   std::vector<std::string> der_chain;  // the certificates read, leaf first, DER (for verification)
 };

@@ -26,13 +26,15 @@ struct Field {
 // "v=VERSION; a=b; c=d;" -> fields after the version.
 Result<std::vector<Field>> split_fields(std::string_view text, std::string_view version) {
   if (text.size() > kMaxTransportTxt) return Error::perm("record longer than 4096 bytes");
-  if (!starts_with_version(text, version)) return Error::perm("record does not start with " + std::string(version));
+  if (!starts_with_version(text, version))
+    return Error::perm("record does not start with " + std::string(version));
   std::vector<Field> out;
   size_t pos = version.size();
   bool first = true;
   while (pos < text.size()) {
     size_t semi = text.find(';', pos);
-    std::string_view part = trim(text.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos));
+    std::string_view part =
+        trim(text.substr(pos, semi == std::string_view::npos ? std::string_view::npos : semi - pos));
     if (first) {
       if (!part.empty()) return Error::perm("text after the version without ';'");
       first = false;
@@ -77,7 +79,8 @@ Result<std::string> parse_mta_sts_record(std::string_view text) {
     if (f.name != "id") continue;
     if (f.value.empty() || f.value.size() > 32) return Error::perm("id must be 1 to 32 letters and digits");
     for (char c : f.value) {
-      if (!std::isalnum(static_cast<unsigned char>(c))) return Error::perm("id must be 1 to 32 letters and digits");
+      if (!std::isalnum(static_cast<unsigned char>(c)))
+        return Error::perm("id must be 1 to 32 letters and digits");
     }
     return std::string(f.value);
   }
@@ -93,13 +96,15 @@ Result<std::vector<TlsRptUri>> parse_tlsrpt_record(std::string_view text) {
     size_t pos = 0;
     while (true) {
       size_t comma = f.value.find(',', pos);
-      std::string_view uri = trim(f.value.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
+      std::string_view uri =
+          trim(f.value.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
       if (out.size() == kMaxTlsRptUris) return Error::perm("more than 16 rua URIs");
       if (uri.substr(0, 7) == "mailto:") {
         std::string_view addr = uri.substr(7);
         size_t at = addr.find('@');
-        if (at == 0 || at == std::string_view::npos || at + 1 >= addr.size() || addr.find('@', at + 1) != std::string_view::npos ||
-            !printable(addr) || addr.find_first_of("\"\\,;<>") != std::string_view::npos)
+        if (at == 0 || at == std::string_view::npos || at + 1 >= addr.size() ||
+            addr.find('@', at + 1) != std::string_view::npos || !printable(addr) ||
+            addr.find_first_of("\"\\,;<>") != std::string_view::npos)
           return Error::perm("rua mailto: needs one address such as tlsrpt@example.org");
         out.push_back({TlsRptUriKind::mailto, std::string(addr)});
       } else if (uri.substr(0, 8) == "https://") {
