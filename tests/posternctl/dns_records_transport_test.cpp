@@ -21,7 +21,7 @@
 #include "tests/harness/postfix_instance.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
-#include "tests/harness/test_ca.h"
+#include "tests/harness/test_cert.h"
 #include "tests/harness/unbound_instance.h"
 #include "tools/posternctl/transport/mta_sts_policy.h"
 #include "tools/posternctl/transport/tlsa.h"
@@ -31,6 +31,17 @@ namespace {
 
 using test::TempDir;
 using test::TestCa;
+
+// A certificate from ca for names, valid from now + not_before to now + not_after (seconds).
+test::TestKeyPair issue(const TestCa& ca, const std::vector<std::string>& names, int64_t not_before = -3600,
+                        int64_t not_after = 86400) {
+  test::TestCertSpec spec;
+  spec.common_name = names.at(0);
+  spec.dns_names = names;
+  spec.not_before = not_before;
+  spec.not_after = not_after;
+  return ca.issue(spec);
+}
 using test::TestDnsServer;
 using test::TestHttpsServer;
 
@@ -63,7 +74,7 @@ std::string policy_text(std::vector<std::string> mx, ctl::MtaStsMode mode = ctl:
 class MtaSts : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto cert = ca_.issue({"mta-sts.example.org"});
+    auto cert = issue(ca_, {"mta-sts.example.org"});
     cert_ = dir_.write("sts.pem", cert.cert_pem).string();
     key_ = dir_.write("sts.key", cert.key_pem).string();
     ca_file_ = dir_.write("ca.pem", ca_.cert_pem()).string();
@@ -160,7 +171,7 @@ TEST_F(MtaSts, RedirectWrongTypeAndOversizeAreErrors) {
 }
 
 TEST_F(MtaSts, CertificateProblemsAreLookupFailures) {
-  auto expired = ca_.issue({"mta-sts.example.org"}, -10 * 86400, -86400);
+  auto expired = issue(ca_, {"mta-sts.example.org"}, -10 * 86400, -86400);
   auto ecert = dir_.write("expired.pem", expired.cert_pem).string();
   auto ekey = dir_.write("expired.key", expired.key_pem).string();
   {
@@ -172,7 +183,7 @@ TEST_F(MtaSts, CertificateProblemsAreLookupFailures) {
         << r.output;
     EXPECT_EQ(https.requests(), 0);
   }
-  auto other = ca_.issue({"www.example.org"});
+  auto other = issue(ca_, {"www.example.org"});
   auto ocert = dir_.write("other.pem", other.cert_pem).string();
   auto okey = dir_.write("other.key", other.key_pem).string();
   {
@@ -280,8 +291,7 @@ class Dane : public ::testing::Test {
   void SetUp() override {
     if (test::find_program("unbound").empty() || test::find_program("ldns-signzone").empty())
       GTEST_SKIP() << "unbound and ldnsutils are needed (tools/install-deps.sh)";
-    key1_ = TestCa::new_key_pem();
-    chain1_ = write_chain("chain1.pem", key1_);
+    chain1_ = write_chain("chain1.pem");
     hash1_ = *ctl::read_key_spki_sha256(chain1_);
     conf_ =
         dir_.write("postern.conf", "[sender]\nlocal_domains = [\"postern.test\"]\n[store]\nlmdb_path = \"" +
@@ -289,14 +299,14 @@ class Dane : public ::testing::Test {
             .string();
     std::filesystem::create_directories(dir_ / "state");
   }
-  // key + leaf + CA in one file, as smtpd_tls_chain_files takes it.
-  std::string write_chain(const std::string& name, const std::string& key) {
-    auto c = ca_.issue({"mx.postern.test"}, -3600, 86400, key);
+  // A new key + its leaf + the CA in one file, as smtpd_tls_chain_files takes it.
+  std::string write_chain(const std::string& name) {
+    auto c = issue(ca_, {"mx.postern.test"});
     return dir_.write(name, c.key_pem + c.cert_pem + ca_.cert_pem()).string();
   }
   TempDir dir_{"ctl-dane"};
   TestCa ca_;
-  std::string key1_, chain1_, hash1_, conf_;
+  std::string chain1_, hash1_, conf_;
 };
 
 TEST_F(Dane, SignedValidUnsignedAndExpiredZonesThroughUnbound) {
@@ -340,13 +350,14 @@ TEST_F(Dane, LiveKeyFromARealPostfixThenRenewedWithANewKeyIsStale) {
   po.main_cf = {{"smtpd_tls_chain_files", dir_.str() + "/served.pem"}, {"smtpd_tls_security_level", "may"}};
   std::filesystem::copy_file(chain1_, dir_ / "served.pem");
   test::PostfixInstance postfix(po);
-  std::string next_key = dir_.write("next.key", TestCa::new_key_pem()).string();
+  // A key prepared for the next renewal (a key alone, no certificate yet).
+  std::string next_key = dir_.write("next.key", issue(ca_, {"mx.postern.test"}).key_pem).string();
   std::string next_hash = *ctl::read_key_spki_sha256(next_key);
 
   // An MTA-STS policy in enforce mode, served with a certificate from another CA: the check then
   // validates the certificate Postfix serves on port 25 for the MX name.
   TestCa web_ca("Web CA");
-  auto web = web_ca.issue({"mta-sts.postern.test"});
+  auto web = issue(web_ca, {"mta-sts.postern.test"});
   TestHttpsServer https(dir_.write("web.pem", web.cert_pem).string(),
                         dir_.write("web.key", web.key_pem).string());
   std::string policy = policy_text({"mx.postern.test"}, ctl::MtaStsMode::enforce, 604800);
@@ -397,7 +408,7 @@ TEST_F(Dane, LiveKeyFromARealPostfixThenRenewedWithANewKeyIsStale) {
   EXPECT_FALSE(has(c, "one TLSA record only")) << c;
 
   // Renewed with a key nobody published: the file on disk and, after a reload, the live key.
-  std::string renewed = write_chain("renewed.pem", TestCa::new_key_pem());
+  std::string renewed = write_chain("renewed.pem");
   std::filesystem::copy_file(renewed, dir_ / "served.pem", std::filesystem::copy_options::overwrite_existing);
   postfix.reload();
   std::string out;
