@@ -447,7 +447,7 @@ CommandRegistration reg_records(
                            .repeatable = true},
                           {.name = "--mta-sts-ca",
                            .metavar = "FILE",
-                           .help = "trust only these CAs when fetching policies (default: system)"},
+                           .help = "trust only these CAs for MTA-STS (policy, MX certificates)"},
                           {.name = "--mta-sts-connect",
                            .metavar = "IP:PORT",
                            .help = "fetch policies from this address instead of mta-sts.DOMAIN:443"},
