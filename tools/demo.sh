@@ -2,7 +2,8 @@
 # The five-minute tour: builds Postern, then starts on 127.0.0.1 (ports chosen at run time, all in
 # one temporary directory) a test DNS server with demo zones, a private Postfix wired to
 # postern-milter and postern-policyd, a private Dovecot using the postern passdb for IMAP and for
-# Postfix's SMTP AUTH, with the embedded LMDB store; sends example mail and prints what happened.
+# Postfix's SMTP AUTH, with the embedded LMDB store; sends example mail, prints what happened, and
+# ends with posternctl audit of those instances (their TLS and SASL posture, probed live).
 # Everything it started is stopped and removed when it ends (POSTERN_KEEP_TMP=1 keeps the files).
 # Usage (as root on Debian 12):  bash tools/demo.sh
 set -euo pipefail

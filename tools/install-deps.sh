@@ -12,6 +12,8 @@ pkgs=(
   libidn2-dev
   # real peers used by the integration tests and the demo
   postfix dovecot-core dovecot-imapd dovecot-pop3d redis-server swaks lmdb-utils
+  # a validating resolver and zone signing for the DANE / DNSSEC tests of posternctl dns-records
+  unbound ldnsutils
   # independent implementations for interop and benchmarks
   opendkim opendkim-tools opendmarc postgrey python3-dkim libmail-dkim-perl
   # tools/bench-dmarc.sh brings up loopback in its private network namespace with ip

@@ -56,6 +56,23 @@ bool rr_data(const ldns_rr* rr, RrType type, DnsRecord& rec) {
       rec.text = dname_str(ldns_rr_rdf(rr, 1));
       return true;
     }
+    case RrType::TLSA: {
+      // Three one-byte fields and the association data; ldns splits them into four rdfs.
+      if (ldns_rr_rd_count(rr) != 4) return false;
+      for (size_t i = 0; i < 3; ++i) {
+        const ldns_rdf* f = ldns_rr_rdf(rr, i);
+        if (!f || ldns_rdf_size(f) != 1) return false;
+        rec.text += std::to_string(ldns_rdf_data(f)[0]) + " ";
+      }
+      const ldns_rdf* data = ldns_rr_rdf(rr, 3);
+      if (!data || ldns_rdf_size(data) == 0 || ldns_rdf_size(data) > kMaxTxtLength / 2) return false;
+      static constexpr char kHex[] = "0123456789abcdef";
+      for (size_t i = 0; i < ldns_rdf_size(data); ++i) {
+        rec.text.push_back(kHex[ldns_rdf_data(data)[i] >> 4]);
+        rec.text.push_back(kHex[ldns_rdf_data(data)[i] & 15]);
+      }
+      return true;
+    }
     case RrType::PTR:
     case RrType::CNAME:
       if (ldns_rr_rd_count(rr) < 1) return false;

@@ -35,6 +35,8 @@ const char* to_string(RrType t) {
       return "MX";
     case RrType::TXT:
       return "TXT";
+    case RrType::TLSA:
+      return "TLSA";
     case RrType::AAAA:
       return "AAAA";
   }

@@ -14,7 +14,7 @@
 
 namespace postern {
 
-enum class RrType : uint16_t { A = 1, CNAME = 5, PTR = 12, MX = 15, TXT = 16, AAAA = 28 };
+enum class RrType : uint16_t { A = 1, CNAME = 5, PTR = 12, MX = 15, TXT = 16, AAAA = 28, TLSA = 52 };
 
 enum class DnsStatus {
   answer,    // at least one record of the asked type
@@ -34,6 +34,7 @@ struct DnsRecord {
   // A / AAAA: the address in text form ("192.0.2.1", "2001:db8::1").
   // TXT: the character-strings of one record, concatenated (RFC 7208 3.3).
   // MX / PTR / CNAME: the target name, lower-case, without the trailing dot.
+  // TLSA: "USAGE SELECTOR MATCHING HEX" in decimal and lower-case hex ("3 1 1 ab12...").
   std::string text;
   uint16_t preference = 0;  // MX only
   uint32_t ttl = 0;
@@ -43,8 +44,10 @@ struct DnsResult {
   DnsStatus status = DnsStatus::error;
   std::vector<DnsRecord> records;
   std::string canonical_name;  // after CNAME chasing, lower-case, no trailing dot
-  bool authenticated = false;  // the AD bit of the answer
-  std::string detail;          // why, for error/timeout/servfail; empty otherwise
+  // The AD bit of the answer: a validating resolver vouches for it (DNSSEC). Queries ask for it
+  // (AD=1, RFC 6840 5.7); only worth anything over a trusted path to that resolver.
+  bool authenticated = false;
+  std::string detail;  // why, for error/timeout/servfail; empty otherwise
   // With status error: the query was never sent because this process could not make a socket
   // (descriptor limit, memory). Not the server's doing; callers that treat a failed lookup as
   // "not listed" must not do so for this one.

@@ -35,6 +35,8 @@ struct Packet {
         return "MX";
       case LDNS_RR_TYPE_PTR:
         return "PTR";
+      case LDNS_RR_TYPE_TLSA:
+        return "TLSA";
       default:
         return "CNAME";
     }
@@ -87,6 +89,21 @@ TEST(Answer, DecodesEachType) {
   auto r6 = parse_dns_answer(six.wire(), "s.test", RrType::AAAA);
   ASSERT_TRUE(r6);
   EXPECT_EQ(r6->result.records.at(0).text, "2001:db8::1");
+}
+
+TEST(Answer, TlsaAndTheAdBit) {
+  Packet t("_25._tcp.mx.test.", LDNS_RR_TYPE_TLSA);
+  t.answer("_25._tcp.mx.test. 60 IN TLSA 3 1 1 ABCDEF0123").answer("_25._tcp.mx.test. 60 IN TLSA 2 0 2 00ff");
+  auto r = parse_dns_answer(t.wire(), "_25._tcp.mx.test", RrType::TLSA);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->result.records.size(), 2u);
+  EXPECT_EQ(r->result.records[0].text, "3 1 1 abcdef0123");
+  EXPECT_EQ(r->result.records[1].text, "2 0 2 00ff");
+  EXPECT_FALSE(r->result.authenticated);
+  ldns_pkt_set_ad(t.p, true);
+  auto ad = parse_dns_answer(t.wire(), "_25._tcp.mx.test", RrType::TLSA);
+  ASSERT_TRUE(ad);
+  EXPECT_TRUE(ad->result.authenticated);
 }
 
 TEST(Answer, IgnoresRecordsOfOtherNamesAndTypes) {

@@ -93,6 +93,19 @@ struct TestDnsServer::Data {
     return false;
   }
 
+  // The RRSIG records at name covering type (DNSSEC: a loaded signed zone carries them).
+  std::vector<const ldns_rr*> signatures(const std::string& name, ldns_rr_type type) const {
+    std::vector<const ldns_rr*> out;
+    auto [b, e] = records.equal_range(name);
+    for (auto it = b; it != e; ++it) {
+      const ldns_rr* rr = it->second;
+      if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG && ldns_rr_rrsig_typecovered(rr) &&
+          ldns_rdf2rr_type(ldns_rr_rrsig_typecovered(rr)) == type)
+        out.push_back(rr);
+    }
+    return out;
+  }
+
   const ldns_rr* soa_for(const std::string& name) const {
     std::string n = name;
     for (;;) {
@@ -277,6 +290,18 @@ std::string TestDnsServer::respond(const uint8_t* data, size_t len, bool tcp, bo
     ldns_pkt_set_opcode(r.get(), LDNS_PACKET_QUERY);
     ldns_pkt_push_rr(r.get(), LDNS_SECTION_QUESTION, ldns_rr_clone(question));
     if (ldns_pkt_edns(q.get())) ldns_pkt_set_edns_udp_size(r.get(), 1232);
+    // DNSSEC OK: answers and negative answers carry the signatures of a loaded signed zone (RRSIG
+    // records), negative ones every NSEC record of the data with theirs, which holds the proof a
+    // validating resolver needs (test zones are small).
+    const bool dnssec_ok = ldns_pkt_edns_do(q.get());
+    if (dnssec_ok) ldns_pkt_set_edns_do(r.get(), true);
+    auto push_signed = [&](ldns_pkt_section section, const ldns_rr* rr) {
+      ldns_pkt_push_rr(r.get(), section, ldns_rr_clone(rr));
+    };
+    auto push_sigs = [&](ldns_pkt_section section, const std::string& owner, ldns_rr_type type) {
+      if (!dnssec_ok) return;
+      for (const ldns_rr* sig : data_->signatures(owner, type)) push_signed(section, sig);
+    };
     if (behavior == DnsBehavior::servfail) {
       ldns_pkt_set_rcode(r.get(), LDNS_RCODE_SERVFAIL);
       return r;
@@ -303,15 +328,28 @@ std::string TestDnsServer::respond(const uint8_t* data, size_t len, bool tcp, bo
           cname = it->second;
         }
       }
-      if (found) break;
+      if (found) {
+        if (qtype != LDNS_RR_TYPE_ANY) push_sigs(LDNS_SECTION_ANSWER, current, qtype);
+        break;
+      }
       if (cname) {
         ldns_pkt_push_rr(r.get(), LDNS_SECTION_ANSWER, ldns_rr_clone(cname));
+        push_sigs(LDNS_SECTION_ANSWER, current, LDNS_RR_TYPE_CNAME);
         if (behavior == DnsBehavior::cname_only) break;
         current = rdf_name(ldns_rr_rdf(cname, 0));
         continue;
       }
       if (!data_->exists(current)) ldns_pkt_set_rcode(r.get(), LDNS_RCODE_NXDOMAIN);
-      ldns_pkt_push_rr(r.get(), LDNS_SECTION_AUTHORITY, ldns_rr_clone(data_->soa_for(current)));
+      const ldns_rr* soa = data_->soa_for(current);
+      ldns_pkt_push_rr(r.get(), LDNS_SECTION_AUTHORITY, ldns_rr_clone(soa));
+      if (dnssec_ok) {
+        push_sigs(LDNS_SECTION_AUTHORITY, rdf_name(ldns_rr_owner(soa)), LDNS_RR_TYPE_SOA);
+        for (const auto& [owner, rr] : data_->records) {
+          if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NSEC) continue;
+          push_signed(LDNS_SECTION_AUTHORITY, rr);
+          push_sigs(LDNS_SECTION_AUTHORITY, owner, LDNS_RR_TYPE_NSEC);
+        }
+      }
       break;
     }
     return r;

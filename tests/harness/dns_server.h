@@ -8,6 +8,10 @@
 // NODATA; any other name is NXDOMAIN. Negative answers carry the closest enclosing SOA (or a
 // default "test." SOA, TTL and minimum 300) in the authority section. UDP answers larger than the
 // query's EDNS buffer (512 without EDNS) are sent truncated (TC=1, empty), as a real server does.
+// DNSSEC: a signed zone loaded with load_zone carries RRSIG and NSEC records; to a query with the
+// DO bit, answers come with the RRSIGs covering them and negative answers with every NSEC record
+// of the server's data and their RRSIGs (enough proof for a validating resolver; test zones are
+// small). Without DO, none of them.
 // Per-name behaviours (set at run time, with a default for all other names) simulate failures;
 // a per-name counter counts queries.
 // Each TCP connection is served on its own thread (at most kMaxTcpWorkers at once).

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include "common/config/config.h"
@@ -380,6 +381,24 @@ int main(int argc, char** argv) {
             spf.output.find("reason: ") == std::string::npos
                 ? ""
                 : first_line(spf.output.substr(spf.output.find("reason: "))));
+    }
+
+    section("posternctl audit: the TLS and SASL posture of these private instances");
+    {
+      // The demo's instances run without TLS on purpose (loopback only); the audit says what a
+      // public server would have to change, and probes every listener live.
+      auto a = run_command({ctl, "-c", conf.string(), "audit", "--postfix-config", postfix.config_dir(),
+                            "--dovecot-config", dovecot.config_path()});
+      std::istringstream lines(a.output);
+      std::string line;
+      while (std::getline(lines, line))
+        std::cout << "  " << (line.size() > 200 ? line.substr(0, 197) + "..." : line) << "\n";
+      check(a.exit_code == 1 && a.output.find("\nsummary: ") != std::string::npos,
+            "posternctl audit finds the missing TLS (exit 1: errors found)", "");
+      check(a.output.find("error probe.submission.mail-before-tls") != std::string::npos,
+            "the live probe sees submission accept MAIL FROM before STARTTLS", "");
+      check(a.output.find("probe.relay.open") == std::string::npos,
+            "the MX refuses to relay for an outside client (XCLIENT probe)", "");
     }
 
     std::cout << "\nStopping Postfix, Dovecot and the DNS server; removing " << work.str() << "\n";

@@ -1,4 +1,4 @@
-// posternctl dns-records [--ip ADDR[/LEN]]... [--rua ADDRESS] [--check]
+// posternctl dns-records [--ip ADDR[/LEN]]... [--rua ADDRESS] [transport options] [--check]
 //   Prints, in zone-file form, the DNS records the configuration implies: the DKIM TXT record of
 //   every signing key, and for every domain the config makes ours ([dkim] signing domains and
 //   [sender].local_domains) a suggested SPF record and a suggested DMARC record, marked as
@@ -7,12 +7,17 @@
 //   DMARC starts at p=none with aggregate reports to --rua (default postmaster@DOMAIN, the one
 //   address every mail domain has). With the global --dns HOST:PORT (or --check, which uses [dns]),
 //   each record is looked up and a "; published: ..." line says whether what is there matches; SPF
-//   is then evaluated for each --ip address. Trusts its config and arguments; DNS answers are
-//   untrusted and printed escaped. Exit 0 when the records were printed (whatever DNS shows), 64
-//   usage, 78 config, 1 when a key file cannot be read.
+//   is then evaluated for each --ip address. Then the transport-security records
+//   (dns_records_transport.h): DANE TLSA from --tls-cert chains for each --mx-host (and --next-key),
+//   an MTA-STS policy and record, a TLS-RPT record for each domain, a null MX for each --no-mail
+//   name; with a resolver each is checked, and the MTA-STS id history is kept in the store. Trusts its config
+//   and arguments; DNS answers are untrusted and printed escaped. Exit 0 when the records were printed
+//   (whatever DNS shows), 64 usage, 78 config, 1 when a key file cannot be read.
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -27,62 +32,24 @@
 #include "common/log/log.h"
 #include "common/net/ip.h"
 #include "common/spf/evaluator.h"
+#include "common/store/factory.h"
+#include "tools/posternctl/audit/postfix_config.h"
+#include "tools/posternctl/audit/tls_probe.h"
 #include "tools/posternctl/command.h"
+#include "tools/posternctl/dns_records_transport.h"
+#include "tools/posternctl/dns_text.h"
 #include "tools/posternctl/state.h"
+#include "tools/posternctl/transport/mta_sts_policy.h"
+#include "tools/posternctl/transport/txt_records.h"
 
 namespace postern::ctl {
 namespace {
-
-constexpr auto kLookupDeadline = std::chrono::seconds(10);
-constexpr size_t kMaxShownRecord = 300;
 
 struct Options {
   std::vector<IpNetwork> ips;
   std::string rua;  // an address; "" = postmaster@DOMAIN
   bool check = false;
 };
-
-// The TXT records of name whose text starts with the version tag (case-insensitive, then a space
-// or the end), or a reason the lookup gave nothing usable.
-struct TxtLookup {
-  std::vector<std::string> matching;
-  std::string problem;  // "temperror: ..." for failures; "" otherwise
-};
-
-bool has_version_tag(std::string_view text, std::string_view tag) {
-  if (text.size() < tag.size() || ascii_lower(text.substr(0, tag.size())) != ascii_lower(tag)) return false;
-  return text.size() == tag.size() || text[tag.size()] == ' ';
-}
-
-TxtLookup lookup_txt(Resolver& resolver, const std::string& name, std::string_view tag) {
-  TxtLookup out;
-  auto r = resolver.query(name, RrType::TXT, Deadline::after(kLookupDeadline));
-  if (r.temporary_failure()) {
-    out.problem = std::string("lookup failed (") + to_string(r.status) + (r.detail.empty() ? "" : ": ") +
-                  log_safe(r.detail) + ")";
-    return out;
-  }
-  for (const auto& rec : r.records) {
-    if (tag.empty() || has_version_tag(rec.text, tag)) out.matching.push_back(rec.text);
-  }
-  return out;
-}
-
-// Words separated by single spaces, lower-case: records that differ only there are the same.
-std::string normalized(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : ascii_lower(s)) {
-    if (c == ' ' || c == '\t') {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
-}
 
 // True when the published key record carries our public key: with all white space removed, it
 // holds "p=KEY" as a whole tag (at the start or after ';', then ';' or the end). A search, not a
@@ -107,15 +74,6 @@ bool publishes_key(std::string_view published, std::string_view own_record) {
     if (starts && (after == text.size() || text[after] == ';')) return true;
   }
   return false;
-}
-
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
 }
 
 void check_dkim(Resolver& resolver, const std::string& selector, const std::string& domain,
@@ -213,6 +171,155 @@ bool valid_report_address(std::string_view a) {
   });
 }
 
+// A host name as given on the command line: lower-case, trailing dot dropped; false when invalid.
+bool host_arg(std::string v, std::string& out) {
+  while (!v.empty() && v.back() == '.') v.pop_back();
+  out = ascii_lower(v);
+  return valid_host_name(out);
+}
+
+int transport_options(Context& ctx, TransportOptions& t) {
+  t.tls_certs = ctx.opts.values("--tls-cert");
+  t.cert_source = "from --tls-cert";
+  if (ctx.opts.has("--smtp-connect")) {
+    std::string v = ctx.opts.value("--smtp-connect");
+    size_t colon = v.rfind(':');
+    auto port = colon == std::string::npos ? Result<uint64_t>(Error::perm(""))
+                                           : parse_decimal(v.substr(colon + 1), {1, 65535});
+    if (!port || !IpAddress::parse(v.substr(0, colon)))
+      return ctx.usage_error("--smtp-connect needs IP:PORT");
+  }
+  if (ctx.opts.has("--mta-sts-connect")) {
+    std::string v = ctx.opts.value("--mta-sts-connect");
+    size_t colon = v.rfind(':');
+    auto port = colon == std::string::npos ? Result<uint64_t>(Error::perm(""))
+                                           : parse_decimal(v.substr(colon + 1), {1, 65535});
+    if (!port || !IpAddress::parse(v.substr(0, colon)))
+      return ctx.usage_error("--mta-sts-connect needs IP:PORT");
+  }
+  for (const auto& v : ctx.opts.values("--mx-host")) {
+    std::string h;
+    if (!host_arg(v, h)) return ctx.usage_error("--mx-host " + log_safe(v) + ": not a host name");
+    if (std::find(t.mx_hosts.begin(), t.mx_hosts.end(), h) == t.mx_hosts.end()) t.mx_hosts.push_back(h);
+  }
+  for (const auto& v : ctx.opts.values("--no-mail")) {
+    std::string h;
+    if (!host_arg(v, h)) return ctx.usage_error("--no-mail " + log_safe(v) + ": not a domain name");
+    t.no_mail.push_back(h);
+  }
+  t.next_key = ctx.opts.value("--next-key");
+  t.tlsa_issuer = ctx.opts.has("--tlsa-issuer");
+  std::string mode = ctx.opts.value("--mta-sts-mode", "testing");
+  t.sts_mode = mode == "enforce" ? MtaStsMode::enforce
+               : mode == "none"  ? MtaStsMode::none
+                                 : MtaStsMode::testing;
+  t.sts_max_age = ctx.opts.number("--mta-sts-max-age", 0);
+  t.mta_sts_out = ctx.opts.value("--mta-sts-out");
+  t.https_ca_file = ctx.opts.value("--mta-sts-ca");
+  t.https_connect = ctx.opts.value("--mta-sts-connect");
+  if (ctx.opts.has("--tlsrpt-rua")) {
+    std::string v = ctx.opts.value("--tlsrpt-rua");
+    if (v.find(':') == std::string::npos) v = "mailto:" + v;
+    if (!parse_tlsrpt_record("v=TLSRPTv1; rua=" + v))
+      return ctx.usage_error("--tlsrpt-rua needs an address (tlsrpt@example.org) or an https:// URL");
+    t.tlsrpt_rua = v;
+  }
+  return 0;
+}
+
+// What the command line did not give, from the local Postfix through postconf (--postfix-config
+// DIR, else postconf's default): the certificate files of its smtp service (smtpd_tls_chain_files,
+// else smtpd_tls_cert_file and smtpd_tls_eccert_file) and myhostname as the MX host.
+void from_local_postfix(Context& ctx, TransportOptions& t) {
+  bool need_certs = t.tls_certs.empty(), need_host = t.mx_hosts.empty();
+  if (!need_certs && !need_host) return;
+  auto pf = audit::load_postfix_config(ctx.opts.value("--postfix-config"));
+  if (!pf) {
+    t.notes.push_back("local Postfix not read (" + log_safe(pf.error().message) +
+                      "): give --tls-cert and --mx-host");
+    return;
+  }
+  const audit::PostfixService* smtp = pf->find_service("smtp", "inet");
+  auto get = [&](std::string_view name) { return smtp ? pf->get(*smtp, name) : pf->get(name); };
+  if (need_host) {
+    std::string h;
+    if (host_arg(pf->get("myhostname"), h))
+      t.mx_hosts.push_back(h);
+    else
+      t.notes.push_back("Postfix's myhostname is not a host name: give --mx-host");
+  }
+  if (!need_certs) return;
+  std::vector<std::string> files;
+  auto split = [](const std::string& v) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (char c : v + " ") {
+      if (c == ' ' || c == ',' || c == '\t' || c == '\n') {
+        if (!cur.empty()) out.push_back(cur);
+        cur.clear();
+      } else {
+        cur.push_back(c);
+      }
+    }
+    return out;
+  };
+  std::string chain = get("smtpd_tls_chain_files");
+  if (!chain.empty()) {
+    // A key may sit in a file of its own before its certificates: only files with certificates count.
+    for (const auto& f : split(chain)) {
+      if (read_certificate_chain(f)) files.push_back(f);
+    }
+    if (files.empty()) files = split(chain);  // none readable: say why for each
+    t.cert_source = "from the local Postfix (smtpd_tls_chain_files)";
+  } else {
+    for (const char* name : {"smtpd_tls_cert_file", "smtpd_tls_eccert_file"}) {
+      std::string f = get(name);
+      if (!f.empty()) files.push_back(f);
+    }
+    t.cert_source = "from the local Postfix (smtpd_tls_cert_file, smtpd_tls_eccert_file)";
+  }
+  if (files.empty()) t.notes.push_back("the local Postfix has no server certificate configured");
+  t.tls_certs = files;
+}
+
+// The key each MX host serves on port 25 after STARTTLS (audit's probe), its address from the
+// configured resolver, or --smtp-connect IP:PORT for every host. Remembered per host.
+LiveKeyProbe live_key_probe(std::shared_ptr<Resolver> resolver, std::string connect) {
+  auto seen = std::make_shared<std::map<std::string, Result<ChainKeys>>>();
+  return [resolver, connect, seen](const std::string& host) -> Result<ChainKeys> {
+    if (auto it = seen->find(host); it != seen->end()) return it->second;
+    auto probe = [&]() -> Result<ChainKeys> {
+      std::string ip;
+      int port = 25;
+      if (!connect.empty()) {
+        size_t colon = connect.rfind(':');
+        ip = IpAddress::parse(connect.substr(0, colon))->str();  // checked by transport_options
+        port = static_cast<int>(*parse_decimal(connect.substr(colon + 1), {1, 65535}));
+      } else {
+        for (RrType type : {RrType::A, RrType::AAAA}) {
+          auto r = resolver->query(host, type, Deadline::after(kLookupDeadline));
+          if (r.ok()) {
+            ip = r.records[0].text;
+            break;
+          }
+          if (r.temporary_failure()) return Error::temp("DNS: " + lookup_failed(r));
+        }
+        if (ip.empty()) return Error::perm(host + " has no address");
+      }
+      audit::TlsOffer offer;
+      offer.sni = host;
+      auto p = audit::probe_smtp_tls(ip, port, audit::TlsStart::starttls, offer, std::chrono::seconds(10),
+                                     "posternctl-dns-records.invalid");
+      if (p.failure != audit::ProbeFailure::none || !p.tls)
+        return Error::temp(std::string(audit::probe_failure_name(p.failure)) + ": " + p.error);
+      return chain_keys_from_der(p.tls->chain_der);
+    };
+    auto r = probe();
+    seen->emplace(host, r);
+    return r;
+  };
+}
+
 int cmd_dns_records(Context& ctx) {
   Options o;
   for (const auto& v : ctx.opts.values("--ip")) {
@@ -228,6 +335,9 @@ int cmd_dns_records(Context& ctx) {
     o.rua = r;
   }
   o.check = ctx.opts.has("--check");
+  TransportOptions t;
+  if (int rc = transport_options(ctx, t); rc) return rc;
+  from_local_postfix(ctx, t);
   const Config* c = ctx.config();
   if (!c) return kExitConfig;
   auto policy = DkimSigningPolicy::load(c->dkim);
@@ -241,6 +351,7 @@ int cmd_dns_records(Context& ctx) {
     int rc = 0;
     resolver = open_resolver(*c, clock, rc);
     if (!resolver) return rc;
+    t.live_key = live_key_probe(resolver, ctx.opts.value("--smtp-connect"));
   }
 
   std::set<std::string> domains;
@@ -265,23 +376,37 @@ int cmd_dns_records(Context& ctx) {
   if (domains.empty()) {
     std::cout << "; no domains of ours in the config ([sender] local_domains or [dkim] signing keys):\n"
                  "; no SPF or DMARC records to suggest\n";
-    return 0;
+  } else {
+    std::cout << ";\n; SPF and DMARC records below are suggestions to review before publishing, not a\n"
+                 "; description of your setup: check that every host sending your mail is covered.\n";
+    for (const auto& d : domains) {
+      std::cout << ";\n; " << d << "\n";
+      spf_section(resolver.get(), o, d);
+      dmarc_section(resolver.get(), o, d);
+    }
   }
-  std::cout << ";\n; SPF and DMARC records below are suggestions to review before publishing, not a\n"
-               "; description of your setup: check that every host sending your mail is covered.\n";
-  for (const auto& d : domains) {
-    std::cout << ";\n; " << d << "\n";
-    spf_section(resolver.get(), o, d);
-    dmarc_section(resolver.get(), o, d);
+  // The MTA-STS id history lives in the store; a check without one still runs.
+  std::unique_ptr<Store> store;
+  if (resolver) {
+    auto st = make_store(c->store, clock, false);
+    if (st)
+      store = std::move(*st);
+    else
+      std::cout << ";\n; store unavailable, MTA-STS id history not kept: " << log_safe(st.error().message)
+                << "\n";
   }
-  return 0;
+  return print_transport_records(std::cout, t, domains, resolver.get(), store.get(), clock);
 }
 
 CommandRegistration reg_records(
     {.name = "dns-records",
-     .usage = "dns-records [--ip ADDR[/LEN]]... [--rua ADDRESS] [--check]",
+     .usage = "dns-records [--ip ADDR[/LEN]]... [--rua ADDRESS] [--tls-cert FILE]... [--mx-host NAME]... "
+              "[--next-key FILE] [--tlsa-issuer] [--mta-sts-mode MODE] [--mta-sts-max-age SECONDS] "
+              "[--mta-sts-out DIR] [--tlsrpt-rua ADDRESS] [--no-mail NAME]... [--mta-sts-ca FILE] "
+              "[--mta-sts-connect IP:PORT] [--postfix-config DIR] [--smtp-connect IP:PORT] [--check]",
      .summary = "print the DNS records the configuration needs (DKIM keys, suggested SPF and "
-                "DMARC) and, with --dns or --check, whether they are published",
+                "DMARC, DANE TLSA, MTA-STS, TLS-RPT, null MX) and, with --dns or --check, whether "
+                "they are published",
      .run = &cmd_dns_records,
      .args = {.options = {{.name = "--ip",
                            .metavar = "ADDR[/LEN]",
@@ -290,6 +415,48 @@ CommandRegistration reg_records(
                           {.name = "--rua",
                            .metavar = "ADDRESS",
                            .help = "where DMARC aggregate reports go (default postmaster@DOMAIN)"},
+                          {.name = "--tls-cert",
+                           .metavar = "FILE",
+                           .help = "a certificate chain Postfix serves (PEM, leaf first), for TLSA",
+                           .repeatable = true},
+                          {.name = "--mx-host",
+                           .metavar = "NAME",
+                           .help = "a host name this server receives mail as (TLSA, MTA-STS mx)",
+                           .repeatable = true},
+                          {.name = "--next-key",
+                           .metavar = "FILE",
+                           .help = "the key or CSR of the next renewal: its TLSA record too"},
+                          {.name = "--tlsa-issuer", .help = "also a 2 1 1 record for the issuing CA"},
+                          {.name = "--mta-sts-mode",
+                           .metavar = "MODE",
+                           .help = "testing (default), enforce or none",
+                           .choices = {"testing", "enforce", "none"}},
+                          {.name = "--mta-sts-max-age",
+                           .metavar = "SECONDS",
+                           .help = "policy max_age (default 86400, 604800 with enforce)",
+                           .number = NumberRange{1, kMaxMtaStsMaxAge}},
+                          {.name = "--mta-sts-out",
+                           .metavar = "DIR",
+                           .help = "write each policy to DIR/DOMAIN/.well-known/mta-sts.txt"},
+                          {.name = "--tlsrpt-rua",
+                           .metavar = "ADDRESS",
+                           .help = "where TLS reports go (default postmaster@DOMAIN)"},
+                          {.name = "--no-mail",
+                           .metavar = "NAME",
+                           .help = "a name that takes no mail: null MX, SPF -all, DMARC reject",
+                           .repeatable = true},
+                          {.name = "--mta-sts-ca",
+                           .metavar = "FILE",
+                           .help = "trust only these CAs for MTA-STS (policy, MX certificates)"},
+                          {.name = "--mta-sts-connect",
+                           .metavar = "IP:PORT",
+                           .help = "fetch policies from this address instead of mta-sts.DOMAIN:443"},
+                          {.name = "--postfix-config",
+                           .metavar = "DIR",
+                           .help = "the Postfix whose certificates and myhostname to use (postconf -c)"},
+                          {.name = "--smtp-connect",
+                           .metavar = "IP:PORT",
+                           .help = "probe the live key here instead of each MX host's port 25"},
                           {.name = "--check", .help = "look each record up in the configured DNS"}}}});
 
 }  // namespace

@@ -17,7 +17,8 @@
 // than the parser (a domain name, an IP address) call ctx.usage_error(), which prints the same.
 // Exit codes (kExit*): 0 done (debug commands exit 0 whatever the verdict), 1 the command could
 // not do its work, 64 usage, 70 internal error (an exception main caught: a bug), 78 config error.
-// docs/posternctl.md and docs/man/posternctl.8 list them; no command exits 2.
+// docs/posternctl.md and docs/man/posternctl.8 list them. The one exception is audit (cmd_audit.cpp,
+// for cron and CI): 1 when it found an error, 2 when it could not run; no other command exits 2.
 #pragma once
 
 #include <string>
