@@ -31,7 +31,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto c = PostfixConfig::from_outputs(parts[0], parts[0], "", parts[1], parts[2], parts[3], "/etc/postfix");
   if (c) {
     if (auto all = parse_postconf_params(parts[0]))
-      for (const auto& x : *all) {
+      // The first parameters only: a real `postconf` output has a thousand, and each is expanded
+      // once per service; a few dozen exercise the expansion as well and keep the runs fast.
+      for (size_t k = 0; k < all->size() && k < 64; ++k) {
+        const auto& x = (*all)[k];
         (void)c->get(x.name);
         for (const auto& s : c->services) {
           (void)c->get(s, x.name);

@@ -312,9 +312,26 @@ TEST_F(Audit, GoodConfigurationHasNoErrorAndTakesUnderFiveSeconds) {
   auto r = ctl({"-c", conf, "audit", "--postfix-config", pf.config_dir(), "--dovecot-config",
                 dv.config_path(), "--ca-file", ca_file()});
   auto took = std::chrono::steady_clock::now() - start;
+  auto static_start = std::chrono::steady_clock::now();
+  auto static_only = ctl({"-c", conf, "audit", "--postfix-config", pf.config_dir(), "--dovecot-config",
+                          dv.config_path(), "--no-probe"});
+  auto static_took = std::chrono::steady_clock::now() - static_start;
+  EXPECT_EQ(static_only.exit_code, 0) << static_only.output;
+  std::cout << "the same with --no-probe (postconf and doveconf only): "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(static_took).count() << " ms\n";
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(count_lines(r.output, "error "), 0) << r.output;
-  EXPECT_LT(took, std::chrono::seconds(5)) << r.output;
+  // Issue 16: a whole audit of one host under 5 s. Sanitizer builds run several times slower.
+#if defined(__SANITIZE_ADDRESS__) || defined(__has_feature)
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+  const auto limit = std::chrono::seconds(10);
+#else
+  const auto limit = std::chrono::seconds(5);
+#endif
+#else
+  const auto limit = std::chrono::seconds(5);
+#endif
+  EXPECT_LT(took, limit) << r.output;
   std::cout << "audit of a good configuration (postconf, doveconf, "
             << "all probes): " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
             << " ms\n";

@@ -120,7 +120,13 @@ void probe_versions_and_suites(const ProbeTarget& t, const ProbeSettings& s, Fin
   ProbeFailure vres[4] = {ProbeFailure::none, ProbeFailure::none, ProbeFailure::none, ProbeFailure::none};
   static const char* kClasses[] = {"eNULL", "aNULL", "EXPORT", "RC4", "3DES"};
   ProbeFailure cres[5];
+  // What the local OpenSSL cannot offer is not tried (no connection spent on it; reported once as
+  // probe.local-openssl).
   for (int i = 0; i < 4; ++i) {
+    if (!local_can_offer(kVersions[i])) {
+      vres[i] = ProbeFailure::local_cannot_offer;
+      continue;
+    }
     threads.emplace_back([&, i] {
       TlsOffer o;
       o.only_version = kVersions[i];
@@ -130,6 +136,10 @@ void probe_versions_and_suites(const ProbeTarget& t, const ProbeSettings& s, Fin
     });
   }
   for (int i = 0; i < 5; ++i) {
+    if (!local_has_suites(std::string(kClasses[i]) + ":@SECLEVEL=0")) {
+      cres[i] = ProbeFailure::local_cannot_offer;
+      continue;
+    }
     threads.emplace_back([&, i] {
       TlsOffer o;
       o.only_version = TlsVersion::tls1_2;
