@@ -91,9 +91,10 @@ TEST_F(MilterProtocol, AsksNotToBeWaitedForWhereItNeverRefuses) {
   ASSERT_TRUE(c);
   uint32_t p = c->negotiated().protocol;
   for (uint32_t step :
-       {milter::proto::nr_connect, milter::proto::nr_helo, milter::proto::nr_header, milter::proto::nr_body,
-        milter::proto::no_rcpt, milter::proto::no_data, milter::proto::no_unknown})
+       {milter::proto::nr_connect, milter::proto::nr_helo, milter::proto::nr_rcpt, milter::proto::nr_header,
+        milter::proto::nr_body, milter::proto::no_data, milter::proto::no_unknown})
     EXPECT_NE(p & step, 0u) << std::hex << step;
+  EXPECT_EQ(p & milter::proto::no_rcpt, 0u) << "RCPT is read for the DMARC report's envelope_to";
   for (uint32_t step : {milter::proto::nr_mail, milter::proto::nr_eoh})
     EXPECT_EQ(p & step, 0u) << std::hex << step << ": these stages can refuse";
 }
