@@ -48,9 +48,13 @@ std::pair<std::string, std::string> split_reply(const std::string& reply, const 
   return {def, reply};
 }
 
+// The domain of an envelope address as libmilter gives it ("<a@b.example>") or bare.
 std::string domain_of(const std::string& address) {
   size_t at = address.rfind('@');
-  return at == std::string::npos ? std::string() : ascii_lower(address.substr(at + 1));
+  if (at == std::string::npos) return std::string();
+  std::string d = address.substr(at + 1);
+  if (!d.empty() && d.back() == '>') d.pop_back();
+  return ascii_lower(d);
 }
 
 }  // namespace

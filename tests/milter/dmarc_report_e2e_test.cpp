@@ -4,6 +4,10 @@
 // writes it; `posternctl dmarc report build` turns the day into one report per policy domain, each
 // valid against RFC 9990's schema (xmllint), with identical messages counted in one record and the
 // report facts (selector, envelope domains, SPF scope, override reasons) in place.
+// `posternctl dmarc report send` mails them through the private Postfix's own sendmail to a local
+// maildir, with the attachment's bytes those of the built file; an outside destination without
+// its authorization record and one whose "!size" is too small are skipped with the reason; a
+// second run sends nothing; --resend sends again with the same Report-ID.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -73,7 +77,10 @@ class DmarcReportE2e : public ::testing::Test {
     dns_->add("spfonly.test", "TXT", "\"v=spf1 ip4:203.0.113.0/24 -all\"");
     dns_->add("_dmarc.spfonly.test", "TXT", "\"v=DMARC1; p=quarantine; fo=1; rua=mailto:dmarc@example.org\"");
     dns_->add("lists.test", "TXT", "\"v=spf1 ip4:203.0.113.0/24 -all\"");
-    dns_->add("_dmarc.bank.test", "TXT", "\"v=DMARC1; p=reject; rua=mailto:dmarc@example.org\"");
+    dns_->add("_dmarc.bank.test", "TXT", "\"v=DMARC1; p=reject; rua=mailto:dmarc@example.org!500\"");
+    // example.org takes reports for partner.test and bank.test, not for spfonly.test.
+    dns_->add("partner.test._report._dmarc.example.org", "TXT", "\"v=DMARC1\"");
+    dns_->add("bank.test._report._dmarc.example.org", "TXT", "\"v=DMARC1\"");
     std::string sock = (dir_->path() / "milter.sock").string();
     log_ = (dir_->path() / "dmarc.log").string();
     dir_->write("dmarc.log", "");
@@ -87,8 +94,14 @@ class DmarcReportE2e : public ::testing::Test {
                             "trusted_forwarders = [\"198.51.100.0/24\"]\nmailing_list_domains = [\"lists.test\"]\n"
                             "report_log = \"" +
                             log_ +
-                            "\"\n[dmarc.reports]\norg_name = \"Example Org Mail\"\n"
+                            "\"\n[dmarc.reports]\nenabled = true\norg_name = \"Example Org Mail\"\n"
                             "from = \"dmarc-reports@example.org\"\n"
+                            "sendmail = \"" +
+                            (dir_->path() / "sendmail").string() +
+                            "\"\npause = \"0s\"\n"
+                            "[store]\nlmdb_path = \"" +
+                            (dir_->path() / "state").string() +
+                            "\"\n"
                             "[dkim]\ninternal_networks = []\n")
                 .string();
     milter_ = new Process({MILTER, "-f", "-c", conf_}, (dir_->path() / "milter").string());
@@ -98,6 +111,10 @@ class DmarcReportE2e : public ::testing::Test {
     p.main_cf["smtpd_milters"] = "unix:" + sock;
     p.main_cf["local_header_rewrite_clients"] = "";
     postfix_ = new PostfixInstance(p);
+    // The private Postfix's own sendmail (postdrop, pickup, cleanup, delivery), told its config.
+    auto wrapper = dir_->write("sendmail", "#!/bin/sh\nexec /usr/sbin/sendmail -C '" + postfix_->config_dir() +
+                                               "' \"$@\"\n");
+    chmod(wrapper.c_str(), 0755);
   }
   static void TearDownTestSuite() {
     delete postfix_;
@@ -226,6 +243,82 @@ TEST_F(DmarcReportE2e, TheMiltersLogBuildsValidAggregatedReports) {
       << bank;
   EXPECT_EQ(records_with(bank, {"<source_ip>192.0.2.66</source_ip>", "<disposition>reject</disposition>"}), 1u)
       << bank;
+}
+
+// The gzip attachment of a delivered report mail, decoded.
+std::string attachment(const std::string& mail) {
+  const std::string start = "Content-Transfer-Encoding: base64\n\n";
+  size_t a = mail.find(start);
+  if (a == std::string::npos) return "";
+  a += start.size();
+  size_t b = mail.find("\n--=_postern_", a);
+  auto r = run_command({"base64", "-d"}, mail.substr(a, b - a));
+  return r.exit_code == 0 ? r.output : "";
+}
+
+std::string header(const std::string& mail, const std::string& name) {
+  size_t at = mail.find("\n" + name + ": ");
+  if (at == std::string::npos) return "";
+  at += name.size() + 3;
+  return mail.substr(at, mail.find('\n', at) - at);
+}
+
+TEST_F(DmarcReportE2e, SendMailsThemOnceThroughPostfixAndResendKeepsTheReportId) {
+  send_the_day();
+  auto dry = run_command({POSTERNCTL, "-c", conf_, "dmarc", "report", "send", "--day", today(), "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_NE(dry.output.find("would send partner.test " + today() + " dmarc@example.org: "), std::string::npos)
+      << dry.output;
+  auto first = run_command({POSTERNCTL, "-c", conf_, "dmarc", "report", "send", "--day", today()});
+  EXPECT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("sent partner.test " + today() + " dmarc@example.org: "), std::string::npos)
+      << first.output;
+  EXPECT_NE(first.output.find("skipped spfonly.test " + today() +
+                              " dmarc@example.org: unauthorized: no v=DMARC1 record at "
+                              "spfonly.test._report._dmarc.example.org"),
+            std::string::npos)
+      << first.output;
+  EXPECT_NE(first.output.find("skipped bank.test " + today() + " dmarc@example.org: report mail of "),
+            std::string::npos)
+      << first.output;
+  EXPECT_NE(first.output.find("over the destination's limit of 500"), std::string::npos) << first.output;
+  ASSERT_TRUE(postfix_->wait_for_messages("dmarc@example.org", 1)) << postfix_->maillog();
+  std::string mail = postfix_->messages("dmarc@example.org")[0];
+  // The attachment is byte for byte the file build writes for the day.
+  auto out = dir_->path() / "built";
+  std::filesystem::create_directory(out);
+  auto b = run_command({POSTERNCTL, "-c", conf_, "dmarc", "report", "build", "--day", today(), "--out", out.string()});
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  std::string built;
+  for (const auto& f : std::filesystem::directory_iterator(out)) {
+    if (f.path().filename().string().find("!partner.test!") != std::string::npos) built = slurp(f.path());
+  }
+  ASSERT_FALSE(built.empty());
+  EXPECT_EQ(attachment(mail), built);
+  std::string subject = header(mail, "Subject");
+  EXPECT_EQ(subject.rfind("Report Domain: partner.test Submitter: example.org Report-ID: <", 0), 0u) << mail;
+  EXPECT_NE(mail.find("Content-Type: application/gzip; name=\"example.org!partner.test!"), std::string::npos);
+  // A second run sends nothing; --resend sends the same report again, with the same Report-ID.
+  auto second = run_command({POSTERNCTL, "-c", conf_, "dmarc", "report", "send", "--day", today()});
+  EXPECT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("skipped partner.test " + today() + " dmarc@example.org: already sent"),
+            std::string::npos)
+      << second.output;
+  EXPECT_EQ(second.output.find("sent partner"), std::string::npos) << second.output;
+  auto again = run_command({POSTERNCTL, "-c", conf_, "dmarc", "report", "send", "--day", today(), "--resend"});
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  ASSERT_TRUE(postfix_->wait_for_messages("dmarc@example.org", 2)) << postfix_->maillog();
+  auto both = postfix_->messages("dmarc@example.org");
+  ASSERT_EQ(both.size(), 2u);  // the second run added none
+  EXPECT_EQ(header(both[1], "Subject"), subject);
+  EXPECT_EQ(header(both[1], "Message-ID"), header(mail, "Message-ID"));
+  EXPECT_EQ(attachment(both[1]), built);
+  // Disabled: send refuses (78) and sends nothing.
+  std::string off_text = slurp(conf_);
+  off_text.replace(off_text.find("enabled = true"), 14, "enabled = false");
+  auto off_conf = dir_->write("off.conf", off_text);
+  auto off = run_command({POSTERNCTL, "-c", off_conf.string(), "dmarc", "report", "send", "--day", today()});
+  EXPECT_EQ(off.exit_code, 78) << off.output;
 }
 
 }  // namespace

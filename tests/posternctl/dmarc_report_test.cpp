@@ -12,7 +12,11 @@
 #include "common/dmarc/report_log.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
+#include "tests/harness/dns_server.h"
 #include "tools/posternctl/dmarc_report/aggregate.h"
+#include "tools/posternctl/dmarc_report/destinations.h"
+#include "tools/posternctl/dmarc_report/mail.h"
+#include "tools/posternctl/dmarc_report/rua.h"
 #include "tools/posternctl/dmarc_report/build.h"
 #include "tools/posternctl/dmarc_report/gzip.h"
 #include "tools/posternctl/dmarc_report/naming.h"
@@ -366,6 +370,94 @@ TEST(DmarcReportBuild, ReadsTheDayFromTheLogAndItsRotatedCopies) {
   ASSERT_TRUE(excluded);
   EXPECT_TRUE(excluded->reports.empty());
   EXPECT_EQ(excluded->excluded, 4u);
+}
+
+}  // namespace
+}  // namespace postern
+
+namespace postern {
+namespace {
+
+TEST(DmarcReportUri, MailtoWithSizeLimits) {
+  auto u = parse_report_uri("mailto:DMARC@Example.ORG!10m");
+  ASSERT_TRUE(u) << u.error().message;
+  EXPECT_EQ(u->address, "DMARC@example.org");
+  EXPECT_EQ(u->host, "example.org");
+  EXPECT_EQ(u->max_bytes, 10u << 20);
+  EXPECT_EQ(parse_report_uri("mailto:a@b.example!500")->max_bytes, 500u);
+  EXPECT_EQ(parse_report_uri("mailto:a%2Bb@b.example")->address, "a+b@b.example");
+  EXPECT_FALSE(parse_report_uri("mailto:a%40x@b.example"));  // two '@' after decoding
+  EXPECT_FALSE(parse_report_uri("mailto:a@b.example?subject=x"));
+  EXPECT_FALSE(parse_report_uri("mailto:a@b.example,c@d.example"));
+  EXPECT_FALSE(parse_report_uri("https://reports.example/dmarc"));
+  EXPECT_FALSE(parse_report_uri("mailto:a@b.example!"));
+  EXPECT_FALSE(parse_report_uri("mailto:a@b.example!9999999999999999k"));
+  EXPECT_FALSE(parse_report_uri("mailto:@b.example"));
+  EXPECT_FALSE(parse_report_uri("mailto:a@../etc"));
+  EXPECT_FALSE(parse_report_uri(std::string("mailto:a@b.example") + std::string(600, 'x')));
+}
+
+// RFC 9990 section 3 against a real DNS server: same organization is used as is; an outside
+// address only with DOMAIN._report._dmarc.HOST; that record's rua replaces the address on the
+// same host and drops it when it points elsewhere; DNS trouble is temperror, not a refusal.
+TEST(DmarcReportDestinations, OutsideAddressesNeedTheirAuthorizationRecord) {
+  test::TestDnsServer dns;
+  dns.add("_dmarc.example.org", "TXT",
+          "\"v=DMARC1; p=none; rua=mailto:agg@example.org,mailto:d@mail.example.org!1k,"
+          "mailto:x@auth.test,mailto:y@noauth.test,mailto:z@moved.test,mailto:w@elsewhere.test,"
+          "mailto:v@slow.test,https://x.example/r\"");
+  dns.add("example.org._report._dmarc.auth.test", "TXT", "\"v=DMARC1\"");
+  dns.add("example.org._report._dmarc.moved.test", "TXT", "\"v=DMARC1; rua=mailto:inbox@moved.test\"");
+  dns.add("example.org._report._dmarc.elsewhere.test", "TXT", "\"v=DMARC1; rua=mailto:w@other.test\"");
+  dns.add("example.org._report._dmarc.noauth.test", "TXT", "\"not a dmarc record\"");
+  dns.set_behavior("example.org._report._dmarc.slow.test", test::DnsBehavior::servfail);
+  auto resolver = test::make_test_resolver(dns);
+  auto plan = plan_report_destinations(*resolver, "example.org", Deadline::after(std::chrono::seconds(10)));
+  ASSERT_EQ(plan.record, DmarcLookupStatus::found);
+  std::map<std::string, const ReportDestination*> by;
+  for (const auto& d : plan.destinations) by[d.target.address.empty() ? d.uri : d.target.address] = &d;
+  ASSERT_EQ(plan.destinations.size(), 8u);  // https is listed, as unusable
+  EXPECT_EQ(by["agg@example.org"]->status, DestinationStatus::send);
+  EXPECT_FALSE(by["agg@example.org"]->external);
+  EXPECT_EQ(by["d@mail.example.org"]->status, DestinationStatus::send);
+  EXPECT_EQ(by["d@mail.example.org"]->target.max_bytes, 1024u);
+  EXPECT_EQ(by["x@auth.test"]->status, DestinationStatus::send);
+  EXPECT_TRUE(by["x@auth.test"]->external);
+  EXPECT_EQ(by["y@noauth.test"]->status, DestinationStatus::unauthorized);
+  EXPECT_NE(by["y@noauth.test"]->reason.find("no v=DMARC1 record at example.org._report._dmarc.noauth.test"),
+            std::string::npos);
+  ASSERT_TRUE(by["inbox@moved.test"]);
+  EXPECT_EQ(by["inbox@moved.test"]->status, DestinationStatus::send);
+  EXPECT_EQ(by["w@elsewhere.test"]->status, DestinationStatus::unauthorized);
+  EXPECT_EQ(by["v@slow.test"]->status, DestinationStatus::temperror);
+  EXPECT_EQ(by["https://x.example/r"]->status, DestinationStatus::unusable_uri);
+  auto none = plan_report_destinations(*resolver, "nothing.test", Deadline::after(std::chrono::seconds(10)));
+  EXPECT_EQ(none.record, DmarcLookupStatus::none);
+}
+
+TEST(DmarcReportMail, MimeWithTheAttachmentBytes) {
+  BuiltReport r;
+  r.receiver = "mx.example.net";
+  r.meta.report_id = "abc123";
+  r.meta.begin = 1767225600;
+  r.aggregate.policy.domain = "example.org";
+  r.file_name = "mx.example.net!example.org!1767225600!1767311999!abc123.xml.gz";
+  r.subject = dmarc_report_subject("example.org", "mx.example.net", "abc123");
+  r.gz = std::string("\x1f\x8b\x00\xff", 4) + std::string(100, 'z');
+  std::string m = compose_report_mail(r, "reports@mx.example.net", "dmarc@example.org", 1767312000);
+  EXPECT_EQ(m.rfind("From: reports@mx.example.net\nTo: dmarc@example.org\n"
+                    "Subject: Report Domain: example.org Submitter: mx.example.net Report-ID: <abc123>\n"
+                    "Date: Fri, 02 Jan 2026 00:00:00 +0000\nMessage-ID: <abc123@mx.example.net>\n",
+                    0),
+            0u)
+      << m;
+  EXPECT_NE(m.find("Content-Type: application/gzip; name=\"" + r.file_name + "\"\n"), std::string::npos);
+  EXPECT_NE(m.find("Content-Disposition: attachment; filename=\"" + r.file_name + "\"\n"), std::string::npos);
+  EXPECT_NE(m.find(base64_lines(r.gz)), std::string::npos);
+  EXPECT_EQ(base64_lines("Man"), "TWFu\n");
+  EXPECT_EQ(base64_lines("Ma"), "TWE=\n");
+  EXPECT_EQ(base64_lines(std::string(57, 'a')).size(), 77u);  // one full 76-column line
+  for (std::string_view line : {m}) EXPECT_EQ(line.find('\r'), std::string::npos);
 }
 
 }  // namespace

@@ -3,8 +3,14 @@
 // file per policy domain named as the RFC says, written to DIR (default: the current directory);
 // one line per report on stdout (file, domain, records, messages), a summary of skipped lines on
 // stderr. Needs [dmarc] report_log and [dmarc.reports] org_name and from (else exit 78); exit 1
-// when the log cannot be read or a file cannot be written. The reporting library is in
-// dmarc_report/ (contracts there).
+// when the log cannot be read or a file cannot be written.
+// posternctl dmarc report send [--day YYYY-MM-DD] [--dry-run] [--resend]: builds the same reports and
+// mails each to the rua addresses of the domain's current DMARC record (dmarc_report/send.h: the
+// RFC 9990 authorization of outside addresses, size limits, a marker in the store so a day is sent
+// once, --resend with the same Report-ID); one line per destination on stdout. Refuses (exit 78)
+// unless [dmarc.reports] enabled = true, except with --dry-run, which sends and marks nothing. Exit 1
+// when anything failed (DNS temperror, sendmail, store, max_reports_per_run), each line saying why.
+// The reporting library is in dmarc_report/ (contracts there).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -15,6 +21,8 @@
 #include "common/core/clock.h"
 #include "tools/posternctl/command.h"
 #include "tools/posternctl/dmarc_report/build.h"
+#include "tools/posternctl/dmarc_report/send.h"
+#include "tools/posternctl/state.h"
 
 namespace postern::ctl {
 namespace {
@@ -110,6 +118,35 @@ int cmd_build(Context& ctx) {
   return rc;
 }
 
+int cmd_send(Context& ctx) {
+  auto begin = report_day(ctx);
+  if (!begin) return ctx.usage_error("--day: " + begin.error().message);
+  int rc = 0;
+  const Config* c = report_config(ctx, rc);
+  if (!c) return rc;
+  SendOptions options{.dry_run = ctx.opts.has("--dry-run"), .resend = ctx.opts.has("--resend")};
+  if (!c->dmarc.reports.enabled && !options.dry_run) {
+    std::cerr << "posternctl: " << c->path
+              << ": [dmarc.reports] enabled = false: no reports are sent (--dry-run shows what would be)\n";
+    return kExitConfig;
+  }
+  SystemClock clock;
+  auto resolver = open_resolver(*c, clock, rc);
+  if (!resolver) return rc;
+  auto store = open_store(ctx, clock, rc);
+  if (!store) return rc;
+  auto day = build_day_reports(*c, *begin, host_name(), generator());
+  if (!day) {
+    std::cerr << "posternctl: " << c->dmarc.report_log << ": " << day.error().message << "\n";
+    return kExitFailure;
+  }
+  SendOutcome o = send_day_reports(c->dmarc.reports, *day, *store, *resolver, clock, options, std::cout);
+  print_summary(*day, *begin);
+  std::cerr << "posternctl: " << o.sent << (options.dry_run ? " to send, " : " sent, ") << o.skipped
+            << " skipped, " << o.failed << " failed\n";
+  return o.failed > 0 ? kExitFailure : 0;
+}
+
 const OptionSpec kDayOption{.name = "--day", .metavar = "YYYY-MM-DD", .help = "the UTC day (default: yesterday)"};
 
 CommandRegistration reg_build({.name = "dmarc",
@@ -121,6 +158,16 @@ CommandRegistration reg_build({.name = "dmarc",
                                                     {.name = "--out",
                                                      .metavar = "DIR",
                                                      .help = "directory for the files (default: .)"}}}});
+
+CommandRegistration reg_send(
+    {.name = "dmarc",
+     .subcommand = "report send",
+     .usage = "dmarc report send [--day YYYY-MM-DD] [--dry-run] [--resend]",
+     .summary = "mail the day's DMARC aggregate reports to the domains that ask for them (rua)",
+     .run = &cmd_send,
+     .args = {.options = {kDayOption,
+                          {.name = "--dry-run", .help = "decide and print, send and mark nothing"},
+                          {.name = "--resend", .help = "send reports already sent again (same Report-ID)"}}}});
 
 }  // namespace
 }  // namespace postern::ctl
