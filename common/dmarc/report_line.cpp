@@ -13,8 +13,8 @@ struct JsonValue {
   std::string text;
   int64_t number = 0;
   bool flag = false;
-  std::vector<JsonValue> items;
-  std::vector<std::pair<std::string, JsonValue>> members;
+  std::vector<JsonValue> items;  // array items, or object member values
+  std::vector<std::string> keys;  // object member names, one per item
 };
 
 class Reader {
@@ -124,7 +124,7 @@ class Reader {
       v.kind = object ? JsonValue::Kind::object : JsonValue::Kind::array;
       if (eat(object ? '}' : ']')) return v;
       for (;;) {
-        if ((object ? v.members.size() : v.items.size()) >= (object ? kMaxReportLineMembers : kMaxReportLineItems))
+        if (v.items.size() >= (object ? kMaxReportLineMembers : kMaxReportLineItems))
           return fail(object ? "too many members" : "too many items");
         if (object) {
           auto k = string();
@@ -132,7 +132,8 @@ class Reader {
           if (!eat(':')) return fail("expected ':'");
           auto item = value(depth + 1);
           if (!item) return item;
-          v.members.emplace_back(std::move(*k), std::move(*item));
+          v.keys.push_back(std::move(*k));
+          v.items.push_back(std::move(*item));
         } else {
           auto item = value(depth + 1);
           if (!item) return item;
@@ -173,8 +174,8 @@ class Reader {
 };
 
 const JsonValue* member(const JsonValue& obj, std::string_view key) {
-  for (const auto& [k, v] : obj.members) {
-    if (k == key) return &v;
+  for (size_t i = 0; i < obj.keys.size(); ++i) {
+    if (obj.keys[i] == key) return &obj.items[i];
   }
   return nullptr;
 }
