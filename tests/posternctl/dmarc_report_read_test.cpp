@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "tests/harness/dns_server.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
 #include "tools/posternctl/dmarc_report/aggregate.h"
@@ -252,6 +253,24 @@ TEST(DmarcReportRead, AHundredThousandRecordsAreReadOneMoreThanTheLimitIsNot) {
   DmarcReportReader over;
   over.read_bytes("over.xml", many_records(kMaxReportRecords + 1));
   EXPECT_NE(only_error(over).find("more than 200000 records"), std::string::npos) << only_error(over);
+}
+
+// Reverse names come from DNS when it answers; a source without a PTR record stays nameless.
+TEST(DmarcReportRead, SourcesGetTheirReverseNamesWhenDnsAnswers) {
+  test::TestDnsServer dns;
+  ASSERT_TRUE(dns.add("10.2.0.192.in-addr.arpa", "PTR", "mail.example.com."));
+  auto resolver = test::make_test_resolver(dns);
+  DmarcReportReader r;
+  r.read_bytes("old.xml", kOld);
+  r.resolve_names(*resolver);
+  const DomainSummary& d = r.domains().at("example.com");
+  EXPECT_EQ(d.sources.at("192.0.2.10").name, "mail.example.com");
+  EXPECT_EQ(d.sources.at("203.0.113.66").name, "");
+  std::ostringstream text;
+  r.print_text(text);
+  EXPECT_NE(text.str().find("  192.0.2.10 mail.example.com: 7 messages, DMARC pass 7, DKIM 7, SPF 0, none 7\n"),
+            std::string::npos)
+      << text.str();
 }
 
 // The command: files and a maildir, one bad file among them, exit 1 naming it, JSON for scripts.
