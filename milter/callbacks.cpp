@@ -1,6 +1,6 @@
 // libmilter callbacks of postern-milter: a thin adapter from libmilter to MessagePipeline (one per
 // SMTP connection, in the connection's private data). It negotiates only the steps it needs (no
-// RCPT, DATA or unknown-command callbacks) and header values with their leading space
+// DATA or unknown-command callbacks; RCPT without a reply, for the DMARC report's envelope_to) and header values with their leading space
 // (SMFIP_HDR_LEADSPC), which DKIM's simple header canonicalisation needs; values it adds carry
 // that space too. The client address comes from the connect packet ({client_addr} as a
 // fallback); macros read: {auth_authen} and i (MAIL FROM), i (end of message). Each connection
@@ -79,8 +79,8 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
   const unsigned long want_actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
   if ((f0 & want_actions) != want_actions) return SMFIS_REJECT;  // the MTA cannot do what we need
   *pf0 = want_actions;
-  unsigned long steps = SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN;
-  unsigned long no_reply = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_BODY;
+  unsigned long steps = SMFIP_NODATA | SMFIP_NOUNKNOWN;
+  unsigned long no_reply = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY;
   *pf1 = (f1 & steps) | (f1 & SMFIP_HDR_LEADSPC) | (f1 & no_reply);
   *pf2 = 0;
   *pf3 = 0;
@@ -131,6 +131,13 @@ sfsistat on_envfrom(SMFICTX* ctx, char** argv) {
   c->refresh();
   return apply(ctx, c->pipeline->mail_from(argv && argv[0] ? argv[0] : "", macro(ctx, "{auth_authen}"),
                                            macro(ctx, "i")));
+}
+
+sfsistat on_envrcpt(SMFICTX* ctx, char** argv) {
+  Conn* c = conn(ctx);
+  if (!c) return SMFIS_CONTINUE;
+  c->pipeline->rcpt(argv && argv[0] ? argv[0] : "");
+  return c->quiet(SMFIP_NR_RCPT);
 }
 
 sfsistat on_header(SMFICTX* ctx, char* name, char* value) {
@@ -208,7 +215,7 @@ smfiDesc g_desc = {
     on_connect,
     on_helo,
     on_envfrom,
-    nullptr,  // envrcpt
+    on_envrcpt,
     on_header,
     on_eoh,
     on_body,

@@ -15,6 +15,7 @@ namespace postern {
 
 struct MessagePipeline::Message {
   std::string queue_id, login, envelope_from;
+  std::string rcpt_domain;  // the first RCPT TO's domain, for DMARC reports
   std::vector<std::pair<std::string, std::string>> headers;  // kept for replay to DKIM sessions
   size_t header_bytes = 0;
   bool headers_overflow = false;
@@ -47,9 +48,13 @@ std::pair<std::string, std::string> split_reply(const std::string& reply, const 
   return {def, reply};
 }
 
+// The domain of an envelope address as libmilter gives it ("<a@b.example>") or bare.
 std::string domain_of(const std::string& address) {
   size_t at = address.rfind('@');
-  return at == std::string::npos ? std::string() : ascii_lower(address.substr(at + 1));
+  if (at == std::string::npos) return std::string();
+  std::string d = address.substr(at + 1);
+  if (!d.empty() && d.back() == '>') d.pop_back();
+  return ascii_lower(d);
 }
 
 }  // namespace
@@ -126,6 +131,10 @@ Verdict MessagePipeline::mail_from(std::string envelope_from, std::string login,
   SenderVerdict v = check_envelope_sender(*map, app_.config.sender, msg_->login, msg_->envelope_from);
   if (!v.allowed) return refuse(Verdict::reject(v.rcode, v.xcode, v.text), v.reason, "mail_from");
   return {};
+}
+
+void MessagePipeline::rcpt(const std::string& address) {
+  if (msg_ && msg_->rcpt_domain.empty()) msg_->rcpt_domain = domain_of(address.substr(0, 1024));
 }
 
 Verdict MessagePipeline::header(std::string_view name, std::string_view value) {
@@ -282,6 +291,9 @@ EomResult MessagePipeline::end_of_message(const std::string& queue_id) {
     }
   } else {
     std::vector<authres::MethodResult> results;
+    DmarcReportFacts facts;
+    facts.envelope_from = domain_of(m.envelope_from);
+    facts.envelope_to = m.rcpt_domain;
     DmarcInput din;
     din.from_headers = m.from;
     din.client_ip = client_ip_;
@@ -291,6 +303,7 @@ EomResult MessagePipeline::end_of_message(const std::string& queue_id) {
       const SpfVerdict& v = *m.spf;
       din.spf_domain = v.domain;
       din.spf_result = to_string(v.result);
+      if (v.identity == "helo") facts.spf_scope = DmarcSpfScope::helo;
       authres::MethodResult r{"spf", to_string(v.result), v.reason, {}};
       if (v.sender.rfind("postmaster@", 0) == 0 && domain_of(m.envelope_from).empty())
         r.properties.emplace_back("smtp.helo", helo_);
@@ -321,6 +334,7 @@ EomResult MessagePipeline::end_of_message(const std::string& queue_id) {
         if (!s.b.empty()) r.properties.emplace_back("header.b", s.b);
         results.push_back(std::move(r));
         din.dkim.push_back({s.domain, to_string(s.result)});
+        facts.dkim_selectors.push_back(s.selector);
       }
       line.kv("dkim", to_string(v.overall)).kv("dkim_signatures", v.signatures.size());
     } else if (!m.dkim_note.empty()) {
@@ -349,7 +363,7 @@ EomResult MessagePipeline::end_of_message(const std::string& queue_id) {
           .kv("dmarc_reason", dv.reason);
       // A tempfailed message comes again: it is reported when it is finally decided.
       if (app_.dmarc_log && dd.action != DmarcAction::tempfail) {
-        if (auto r = app_.dmarc_log->append(din, dv, dd.disposition); !r) {
+        if (auto r = app_.dmarc_log->append(din, dv, dd.disposition, facts); !r) {
           LogLine(*app_.log, LogLevel::error, "dmarc_report_log")
               .kv("file", app_.dmarc_log->path())
               .kv("error", r.error().message);

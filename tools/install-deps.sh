@@ -9,7 +9,9 @@ pkgs=(
   # libraries
   libmilter-dev dovecot-dev libssl-dev libopendkim-dev libldns-dev liblmdb-dev libhiredis-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev libsqlite3-dev libcrypt-dev
-  libidn2-dev
+  libidn2-dev zlib1g-dev libxml2-dev
+  # tests: xmllint validates the DMARC aggregate reports against RFC 9990's schema
+  libxml2-utils
   # real peers used by the integration tests and the demo
   postfix dovecot-core dovecot-imapd dovecot-pop3d redis-server swaks lmdb-utils
   # a validating resolver and zone signing for the DANE / DNSSEC tests of posternctl dns-records

@@ -1,12 +1,26 @@
 // [dmarc] section: inbound DMARC (RFC 9989) evaluation and how postern-milter applies its result.
 // Owned by common/dmarc.
 #pragma once
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "common/config/reader.h"
 
 namespace postern {
+
+// [dmarc.reports]: aggregate reports (RFC 9990) built by `posternctl dmarc report build|send` from
+// report_log. Off by default; send refuses to run until enabled.
+struct DmarcReportsConfig {
+  bool enabled = false;
+  std::string org_name;  // <org_name> of the reports
+  std::string from;      // From: of the report mails and <email>; its domain names the receiver
+  std::string sendmail = "/usr/sbin/sendmail";
+  int64_t max_reports_per_run = 1000;
+  std::chrono::seconds pause{1};         // between two mails to the same destination domain
+  std::vector<std::string> exclude_domains;  // policy domains (and below) never reported to
+};
 
 struct DmarcConfig {
   bool enabled = true;
@@ -30,6 +44,7 @@ struct DmarcConfig {
   std::vector<std::string> mailing_list_domains;
   // Append one line per evaluation (JSON) here for later aggregate reports; "" disables.
   std::string report_log;
+  DmarcReportsConfig reports;
 };
 
 void read_dmarc_config(SectionReader& r, DmarcConfig& c);

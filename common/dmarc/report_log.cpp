@@ -48,10 +48,18 @@ const DmarcAlignmentCheck* find_check(const DmarcVerdict& v, std::string_view me
   return nullptr;
 }
 
+void key(std::string& out, std::string_view k) {
+  out += ',';
+  json_string(out, k);
+  out += ':';
+}
+
 }  // namespace
 
+const char* to_string(DmarcSpfScope s) { return s == DmarcSpfScope::helo ? "helo" : "mfrom"; }
+
 std::string format_dmarc_report_line(int64_t unix_time, const DmarcInput& in, const DmarcVerdict& v,
-                                     std::string_view disposition) {
+                                     std::string_view disposition, const DmarcReportFacts& facts) {
   std::string out = "{\"time\":" + std::to_string(unix_time);
   field(out, "ip", in.client_ip ? in.client_ip->str() : "");
   field(out, "header_from", v.author_domain);
@@ -65,18 +73,30 @@ std::string format_dmarc_report_line(int64_t unix_time, const DmarcInput& in, co
     field(out, "adkim", to_string(v.record->adkim));
     field(out, "aspf", to_string(v.record->aspf));
     field(out, "testing", v.record->testing ? "y" : "n");
+    field(out, "fo", v.record->fo);
+    key(out, "rua");
+    out += '[';
+    for (size_t i = 0; i < v.record->rua.size() && i < kMaxReportUris; ++i) {
+      if (i > 0) out += ',';
+      json_string(out, v.record->rua[i]);
+    }
+    out += ']';
   }
   field(out, "policy_tag", v.record ? to_string(v.policy_tag) : "");
   field(out, "policy", v.record ? to_string(v.evaluated_policy()) : "");
   field(out, "applied", to_string(v.applied));
   field(out, "override", to_string(v.override_reason));
   field(out, "disposition", disposition);
+  field(out, "envelope_from", ascii_lower(facts.envelope_from));
+  field(out, "envelope_to", ascii_lower(facts.envelope_to));
   std::string spf_domain = ascii_lower(in.spf_domain);
   const DmarcAlignmentCheck* spf = find_check(v, "spf", spf_domain);
   out += ",\"spf\":{";
   json_string(out, "domain");
   out += ':';
   json_string(out, spf_domain);
+  key(out, "scope");
+  json_string(out, to_string(facts.spf_scope));
   out += ',';
   json_string(out, "result");
   out += ':';
@@ -95,6 +115,8 @@ std::string format_dmarc_report_line(int64_t unix_time, const DmarcInput& in, co
     json_string(out, "domain");
     out += ':';
     json_string(out, domain);
+    key(out, "selector");
+    json_string(out, n - 1 < facts.dkim_selectors.size() ? facts.dkim_selectors[n - 1] : "");
     out += ',';
     json_string(out, "result");
     out += ':';
@@ -111,9 +133,9 @@ std::string format_dmarc_report_line(int64_t unix_time, const DmarcInput& in, co
   return out;
 }
 
-Result<void> DmarcReportLog::append(const DmarcInput& in, const DmarcVerdict& v,
-                                    std::string_view disposition) const {
-  std::string line = format_dmarc_report_line(clock_.unix_seconds(), in, v, disposition);
+Result<void> DmarcReportLog::append(const DmarcInput& in, const DmarcVerdict& v, std::string_view disposition,
+                                    const DmarcReportFacts& facts) const {
+  std::string line = format_dmarc_report_line(clock_.unix_seconds(), in, v, disposition, facts);
   // O_NONBLOCK: a FIFO without a reader fails at once instead of blocking the worker; anything
   // but a regular file is refused.
   int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0640);

@@ -50,12 +50,38 @@ TEST(DmarcReportLog, OneLineWithEveryField) {
             "{\"time\":1767225600,\"ip\":\"192.0.2.9\",\"header_from\":\"example.org\",\"dmarc\":\"fail\","
             "\"policy_domain\":\"example.org\",\"org_domain\":\"example.org\",\"p\":\"reject\",\"sp\":"
             "\"quarantine\","
-            "\"np\":\"\",\"adkim\":\"r\",\"aspf\":\"r\",\"testing\":\"n\",\"policy_tag\":\"p\",\"policy\":"
+            "\"np\":\"\",\"adkim\":\"r\",\"aspf\":\"r\",\"testing\":\"n\",\"fo\":\"0\",\"rua\":[],"
+            "\"policy_tag\":\"p\",\"policy\":"
             "\"reject\","
             "\"applied\":\"reject\",\"override\":\"none\",\"disposition\":\"reject\","
-            "\"spf\":{\"domain\":\"bounce.example.net\",\"result\":\"pass\",\"aligned\":false},"
-            "\"dkim\":[{\"domain\":\"example.org\",\"result\":\"fail\",\"aligned\":false}],"
+            "\"envelope_from\":\"\",\"envelope_to\":\"\","
+            "\"spf\":{\"domain\":\"bounce.example.net\",\"scope\":\"mfrom\",\"result\":\"pass\","
+            "\"aligned\":false},"
+            "\"dkim\":[{\"domain\":\"example.org\",\"selector\":\"\",\"result\":\"fail\",\"aligned\":false}],"
             "\"reason\":\"no aligned pass\"}\n");
+}
+
+// The facts an aggregate report needs (RFC 9990): selectors, envelope domains, SPF scope, rua, fo.
+TEST(DmarcReportLog, ReportFactsAreLogged) {
+  auto v = sample_verdict();
+  v.record->rua = {"mailto:dmarc@example.org!10m", "mailto:x@rua.example"};
+  v.record->fo = "1";
+  DmarcReportFacts f;
+  f.dkim_selectors = {"Sel1"};
+  f.envelope_from = "Bounce.Example.NET";
+  f.spf_scope = DmarcSpfScope::helo;
+  f.envelope_to = "Example.COM";
+  auto line = format_dmarc_report_line(7, sample_input(), v, "none", f);
+  EXPECT_NE(line.find("\"fo\":\"1\",\"rua\":[\"mailto:dmarc@example.org!10m\",\"mailto:x@rua.example\"],"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find("\"envelope_from\":\"bounce.example.net\",\"envelope_to\":\"example.com\""),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find("\"scope\":\"helo\""), std::string::npos) << line;
+  EXPECT_NE(line.find("{\"domain\":\"example.org\",\"selector\":\"Sel1\",\"result\":\"fail\""),
+            std::string::npos)
+      << line;
 }
 
 TEST(DmarcReportLog, HostileValuesAreEscapedAndBounded) {

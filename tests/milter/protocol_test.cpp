@@ -91,9 +91,10 @@ TEST_F(MilterProtocol, AsksNotToBeWaitedForWhereItNeverRefuses) {
   ASSERT_TRUE(c);
   uint32_t p = c->negotiated().protocol;
   for (uint32_t step :
-       {mta::proto::nr_connect, mta::proto::nr_helo, mta::proto::nr_header, mta::proto::nr_body,
-        mta::proto::no_rcpt, mta::proto::no_data, mta::proto::no_unknown})
+       {mta::proto::nr_connect, mta::proto::nr_helo, mta::proto::nr_rcpt, mta::proto::nr_header,
+        mta::proto::nr_body, mta::proto::no_data, mta::proto::no_unknown})
     EXPECT_NE(p & step, 0u) << std::hex << step;
+  EXPECT_EQ(p & mta::proto::no_rcpt, 0u) << "RCPT is read for the DMARC report's envelope_to";
   for (uint32_t step : {mta::proto::nr_mail, mta::proto::nr_eoh})
     EXPECT_EQ(p & step, 0u) << std::hex << step << ": these stages can refuse";
 }

@@ -325,15 +325,17 @@ std::vector<std::vector<std::string>> listed_commands(const std::string& help) {
       continue;
     }
     if (line.size() < 3 || line[2] == ' ') continue;  // a summary's continuation line
-    std::istringstream words(line);
-    std::string name, second;
-    words >> name >> second;
-    size_t second_at = line.find(second, 2 + name.size());
-    // A subcommand follows after one space; the summary after two or more.
-    if (second_at == 2 + name.size() + 1)
-      out.push_back({name, second});
-    else
-      out.push_back({name});
+    // The command's words are separated by one space; the summary follows after two or more.
+    std::vector<std::string> words;
+    size_t pos = 2;
+    while (pos < line.size() && line[pos] != ' ') {
+      size_t end = line.find(' ', pos);
+      if (end == std::string::npos) end = line.size();
+      words.push_back(line.substr(pos, end - pos));
+      if (end + 1 >= line.size() || line[end + 1] == ' ') break;
+      pos = end + 1;
+    }
+    out.push_back(words);
   }
   return out;
 }
@@ -356,11 +358,14 @@ TEST(Posternctl, HelpFitsEightyColumnsAndEveryCommandHasItsOwn) {
       EXPECT_EQ(r.out.rfind("usage: posternctl " + name, 0), 0u) << r.out;
       expect_fits_80_columns(r.out, name + " --help");
     }
-    if (args.size() == 2) {  // posternctl greylist --help: the group's synopses
-      auto r = ctl_streams(dir, {args[0], "--help"});
+    // posternctl greylist --help, posternctl dmarc report --help: the group's synopses
+    for (size_t n = 1; n < args.size(); ++n) {
+      std::vector<std::string> group(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(n));
+      group.push_back("--help");
+      auto r = ctl_streams(dir, group);
       EXPECT_EQ(r.exit_code, 0) << r.err;
       EXPECT_NE(r.out.find("posternctl " + name), std::string::npos) << r.out;
-      expect_fits_80_columns(r.out, args[0] + " --help");
+      expect_fits_80_columns(r.out, joined(group));
     }
   }
   auto keygen = ctl_streams(dir, {"dkim", "keygen", "--help"});
@@ -484,6 +489,10 @@ TEST(Posternctl, BashCompletionKnowsEveryCommandAndOption) {
                      "echo \"$*|${COMPREPLY[*]}\"; }\n"
                      "t posternctl ''\n";
   for (const auto& c : commands) {
+    for (size_t n = 1; n < c.size(); ++n) {
+      std::vector<std::string> before(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(n));
+      bash += "t posternctl " + joined(before) + " ''\n";
+    }
     bash += "t posternctl " + c[0] + " ''\n";
     bash += "t posternctl " + joined(c) + " --\n";
   }
@@ -498,8 +507,9 @@ TEST(Posternctl, BashCompletionKnowsEveryCommandAndOption) {
   for (const auto& c : commands) {
     EXPECT_NE(replies["posternctl "].find(" " + c[0] + " "), std::string::npos)
         << c[0] << " is not completed: " << replies["posternctl "];
-    if (c.size() == 2) {
-      EXPECT_NE(replies["posternctl " + c[0] + " "].find(" " + c[1] + " "), std::string::npos)
+    for (size_t n = 1; n < c.size(); ++n) {
+      std::vector<std::string> before(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(n));
+      EXPECT_NE(replies["posternctl " + joined(before) + " "].find(" " + c[n] + " "), std::string::npos)
           << joined(c) << " is not completed";
     }
     auto words = c;

@@ -44,7 +44,7 @@ using CommandFn = int (*)(struct Context& ctx);
 
 struct Command {
   std::string name;        // e.g. "greylist"
-  std::string subcommand;  // e.g. "list"; empty for a command without subcommands
+  std::string subcommand;  // e.g. "list", or several words ("report build"); empty for none
   std::string usage;       // the synopsis, e.g. "greylist list [--limit N]"
   std::string summary;     // one line for --help
   CommandFn run = nullptr;

@@ -128,8 +128,9 @@ void print_command_help(std::ostream& out, const Command& c) {
 
 void print_group_help(std::ostream& out, const std::vector<Command>& commands, std::string_view name) {
   bool first = true;
+  const std::string prefix = std::string(name) + " ";
   for (const auto& c : sorted(commands)) {
-    if (c.name != name) continue;
+    if (c.name != name && full_name(c).rfind(prefix, 0) != 0) continue;
     out << wrap(c.usage, first ? "usage: posternctl " : "       posternctl ", "         ");
     first = false;
   }

@@ -28,8 +28,8 @@ const ArgSpec& global_spec();
 void print_global_help(std::ostream& out, const std::vector<Command>& commands);
 // "usage: posternctl SYNOPSIS" wrapped, then the summary and every option with its help.
 void print_command_help(std::ostream& out, const Command& c);
-// The synopses of the commands named name (for "posternctl greylist --help" or a missing
-// subcommand).
+// The synopses of the commands named name, or whose full name starts with it ("dmarc report")
+// (for "posternctl greylist --help" or a missing subcommand).
 void print_group_help(std::ostream& out, const std::vector<Command>& commands, std::string_view name);
 // "usage: posternctl SYNOPSIS" wrapped, and where to find more.
 void print_usage(std::ostream& out, const Command& c);

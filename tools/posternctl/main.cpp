@@ -41,6 +41,18 @@ int Context::usage_error(std::string_view message) const {
 
 namespace {
 
+std::vector<std::string> split_words(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < s.size()) {
+    size_t end = s.find(' ', pos);
+    if (end == std::string::npos) end = s.size();
+    if (end > pos) out.push_back(s.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
 // Moves the global options out of parsed into g. An error names a bad --dns server.
 Result<void> take_globals(ParsedArgs& parsed, GlobalOptions& g) {
   if (parsed.has("--config")) {
@@ -89,27 +101,45 @@ int run(int argc, char** argv) {
               << "Run posternctl --help for the list of commands.\n";
     return kExitUsage;
   }
+  // A subcommand may be several words ("report build"): the command whose words all follow.
   const Command* found = nullptr;
+  size_t sub_words = 0;
   for (const auto& c : registry) {
     if (c.name != name) continue;
-    if (c.subcommand.empty() || (at + 1 < words.size() && words[at + 1] == c.subcommand)) {
+    auto parts = split_words(c.subcommand);
+    bool match = at + parts.size() < words.size();
+    for (size_t i = 0; match && i < parts.size(); ++i) match = words[at + 1 + i] == parts[i];
+    if (match) {
       found = &c;
+      sub_words = parts.size();
       break;
     }
   }
   if (!found) {
-    bool help = at + 1 < words.size() && (words[at + 1] == "--help" || words[at + 1] == "-h");
+    // The longest run of words that starts some command's name: the group to show ("dmarc report").
+    std::string group = name;
+    for (size_t i = at + 1; i < words.size(); ++i) {
+      std::string longer = group + " " + words[i];
+      bool starts = std::any_of(registry.begin(), registry.end(), [&](const Command& c) {
+        std::string full = c.name + " " + c.subcommand;
+        return full.rfind(longer + " ", 0) == 0;
+      });
+      if (!starts) break;
+      group = longer;
+    }
+    size_t next = at + 1 + (split_words(group).size() - 1);
+    bool help = next < words.size() && (words[next] == "--help" || words[next] == "-h");
     if (help) {
-      print_group_help(std::cout, registry, name);
+      print_group_help(std::cout, registry, group);
       return 0;
     }
     std::cerr << "posternctl: "
-              << (at + 1 < words.size() ? "unknown subcommand for " : "missing subcommand for ") << name
+              << (next < words.size() ? "unknown subcommand for " : "missing subcommand for ") << group
               << "\n";
-    print_group_help(std::cerr, registry, name);
+    print_group_help(std::cerr, registry, group);
     return kExitUsage;
   }
-  at += found->subcommand.empty() ? 1 : 2;
+  at += 1 + sub_words;
   ctx.command = found;
   // The command's own options and the global ones, which may also follow the command.
   ArgSpec spec = found->args;

@@ -1,0 +1,42 @@
+// send_day_reports: the mail side of `posternctl dmarc report send`. For each built report (build.h)
+// of the day: the destinations from the domain's current record (destinations.h); per address, a
+// report larger than its "!size" is not sent, one already sent (a marker in the store, key
+// "dmarc-report:DAY:DOMAIN:HASH(address)", kept kReportMarkerDays) is not sent again unless
+// resend, in which case the Report-ID of the first sending is reused; otherwise the mail
+// (mail.h) goes to [dmarc.reports] sendmail and the marker is written. At most
+// max_reports_per_run mails; [dmarc.reports] pause between two mails to the same destination host
+// (a real wait: this runs from a timer, not in a daemon). dry_run decides everything (DNS
+// included) and sends and marks nothing. One line per destination on out, the outcome first
+// ("sent", "would send", "skipped", "failed"), then domain, day, address and the reason.
+#pragma once
+
+#include <ostream>
+
+#include "common/config/dmarc_config.h"
+#include "common/core/clock.h"
+#include "common/dns/resolver.h"
+#include "common/store/store.h"
+#include "tools/posternctl/dmarc_report/build.h"
+
+namespace postern {
+
+inline constexpr int64_t kReportMarkerDays = 100;
+
+struct SendOptions {
+  bool dry_run = false;
+  bool resend = false;
+};
+
+struct SendOutcome {
+  size_t sent = 0;     // or would be sent (dry run)
+  size_t skipped = 0;  // decided not to send: no record, no rua, unauthorized, too big, already sent
+  size_t failed = 0;   // could not decide or send now: DNS temperror, sendmail or store error, run limit
+};
+
+// The Report-ID of report r becomes id (file name, subject, XML and gzip rebuilt).
+Result<void> set_report_id(BuiltReport& r, const std::string& id);
+
+SendOutcome send_day_reports(const DmarcReportsConfig& c, DayReports& day, Store& store, Resolver& resolver,
+                             const Clock& clock, SendOptions options, std::ostream& out);
+
+}  // namespace postern
