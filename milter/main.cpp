@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
       .kv("dkim_key_cache", key_cache_on)
       .kv("spf", app.spf ? app.config.spf.fail_action : std::string("off"))
       .kv("dmarc", app.dmarc ? (app.config.dmarc.enforce ? "enforce" : "record") : "off")
-      .kv("authserv_id", app.authserv_id)
+      .kv("authserv_id", app.policy.authserv_id)
       .kv("fd_limit", static_cast<unsigned long long>(fds.now))
       .kv("privileges", *dropped);
   int rc = smfi_main();

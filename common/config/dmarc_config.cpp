@@ -19,10 +19,16 @@ void read_dmarc_config(SectionReader& r, DmarcConfig& c) {
       break;
     }
   }
-  r.strings("trusted_forwarders", c.trusted_forwarders, 1024, 64);
-  for (const auto& n : c.trusted_forwarders) {
+  std::vector<std::string> forwarders;
+  for (const auto& n : c.trusted_forwarders) forwarders.push_back(n.str());
+  r.strings("trusted_forwarders", forwarders, 1024, 64);
+  c.trusted_forwarders.clear();
+  for (const auto& n : forwarders) {
     auto net = IpNetwork::parse(n);
-    if (!net) r.error("trusted_forwarders", "\"" + n + "\": " + net.error().message);
+    if (!net)
+      r.error("trusted_forwarders", "\"" + n + "\": " + net.error().message);
+    else
+      c.trusted_forwarders.push_back(*net);
   }
   r.strings("mailing_list_domains", c.mailing_list_domains, 1024, 253);
   for (const auto& d : c.mailing_list_domains) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/config/reader.h"
+#include "common/net/ip.h"
 
 namespace postern {
 
@@ -24,7 +25,8 @@ struct DmarcConfig {
   // accept.
   std::string temperror_action = "tempfail";
   // Networks of forwarders we trust (their own checks); reject is never applied to mail from them.
-  std::vector<std::string> trusted_forwarders;
+  // Parsed once here, when the config is read.
+  std::vector<IpNetwork> trusted_forwarders;
   // Mailing list domains: when a passing DKIM d= or SPF domain is one of them (or below), reject is
   // never applied.
   std::vector<std::string> mailing_list_domains;

@@ -128,10 +128,8 @@ authres::MethodResult DmarcVerdict::authres() const {
   return m;
 }
 
-DmarcEvaluator::DmarcEvaluator(Resolver& resolver, const DmarcConfig& config) : resolver_(resolver) {
-  for (const auto& n : config.trusted_forwarders) {
-    if (auto net = IpNetwork::parse(n)) forwarders_.push_back(*net);
-  }
+DmarcEvaluator::DmarcEvaluator(Resolver& resolver, const DmarcConfig& config)
+    : resolver_(resolver), forwarders_(config.trusted_forwarders) {
   for (const auto& d : config.mailing_list_domains) {
     std::string c = clean_domain(d);
     if (!c.empty()) list_domains_.push_back(c);
@@ -140,7 +138,7 @@ DmarcEvaluator::DmarcEvaluator(Resolver& resolver, const DmarcConfig& config) : 
 
 DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) const {
   DmarcVerdict v;
-  auto author = dmarc_author(in.from_headers);
+  auto author = dmarc_author(in.from);
   if (!author) {
     v.result = DmarcResult::author_error;
     v.reason = author.error().message;

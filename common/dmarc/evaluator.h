@@ -30,6 +30,7 @@
 #include "common/core/deadline.h"
 #include "common/dmarc/record.h"
 #include "common/dns/resolver.h"
+#include "common/mail/from_header.h"
 #include "common/net/ip.h"
 
 namespace postern {
@@ -43,7 +44,7 @@ struct DmarcDkimInput {
 };
 
 struct DmarcInput {
-  std::vector<std::string> from_headers;  // every From: header value, raw, as received
+  FromHeader from;                        // the From: fields, parsed once (common/mail/from_header.h)
   std::string spf_domain;                 // the domain SPF was evaluated for
   std::string spf_result;                 // "pass", "fail", "softfail", "neutral", "none", ...
   std::vector<DmarcDkimInput> dkim;
@@ -104,7 +105,7 @@ class DmarcEvaluator {
 
  private:
   Resolver& resolver_;
-  std::vector<IpNetwork> forwarders_;
+  std::vector<IpNetwork> forwarders_;  // [dmarc].trusted_forwarders
   std::vector<std::string> list_domains_;
 };
 

@@ -33,7 +33,7 @@ class DmarcEval : public ::testing::Test {
   DmarcVerdict eval(const std::string& from, const std::string& spf_domain = "", const std::string& spf = "",
                     std::vector<DmarcDkimInput> dkim = {}, std::optional<IpAddress> ip = std::nullopt) {
     DmarcInput in;
-    in.from_headers = {from};
+    in.from = parse_from_header({from});
     in.spf_domain = spf_domain;
     in.spf_result = spf;
     in.dkim = std::move(dkim);
@@ -382,7 +382,8 @@ TEST_F(DmarcEval, TestModeAppliesNothing) {
 TEST_F(DmarcEval, TrustedForwardersAndMailingListsNeverGetReject) {
   txt("_dmarc.example.org", "v=DMARC1; p=reject");
   txt("_dmarc.example.net", "v=DMARC1; p=quarantine");
-  config.trusted_forwarders = {"198.51.100.0/24", "2001:db8:f::/48"};
+  config.trusted_forwarders = {IpNetwork::parse("198.51.100.0/24").value(),
+                               IpNetwork::parse("2001:db8:f::/48").value()};
   config.mailing_list_domains = {"lists.example.com"};
   auto fwd = eval("a@example.org", "", "", {}, IpAddress::parse("198.51.100.7").value());
   EXPECT_EQ(fwd.result, DmarcResult::fail);
@@ -412,7 +413,7 @@ TEST_F(DmarcEval, AuthorErrorsNeverQueryDns) {
   txt("_dmarc.example.org", "v=DMARC1; p=none");
   DmarcEvaluator e(*resolver, config);
   DmarcInput two;
-  two.from_headers = {"a@example.org", "b@evil.example"};
+  two.from = parse_from_header({"a@example.org", "b@evil.example"});
   auto v = e.evaluate(two, Deadline::after(std::chrono::seconds(1)));
   EXPECT_EQ(v.result, DmarcResult::author_error);
   EXPECT_NE(v.reason.find("2 From: headers"), std::string::npos);

@@ -36,7 +36,7 @@ DmarcVerdict sample_verdict() {
 
 DmarcInput sample_input() {
   DmarcInput in;
-  in.from_headers = {"a@example.org"};
+  in.from = parse_from_header({"a@example.org"});
   in.spf_domain = "Bounce.Example.NET";
   in.spf_result = "pass";
   in.dkim = {{"example.org", "fail"}};

@@ -118,7 +118,7 @@ int cmd_check(Context& ctx) {
     return ctx.usage_error("--spf-domain and --spf-result go together");
   for (size_t i = 0; i < dkim_domains.size(); ++i) in.dkim.push_back({dkim_domains[i], dkim_results[i]});
   // A bare domain stands for an address at it; anything with an '@' is taken as the From: value.
-  in.from_headers = {from.find('@') == std::string::npos ? "postmaster@" + from : from};
+  in.from = parse_from_header({from.find('@') == std::string::npos ? "postmaster@" + from : from});
 
   SystemClock clock;
   const Config* c = nullptr;
