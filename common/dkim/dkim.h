@@ -13,9 +13,9 @@
 // LF; body chunks are CRLF text as SMTP carries it. Messages, signatures and DNS answers are
 // untrusted; key lookups go only through the injected Resolver (TXT at SELECTOR._domainkey.DOMAIN),
 // all keys of one message at once under one deadline: key_lookup_timeout from when the headers end,
-// cut to the caller's message deadline when verify() is given one (what is left of it). Which keys sign which From: address is in
-// signing_policy.h. Thread-safe: sessions may run concurrently; a session is used by one thread at
-// a time; the engine must outlive its sessions.
+// cut to the caller's message deadline when verify() is given one (what is left of it). Which keys sign which
+// From: address is in signing_policy.h. Thread-safe: sessions may run concurrently; a session is used by one
+// thread at a time; the engine must outlive its sessions.
 #pragma once
 
 #include <chrono>
@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/authres/result.h"
 #include "common/config/dkim_config.h"
 #include "common/core/clock.h"
 #include "common/core/result.h"
@@ -39,8 +40,8 @@ inline constexpr size_t kMaxDkimHeaderFields = 1000;        // per message, for 
 inline constexpr size_t kMaxDkimHeaderBytes = 64 * 1024;    // one header field
 inline constexpr size_t kMaxDkimHeaderTotal = 1024 * 1024;  // all header fields of a message
 
-enum class DkimResult { none, pass, fail, neutral, policy, temperror, permerror };
-const char* to_string(DkimResult r);  // the RFC 8601 keyword
+// DKIM results are the shared RFC 8601 keywords (common/authres/result.h); DKIM never gives softfail.
+using DkimResult = AuthResult;
 
 enum class BodyLengthPolicy {
   policy,  // a signature whose l= leaves part of the body unsigned is reported "policy", never pass
@@ -118,7 +119,8 @@ class DkimSignSession {
   void add_header(std::string_view name, std::string_view value);
   void add_body(std::string_view chunk);
   // The DKIM-Signature header values (without "DKIM-Signature:"), one per plan in plan order,
-  // folded with CRLF TAB. Insert them above the other headers (for libmilter: header_value_lf() in common/mail/header_value.h).
+  // folded with CRLF TAB. Insert them above the other headers (for libmilter: header_value_lf() in
+  // common/mail/header_value.h).
   Result<std::vector<std::string>> finish();
 
   struct Impl;

@@ -118,10 +118,27 @@ const char* to_string(DmarcAction a) {
   return "accept";
 }
 
+AuthResult auth_result(DmarcResult r) {
+  switch (r) {
+    case DmarcResult::pass:
+      return AuthResult::pass;
+    case DmarcResult::fail:
+      return AuthResult::fail;
+    case DmarcResult::none:
+      return AuthResult::none;
+    case DmarcResult::temperror:
+      return AuthResult::temperror;
+    case DmarcResult::permerror:
+    case DmarcResult::author_error:
+      return AuthResult::permerror;
+  }
+  return AuthResult::permerror;
+}
+
 authres::MethodResult DmarcVerdict::authres() const {
   authres::MethodResult m;
   m.method = "dmarc";
-  m.result = result == DmarcResult::author_error ? "permerror" : to_string(result);
+  m.result = auth_result(result);
   m.reason = reason;
   if (!author_domain.empty()) m.properties.emplace_back("header.from", author_domain);
   if (record) m.properties.emplace_back("policy.dmarc", to_string(evaluated_policy()));
@@ -205,21 +222,20 @@ DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) c
       org_done = true;
     }
   };
-  if (found.source != "author domain") need_author_org();
+  if (found.source != DmarcPolicySource::author_domain) need_author_org();
   bool temp_failure = false;     // an organizational domain lookup failed
   bool temp_identifier = false;  // an SPF or DKIM temperror for an identifier that would align
 
-  auto check = [&](std::string method, std::string_view domain_in, std::string_view result_in,
-                   DmarcAlign mode) {
+  auto check = [&](std::string method, std::string_view domain_in, AuthResult result_in, DmarcAlign mode) {
     DmarcAlignmentCheck c;
     c.method = std::move(method);
     c.domain = clean_domain(domain_in);
-    c.result = ascii_lower(result_in);
+    c.result = result_in;
     c.mode = mode;
     // A temperror is checked for alignment like a pass: if it would align, DMARC cannot tell
     // pass from fail (the DNS trouble may be all that stands between the message and a pass).
-    const bool temporary = c.result == "temperror";
-    if (c.result != "pass" && !temporary) {
+    const bool temporary = c.result == AuthResult::temperror;
+    if (c.result != AuthResult::pass && !temporary) {
       c.detail = "not a pass";
     } else if (c.domain == v.author_domain) {
       c.aligned = true;
@@ -264,8 +280,8 @@ DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) c
     v.dkim_aligned = v.dkim_aligned || c.aligned;
     v.alignment.push_back(std::move(c));
   }
-  if (!in.spf_domain.empty() || !in.spf_result.empty()) {
-    auto c = check("spf", in.spf_domain, in.spf_result, rec.aspf);
+  if (!in.spf_domain.empty() || in.spf_result) {
+    auto c = check("spf", in.spf_domain, in.spf_result.value_or(AuthResult::none), rec.aspf);
     v.spf_aligned = c.aligned;
     v.alignment.push_back(std::move(c));
   }
@@ -304,7 +320,7 @@ DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) c
     }
     bool listed = false;
     for (const auto& c : v.alignment) {
-      if (c.result != "pass") continue;
+      if (c.result != AuthResult::pass) continue;
       for (const auto& l : list_domains_) {
         if (at_or_below(c.domain, l)) listed = true;
       }

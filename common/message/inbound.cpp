@@ -33,7 +33,7 @@ std::optional<Verdict> spf_rejection(const SpfVerdict& v, const SpfConfig& confi
 
 authres::MethodResult spf_method_result(const SpfVerdict& v, const std::string& envelope_from,
                                         const std::string& helo) {
-  authres::MethodResult r{"spf", to_string(v.result), v.reason, {}};
+  authres::MethodResult r{"spf", v.result, v.reason, {}};
   if (v.sender.rfind("postmaster@", 0) == 0 && domain_of(envelope_from).empty())
     r.properties.emplace_back("smtp.helo", helo);
   else
@@ -45,7 +45,7 @@ std::string received_spf_value(const SpfVerdict& v, const std::string& authserv_
                                const std::string& helo) {
   std::string rs = std::string(to_string(v.result)) + " (" + authserv_id + ": " + v.reason +
                    ") client-ip=" + client + "; envelope-from=\"" + v.sender +
-                   "\"; helo=" + (helo.empty() ? "unknown" : helo) + "; identity=" + v.identity +
+                   "\"; helo=" + (helo.empty() ? "unknown" : helo) + "; identity=" + to_string(v.identity) +
                    "; receiver=" + authserv_id + ";";
   std::string clean;
   for (char ch : rs) clean += (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ? ' ' : ch;
@@ -54,9 +54,9 @@ std::string received_spf_value(const SpfVerdict& v, const std::string& authserv_
 
 std::vector<authres::MethodResult> dkim_method_results(const DkimVerification& v) {
   std::vector<authres::MethodResult> out;
-  if (v.signatures.empty()) out.push_back({"dkim", "none", "", {}});
+  if (v.signatures.empty()) out.push_back({"dkim", AuthResult::none, "", {}});
   for (const auto& s : v.signatures) {
-    authres::MethodResult r{"dkim", to_string(s.result), s.reason, {}};
+    authres::MethodResult r{"dkim", s.result, s.reason, {}};
     r.properties.emplace_back("header.d", s.domain);
     if (!s.identity.empty()) r.properties.emplace_back("header.i", s.identity);
     r.properties.emplace_back("header.s", s.selector);
@@ -72,13 +72,13 @@ DmarcInput dmarc_input(const MessageFacts& f) {
   din.from = f.from;
   din.client_ip = f.client_ip;
   din.spf_domain = domain_of(f.envelope_from);
-  din.spf_result = "none";
+  din.spf_result = AuthResult::none;
   if (f.spf) {
     din.spf_domain = f.spf->domain;
-    din.spf_result = to_string(f.spf->result);
+    din.spf_result = f.spf->result;
   }
   if (f.dkim) {
-    for (const auto& s : f.dkim->signatures) din.dkim.push_back({s.domain, to_string(s.result)});
+    for (const auto& s : f.dkim->signatures) din.dkim.push_back({s.domain, s.result});
   }
   return din;
 }
@@ -95,7 +95,7 @@ std::string local_domain_claim(const MessageFacts& f, const MessagePolicy& polic
       policy.local_domains.end())
     return "";
   for (const auto& d : in.dkim) {
-    if (d.result == "pass" && ascii_lower(d.domain) == domain) return "";
+    if (d.result == AuthResult::pass && ascii_lower(d.domain) == domain) return "";
   }
   return domain;
 }

@@ -116,7 +116,7 @@ std::string PolicyService::spf_key_domain(const IpAddress& ip, const PolicyReque
   if (v.result == SpfResult::temperror) {
     LogLine(*log_, LogLevel::warning, "spf_temperror")
         .kv("client", req.get("client_address"))
-        .kv("identity", v.identity)
+        .kv("identity", to_string(v.identity))
         .kv("domain", v.domain)
         .kv("reason", v.reason)
         .kv("outcome", "greylist key: client network");

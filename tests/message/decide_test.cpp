@@ -31,7 +31,7 @@ class Decide : public ::testing::Test {
   void spf(SpfResult r) {
     SpfVerdict v;
     v.result = r;
-    v.identity = "mailfrom";
+    v.identity = SpfIdentity::mailfrom;
     v.domain = "example.net";
     v.sender = "bob@example.net";
     v.reason = "matched ip4";
@@ -97,7 +97,7 @@ TEST_F(Decide, InboundEditsAndLogInOrder) {
                         "aligned dkim pass for example.net (same domain), record at _dmarc.example.net"},
                        {"action", "accept"}}));
   ASSERT_TRUE(d.dmarc);
-  EXPECT_EQ(d.dmarc->input.spf_result, "pass");
+  EXPECT_EQ(d.dmarc->input.spf_result, AuthResult::pass);
   EXPECT_EQ(d.dmarc->decision.disposition, "none");
 }
 

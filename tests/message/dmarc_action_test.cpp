@@ -27,7 +27,7 @@ class DmarcTable : public ::testing::Test {
     facts.from = parse_from_header({"Bob <bob@example.net>"});
     SpfVerdict spf;
     spf.result = SpfResult::fail;
-    spf.identity = "mailfrom";
+    spf.identity = SpfIdentity::mailfrom;
     spf.domain = "example.net";
     spf.sender = "bob@example.net";
     spf.reason = "not allowed";

@@ -10,7 +10,7 @@ namespace {
 SpfVerdict spf(SpfResult r, std::string domain = "example.net", std::string sender = "bob@example.net") {
   SpfVerdict v;
   v.result = r;
-  v.identity = "mailfrom";
+  v.identity = SpfIdentity::mailfrom;
   v.domain = std::move(domain);
   v.sender = std::move(sender);
   v.reason = "matched ip4:192.0.2.0/24";
@@ -40,7 +40,7 @@ TEST(SpfStep, FailRejectsOnlyWithFailActionReject) {
 TEST(SpfStep, AuthresNamesMailFromOrHeloForTheNullSender) {
   auto r = spf_method_result(spf(SpfResult::pass), "<bob@example.net>", "mx.example.net");
   EXPECT_EQ(r.method, "spf");
-  EXPECT_EQ(r.result, "pass");
+  EXPECT_EQ(r.result, AuthResult::pass);
   EXPECT_EQ(r.reason, "matched ip4:192.0.2.0/24");
   EXPECT_EQ(r.properties,
             (std::vector<std::pair<std::string, std::string>>{{"smtp.mailfrom", "bob@example.net"}}));
@@ -74,7 +74,7 @@ TEST(DkimStep, OneEntryPerSignatureOrNone) {
   auto r = dkim_method_results(none);
   ASSERT_EQ(r.size(), 1u);
   EXPECT_EQ(r[0].method, "dkim");
-  EXPECT_EQ(r[0].result, "none");
+  EXPECT_EQ(r[0].result, AuthResult::none);
   EXPECT_TRUE(r[0].properties.empty());
   DkimVerification v;
   v.signatures.push_back(
@@ -83,12 +83,12 @@ TEST(DkimStep, OneEntryPerSignatureOrNone) {
       {DkimResult::fail, "body hash mismatch", "example.net", "@example.net", "s2", "ed25519-sha256", "", 0});
   r = dkim_method_results(v);
   ASSERT_EQ(r.size(), 2u);
-  EXPECT_EQ(r[0].result, "pass");
+  EXPECT_EQ(r[0].result, AuthResult::pass);
   EXPECT_EQ(r[0].properties, (std::vector<std::pair<std::string, std::string>>{{"header.d", "example.org"},
                                                                                {"header.s", "s1"},
                                                                                {"header.a", "rsa-sha256"},
                                                                                {"header.b", "abcd"}}));
-  EXPECT_EQ(r[1].result, "fail");
+  EXPECT_EQ(r[1].result, AuthResult::fail);
   EXPECT_EQ(r[1].reason, "body hash mismatch");
   EXPECT_EQ(r[1].properties,
             (std::vector<std::pair<std::string, std::string>>{{"header.d", "example.net"},
@@ -104,7 +104,7 @@ TEST(DmarcInputStep, SpfAndDkimResultsAndTheEnvelopeDomainWithoutSpf) {
   f.from = parse_from_header({"bob@example.net"});
   auto in = dmarc_input(f);
   EXPECT_EQ(in.spf_domain, "example.net>");  // as today: the text after the last '@', lower-cased
-  EXPECT_EQ(in.spf_result, "none");
+  EXPECT_EQ(in.spf_result, AuthResult::none);
   EXPECT_TRUE(in.dkim.empty());
   EXPECT_EQ(in.client_ip->str(), "192.0.2.1");
   ASSERT_TRUE(in.from.author.ok());
@@ -114,10 +114,10 @@ TEST(DmarcInputStep, SpfAndDkimResultsAndTheEnvelopeDomainWithoutSpf) {
   f.dkim = v;
   in = dmarc_input(f);
   EXPECT_EQ(in.spf_domain, "example.net");
-  EXPECT_EQ(in.spf_result, "softfail");
+  EXPECT_EQ(in.spf_result, AuthResult::softfail);
   ASSERT_EQ(in.dkim.size(), 1u);
   EXPECT_EQ(in.dkim[0].domain, "Example.org");
-  EXPECT_EQ(in.dkim[0].result, "pass");
+  EXPECT_EQ(in.dkim[0].result, AuthResult::pass);
 }
 
 class ClaimStep : public ::testing::Test {
