@@ -8,9 +8,9 @@ namespace postern {
 void read_dmarc_config(SectionReader& r, DmarcConfig& c) {
   r.boolean("enabled", c.enabled);
   r.boolean("enforce", c.enforce);
-  r.choice("quarantine_action", c.quarantine_action, {"hold", "header", "accept"});
-  r.choice("author_error_action", c.author_error_action, {"reject", "hold", "header", "accept"});
-  r.choice("temperror_action", c.temperror_action, {"tempfail", "accept"});
+  r.choice("quarantine_action", c.quarantine_action, kDmarcQuarantineActions);
+  r.choice("author_error_action", c.author_error_action, kDmarcAuthorErrorActions);
+  r.choice("temperror_action", c.temperror_action, kDmarcTemperrorActions);
   r.string("reject_text", c.reject_text, 400);
   for (char ch : c.reject_text) {
     auto u = static_cast<unsigned char>(ch);

@@ -9,21 +9,41 @@
 
 namespace postern {
 
+enum class DmarcQuarantineAction { hold, header, accept };
+inline constexpr Choice<DmarcQuarantineAction> kDmarcQuarantineActions[] = {
+    {"hold", DmarcQuarantineAction::hold},
+    {"header", DmarcQuarantineAction::header},
+    {"accept", DmarcQuarantineAction::accept}};
+enum class DmarcAuthorErrorAction { reject, hold, header, accept };
+inline constexpr Choice<DmarcAuthorErrorAction> kDmarcAuthorErrorActions[] = {
+    {"reject", DmarcAuthorErrorAction::reject},
+    {"hold", DmarcAuthorErrorAction::hold},
+    {"header", DmarcAuthorErrorAction::header},
+    {"accept", DmarcAuthorErrorAction::accept}};
+enum class DmarcTemperrorAction { tempfail, accept };
+inline constexpr Choice<DmarcTemperrorAction> kDmarcTemperrorActions[] = {
+    {"tempfail", DmarcTemperrorAction::tempfail}, {"accept", DmarcTemperrorAction::accept}};
+inline std::string_view to_string(DmarcQuarantineAction v) { return choice_name(v, kDmarcQuarantineActions); }
+inline std::string_view to_string(DmarcAuthorErrorAction v) {
+  return choice_name(v, kDmarcAuthorErrorActions);
+}
+inline std::string_view to_string(DmarcTemperrorAction v) { return choice_name(v, kDmarcTemperrorActions); }
+
 struct DmarcConfig {
   bool enabled = true;
   // true: apply the domain's reject / quarantine; false: only record the result (header, log).
   bool enforce = false;
   // What "quarantine" means here: hold (Postfix hold queue) | header (add a header, deliver) | accept.
-  std::string quarantine_action = "hold";
+  DmarcQuarantineAction quarantine_action = DmarcQuarantineAction::hold;
   // No From:, several From: headers or several addresses in one From: reject | hold | header | accept.
-  std::string author_error_action = "reject";
+  DmarcAuthorErrorAction author_error_action = DmarcAuthorErrorAction::reject;
   std::string reject_text = "5.7.1 Message rejected by the DMARC policy of the sender's domain";
   // With enforce: what a DMARC temperror gets (DNS trouble while the record, an organizational
   // domain or an aligned SPF/DKIM result was looked up) unless the domain's policy is known to be
   // none: tempfail (451 4.7.5, the sender retries; nothing is lost and DNS trouble, which a
   // sender can provoke with slow DNS of its own, never lets a message past a reject policy) |
   // accept.
-  std::string temperror_action = "tempfail";
+  DmarcTemperrorAction temperror_action = DmarcTemperrorAction::tempfail;
   // Networks of forwarders we trust (their own checks); reject is never applied to mail from them.
   // Parsed once here, when the config is read.
   std::vector<IpNetwork> trusted_forwarders;

@@ -338,29 +338,32 @@ DmarcVerdict DmarcEvaluator::evaluate(const DmarcInput& in, Deadline deadline) c
 DmarcDecision decide_dmarc_action(const DmarcVerdict& v, const DmarcConfig& c) {
   DmarcDecision d;
   if (!c.enforce) return d;
-  auto quarantine = [&](const std::string& how) {
-    if (how == "hold") {
-      d.action = DmarcAction::hold;
-      d.disposition = "quarantine";
-    } else if (how == "header") {
-      d.action = DmarcAction::header;
-      d.disposition = "quarantine";
-    }
+  auto quarantine = [&](DmarcAction how) {
+    d.action = how;
+    d.disposition = "quarantine";
   };
   if (v.result == DmarcResult::author_error) {
-    if (c.author_error_action == "reject") {
-      d.action = DmarcAction::reject;
-      d.disposition = "reject";
-      d.reply = c.reject_text;
-    } else {
-      quarantine(c.author_error_action);
+    switch (c.author_error_action) {
+      case DmarcAuthorErrorAction::reject:
+        d.action = DmarcAction::reject;
+        d.disposition = "reject";
+        d.reply = c.reject_text;
+        break;
+      case DmarcAuthorErrorAction::hold:
+        quarantine(DmarcAction::hold);
+        break;
+      case DmarcAuthorErrorAction::header:
+        quarantine(DmarcAction::header);
+        break;
+      case DmarcAuthorErrorAction::accept:
+        break;
     }
     return d;
   }
   if (v.result == DmarcResult::temperror) {
     // A known p=none (or t=y) policy asks for nothing; otherwise the policy may be reject.
     bool nothing_asked = v.record && (v.testing || v.evaluated_policy() == DmarcPolicy::none);
-    if (!nothing_asked && c.temperror_action == "tempfail") {
+    if (!nothing_asked && c.temperror_action == DmarcTemperrorAction::tempfail) {
       d.action = DmarcAction::tempfail;
       d.reply =
           "4.7.5 The DMARC policy of " + v.author_domain + " could not be evaluated (DNS), try again later";
@@ -373,7 +376,16 @@ DmarcDecision decide_dmarc_action(const DmarcVerdict& v, const DmarcConfig& c) {
     d.disposition = "reject";
     d.reply = c.reject_text;
   } else if (v.applied == DmarcPolicy::quarantine) {
-    quarantine(c.quarantine_action);
+    switch (c.quarantine_action) {
+      case DmarcQuarantineAction::hold:
+        quarantine(DmarcAction::hold);
+        break;
+      case DmarcQuarantineAction::header:
+        quarantine(DmarcAction::header);
+        break;
+      case DmarcQuarantineAction::accept:
+        break;
+    }
   }
   return d;
 }

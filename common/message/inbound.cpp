@@ -25,7 +25,7 @@ std::pair<std::string, std::string> split_reply(const std::string& reply, const 
 
 std::optional<Verdict> spf_rejection(const SpfVerdict& v, const SpfConfig& config,
                                      const std::string& client) {
-  if (v.result != SpfResult::fail || config.fail_action != "reject") return std::nullopt;
+  if (v.result != SpfResult::fail || config.fail_action != SpfFailAction::reject) return std::nullopt;
   std::string text = "SPF: " + v.domain + " does not allow " + client + " to send its mail";
   if (!v.explanation.empty()) text += ": " + v.explanation.substr(0, 200);
   return Verdict::reject("550", "5.7.23", text);
@@ -102,8 +102,8 @@ std::string local_domain_claim(const MessageFacts& f, const MessagePolicy& polic
 
 ClaimOutcome outside_claim_outcome(const std::string& domain, const SenderConfig& config) {
   ClaimOutcome o;
-  if (domain.empty() || config.outside_action == "accept") return o;
-  if (config.outside_action == "reject") {
+  if (domain.empty() || config.outside_action == OutsideAction::accept) return o;
+  if (config.outside_action == OutsideAction::reject) {
     o.verdict = Verdict::reject(
         "550", "5.7.1",
         "Mail from " + domain + " must come through its own mail servers or carry its DKIM signature");
@@ -164,7 +164,7 @@ std::optional<DmarcStep> decide_inbound(const MessageFacts& f, const MessagePoli
   ClaimOutcome claimed = outside_claim_outcome(claim, policy.sender);
   if (claimed.verdict.kind != Verdict::Kind::cont || claimed.edit) {
     log.emplace_back("local_domain_claim", claim);
-    log.emplace_back("local_domain_action", policy.sender.outside_action);
+    log.emplace_back("local_domain_action", to_string(policy.sender.outside_action));
     out.verdict = claimed.verdict;
     if (claimed.edit) out.edits.push_back(std::move(*claimed.edit));
   }

@@ -14,7 +14,7 @@ bool is_outbound(const std::string& login, const std::optional<IpAddress>& clien
 }
 
 SenderOutcome sender_refusal(const Verdict& refusal, const SenderConfig& config, std::string& warning) {
-  if (config.mode != "soft") return {refusal, false};
+  if (config.mode != SenderMode::soft) return {refusal, false};
   if (warning.empty()) warning = refusal.text;
   return {Verdict{}, true};
 }

@@ -32,7 +32,7 @@ SenderVerdict check_envelope_sender(const OwnershipMap& map, const SenderConfig&
   if (!addr)
     return deny("553", "Sender address is not valid", "unparsable envelope sender: " + addr.error().message);
   if (addr->local_part.empty()) {
-    if (config.null_sender == "allow") return {true, "", "", "", "null sender allowed"};
+    if (config.null_sender == NullSender::allow) return {true, "", "", "", "null sender allowed"};
     return deny("553", "The null sender is not allowed for authenticated users", "null sender");
   }
   std::string domain = addr->ascii_domain();

@@ -25,7 +25,8 @@ struct AuthenticatorTest : ::testing::Test {
     std::string users = "alice@example.org:{SHA512-CRYPT}" + *make_sha512_crypt("alice-pw") + "\n" +
                         "weak@example.org:{PLAIN}weak-pw\n" + "broken@example.org:{SHA512-CRYPT}$5$x$y\n" +
                         // Minutes of hashing if it were computed (issue 15 item 13).
-                        "costly@example.org:{SHA512-CRYPT}$6$rounds=999999999$abcdefgh$" + std::string(86, 'A') + "\n";
+                        "costly@example.org:{SHA512-CRYPT}$6$rounds=999999999$abcdefgh$" +
+                        std::string(86, 'A') + "\n";
     dir.write("passwd", users);
     cfg.lockout.user_failures = 3;
     cfg.lockout.network_failures = 10;
@@ -98,7 +99,7 @@ TEST_F(AuthenticatorTest, StoreFailureAuthenticatesByDefaultAndLogsOnce) {
 }
 
 TEST_F(AuthenticatorTest, StoreFailureCanTempfail) {
-  cfg.lockout.on_store_failure = "tempfail";
+  cfg.lockout.on_store_failure = LockoutStoreFailure::tempfail;
   build();
   store.set_failing(true);
   EXPECT_EQ(login("alice@example.org", "alice-pw").status, AuthStatus::tempfail);

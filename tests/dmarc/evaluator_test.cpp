@@ -293,7 +293,7 @@ TEST_F(DmarcEval, DnsFailuresAreTemperrorNotNone) {
   EXPECT_EQ(d.action, DmarcAction::tempfail);
   EXPECT_EQ(d.reply, "4.7.5 The DMARC policy of example.org could not be evaluated (DNS), try again later");
   DmarcConfig accepting = config;
-  accepting.temperror_action = "accept";
+  accepting.temperror_action = DmarcTemperrorAction::accept;
   EXPECT_EQ(decide_dmarc_action(t, accepting).action, DmarcAction::accept);
   DmarcConfig watching = config;
   watching.enforce = false;
@@ -429,7 +429,7 @@ TEST_F(DmarcEval, AuthorErrorsNeverQueryDns) {
   EXPECT_EQ(dns.total_queries(), 0);
   auto d = decide_dmarc_action(v, config);
   EXPECT_EQ(d.action, DmarcAction::reject);
-  config.author_error_action = "header";
+  config.author_error_action = DmarcAuthorErrorAction::header;
   EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::header);
   EXPECT_EQ(decide_dmarc_action(v, config).disposition, "quarantine");
   config.enforce = false;
@@ -478,12 +478,12 @@ TEST_F(DmarcEval, QuarantineActionsAndRecordOnly) {
   auto v = eval("a@example.org");
   ASSERT_EQ(v.applied, DmarcPolicy::quarantine);
   EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::hold);
-  config.quarantine_action = "header";
+  config.quarantine_action = DmarcQuarantineAction::header;
   EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::header);
-  config.quarantine_action = "accept";
+  config.quarantine_action = DmarcQuarantineAction::accept;
   EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::accept);
   EXPECT_EQ(decide_dmarc_action(v, config).disposition, "none");
-  config.quarantine_action = "hold";
+  config.quarantine_action = DmarcQuarantineAction::hold;
   config.enforce = false;
   EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::accept);
 }

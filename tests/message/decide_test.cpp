@@ -133,7 +133,7 @@ TEST_F(Decide, ClaimRejectStopsDmarc) {
 
 TEST_F(Decide, ClaimHeaderLetsDmarcDecide) {
   dns.txt("_dmarc.example.org", "v=DMARC1; p=quarantine");
-  policy.sender.outside_action = "header";
+  policy.sender.outside_action = OutsideAction::header;
   policy.dmarc.enforce = true;
   facts.from = parse_from_header({"ceo@example.org"});
   auto d = run();
@@ -144,7 +144,7 @@ TEST_F(Decide, ClaimHeaderLetsDmarcDecide) {
             "DMARC policy of example.org: no aligned SPF or DKIM pass for example.org, record at "
             "_dmarc.example.org");
   EXPECT_EQ(d.log.back(), (std::pair<std::string, std::string>{"action", "hold"}));
-  policy.sender.outside_action = "accept";
+  policy.sender.outside_action = OutsideAction::accept;
   d = run();
   EXPECT_EQ(names(d.result), std::vector<std::string>{"Authentication-Results"});
   for (const auto& [k, v] : d.log) EXPECT_NE(k, "local_domain_claim");
@@ -194,7 +194,7 @@ TEST_F(Decide, SoftModeWarningHeader) {
 }
 
 TEST_F(Decide, SoftModeFromBothStagesKeepsTheFirstTextOnly) {
-  SenderConfig soft;  // mode = "soft"
+  SenderConfig soft;  // mode = SenderMode::soft, the default
   facts.outbound = true;
   facts.login = "alice@example.org";
   EXPECT_EQ(

@@ -14,6 +14,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A config value by its name in the file, as the config reader would set it.
+template <class E, size_t N>
+E named(std::string_view name, const Choice<E> (&table)[N]) {
+  for (const auto& c : table) {
+    if (c.name == name) return c.value;
+  }
+  ADD_FAILURE() << "no value named " << name;
+  return table[0].value;
+}
+
 const char* kRejectText = "Message rejected by the DMARC policy of the sender's domain";
 
 class DmarcTable : public ::testing::Test {
@@ -135,7 +145,7 @@ TEST_P(FailRow, ActsAsTheTableSays) {
   const Row& row = GetParam();
   dns.txt("_dmarc.example.net", row.record);
   policy.dmarc.enforce = row.enforce;
-  policy.dmarc.quarantine_action = row.quarantine_action;
+  policy.dmarc.quarantine_action = named(row.quarantine_action, kDmarcQuarantineActions);
   auto d = run();
   ASSERT_TRUE(d.dmarc);
   EXPECT_EQ(d.dmarc->verdict.result, DmarcResult::fail) << d.dmarc->verdict.reason;
@@ -200,7 +210,7 @@ TEST_P(TempRowTest, ActsAsTheTextSays) {
     dns.fail("_dmarc.example.net", DnsStatus::servfail);
   }
   policy.dmarc.enforce = row.enforce;
-  policy.dmarc.temperror_action = row.temperror_action;
+  policy.dmarc.temperror_action = named(row.temperror_action, kDmarcTemperrorActions);
   auto d = run();
   ASSERT_TRUE(d.dmarc);
   EXPECT_EQ(d.dmarc->verdict.result, DmarcResult::temperror) << d.dmarc->verdict.reason;
@@ -237,7 +247,7 @@ TEST_P(AuthorRowTest, TwoFromFieldsGetAuthorErrorAction) {
   const AuthorRow& row = GetParam();
   facts.from = parse_from_header({"bob@example.net", "alice@example.org"});
   policy.dmarc.enforce = row.enforce;
-  policy.dmarc.author_error_action = row.action;
+  policy.dmarc.author_error_action = named(row.action, kDmarcAuthorErrorActions);
   auto d = run();
   ASSERT_TRUE(d.dmarc);
   EXPECT_EQ(d.dmarc->verdict.result, DmarcResult::author_error);
@@ -270,14 +280,14 @@ TEST_F(DmarcTable, TrustedForwarderGetsQuarantineNotReject) {
   auto d = run();
   EXPECT_EQ(d.dmarc->verdict.override_reason, DmarcOverride::forwarded);
   expect_outcome(d, Outcome::hold, "fail");
-  policy.dmarc.quarantine_action = "header";
+  policy.dmarc.quarantine_action = DmarcQuarantineAction::header;
   expect_outcome(run(), Outcome::header, "fail");
 }
 
 TEST_F(DmarcTable, MailingListGetsQuarantineNotReject) {
   dns.txt("_dmarc.example.net", "v=DMARC1; p=reject");
   policy.dmarc.enforce = true;
-  policy.dmarc.quarantine_action = "accept";
+  policy.dmarc.quarantine_action = DmarcQuarantineAction::accept;
   policy.dmarc.mailing_list_domains = {"lists.example.com"};
   dkim("lists.example.com", DkimResult::pass);
   auto d = run();

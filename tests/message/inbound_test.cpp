@@ -19,9 +19,9 @@ SpfVerdict spf(SpfResult r, std::string domain = "example.net", std::string send
 
 TEST(SpfStep, FailRejectsOnlyWithFailActionReject) {
   SpfConfig c;
-  ASSERT_EQ(c.fail_action, "record");
+  ASSERT_EQ(c.fail_action, SpfFailAction::record);
   EXPECT_FALSE(spf_rejection(spf(SpfResult::fail), c, "192.0.2.1"));
-  c.fail_action = "reject";
+  c.fail_action = SpfFailAction::reject;
   for (SpfResult r : {SpfResult::none, SpfResult::neutral, SpfResult::pass, SpfResult::softfail,
                       SpfResult::temperror, SpfResult::permerror})
     EXPECT_FALSE(spf_rejection(spf(r), c, "192.0.2.1")) << to_string(r);
@@ -172,7 +172,7 @@ TEST_F(ClaimStep, NoClaimCases) {
 
 TEST(ClaimOutcome, EachOutsideAction) {
   SenderConfig c;
-  ASSERT_EQ(c.outside_action, "reject");
+  ASSERT_EQ(c.outside_action, OutsideAction::reject);
   auto o = outside_claim_outcome("example.org", c);
   EXPECT_EQ(o.verdict.kind, Verdict::Kind::reject);
   EXPECT_EQ(o.verdict.rcode, "550");
@@ -180,18 +180,18 @@ TEST(ClaimOutcome, EachOutsideAction) {
   EXPECT_EQ(o.verdict.text,
             "Mail from example.org must come through its own mail servers or carry its DKIM signature");
   EXPECT_FALSE(o.edit);
-  c.outside_action = "header";
+  c.outside_action = OutsideAction::header;
   o = outside_claim_outcome("example.org", c);
   EXPECT_EQ(o.verdict.kind, Verdict::Kind::cont);
   ASSERT_TRUE(o.edit);
   EXPECT_EQ(o.edit->op, HeaderEdit::Op::add);
   EXPECT_EQ(o.edit->name, "X-Postern-Local-Domain-Warning");
   EXPECT_EQ(o.edit->value, "From: claims our domain example.org without its DKIM signature");
-  c.outside_action = "accept";
+  c.outside_action = OutsideAction::accept;
   o = outside_claim_outcome("example.org", c);
   EXPECT_EQ(o.verdict.kind, Verdict::Kind::cont);
   EXPECT_FALSE(o.edit);
-  c.outside_action = "reject";
+  c.outside_action = OutsideAction::reject;
   o = outside_claim_outcome("", c);
   EXPECT_EQ(o.verdict.kind, Verdict::Kind::cont);
   EXPECT_FALSE(o.edit);

@@ -24,7 +24,7 @@ TEST(Outbound, LoginOrInternalNetwork) {
 
 TEST(SenderMode, EnforceGivesTheRefusal) {
   SenderConfig c;
-  c.mode = "enforce";
+  c.mode = SenderMode::enforce;
   std::string warning;
   auto refusal = Verdict::reject("553", "5.7.1", "Sender address <x@y> is not owned by user alice");
   auto o = sender_refusal(refusal, c, warning);
@@ -38,7 +38,7 @@ TEST(SenderMode, EnforceGivesTheRefusal) {
 
 TEST(SenderMode, SoftContinuesAndKeepsTheFirstWarning) {
   SenderConfig c;
-  ASSERT_EQ(c.mode, "soft");  // the default
+  ASSERT_EQ(c.mode, SenderMode::soft);  // the default
   std::string warning;
   auto o = sender_refusal(Verdict::reject("553", "5.7.1", "first"), c, warning);
   EXPECT_TRUE(o.warn);
