@@ -17,6 +17,7 @@
 // below a mailing_list_domains entry never gets reject (it gets quarantine; override is recorded).
 // Limits: kMaxDkimChecks DKIM results are looked at; at most kMaxOrgWalks Organizational Domain
 // walks (8 DNS queries each, memoised) per message; every query shares the caller's deadline.
+// Each step above is a named function in evaluator.cpp; evaluate() runs them in order.
 // Thread-safe: evaluate() keeps its state on the stack; the Resolver must be thread-safe.
 #pragma once
 
