@@ -83,7 +83,7 @@ void wipe(std::string& s) {
 // Dovecot limits each service's address space (vsz_limit, 256M by default). An LMDB store maps
 // lmdb_map_size_mb of it at once, which would fail with a bare ENOMEM: say what to change instead.
 std::optional<std::string> address_space_problem(const postern::StoreConfig& store) {
-  if (store.backend != "lmdb") return std::nullopt;
+  if (store.backend != postern::StoreBackend::lmdb) return std::nullopt;
   rlimit lim{};
   if (getrlimit(RLIMIT_AS, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return std::nullopt;
   constexpr uint64_t kHeadroomMb = 192;  // Dovecot, threads' stacks, libraries

@@ -7,7 +7,6 @@
 #include <mutex>
 
 #include "common/dns/factory.h"
-#include "common/mail/idna.h"
 #include "common/sender/from_config.h"
 
 namespace postern {
@@ -18,33 +17,16 @@ std::shared_ptr<const App> g_current;
 
 Result<void> build_checks(App& app, const std::string& config_path) {
   const Config& c = app.config;
-  app.authserv_id = c.milter.authserv_id;
-  if (app.authserv_id.empty()) {
+  std::string authserv_id = c.milter.authserv_id;
+  if (authserv_id.empty()) {
     char host[256] = {};
     if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
       return Error::perm("cannot read the host name");
-    app.authserv_id = host;
+    authserv_id = host;
   }
-  for (const auto& n : c.dkim.internal_networks) {
-    if (auto net = IpNetwork::parse(n)) app.internal_networks.push_back(*net);
-  }
-  for (const auto& n : c.dmarc.trusted_forwarders) {
-    if (auto net = IpNetwork::parse(n)) app.trusted_forwarders.push_back(*net);
-  }
-  // Compared with From: domains in their A-label form (common/mail/idna.h), so a U-label here works.
-  auto add_local = [&](const std::string& d, const char* key) -> Result<void> {
-    auto a = domain_to_alabels(d);
-    if (!a) return Error::perm(config_path + ": " + key + ": " + d + ": " + a.error().message);
-    app.local_domains.push_back(*a);
-    return {};
-  };
-  for (const auto& d : c.sender.local_domains) {
-    if (auto r = add_local(d, "[sender].local_domains"); !r) return r;
-  }
-  for (const auto& k : c.dkim.keys) {
-    if (!c.sender.local_domains.empty()) break;
-    if (auto r = add_local(k.domain, "[dkim.key].domain"); !r) return r;
-  }
+  auto policy = build_message_policy(c, std::move(authserv_id), config_path);
+  if (!policy) return policy.error();
+  app.policy = std::move(*policy);
   if (!c.dkim.enabled && !c.dmarc.enabled && !c.spf.enabled) return {};
   auto resolver = make_resolver(c.dns, app.clock);
   if (!resolver) return Error::perm(config_path + ": [dns]: " + resolver.error().message);
@@ -57,7 +39,8 @@ Result<void> build_checks(App& app, const std::string& config_path) {
       app.signing = std::make_unique<DkimSigningPolicy>(std::move(*policy));
     }
   }
-  if (c.spf.enabled) app.spf = std::make_unique<SpfEvaluator>(*app.resolver, SpfLimits{}, app.authserv_id);
+  if (c.spf.enabled)
+    app.spf = std::make_unique<SpfEvaluator>(*app.resolver, SpfLimits{}, app.policy.authserv_id);
   if (c.dmarc.enabled) {
     app.dmarc = std::make_unique<DmarcEvaluator>(*app.resolver, c.dmarc);
     if (!c.dmarc.report_log.empty())

@@ -18,6 +18,7 @@
 #include "common/dmarc/report_log.h"
 #include "common/dns/resolver.h"
 #include "common/log/log.h"
+#include "common/message/policy.h"
 #include "common/sender/provider.h"
 #include "common/spf/evaluator.h"
 
@@ -30,11 +31,8 @@ struct App {
   std::shared_ptr<Logger> log;
   std::unique_ptr<OwnershipProvider> owners;  // null when [sender].enabled = false
   SystemClock clock;
-  std::string authserv_id;                     // [milter].authserv_id or the host name
+  MessagePolicy policy;                        // what the per-message decision needs (authserv_id, ...)
   std::shared_ptr<Resolver> resolver;          // [dns], with the TTL cache
-  std::vector<IpNetwork> internal_networks;    // [dkim].internal_networks
-  std::vector<std::string> local_domains;      // [sender].local_domains or the DKIM key domains
-  std::vector<IpNetwork> trusted_forwarders;   // [dmarc].trusted_forwarders
   std::unique_ptr<DkimEngine> dkim;            // null when [dkim].enabled = false
   std::unique_ptr<DkimSigningPolicy> signing;  // null when nothing is signed
   std::unique_ptr<SpfEvaluator> spf;           // null when [spf].enabled = false

@@ -96,7 +96,7 @@ void reload(const std::string& config_path, const Config& started, const std::sh
       .kv("dkim_sign",
           app.signing ? std::to_string(app.signing->keys().size()) + " keys" : std::string("off"))
       .kv("dkim_key_cache", key_cache_on)
-      .kv("spf", app.spf ? app.config.spf.fail_action : std::string("off"))
+      .kv("spf", app.spf ? to_string(app.config.spf.fail_action) : std::string_view("off"))
       .kv("dmarc", app.dmarc ? (app.config.dmarc.enforce ? "enforce" : "record") : "off");
   if (!restart.empty()) line.kv("restart_needed_for", restart);
 }
@@ -205,14 +205,15 @@ int main(int argc, char** argv) {
   const App& app = **built;
   LogLine(*log, LogLevel::notice, "started")
       .kv("socket", spec->str())
-      .kv("sender_ownership", app.config.sender.enabled ? app.config.sender.mode : "off")
+      .kv("sender_ownership",
+          app.config.sender.enabled ? to_string(app.config.sender.mode) : std::string_view("off"))
       .kv("dkim_sign",
           app.signing ? std::to_string(app.signing->keys().size()) + " keys" : std::string("off"))
       .kv("dkim_verify", app.dkim && app.config.dkim.verify)
       .kv("dkim_key_cache", key_cache_on)
-      .kv("spf", app.spf ? app.config.spf.fail_action : std::string("off"))
+      .kv("spf", app.spf ? to_string(app.config.spf.fail_action) : std::string_view("off"))
       .kv("dmarc", app.dmarc ? (app.config.dmarc.enforce ? "enforce" : "record") : "off")
-      .kv("authserv_id", app.authserv_id)
+      .kv("authserv_id", app.policy.authserv_id)
       .kv("fd_limit", static_cast<unsigned long long>(fds.now))
       .kv("privileges", *dropped);
   int rc = smfi_main();

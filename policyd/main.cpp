@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
   // is the disk sync per update, and with Redis other hosts must see an update at once.
   std::unique_ptr<WriteBehindStore> batched;
   Store* state = store.get();
-  if (load.config.policyd.store_write_behind.count() > 0 && load.config.store.backend == "lmdb") {
+  if (load.config.policyd.store_write_behind.count() > 0 && load.config.store.backend == StoreBackend::lmdb) {
     batched = std::make_unique<WriteBehindStore>(
         *store, clock, load.config.policyd.store_write_behind, [log](const WriteBehindStore::Report& r) {
           switch (r.event) {

@@ -47,8 +47,9 @@ void Authenticator::store_failed(const Error& e) {
   if (log_) {
     LogLine(*log_, LogLevel::error, "store_failure")
         .kv("error", e.message)
-        .kv("action", config_.lockout.on_store_failure == "tempfail" ? "tempfail logins"
-                                                                     : "authenticate without lockout");
+        .kv("action", config_.lockout.on_store_failure == LockoutStoreFailure::tempfail
+                          ? "tempfail logins"
+                          : "authenticate without lockout");
   }
 }
 
@@ -60,7 +61,7 @@ void Authenticator::burn_dummy(std::string_view password) { (void)verify_passwor
 
 AuthOutcome Authenticator::authenticate(std::string_view user, std::string_view password,
                                         const std::optional<IpAddress>& remote) {
-  bool tempfail_on_store = config_.lockout.on_store_failure == "tempfail";
+  bool tempfail_on_store = config_.lockout.on_store_failure == LockoutStoreFailure::tempfail;
   bool use_lockout = lockout_ && remote;
   if (use_lockout) {
     auto d = lockout_->check(user, *remote);

@@ -60,7 +60,7 @@ std::string build_value(std::string_view authserv_id, const std::vector<MethodRe
   for (const auto& r : results) {
     if (n++ == kMaxResults) break;
     if (n > 1) out += ";";
-    out += "\r\n\t" + keyword(r.method) + "=" + keyword(r.result);
+    out += "\r\n\t" + keyword(r.method) + "=" + to_string(r.result);
     if (!r.reason.empty()) out += " reason=" + quoted(clean(r.reason));
     for (const auto& [k, v] : r.properties) out += " " + keyword(k) + "=" + value(v);
   }

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/authres/result.h"
+
 namespace postern::authres {
 
 inline constexpr std::size_t kMaxResults = 32;
@@ -19,7 +21,7 @@ inline constexpr std::size_t kMaxValueBytes = 256;
 
 struct MethodResult {
   std::string method;  // "dkim", "spf", "dmarc", ...
-  std::string result;  // "pass", "fail", "none", "neutral", "policy", "temperror", "permerror"
+  AuthResult result = AuthResult::none;
   std::string reason;  // optional free text, emitted as reason="..."
   // ptype.property=value pairs in order, e.g. {"header.d", "example.com"}.
   std::vector<std::pair<std::string, std::string>> properties;

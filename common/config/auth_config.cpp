@@ -25,7 +25,7 @@ void read_lockout(SectionReader& r, LockoutConfig& c) {
   for (const auto& n : c.allow_networks) {
     if (!IpNetwork::parse(n)) r.error("allow_networks", "\"" + n + "\" is not an IP network");
   }
-  r.choice("on_store_failure", c.on_store_failure, {"authenticate", "tempfail"});
+  r.choice("on_store_failure", c.on_store_failure, kLockoutStoreFailures);
   if (c.max_backoff < c.backoff) r.error("max_backoff", "must not be shorter than backoff");
 }
 

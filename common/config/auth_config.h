@@ -11,6 +11,10 @@
 
 namespace postern {
 
+enum class LockoutStoreFailure { authenticate, tempfail };
+inline constexpr Choice<LockoutStoreFailure> kLockoutStoreFailures[] = {
+    {"authenticate", LockoutStoreFailure::authenticate}, {"tempfail", LockoutStoreFailure::tempfail}};
+
 struct LockoutConfig {
   bool enabled = true;
   // Failures from one client network (any user) before that network is refused.
@@ -29,8 +33,8 @@ struct LockoutConfig {
   std::chrono::milliseconds refusal_delay{std::chrono::seconds(2)};
   int ipv4_prefix = 32;
   int ipv6_prefix = 64;
-  std::vector<std::string> allow_networks;        // never locked
-  std::string on_store_failure = "authenticate";  // authenticate | tempfail
+  std::vector<std::string> allow_networks;  // never locked
+  LockoutStoreFailure on_store_failure = LockoutStoreFailure::authenticate;
 };
 
 struct AuthConfig {

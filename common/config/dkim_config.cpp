@@ -58,13 +58,12 @@ void read_dkim_config(SectionReader& r, DkimConfig& c) {
   for (const auto& h : c.oversign_headers) {
     if (!header_name_ok(h)) r.error("oversign_headers", "\"" + h + "\": not a header field name");
   }
-  r.choice("canonicalization", c.canonicalization,
-           {"relaxed/relaxed", "relaxed/simple", "simple/relaxed", "simple/simple"});
+  r.choice("canonicalization", c.canonicalization, kDkimCanonicalizations);
   r.duration("expire", c.expire, Seconds(0), Seconds(366 * 86400));
   r.integer("max_signatures", c.max_signatures, 1, 100);
   r.integer("min_key_bits", c.min_key_bits, 512, 8192);
   r.boolean("allow_rsa_sha1", c.allow_rsa_sha1);
-  r.choice("body_length_tag", c.body_length_tag, {"policy", "allow"});
+  r.choice("body_length_tag", c.body_length_tag, kDkimBodyLengthTags);
   r.duration("key_lookup_timeout", c.key_lookup_timeout, std::chrono::milliseconds(100),
              std::chrono::milliseconds(60000));
   r.boolean("key_cache", c.key_cache);

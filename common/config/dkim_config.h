@@ -20,6 +20,16 @@ struct DkimKeyConfig {
   std::vector<std::string> signing;
 };
 
+enum class DkimCanonicalization { relaxed_relaxed, relaxed_simple, simple_relaxed, simple_simple };
+inline constexpr Choice<DkimCanonicalization> kDkimCanonicalizations[] = {
+    {"relaxed/relaxed", DkimCanonicalization::relaxed_relaxed},
+    {"relaxed/simple", DkimCanonicalization::relaxed_simple},
+    {"simple/relaxed", DkimCanonicalization::simple_relaxed},
+    {"simple/simple", DkimCanonicalization::simple_simple}};
+enum class DkimBodyLengthTag { policy, allow };
+inline constexpr Choice<DkimBodyLengthTag> kDkimBodyLengthTags[] = {{"policy", DkimBodyLengthTag::policy},
+                                                                    {"allow", DkimBodyLengthTag::allow}};
+
 struct DkimConfig {
   bool enabled = true;
   bool sign = true;    // sign mail of authenticated / internal clients when a key matches its From:
@@ -62,12 +72,12 @@ struct DkimConfig {
                                            "List-Archive"};
   std::vector<std::string> oversign_headers = {
       "From", "Sender", "Reply-To", "Subject", "Date", "Message-ID", "To", "Cc", "In-Reply-To", "References"};
-  std::string canonicalization = "relaxed/relaxed";  // HEADER/BODY, each simple | relaxed
-  Seconds expire{0};                                 // x= is t= + expire; 0: no x=
+  DkimCanonicalization canonicalization = DkimCanonicalization::relaxed_relaxed;  // HEADER/BODY
+  Seconds expire{0};  // x= is t= + expire; 0: no x=
   int64_t max_signatures = 10;
   int64_t min_key_bits = 1024;
   bool allow_rsa_sha1 = false;
-  std::string body_length_tag = "policy";  // policy | allow
+  DkimBodyLengthTag body_length_tag = DkimBodyLengthTag::policy;
   std::chrono::milliseconds key_lookup_timeout{5000};
   // Keep parsed public keys (by their exact bytes) across messages so libopendkim does not decode a
   // key it has seen again; postern-milter serves them through its d2i_PUBKEY_bio()

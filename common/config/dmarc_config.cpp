@@ -48,9 +48,9 @@ void read_reports(SectionReader& r, DmarcReportsConfig& c) {
 void read_dmarc_config(SectionReader& r, DmarcConfig& c) {
   r.boolean("enabled", c.enabled);
   r.boolean("enforce", c.enforce);
-  r.choice("quarantine_action", c.quarantine_action, {"hold", "header", "accept"});
-  r.choice("author_error_action", c.author_error_action, {"reject", "hold", "header", "accept"});
-  r.choice("temperror_action", c.temperror_action, {"tempfail", "accept"});
+  r.choice("quarantine_action", c.quarantine_action, kDmarcQuarantineActions);
+  r.choice("author_error_action", c.author_error_action, kDmarcAuthorErrorActions);
+  r.choice("temperror_action", c.temperror_action, kDmarcTemperrorActions);
   r.string("reject_text", c.reject_text, 400);
   for (char ch : c.reject_text) {
     auto u = static_cast<unsigned char>(ch);
@@ -59,10 +59,16 @@ void read_dmarc_config(SectionReader& r, DmarcConfig& c) {
       break;
     }
   }
-  r.strings("trusted_forwarders", c.trusted_forwarders, 1024, 64);
-  for (const auto& n : c.trusted_forwarders) {
+  std::vector<std::string> forwarders;
+  for (const auto& n : c.trusted_forwarders) forwarders.push_back(n.str());
+  r.strings("trusted_forwarders", forwarders, 1024, 64);
+  c.trusted_forwarders.clear();
+  for (const auto& n : forwarders) {
     auto net = IpNetwork::parse(n);
-    if (!net) r.error("trusted_forwarders", "\"" + n + "\": " + net.error().message);
+    if (!net)
+      r.error("trusted_forwarders", "\"" + n + "\": " + net.error().message);
+    else
+      c.trusted_forwarders.push_back(*net);
   }
   r.strings("mailing_list_domains", c.mailing_list_domains, 1024, 253);
   for (const auto& d : c.mailing_list_domains) {

@@ -6,10 +6,14 @@
 
 namespace postern {
 
+enum class LogDestination { syslog, standard_error };  // standard_error: "stderr" (a macro name)
+inline constexpr Choice<LogDestination> kLogDestinations[] = {{"syslog", LogDestination::syslog},
+                                                              {"stderr", LogDestination::standard_error}};
+
 struct LogConfig {
-  std::string destination = "syslog";  // syslog | stderr
-  std::string facility = "mail";       // mail | daemon | local0..local7
-  std::string level = "info";          // debug | info | notice | warning | error
+  LogDestination destination = LogDestination::syslog;
+  std::string facility = "mail";  // mail | daemon | local0..local7
+  std::string level = "info";     // debug | info | notice | warning | error
   bool operator==(const LogConfig&) const = default;
 };
 

@@ -20,7 +20,7 @@ void read_greylist(SectionReader& r, GreylistConfig& c) {
   r.strings("allow_recipients", c.allow_recipients, 100000, 320);
   r.strings("allow_sender_domains", c.allow_sender_domains, 100000, 253);
   r.strings("allowlist_files", c.allowlist_files, 64, 1024);
-  r.choice("on_store_failure", c.on_store_failure, {"dunno", "defer"});
+  r.choice("on_store_failure", c.on_store_failure, kGreylistStoreFailures);
   r.boolean("spf_domain_key", c.spf_domain_key);
   r.duration("spf_timeout", c.spf_timeout, std::chrono::milliseconds(50), std::chrono::milliseconds(30000));
 }
@@ -32,7 +32,7 @@ void read_dnsbl(SectionReader& r, DnsblConfig& c) {
   r.integer("greylist_threshold", c.greylist_threshold, -1000, 1000);
   r.duration("timeout", c.timeout, std::chrono::milliseconds(50), std::chrono::milliseconds(30000));
   r.boolean("self_test", c.self_test);
-  r.choice("on_local_failure", c.on_local_failure, {"defer", "not_listed"});
+  r.choice("on_local_failure", c.on_local_failure, kDnsblLocalFailures);
 }
 
 }  // namespace

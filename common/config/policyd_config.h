@@ -8,6 +8,15 @@
 
 namespace postern {
 
+enum class GreylistStoreFailure { dunno, defer };
+inline constexpr Choice<GreylistStoreFailure> kGreylistStoreFailures[] = {
+    {"dunno", GreylistStoreFailure::dunno}, {"defer", GreylistStoreFailure::defer}};
+enum class DnsblLocalFailure { defer, not_listed };
+inline constexpr Choice<DnsblLocalFailure> kDnsblLocalFailures[] = {
+    {"defer", DnsblLocalFailure::defer}, {"not_listed", DnsblLocalFailure::not_listed}};
+inline std::string_view to_string(GreylistStoreFailure v) { return choice_name(v, kGreylistStoreFailures); }
+inline std::string_view to_string(DnsblLocalFailure v) { return choice_name(v, kDnsblLocalFailures); }
+
 struct GreylistConfig {
   bool enabled = true;
   Seconds delay{300};               // a new triplet is deferred this long
@@ -21,7 +30,7 @@ struct GreylistConfig {
   std::vector<std::string> allow_recipients;      // addresses or @domains
   std::vector<std::string> allow_sender_domains;  // sender domains (and their subdomains)
   std::vector<std::string> allowlist_files;       // postgrey whitelist_clients-style files
-  std::string on_store_failure = "dunno";         // dunno | defer
+  GreylistStoreFailure on_store_failure = GreylistStoreFailure::dunno;
   // Big senders retrying from address pools: when the client passes the sender domain's SPF (the
   // HELO name's for the null sender), key the triplet by that domain instead of the network.
   bool spf_domain_key = false;
@@ -44,7 +53,7 @@ struct DnsblConfig {
   // A list that could not be asked because the daemon itself could make no socket (out of file
   // descriptors): defer (DEFER_IF_PERMIT 4.3.0, Postfix retries later) | not_listed (scored as if
   // not listed, as a list's timeout is). A timeout or SERVFAIL of the list is always not listed.
-  std::string on_local_failure = "defer";
+  DnsblLocalFailure on_local_failure = DnsblLocalFailure::defer;
 };
 
 struct PolicydConfig {

@@ -192,6 +192,11 @@ void SectionReader::secret(std::string_view key, std::string& out, size_t max_le
 
 void SectionReader::choice(std::string_view key, std::string& out,
                            std::initializer_list<std::string_view> allowed) {
+  choose(key, out, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+void SectionReader::choose(std::string_view key, std::string& out,
+                           std::span<const std::string_view> allowed) {
   std::string list;
   for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
   if (const ConfigNode* n = lookup(key)) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,24 @@ struct ConfigError {
   std::string message;
   std::string str() const;  // "FILE:LINE: KEY: MESSAGE"
 };
+
+// One allowed value of a choice read into an enum: its name in the file and the value. Each enum's
+// table is defined once beside it (e.g. kSenderModes in sender_config.h) and serves both the reader
+// and choice_name() for logs.
+template <class E>
+struct Choice {
+  std::string_view name;
+  E value;
+};
+
+// The name of value in table; "" when it has none (a table always names every value).
+template <class E, size_t N>
+constexpr std::string_view choice_name(E value, const Choice<E> (&table)[N]) {
+  for (const auto& c : table) {
+    if (c.value == value) return c.name;
+  }
+  return "";
+}
 
 struct ConfigNode;     // parsed TOML value with its source line (parse.cpp)
 struct ReaderContext;  // file name, errors, effective-config output (parse.cpp)
@@ -39,6 +58,19 @@ class SectionReader {
   // A string that must not be shown: the effective config prints "(set)" instead of the value.
   void secret(std::string_view key, std::string& out, size_t max_len = 4096);
   void choice(std::string_view key, std::string& out, std::initializer_list<std::string_view> allowed);
+  // A choice parsed once, here, into an enum: the value must be one of table's names (the error
+  // lists them in table order, as the string form does); the effective configuration prints the name.
+  template <class E, size_t N>
+  void choice(std::string_view key, E& out, const Choice<E> (&table)[N]) {
+    std::string_view names[N];
+    std::string current;
+    for (size_t i = 0; i < N; ++i) names[i] = table[i].name;
+    current = std::string(choice_name(out, table));
+    choose(key, current, std::span<const std::string_view>(names, N));
+    for (const auto& c : table) {
+      if (c.name == current) out = c.value;
+    }
+  }
   void integer(std::string_view key, int64_t& out, int64_t min, int64_t max);
   template <class Int>
   void integer(std::string_view key, Int& out, int64_t min, int64_t max) {
@@ -74,6 +106,7 @@ class SectionReader {
   size_t block_ = 0;
 
   std::string full_key(std::string_view key) const;
+  void choose(std::string_view key, std::string& out, std::span<const std::string_view> allowed);
   const ConfigNode* lookup(std::string_view key);
   void record(std::string_view key, std::string rendered);
 };

@@ -5,7 +5,7 @@ namespace postern {
 
 void read_sender_config(SectionReader& r, SenderConfig& c) {
   r.boolean("enabled", c.enabled);
-  r.choice("mode", c.mode, {"enforce", "soft"});
+  r.choice("mode", c.mode, kSenderModes);
   r.strings("login_maps", c.login_maps, 64, 1024);
   for (const auto& p : c.login_maps) {
     if (p.empty() || p[0] != '/') r.error("login_maps", "\"" + p + "\": must be an absolute path");
@@ -15,10 +15,10 @@ void read_sender_config(SectionReader& r, SenderConfig& c) {
   r.boolean("local_part_case_insensitive", c.local_part_case_insensitive);
   r.string("recipient_delimiter", c.recipient_delimiter, 8);
   r.strings("exempt_logins", c.exempt_logins, 1024, 320);
-  r.choice("null_sender", c.null_sender, {"allow", "reject"});
+  r.choice("null_sender", c.null_sender, kNullSenders);
   r.duration("reload_check_interval", c.reload_check_interval, Seconds(1), Seconds(3600));
   r.strings("local_domains", c.local_domains, 10000, 253);
-  r.choice("outside_action", c.outside_action, {"reject", "header", "accept"});
+  r.choice("outside_action", c.outside_action, kOutsideActions);
 }
 
 }  // namespace postern

@@ -5,7 +5,7 @@ namespace postern {
 
 void read_spf_config(SectionReader& r, SpfConfig& c) {
   r.boolean("enabled", c.enabled);
-  r.choice("fail_action", c.fail_action, {"reject", "record"});
+  r.choice("fail_action", c.fail_action, kSpfFailActions);
   r.boolean("received_spf_header", c.received_spf_header);
 }
 

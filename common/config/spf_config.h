@@ -7,11 +7,16 @@
 
 namespace postern {
 
+enum class SpfFailAction { reject, record };
+inline constexpr Choice<SpfFailAction> kSpfFailActions[] = {{"reject", SpfFailAction::reject},
+                                                            {"record", SpfFailAction::record}};
+inline std::string_view to_string(SpfFailAction v) { return choice_name(v, kSpfFailActions); }
+
 struct SpfConfig {
   bool enabled = true;
   // What an SPF "fail" does: "reject" (550 5.7.23 at MAIL FROM, with the domain's explanation) or
   // "record" (only the Authentication-Results header, the log and DMARC use it).
-  std::string fail_action = "record";
+  SpfFailAction fail_action = SpfFailAction::record;
   // Add a Received-SPF header (RFC 7208 9.1) to inbound mail besides Authentication-Results.
   bool received_spf_header = false;
 };

@@ -4,7 +4,7 @@
 namespace postern {
 
 void read_store_config(SectionReader& r, StoreConfig& c) {
-  r.choice("backend", c.backend, {"lmdb", "redis"});
+  r.choice("backend", c.backend, kStoreBackends);
   r.string("lmdb_path", c.lmdb_path, 1024);
   if (c.lmdb_path.empty() || c.lmdb_path[0] != '/') r.error("lmdb_path", "must be an absolute path");
   r.integer("lmdb_map_size_mb", c.lmdb_map_size_mb, 1, 1 << 20);

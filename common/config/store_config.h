@@ -9,8 +9,13 @@
 
 namespace postern {
 
+enum class StoreBackend { lmdb, redis };
+inline constexpr Choice<StoreBackend> kStoreBackends[] = {{"lmdb", StoreBackend::lmdb},
+                                                          {"redis", StoreBackend::redis}};
+inline std::string_view to_string(StoreBackend v) { return choice_name(v, kStoreBackends); }
+
 struct StoreConfig {
-  std::string backend = "lmdb";  // lmdb | redis
+  StoreBackend backend = StoreBackend::lmdb;
   // LMDB
   std::string lmdb_path = "/var/lib/postern";
   int64_t lmdb_map_size_mb = 256;       // initial map size

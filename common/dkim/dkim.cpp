@@ -29,26 +29,6 @@
 
 namespace postern {
 
-const char* to_string(DkimResult r) {
-  switch (r) {
-    case DkimResult::none:
-      return "none";
-    case DkimResult::pass:
-      return "pass";
-    case DkimResult::fail:
-      return "fail";
-    case DkimResult::neutral:
-      return "neutral";
-    case DkimResult::policy:
-      return "policy";
-    case DkimResult::temperror:
-      return "temperror";
-    case DkimResult::permerror:
-      return "permerror";
-  }
-  return "neutral";
-}
-
 namespace {
 
 // libopendkim's own expiry / future checks use time(2) and this drift: about 31 years, so they only
@@ -148,6 +128,7 @@ int rank(DkimResult r) {
     case DkimResult::neutral:
       return 1;
     case DkimResult::none:
+    case DkimResult::softfail:  // not a DKIM result
       return 0;
   }
   return 0;

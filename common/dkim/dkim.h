@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/authres/result.h"
 #include "common/config/dkim_config.h"
 #include "common/core/clock.h"
 #include "common/core/result.h"
@@ -39,8 +40,8 @@ inline constexpr size_t kMaxDkimHeaderFields = 1000;        // per message, for 
 inline constexpr size_t kMaxDkimHeaderBytes = 64 * 1024;    // one header field
 inline constexpr size_t kMaxDkimHeaderTotal = 1024 * 1024;  // all header fields of a message
 
-enum class DkimResult { none, pass, fail, neutral, policy, temperror, permerror };
-const char* to_string(DkimResult r);  // the RFC 8601 keyword
+// DKIM results are the shared RFC 8601 keywords (common/authres/result.h); DKIM never gives softfail.
+using DkimResult = AuthResult;
 
 enum class BodyLengthPolicy {
   policy,  // a signature whose l= leaves part of the body unsigned is reported "policy", never pass

@@ -130,15 +130,29 @@ DkimOptions dkim_options(const DkimConfig& c) {
   o.max_signatures = static_cast<size_t>(c.max_signatures);
   o.min_key_bits = static_cast<int>(c.min_key_bits);
   o.allow_rsa_sha1 = c.allow_rsa_sha1;
-  o.body_length = c.body_length_tag == "allow" ? BodyLengthPolicy::allow : BodyLengthPolicy::policy;
+  o.body_length =
+      c.body_length_tag == DkimBodyLengthTag::allow ? BodyLengthPolicy::allow : BodyLengthPolicy::policy;
   o.key_lookup_timeout = c.key_lookup_timeout;
   o.sign_headers = c.sign_headers;
   o.oversign_headers = c.oversign_headers;
-  size_t slash = c.canonicalization.find('/');
-  std::string h = c.canonicalization.substr(0, slash);
-  std::string b = slash == std::string::npos ? h : c.canonicalization.substr(slash + 1);
-  o.header_canon = h == "simple" ? DkimCanon::simple : DkimCanon::relaxed;
-  o.body_canon = b == "simple" ? DkimCanon::simple : DkimCanon::relaxed;
+  switch (c.canonicalization) {
+    case DkimCanonicalization::relaxed_relaxed:
+      o.header_canon = DkimCanon::relaxed;
+      o.body_canon = DkimCanon::relaxed;
+      break;
+    case DkimCanonicalization::relaxed_simple:
+      o.header_canon = DkimCanon::relaxed;
+      o.body_canon = DkimCanon::simple;
+      break;
+    case DkimCanonicalization::simple_relaxed:
+      o.header_canon = DkimCanon::simple;
+      o.body_canon = DkimCanon::relaxed;
+      break;
+    case DkimCanonicalization::simple_simple:
+      o.header_canon = DkimCanon::simple;
+      o.body_canon = DkimCanon::simple;
+      break;
+  }
   o.expire = c.expire;
   return o;
 }

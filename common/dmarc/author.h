@@ -1,11 +1,7 @@
-// dmarc_author: the one author address of a message from its From: header values (RFC 9989
-// "Author Domain"; RFC 5322 3.6.2). Every From: header value as received is passed in; the values
-// are hostile by assumption and parsed with parse_address_list (strict: ambiguous constructs such
-// as "<a@evil.example>@good.example", '@' in an unquoted display name or unbalanced brackets are
-// errors). Exactly one From: header holding exactly one address is required: no From:, several
-// From: headers, several addresses (or a group) in one From:, or a value that does not parse are
-// all errors, never a guess at a domain. Limits: kMaxFromHeaders values are looked at (a message
-// with more is an error anyway) plus the address parser's own limits. Pure function.
+// dmarc_author: the one author address of a message (RFC 9989 "Author Domain"; RFC 5322 3.6.2):
+// the author of parse_from_header (common/mail/from_header.h, the one rule every check shares:
+// exactly one From: field holding exactly one address, strictly parsed, never a guess at a domain),
+// and on top of it not a group member. Limits: those of parse_from_header. Pure function.
 #pragma once
 
 #include <string>
@@ -13,12 +9,13 @@
 
 #include "common/core/result.h"
 #include "common/mail/address.h"
+#include "common/mail/from_header.h"
 
 namespace postern {
 
-inline constexpr size_t kMaxFromHeaders = 16;
-
 // The error message says which of the cases above applies (it goes into logs and reports).
+Result<MailAddress> dmarc_author(const FromHeader& from);
+// The same from the From: header values as received.
 Result<MailAddress> dmarc_author(const std::vector<std::string>& from_headers);
 
 }  // namespace postern

@@ -17,6 +17,7 @@
 // below a mailing_list_domains entry never gets reject (it gets quarantine; override is recorded).
 // Limits: kMaxDkimChecks DKIM results are looked at; at most kMaxOrgWalks Organizational Domain
 // walks (8 DNS queries each, memoised) per message; every query shares the caller's deadline.
+// Each step above is a named function in evaluator.cpp; evaluate() runs them in order.
 // Thread-safe: evaluate() keeps its state on the stack; the Resolver must be thread-safe.
 #pragma once
 
@@ -26,10 +27,13 @@
 #include <vector>
 
 #include "common/authres/builder.h"
+#include "common/authres/result.h"
 #include "common/config/dmarc_config.h"
 #include "common/core/deadline.h"
 #include "common/dmarc/record.h"
+#include "common/dmarc/tree_walk.h"
 #include "common/dns/resolver.h"
+#include "common/mail/from_header.h"
 #include "common/net/ip.h"
 
 namespace postern {
@@ -39,13 +43,13 @@ inline constexpr size_t kMaxOrgWalks = 4;
 
 struct DmarcDkimInput {
   std::string domain;  // the signature's d=
-  std::string result;  // as in Authentication-Results: "pass", "fail", "neutral", "temperror", ...
+  AuthResult result = AuthResult::none;
 };
 
 struct DmarcInput {
-  std::vector<std::string> from_headers;  // every From: header value, raw, as received
-  std::string spf_domain;                 // the domain SPF was evaluated for
-  std::string spf_result;                 // "pass", "fail", "softfail", "neutral", "none", ...
+  FromHeader from;                       // the From: fields, parsed once (common/mail/from_header.h)
+  std::string spf_domain;                // the domain SPF was evaluated for
+  std::optional<AuthResult> spf_result;  // none: SPF was not evaluated (no SPF check at all)
   std::vector<DmarcDkimInput> dkim;
   std::optional<IpAddress> client_ip;  // for trusted_forwarders and report lines
 };
@@ -55,13 +59,15 @@ enum class DmarcPolicyTag { p, sp, np };
 enum class DmarcOverride { none, forwarded, mailing_list };
 
 const char* to_string(DmarcResult r);
+// The RFC 8601 result of a DMARC result: author_error is permerror.
+AuthResult auth_result(DmarcResult r);
 const char* to_string(DmarcPolicyTag t);
 const char* to_string(DmarcOverride o);
 
 struct DmarcAlignmentCheck {
-  std::string method;  // "dkim" or "spf"
-  std::string domain;  // lower-case
-  std::string result;  // the authentication result as given (lower-case)
+  std::string method;                    // "dkim" or "spf"
+  std::string domain;                    // lower-case
+  AuthResult result = AuthResult::none;  // the authentication result as given
   DmarcAlign mode = DmarcAlign::relaxed;
   bool aligned = false;  // the identifier passed AND is aligned
   std::string detail;    // "same domain", "same organizational domain example.org", "not a pass", ...
@@ -76,8 +82,8 @@ struct DmarcVerdict {
   // domain, or a relaxed alignment check) and determined; "" otherwise.
   std::string org_domain;
   std::string policy_domain;  // the name whose _dmarc record was used
-  std::string policy_source;  // "author domain", "organizational domain" or "public suffix domain"
-  std::string record_text;    // that record as published
+  DmarcPolicySource policy_source = DmarcPolicySource::author_domain;
+  std::string record_text;  // that record as published
   std::optional<DmarcRecord> record;
   DmarcPolicyTag policy_tag = DmarcPolicyTag::p;  // which tag gave `requested`
   bool author_domain_missing = false;             // np case: no A, AAAA, MX
@@ -104,7 +110,7 @@ class DmarcEvaluator {
 
  private:
   Resolver& resolver_;
-  std::vector<IpNetwork> forwarders_;
+  std::vector<IpNetwork> forwarders_;  // [dmarc].trusted_forwarders
   std::vector<std::string> list_domains_;
 };
 

@@ -100,7 +100,7 @@ std::string format_dmarc_report_line(int64_t unix_time, const DmarcInput& in, co
   out += ',';
   json_string(out, "result");
   out += ':';
-  json_string(out, ascii_lower(in.spf_result));
+  json_string(out, in.spf_result ? to_string(*in.spf_result) : "");
   out += ",\"aligned\":";
   out += spf && spf->aligned ? "true" : "false";
   out += "},\"dkim\":[";
@@ -120,7 +120,7 @@ std::string format_dmarc_report_line(int64_t unix_time, const DmarcInput& in, co
     out += ',';
     json_string(out, "result");
     out += ':';
-    json_string(out, ascii_lower(d.result));
+    json_string(out, to_string(d.result));
     out += ",\"aligned\":";
     out += c && c->aligned ? "true" : "false";
     out += '}';

@@ -95,13 +95,25 @@ const DmarcLookup& DmarcTreeWalk::lookup(const std::string& domain) {
   return cache_.emplace(domain, std::move(l)).first->second;
 }
 
+const char* to_string(DmarcPolicySource s) {
+  switch (s) {
+    case DmarcPolicySource::author_domain:
+      return "author domain";
+    case DmarcPolicySource::organizational_domain:
+      return "organizational domain";
+    case DmarcPolicySource::public_suffix_domain:
+      return "public suffix domain";
+  }
+  return "author domain";
+}
+
 PolicyDiscovery DmarcTreeWalk::find_policy(const std::string& domain) {
   PolicyDiscovery out;
   const DmarcLookup& own = lookup(domain);
   if (own.status != DmarcLookupStatus::none) {
     out.status = own.status;
     out.at = own;
-    out.source = "author domain";
+    out.source = DmarcPolicySource::author_domain;
     return out;
   }
   OrgDomain org = org_domain(domain);
@@ -111,7 +123,7 @@ PolicyDiscovery DmarcTreeWalk::find_policy(const std::string& domain) {
     out.at.note = org.how;
     return out;
   }
-  auto use = [&](const std::string& name, const char* source) {
+  auto use = [&](const std::string& name, DmarcPolicySource source) {
     const DmarcLookup& l = lookup(name);
     if (l.status == DmarcLookupStatus::none) return false;
     out.status = l.status;
@@ -119,8 +131,9 @@ PolicyDiscovery DmarcTreeWalk::find_policy(const std::string& domain) {
     out.source = source;
     return true;
   };
-  if (org.domain != domain && use(org.domain, "organizational domain")) return out;
-  if (!org.psd_domain.empty() && org.psd_domain != domain && use(org.psd_domain, "public suffix domain")) {
+  if (org.domain != domain && use(org.domain, DmarcPolicySource::organizational_domain)) return out;
+  if (!org.psd_domain.empty() && org.psd_domain != domain &&
+      use(org.psd_domain, DmarcPolicySource::public_suffix_domain)) {
     return out;
   }
   out.status = DmarcLookupStatus::none;

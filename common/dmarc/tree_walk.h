@@ -53,11 +53,15 @@ struct OrgDomain {
   std::string how;  // "psd=n record at X", "below the PSD X", "record at X", "no records", or the failure
 };
 
+enum class DmarcPolicySource { author_domain, organizational_domain, public_suffix_domain };
+// "author domain", "organizational domain", "public suffix domain" (logs and posternctl).
+const char* to_string(DmarcPolicySource s);
+
 struct PolicyDiscovery {
   DmarcLookupStatus status = DmarcLookupStatus::none;
   DmarcLookup at;  // the policy record (found) or the failing name and why (temperror)
-  // How the record was chosen: "author domain", "organizational domain", "public suffix domain".
-  std::string source;
+  // How the record was chosen.
+  DmarcPolicySource source = DmarcPolicySource::author_domain;
 };
 
 // A domain the walk can use: ASCII letters, digits, '-', '_', labels of 1..63 bytes, at most

@@ -28,7 +28,7 @@ LogLevel parse_log_level(const std::string& name) {
 
 std::shared_ptr<Logger> make_logger(const LogConfig& config, const std::string& ident, bool force_stderr) {
   std::shared_ptr<LogSink> sink;
-  if (force_stderr || config.destination == "stderr") {
+  if (force_stderr || config.destination == LogDestination::standard_error) {
     sink = make_stderr_sink(ident);
   } else {
     int fac = syslog_facility(config.facility);

@@ -22,7 +22,7 @@ PolicyService::PolicyService(const PolicydConfig& config, Store& store, Resolver
 void PolicyService::store_failed(const std::string& error) {
   if (!outage_->failed()) return;
   LogLine(*log_, LogLevel::error, "store_failure")
-      .kv("outcome", config_.greylist.on_store_failure)
+      .kv("outcome", to_string(config_.greylist.on_store_failure))
       .kv("error", error)
       .kv("store", store_.describe());
 }
@@ -116,7 +116,7 @@ std::string PolicyService::spf_key_domain(const IpAddress& ip, const PolicyReque
   if (v.result == SpfResult::temperror) {
     LogLine(*log_, LogLevel::warning, "spf_temperror")
         .kv("client", req.get("client_address"))
-        .kv("identity", v.identity)
+        .kv("identity", to_string(v.identity))
         .kv("domain", v.domain)
         .kv("reason", v.reason)
         .kv("outcome", "greylist key: client network");
@@ -171,11 +171,11 @@ std::string PolicyService::decide(const PolicyRequest& req) {
     if (r.local_failure) {
       // No socket for a lookup (descriptor limit): the client may be listed, so it does not pass
       // as if it were not, unless the admin chose that.
-      const bool defer = config_.dnsbl.on_local_failure == "defer";
+      const bool defer = config_.dnsbl.on_local_failure == DnsblLocalFailure::defer;
       LogLine(*log_, LogLevel::error, "dnsbl_unavailable")
           .kv("client", client)
           .kv("reason", "no socket for a DNS list lookup")
-          .kv("outcome", config_.dnsbl.on_local_failure);
+          .kv("outcome", to_string(config_.dnsbl.on_local_failure));
       if (defer) {
         return done("DEFER_IF_PERMIT 4.3.0 Temporary DNS list failure, please try again",
                     "dnsbl lookup failed locally");
@@ -210,7 +210,7 @@ std::string PolicyService::decide(const PolicyRequest& req) {
                   "greylist: " + d.reason);
     case GreylistDecision::Kind::store_failure:
       store_failed(d.reason);
-      if (config_.greylist.on_store_failure == "defer") {
+      if (config_.greylist.on_store_failure == GreylistStoreFailure::defer) {
         return done("DEFER_IF_PERMIT 4.3.0 Temporary greylisting failure, please try again", "store failure");
       }
       return done("DUNNO", "store failure (greylisting skipped)");

@@ -32,7 +32,7 @@ SenderVerdict check_envelope_sender(const OwnershipMap& map, const SenderConfig&
   if (!addr)
     return deny("553", "Sender address is not valid", "unparsable envelope sender: " + addr.error().message);
   if (addr->local_part.empty()) {
-    if (config.null_sender == "allow") return {true, "", "", "", "null sender allowed"};
+    if (config.null_sender == NullSender::allow) return {true, "", "", "", "null sender allowed"};
     return deny("553", "The null sender is not allowed for authenticated users", "null sender");
   }
   std::string domain = addr->ascii_domain();
@@ -48,17 +48,15 @@ SenderVerdict check_envelope_sender(const OwnershipMap& map, const SenderConfig&
   return {true, "", "", "", d.reason};
 }
 
-SenderVerdict check_header_senders(const OwnershipMap& map, const std::string& login,
-                                   const std::vector<std::string>& from_values,
+SenderVerdict check_header_senders(const OwnershipMap& map, const std::string& login, const FromHeader& from,
                                    const std::vector<std::string>& sender_values) {
-  if (from_values.size() != 1) {
+  if (from.fields != 1) {
     return deny("550", "Exactly one From header is required",
-                std::to_string(from_values.size()) + " From header fields");
+                std::to_string(from.fields) + " From header fields");
   }
   if (sender_values.size() > 1)
     return deny("550", "At most one Sender header is allowed", "several Sender fields");
-  auto check_field = [&](const char* field, const std::string& value) -> SenderVerdict {
-    auto list = parse_address_list(value);
+  auto check_field = [&](const char* field, const Result<std::vector<MailAddress>>& list) -> SenderVerdict {
     if (!list) {
       return deny("550", std::string("The ") + field + " header cannot be read unambiguously",
                   std::string(field) + ": " + list.error().message);
@@ -78,11 +76,17 @@ SenderVerdict check_header_senders(const OwnershipMap& map, const std::string& l
     }
     return {true, "", "", "", ""};
   };
-  if (auto v = check_field("From", from_values.front()); !v.allowed) return v;
+  if (auto v = check_field("From", from.addresses); !v.allowed) return v;
   if (!sender_values.empty()) {
-    if (auto v = check_field("Sender", sender_values.front()); !v.allowed) return v;
+    if (auto v = check_field("Sender", parse_address_list(sender_values.front())); !v.allowed) return v;
   }
   return {true, "", "", "", "header senders owned"};
+}
+
+SenderVerdict check_header_senders(const OwnershipMap& map, const std::string& login,
+                                   const std::vector<std::string>& from_values,
+                                   const std::vector<std::string>& sender_values) {
+  return check_header_senders(map, login, parse_from_header(from_values), sender_values);
 }
 
 }  // namespace postern

@@ -1,6 +1,7 @@
 // Sender-ownership verdicts for an authenticated login: the envelope sender (MAIL FROM) and the
-// From:/Sender: header fields. Header values are parsed with common/mail's strict parser; anything
-// it cannot read unambiguously is refused, never guessed. Exactly one From: field is required.
+// From:/Sender: header fields. Header values are parsed with common/mail's strict parser (the From:
+// fields once per message, common/mail/from_header.h); anything it cannot read unambiguously is
+// refused, never guessed. Exactly one From: field is required; every address in it must be owned.
 // Domains compare as validated A-labels (common/mail/idna.h); an invalid IDN is not owned. The verdict
 // carries the SMTP reply the milter gives in enforce mode; in soft mode the milter only logs and adds a
 // header.
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "common/config/sender_config.h"
+#include "common/mail/from_header.h"
 #include "common/sender/ownership.h"
 
 namespace postern {
@@ -24,6 +26,9 @@ struct SenderVerdict {
 
 SenderVerdict check_envelope_sender(const OwnershipMap& map, const SenderConfig& config,
                                     const std::string& login, const std::string& envelope_from);
+SenderVerdict check_header_senders(const OwnershipMap& map, const std::string& login, const FromHeader& from,
+                                   const std::vector<std::string>& sender_values);
+// The same from the From: header values as received.
 SenderVerdict check_header_senders(const OwnershipMap& map, const std::string& login,
                                    const std::vector<std::string>& from_values,
                                    const std::vector<std::string>& sender_values);

@@ -9,25 +9,7 @@
 
 namespace postern {
 
-const char* to_string(SpfResult r) {
-  switch (r) {
-    case SpfResult::none:
-      return "none";
-    case SpfResult::neutral:
-      return "neutral";
-    case SpfResult::pass:
-      return "pass";
-    case SpfResult::fail:
-      return "fail";
-    case SpfResult::softfail:
-      return "softfail";
-    case SpfResult::temperror:
-      return "temperror";
-    case SpfResult::permerror:
-      return "permerror";
-  }
-  return "?";
-}
+const char* to_string(SpfIdentity i) { return i == SpfIdentity::helo ? "helo" : "mailfrom"; }
 
 namespace {
 
@@ -354,6 +336,7 @@ struct SpfEvaluator::Run {
           case SpfResult::none:
             return {SpfResult::permerror, "include:" + target + " has no SPF record"};
           case SpfResult::permerror:
+          case SpfResult::policy:  // not an SPF result
             return r;
         }
         return no;
@@ -368,7 +351,7 @@ SpfVerdict SpfEvaluator::check_mail_from(const IpAddress& ip, std::string_view m
   std::string mf(mail_from);
   if (mf.size() >= 2 && mf.front() == '<' && mf.back() == '>') mf = mf.substr(1, mf.size() - 2);
   SpfVerdict out;
-  out.identity = "mailfrom";
+  out.identity = SpfIdentity::mailfrom;
   std::string sender, domain;
   size_t at = mf.rfind('@');
   if (mf.empty() || at == std::string::npos) {
@@ -390,7 +373,7 @@ SpfVerdict SpfEvaluator::check_mail_from(const IpAddress& ip, std::string_view m
 SpfVerdict SpfEvaluator::check_helo(const IpAddress& ip, std::string_view helo, Deadline deadline,
                                     int64_t now_unix) const {
   SpfVerdict out;
-  out.identity = "helo";
+  out.identity = SpfIdentity::helo;
   out.sender = "postmaster@" + std::string(helo);
   out.domain = ascii_lower(helo);
   Run run{*this, ip.unmapped(), out.sender, std::string(helo), deadline, now_unix, out, 0, 0, {}};

@@ -10,14 +10,19 @@
 #include <string_view>
 #include <vector>
 
+#include "common/authres/result.h"
 #include "common/core/deadline.h"
 #include "common/dns/resolver.h"
 #include "common/net/ip.h"
 
 namespace postern {
 
-enum class SpfResult { none, neutral, pass, fail, softfail, temperror, permerror };
-const char* to_string(SpfResult r);
+// SPF results are the shared RFC 8601 keywords (common/authres/result.h); SPF never gives policy.
+using SpfResult = AuthResult;
+
+// Which identity was checked (RFC 7208 section 2.3, 2.4): identity= in Received-SPF.
+enum class SpfIdentity { mailfrom, helo };
+const char* to_string(SpfIdentity i);
 
 struct SpfLimits {
   int dns_terms = 10;
@@ -28,7 +33,7 @@ struct SpfLimits {
 
 struct SpfVerdict {
   SpfResult result = SpfResult::none;
-  std::string identity;     // "mailfrom" or "helo"
+  SpfIdentity identity = SpfIdentity::mailfrom;
   std::string domain;       // the domain checked (MAIL FROM domain, or the HELO name)
   std::string sender;       // the sender checked (postmaster@HELO for the null sender)
   std::string reason;       // why, for logs and the A-R reason

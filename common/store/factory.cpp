@@ -8,7 +8,7 @@ namespace postern {
 
 Result<OpenedStore> open_store(const StoreConfig& config, const Clock& clock, bool background_purge) {
   OpenedStore out;
-  if (config.backend == "redis") {
+  if (config.backend == StoreBackend::redis) {
     auto s = std::make_unique<RedisStore>(config, clock);
     if (auto r = s->ping(); !r) {
       if (!r.error().temporary()) return r.error();

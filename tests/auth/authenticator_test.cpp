@@ -99,7 +99,7 @@ TEST_F(AuthenticatorTest, StoreFailureAuthenticatesByDefaultAndLogsOnce) {
 }
 
 TEST_F(AuthenticatorTest, StoreFailureCanTempfail) {
-  cfg.lockout.on_store_failure = "tempfail";
+  cfg.lockout.on_store_failure = LockoutStoreFailure::tempfail;
   build();
   store.set_failing(true);
   EXPECT_EQ(login("alice@example.org", "alice-pw").status, AuthStatus::tempfail);

@@ -25,7 +25,7 @@ std::string errors_of(const ConfigLoad& r) {
 TEST(Config, EmptyFileGivesDefaults) {
   auto r = parse_config("", "x.conf");
   ASSERT_TRUE(r.ok()) << errors_of(r);
-  EXPECT_EQ(r.config.store.backend, "lmdb");
+  EXPECT_EQ(r.config.store.backend, StoreBackend::lmdb);
   EXPECT_EQ(r.config.dns.retries, 2);
   EXPECT_EQ(r.config.log.facility, "mail");
 }
@@ -326,6 +326,60 @@ TEST(Config, LargeInputsParseInLinearTime) {
       repeat("[[dkim.key]]\ndomain = \"example.org\"\nselector = \"s\"\nkey_file = \"/k\"\n", 5000);
   EXPECT_LT(seconds_to_parse(keys, ok), 5.0);
   EXPECT_TRUE(ok) << errors_of(parse_config(keys, "x.conf")).substr(0, 300);
+}
+
+// Choices are parsed once into enums (SectionReader::choice with a Choice<E> table): the value in
+// the file picks the enum, the error text is the one the string form gave (allowed values in table
+// order), and the effective configuration prints the name.
+TEST(Config, ChoicesBecomeEnums) {
+  auto r = parse_config(
+      "[sender]\nmode = \"enforce\"\nnull_sender = \"allow\"\noutside_action = \"header\"\n"
+      "[spf]\nfail_action = \"reject\"\n[dmarc]\nquarantine_action = \"accept\"\n"
+      "author_error_action = \"header\"\ntemperror_action = \"accept\"\n"
+      "[dkim]\ncanonicalization = \"simple/relaxed\"\nbody_length_tag = \"allow\"\n"
+      "[store]\nbackend = \"redis\"\n[log]\ndestination = \"stderr\"\n"
+      "[policyd.greylist]\non_store_failure = \"defer\"\n[policyd.dnsbl]\non_local_failure = \"not_listed\"\n"
+      "[auth.lockout]\non_store_failure = \"tempfail\"\n",
+      "x.conf");
+  ASSERT_TRUE(r.ok()) << errors_of(r);
+  const Config& c = r.config;
+  EXPECT_EQ(c.sender.mode, SenderMode::enforce);
+  EXPECT_EQ(c.sender.null_sender, NullSender::allow);
+  EXPECT_EQ(c.sender.outside_action, OutsideAction::header);
+  EXPECT_EQ(c.spf.fail_action, SpfFailAction::reject);
+  EXPECT_EQ(c.dmarc.quarantine_action, DmarcQuarantineAction::accept);
+  EXPECT_EQ(c.dmarc.author_error_action, DmarcAuthorErrorAction::header);
+  EXPECT_EQ(c.dmarc.temperror_action, DmarcTemperrorAction::accept);
+  EXPECT_EQ(c.dkim.canonicalization, DkimCanonicalization::simple_relaxed);
+  EXPECT_EQ(c.dkim.body_length_tag, DkimBodyLengthTag::allow);
+  EXPECT_EQ(c.store.backend, StoreBackend::redis);
+  EXPECT_EQ(c.log.destination, LogDestination::standard_error);
+  EXPECT_EQ(c.policyd.greylist.on_store_failure, GreylistStoreFailure::defer);
+  EXPECT_EQ(c.policyd.dnsbl.on_local_failure, DnsblLocalFailure::not_listed);
+  EXPECT_EQ(c.auth.lockout.on_store_failure, LockoutStoreFailure::tempfail);
+  EXPECT_NE(r.effective.find("mode = \"enforce\"\n"), std::string::npos) << r.effective;
+  EXPECT_NE(r.effective.find("canonicalization = \"simple/relaxed\"\n"), std::string::npos);
+  EXPECT_NE(r.effective.find("on_local_failure = \"not_listed\"\n"), std::string::npos);
+  auto again = parse_config(r.effective, "effective.conf");
+  ASSERT_TRUE(again.ok()) << errors_of(again);
+  EXPECT_EQ(again.effective, r.effective);
+  // Defaults print their names too.
+  auto d = parse_config("", "x.conf");
+  EXPECT_NE(d.effective.find("mode = \"soft\"\n"), std::string::npos);
+  EXPECT_NE(d.effective.find("temperror_action = \"tempfail\"\n"), std::string::npos);
+  EXPECT_NE(d.effective.find("backend = \"lmdb\"\n"), std::string::npos);
+}
+
+TEST(Config, ChoiceErrorsKeepTheirText) {
+  auto r = parse_config("[sender]\nmode = \"Enforce\"\n[dmarc]\nquarantine_action = 3\n",
+                        "/etc/postern/postern.conf");
+  ASSERT_EQ(r.errors.size(), 2u) << errors_of(r);
+  EXPECT_EQ(r.errors[0].str(),
+            "/etc/postern/postern.conf:2: sender.mode: expected one of enforce, soft, got \"Enforce\"");
+  EXPECT_EQ(
+      r.errors[1].str(),
+      "/etc/postern/postern.conf:4: dmarc.quarantine_action: expected one of hold, header, accept, got 3");
+  EXPECT_EQ(r.config.sender.mode, SenderMode::soft);  // the default stays
 }
 
 TEST(Config, MissingFileIsAClearError) {

@@ -109,7 +109,7 @@ TEST(BlockingScope, RedisCommandsAreMarked) {
   test::RedisServer server;
   SystemClock clock;
   StoreConfig c;
-  c.backend = "redis";
+  c.backend = StoreBackend::redis;
   c.redis_port = server.port();
   RedisStore redis(c, clock);
   CountingHook hook;

@@ -335,7 +335,7 @@ TEST(DkimConfig, DefaultsAndValidation) {
   EXPECT_EQ(d.config.dkim.max_signatures, 10);
   EXPECT_EQ(d.config.dkim.min_key_bits, 1024);
   EXPECT_FALSE(d.config.dkim.allow_rsa_sha1);
-  EXPECT_EQ(d.config.dkim.body_length_tag, "policy");
+  EXPECT_EQ(d.config.dkim.body_length_tag, DkimBodyLengthTag::policy);
   auto o = dkim_options(d.config.dkim);
   EXPECT_EQ(o.header_canon, DkimCanon::relaxed);
   EXPECT_EQ(o.body_canon, DkimCanon::relaxed);

@@ -19,8 +19,8 @@ TEST(DmarcConfig, Defaults) {
   const auto& c = r.config.dmarc;
   EXPECT_TRUE(c.enabled);
   EXPECT_FALSE(c.enforce);  // record only until the admin turns enforcement on
-  EXPECT_EQ(c.quarantine_action, "hold");
-  EXPECT_EQ(c.author_error_action, "reject");
+  EXPECT_EQ(c.quarantine_action, DmarcQuarantineAction::hold);
+  EXPECT_EQ(c.author_error_action, DmarcAuthorErrorAction::reject);
   EXPECT_TRUE(c.trusted_forwarders.empty());
   EXPECT_TRUE(c.mailing_list_domains.empty());
   EXPECT_EQ(c.report_log, "");
@@ -38,8 +38,8 @@ TEST(DmarcConfig, EveryKey) {
   const auto& c = r.config.dmarc;
   EXPECT_FALSE(c.enabled);
   EXPECT_FALSE(c.enforce);
-  EXPECT_EQ(c.quarantine_action, "header");
-  EXPECT_EQ(c.author_error_action, "hold");
+  EXPECT_EQ(c.quarantine_action, DmarcQuarantineAction::header);
+  EXPECT_EQ(c.author_error_action, DmarcAuthorErrorAction::hold);
   EXPECT_EQ(c.reject_text, "5.7.1 no");
   EXPECT_EQ(c.trusted_forwarders.size(), 2u);
   EXPECT_EQ(c.mailing_list_domains, std::vector<std::string>{"lists.example.org"});

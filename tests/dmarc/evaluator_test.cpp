@@ -31,12 +31,13 @@ class DmarcEval : public ::testing::Test {
   void host(const std::string& name) { ASSERT_TRUE(dns.add(name, "A", "192.0.2.1")); }
 
   DmarcVerdict eval(const std::string& from, const std::string& spf_domain = "", const std::string& spf = "",
-                    std::vector<DmarcDkimInput> dkim = {}, std::optional<IpAddress> ip = std::nullopt) {
+                    std::vector<std::pair<std::string, std::string>> dkim = {},
+                    std::optional<IpAddress> ip = std::nullopt) {
     DmarcInput in;
-    in.from_headers = {from};
+    in.from = parse_from_header({from});
     in.spf_domain = spf_domain;
-    in.spf_result = spf;
-    in.dkim = std::move(dkim);
+    if (!spf.empty()) in.spf_result = parse_auth_result(spf).value();
+    for (const auto& [d, r] : dkim) in.dkim.push_back({d, parse_auth_result(r).value()});
     in.client_ip = ip;
     DmarcEvaluator e(*resolver, config);
     return e.evaluate(in, Deadline::after(std::chrono::seconds(3)));
@@ -141,14 +142,14 @@ TEST_F(DmarcEval, PublicSuffixDomainRecord) {
       eval("alice@mail.agency.psd.example", "", "", {{"other.psd.example", "pass"}, {"psd.example", "pass"}});
   EXPECT_EQ(f.result, DmarcResult::fail) << f.reason;
   EXPECT_EQ(f.applied, DmarcPolicy::reject);
-  EXPECT_EQ(f.policy_source, "public suffix domain");
+  EXPECT_EQ(f.policy_source, DmarcPolicySource::public_suffix_domain);
   // An organization below the PSD with its own record: that record, not the PSD's.
   txt("_dmarc.own.psd.example", "v=DMARC1; p=none");
   host("mail.own.psd.example");
   auto own = eval("alice@mail.own.psd.example");
   EXPECT_EQ(own.org_domain, "own.psd.example");
   EXPECT_EQ(own.policy_domain, "own.psd.example");
-  EXPECT_EQ(own.policy_source, "organizational domain");
+  EXPECT_EQ(own.policy_source, DmarcPolicySource::organizational_domain);
   EXPECT_EQ(own.applied, DmarcPolicy::none);
   // The PSD's own mail: the organizational domain is the PSD itself.
   // A name below the PSD is its own organization, so it does not align with the PSD's mail.
@@ -184,7 +185,7 @@ TEST_F(DmarcEval, PolicyFromTheAuthorDomainElseTheOrganizationalDomain) {
   host("x.b.example.org");
   auto v = eval("a@b.example.org", "", "", {{"example.org", "pass"}});
   EXPECT_EQ(v.policy_domain, "b.example.org");
-  EXPECT_EQ(v.policy_source, "author domain");
+  EXPECT_EQ(v.policy_source, DmarcPolicySource::author_domain);
   EXPECT_EQ(v.requested, DmarcPolicy::none);
   EXPECT_EQ(v.org_domain, "example.org");  // the record with the fewest labels
   EXPECT_EQ(v.result, DmarcResult::pass) << v.reason;
@@ -192,7 +193,7 @@ TEST_F(DmarcEval, PolicyFromTheAuthorDomainElseTheOrganizationalDomain) {
   // domain's: the policy comes from example.org (its sp, as x.b.example.org is a subdomain).
   auto w = eval("a@x.b.example.org");
   EXPECT_EQ(w.policy_domain, "example.org");
-  EXPECT_EQ(w.policy_source, "organizational domain");
+  EXPECT_EQ(w.policy_source, DmarcPolicySource::organizational_domain);
   EXPECT_EQ(w.policy_tag, DmarcPolicyTag::sp);
   EXPECT_EQ(w.applied, DmarcPolicy::quarantine);
 }
@@ -292,7 +293,7 @@ TEST_F(DmarcEval, DnsFailuresAreTemperrorNotNone) {
   EXPECT_EQ(d.action, DmarcAction::tempfail);
   EXPECT_EQ(d.reply, "4.7.5 The DMARC policy of example.org could not be evaluated (DNS), try again later");
   DmarcConfig accepting = config;
-  accepting.temperror_action = "accept";
+  accepting.temperror_action = DmarcTemperrorAction::accept;
   EXPECT_EQ(decide_dmarc_action(t, accepting).action, DmarcAction::accept);
   DmarcConfig watching = config;
   watching.enforce = false;
@@ -351,7 +352,7 @@ TEST_F(DmarcEval, TemperrorInAnIdentifierThatWouldAlignIsTemperror) {
 
 TEST_F(DmarcEval, ManySignaturesAreBoundedAndNeverMakeATemperror) {
   txt("_dmarc.example.org", "v=DMARC1; p=reject");
-  std::vector<DmarcDkimInput> dkim;
+  std::vector<std::pair<std::string, std::string>> dkim;
   for (int i = 0; i < 30; ++i) {
     std::string d = "a" + std::to_string(i) + ".example.org";
     txt("_dmarc." + d, "v=DMARC1; p=none; psd=n");  // each its own organization: never aligned
@@ -382,7 +383,8 @@ TEST_F(DmarcEval, TestModeAppliesNothing) {
 TEST_F(DmarcEval, TrustedForwardersAndMailingListsNeverGetReject) {
   txt("_dmarc.example.org", "v=DMARC1; p=reject");
   txt("_dmarc.example.net", "v=DMARC1; p=quarantine");
-  config.trusted_forwarders = {"198.51.100.0/24", "2001:db8:f::/48"};
+  config.trusted_forwarders = {IpNetwork::parse("198.51.100.0/24").value(),
+                               IpNetwork::parse("2001:db8:f::/48").value()};
   config.mailing_list_domains = {"lists.example.com"};
   auto fwd = eval("a@example.org", "", "", {}, IpAddress::parse("198.51.100.7").value());
   EXPECT_EQ(fwd.result, DmarcResult::fail);
@@ -412,7 +414,7 @@ TEST_F(DmarcEval, AuthorErrorsNeverQueryDns) {
   txt("_dmarc.example.org", "v=DMARC1; p=none");
   DmarcEvaluator e(*resolver, config);
   DmarcInput two;
-  two.from_headers = {"a@example.org", "b@evil.example"};
+  two.from = parse_from_header({"a@example.org", "b@evil.example"});
   auto v = e.evaluate(two, Deadline::after(std::chrono::seconds(1)));
   EXPECT_EQ(v.result, DmarcResult::author_error);
   EXPECT_NE(v.reason.find("2 From: headers"), std::string::npos);
@@ -427,7 +429,7 @@ TEST_F(DmarcEval, AuthorErrorsNeverQueryDns) {
   EXPECT_EQ(dns.total_queries(), 0);
   auto d = decide_dmarc_action(v, config);
   EXPECT_EQ(d.action, DmarcAction::reject);
-  config.author_error_action = "header";
+  config.author_error_action = DmarcAuthorErrorAction::header;
   EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::header);
   EXPECT_EQ(decide_dmarc_action(v, config).disposition, "quarantine");
   config.enforce = false;
@@ -458,7 +460,7 @@ TEST_F(DmarcEval, AuthenticationResultsProperties) {
   auto v = eval("a@example.org", "example.org", "pass");
   auto m = v.authres();
   EXPECT_EQ(m.method, "dmarc");
-  EXPECT_EQ(m.result, "pass");
+  EXPECT_EQ(m.result, AuthResult::pass);
   ASSERT_EQ(m.properties.size(), 2u);
   EXPECT_EQ(m.properties[0], (std::pair<std::string, std::string>{"header.from", "example.org"}));
   EXPECT_EQ(m.properties[1], (std::pair<std::string, std::string>{"policy.dmarc", "reject"}));
@@ -466,9 +468,9 @@ TEST_F(DmarcEval, AuthenticationResultsProperties) {
   EXPECT_NE(header.find("dmarc=pass"), std::string::npos) << header;
   EXPECT_NE(header.find("header.from=example.org policy.dmarc=reject"), std::string::npos) << header;
   auto bad = eval("a@example.org, b@example.org");
-  EXPECT_EQ(bad.authres().result, "permerror");
+  EXPECT_EQ(bad.authres().result, AuthResult::permerror);
   EXPECT_TRUE(bad.authres().properties.empty());
-  EXPECT_EQ(eval("a@nosuch.example").authres().result, "none");
+  EXPECT_EQ(eval("a@nosuch.example").authres().result, AuthResult::none);
 }
 
 TEST_F(DmarcEval, QuarantineActionsAndRecordOnly) {
@@ -476,12 +478,12 @@ TEST_F(DmarcEval, QuarantineActionsAndRecordOnly) {
   auto v = eval("a@example.org");
   ASSERT_EQ(v.applied, DmarcPolicy::quarantine);
   EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::hold);
-  config.quarantine_action = "header";
+  config.quarantine_action = DmarcQuarantineAction::header;
   EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::header);
-  config.quarantine_action = "accept";
+  config.quarantine_action = DmarcQuarantineAction::accept;
   EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::accept);
   EXPECT_EQ(decide_dmarc_action(v, config).disposition, "none");
-  config.quarantine_action = "hold";
+  config.quarantine_action = DmarcQuarantineAction::hold;
   config.enforce = false;
   EXPECT_EQ(decide_dmarc_action(v, config).action, DmarcAction::accept);
 }

@@ -63,6 +63,26 @@ TEST_F(PosternctlDmarc, RecordFromTheOrganizationalDomainOrNone) {
   EXPECT_EQ(ctl({"dmarc", "record"}).exit_code, 64);
 }
 
+// Results are RFC 8601 keywords (any case); anything else is a usage error naming the option.
+TEST_F(PosternctlDmarc, CheckResultsAreKeywords) {
+  auto upper = ctl(
+      {"dmarc", "check", "--from", "example.net", "--dkim-domain", "example.net", "--dkim-result", "PASS"});
+  EXPECT_EQ(upper.exit_code, 0) << upper.output;
+  EXPECT_EQ(upper.output.rfind("pass\n", 0), 0u) << upper.output;
+  auto bad = ctl(
+      {"dmarc", "check", "--from", "example.net", "--spf-domain", "example.net", "--spf-result", "passed"});
+  EXPECT_EQ(bad.exit_code, 64) << bad.output;
+  EXPECT_NE(bad.output.find(
+                "posternctl: --spf-result: passed is not a result (none, pass, fail, softfail, neutral, "
+                "policy, temperror, permerror)"),
+            std::string::npos)
+      << bad.output;
+  auto dkim =
+      ctl({"dmarc", "check", "--from", "example.net", "--dkim-domain", "example.net", "--dkim-result", "ok"});
+  EXPECT_EQ(dkim.exit_code, 64) << dkim.output;
+  EXPECT_NE(dkim.output.find("--dkim-result: ok is not a result"), std::string::npos) << dkim.output;
+}
+
 TEST_F(PosternctlDmarc, CheckVerdicts) {
   auto pass = ctl({"dmarc", "check", "--from", "example.net", "--dkim-domain", "mail.example.net",
                    "--dkim-result", "pass"});

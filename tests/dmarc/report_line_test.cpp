@@ -58,12 +58,12 @@ TEST(DmarcReportLine, ReadsBackWhatTheWriterWrote) {
   v.requested = DmarcPolicy::quarantine;
   v.testing = true;
   v.override_reason = DmarcOverride::mailing_list;
-  v.alignment.push_back({"dkim", "example.org", "pass", DmarcAlign::relaxed, true, ""});
+  v.alignment.push_back({"dkim", "example.org", AuthResult::pass, DmarcAlign::relaxed, true, ""});
   v.reason = "dkim \"aligned\"\n\x01\xff";
   DmarcInput in;
   in.spf_domain = "";
-  in.spf_result = "none";
-  in.dkim = {{"Example.ORG.", "pass"}, {"other.example", "temperror"}};
+  in.spf_result = AuthResult::none;
+  in.dkim = {{"Example.ORG.", AuthResult::pass}, {"other.example", AuthResult::temperror}};
   in.client_ip = IpAddress::parse("2001:db8::1").value();
   DmarcReportFacts f;
   f.dkim_selectors = {"s1", "s\"2"};

@@ -137,7 +137,7 @@ TEST_F(PolicyServiceTest, StoreFailureGetsTheConfiguredOutcome) {
   EXPECT_EQ(decide("203.0.113.8").rfind("DEFER_IF_PERMIT 4.7.1", 0), 0u);
   EXPECT_EQ(count("store_recovered"), 1u) << sink_->text();
   store_.set_failing(true);
-  config_.greylist.on_store_failure = "defer";
+  config_.greylist.on_store_failure = GreylistStoreFailure::defer;
   service_.reset();
   EXPECT_EQ(decide("203.0.113.6").rfind("DEFER_IF_PERMIT 4.3.0", 0), 0u);
 }

@@ -330,7 +330,7 @@ TEST(DmarcReportBuild, ReadsTheDayFromTheLogAndItsRotatedCopies) {
   v.requested = v.applied = DmarcPolicy::reject;
   DmarcInput in;
   in.spf_domain = "example.org";
-  in.spf_result = "fail";
+  in.spf_result = AuthResult::fail;
   in.client_ip = IpAddress::parse("192.0.2.7").value();
   auto line = [&](int64_t t) { return format_dmarc_report_line(t, in, v, "reject"); };
   auto log = (dir / "dmarc.log").string();

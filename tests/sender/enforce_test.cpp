@@ -99,7 +99,7 @@ TEST(EnvelopeSpoofing, Decides) {
   EXPECT_FALSE(check("<alice@ex\xc3\xa4mple.org>").allowed);
   EXPECT_FALSE(check("<a@b@example.org>").allowed);
   EXPECT_FALSE(check("<>").allowed);
-  c.null_sender = "allow";
+  c.null_sender = NullSender::allow;
   EXPECT_TRUE(check("<>").allowed);
 }
 

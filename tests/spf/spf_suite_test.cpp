@@ -989,7 +989,7 @@ TEST(SpfHelo, HeloIdentity) {
   auto ip = *IpAddress::parse("1.2.3.4");
   auto pass = ev.check_helo(ip, "mail.example.com", deadline);
   EXPECT_EQ(pass.result, SpfResult::pass);
-  EXPECT_EQ(pass.identity, "helo");
+  EXPECT_EQ(pass.identity, SpfIdentity::helo);
   EXPECT_EQ(pass.sender, "postmaster@mail.example.com");
   EXPECT_EQ(ev.check_helo(*IpAddress::parse("1.2.3.5"), "mail.example.com", deadline).result,
             SpfResult::fail);

@@ -267,7 +267,7 @@ TEST_F(SpfEval, NullSenderAndHelo) {
   EXPECT_EQ(v.sender, "postmaster@helo.example.net");
   auto h = ev->check_helo(ip("192.0.2.6"), "helo.example.net", Deadline::after(std::chrono::seconds(3)));
   EXPECT_EQ(h.result, SpfResult::fail);
-  EXPECT_EQ(h.identity, "helo");
+  EXPECT_EQ(h.identity, SpfIdentity::helo);
   // %{l} of a sender without a local part is postmaster.
   txt("l.example", "v=spf1 exists:%{l}.l.example -all");
   dns.add("postmaster.l.example", "A", "127.0.0.2");

@@ -40,7 +40,7 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
       }
     } else {
       StoreConfig c;
-      c.backend = "redis";
+      c.backend = StoreBackend::redis;
       c.redis_port = redis_->port();
       // A fresh namespace per test keeps tests independent on the shared server.
       c.redis_prefix = "t" + std::to_string(counter_++) + ":";

@@ -12,7 +12,7 @@ namespace {
 
 StoreConfig redis_config(int port, std::string password = "") {
   StoreConfig c;
-  c.backend = "redis";
+  c.backend = StoreBackend::redis;
   c.redis_port = port;
   c.redis_password = std::move(password);
   c.redis_timeout = std::chrono::milliseconds(300);

@@ -86,7 +86,7 @@ int cmd_record(Context& ctx) {
     std::cout << "_dmarc." << domain << ": " << printable(own.note) << "\n";
   } else {
     std::cout << printable(found.at.text) << "\n";
-    std::cout << "found at: _dmarc." << found.at.domain << " (" << found.source << ")\n";
+    std::cout << "found at: _dmarc." << found.at.domain << " (" << to_string(found.source) << ")\n";
   }
   if (org.temperror) {
     std::cout << "organizational domain: unknown (temperror at _dmarc." << org.domain << ": "
@@ -103,7 +103,7 @@ int cmd_check(Context& ctx) {
   DmarcInput in;
   std::string from = ctx.opts.value("--from");
   in.spf_domain = ctx.opts.value("--spf-domain");
-  in.spf_result = ctx.opts.value("--spf-result");
+  std::string spf_result = ctx.opts.value("--spf-result");
   const auto& dkim_domains = ctx.opts.values("--dkim-domain");
   const auto& dkim_results = ctx.opts.values("--dkim-result");
   if (ctx.opts.has("--ip")) {
@@ -114,11 +114,28 @@ int cmd_check(Context& ctx) {
   if (from.empty()) return ctx.usage_error("--from is required");
   if (dkim_domains.size() != dkim_results.size())
     return ctx.usage_error("give one --dkim-result for each --dkim-domain");
-  if (in.spf_domain.empty() != in.spf_result.empty())
+  if (in.spf_domain.empty() != spf_result.empty())
     return ctx.usage_error("--spf-domain and --spf-result go together");
-  for (size_t i = 0; i < dkim_domains.size(); ++i) in.dkim.push_back({dkim_domains[i], dkim_results[i]});
+  // Results are RFC 8601 keywords (common/authres/result.h).
+  auto result_of = [&](const char* option, const std::string& text) -> std::optional<AuthResult> {
+    auto r = parse_auth_result(text);
+    if (!r) {
+      ctx.usage_error(std::string(option) + ": " + printable(text) +
+                      " is not a result (none, pass, fail, softfail, neutral, policy, temperror, permerror)");
+    }
+    return r;
+  };
+  if (!spf_result.empty()) {
+    in.spf_result = result_of("--spf-result", spf_result);
+    if (!in.spf_result) return kExitUsage;
+  }
+  for (size_t i = 0; i < dkim_domains.size(); ++i) {
+    auto r = result_of("--dkim-result", dkim_results[i]);
+    if (!r) return kExitUsage;
+    in.dkim.push_back({dkim_domains[i], *r});
+  }
   // A bare domain stands for an address at it; anything with an '@' is taken as the From: value.
-  in.from_headers = {from.find('@') == std::string::npos ? "postmaster@" + from : from};
+  in.from = parse_from_header({from.find('@') == std::string::npos ? "postmaster@" + from : from});
 
   SystemClock clock;
   const Config* c = nullptr;
@@ -131,12 +148,12 @@ int cmd_check(Context& ctx) {
   DmarcEvaluator evaluator(**resolver, c->dmarc);
   DmarcVerdict v = evaluator.evaluate(in, Deadline::after(kCommandDeadline));
   DmarcDecision d = decide_dmarc_action(v, c->dmarc);
-  std::cout << v.authres().result << "\n";
+  std::cout << to_string(v.authres().result) << "\n";
   if (v.result == DmarcResult::author_error) std::cout << "author_error\n";
   if (!v.author_domain.empty()) std::cout << "header.from: " << v.author_domain << "\n";
   if (v.record) {
     std::cout << "policy: " << to_string(v.requested) << " (" << to_string(v.policy_tag) << "= of _dmarc."
-              << v.policy_domain << ", " << v.policy_source
+              << v.policy_domain << ", " << to_string(v.policy_source)
               << (v.author_domain_missing ? ", domain does not exist" : "") << ")"
               << (v.testing ? ", t=y: testing, not applied" : "") << "\n";
     std::cout << "applied: " << to_string(v.applied)
@@ -149,7 +166,7 @@ int cmd_check(Context& ctx) {
   }
   if (!v.org_domain.empty()) std::cout << "organizational domain: " << v.org_domain << "\n";
   for (const auto& a : v.alignment) {
-    std::cout << "  " << a.method << " " << printable(a.domain) << " " << printable(a.result) << ": "
+    std::cout << "  " << a.method << " " << printable(a.domain) << " " << to_string(a.result) << ": "
               << (a.aligned ? "aligned" : "not aligned") << " (" << printable(a.detail) << ")\n";
   }
   std::cout << "action: " << to_string(d.action)

@@ -26,9 +26,9 @@ int cmd_sender_check(Context& ctx) {
     address = address.substr(1, address.size() - 2);
   }
   if (address.empty()) {
-    bool ok = config->sender.null_sender == "allow";
+    bool ok = config->sender.null_sender == NullSender::allow;
     std::cout << (ok ? "allowed" : "denied")
-              << "\nnull sender: [sender].null_sender = " << config->sender.null_sender << "\n";
+              << "\nnull sender: [sender].null_sender = " << to_string(config->sender.null_sender) << "\n";
     return 0;
   }
   auto d = provider.current()->check_address(login, address);

@@ -33,7 +33,7 @@ int cmd_spf(Context& ctx) {
   SpfVerdict v = have_sender ? ev.check_mail_from(*ip, sender, helo, deadline, clock.unix_seconds())
                              : ev.check_helo(*ip, helo, deadline, clock.unix_seconds());
   std::cout << to_string(v.result) << "\n"
-            << "identity: " << v.identity << " " << v.sender << "\n"
+            << "identity: " << to_string(v.identity) << " " << v.sender << "\n"
             << "reason: " << v.reason << "\n";
   if (!v.explanation.empty()) std::cout << "explanation: " << v.explanation << "\n";
   std::cout << "lookups: " << v.dns_terms << " (void " << v.void_lookups << ")\n";

@@ -31,8 +31,8 @@ const Config* lmdb_config(Context& ctx, int& rc) {
     rc = kExitConfig;
     return nullptr;
   }
-  if (c->store.backend != "lmdb") {
-    std::cerr << "posternctl: store: [store].backend is " << c->store.backend
+  if (c->store.backend != StoreBackend::lmdb) {
+    std::cerr << "posternctl: store: [store].backend is " << to_string(c->store.backend)
               << "; store verify and reset work on the lmdb backend only\n";
     rc = 1;
     return nullptr;
