@@ -57,6 +57,10 @@ std::vector<std::string> PolicyService::init() {
     for (const auto& err : allow.add_client_file_text(*text)) problems.push_back(path + ":" + err);
   }
   greylister_ = std::make_unique<Greylister>(g, std::move(allow), store_, clock_);
+  if (config_.ratelimit.enabled) {
+    send_limits_ = std::make_unique<SendLimitPolicy>(config_.ratelimit, trusted_, store_, clock_, log_, outage_);
+    for (auto& p : send_limits_->init()) problems.push_back(std::move(p));
+  }
   spf_ = std::make_unique<SpfEvaluator>(resolver_);
   std::vector<DnsListSpec> ip_lists, domain_lists;
   for (const auto& s : config_.dnsbl.ip_lists) {
@@ -137,6 +141,9 @@ std::string PolicyService::decide(const PolicyRequest& req) {
     line.kv("action", action.substr(0, action.find(' '))).kv("reason", reason);
     return action;
   };
+  if (send_limits_) {
+    if (auto a = send_limits_->decide(req)) return done(a->action, a->reason);
+  }
   if (state != "RCPT") return done("DUNNO", "not at RCPT (" + state + ")");
   if (!req.get("sasl_username").empty()) return done("DUNNO", "authenticated client");
   auto ip = IpAddress::parse(client);

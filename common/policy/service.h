@@ -4,7 +4,8 @@
 // greylisting); then greylisting, keyed by the SPF-verified sender domain instead of the client
 // network when [policyd.greylist] spf_domain_key is on (SPF runs only when a triplet is needed;
 // a temperror falls back to the network and is logged once). Only RCPT-stage requests are judged; others get
-// DUNNO. One log line per decision. A store failure gives [policyd.greylist] on_store_failure and is
+// DUNNO, except END-OF-MESSAGE and trusted-network RCPT requests, which get the send limits of
+// [policyd.ratelimit] first (send_limits.h). One log line per decision. A store failure gives [policyd.greylist] on_store_failure and is
 // logged once per outage (store_failure when it begins, store_recovered when greylisting reads the
 // store again), the outage state shared through a StoreOutage that outlives reloads. Immutable
 // after init() but for that state, so many connection threads share it; a reload builds a new one.
@@ -19,6 +20,7 @@
 #include "common/greylist/greylist.h"
 #include "common/log/log.h"
 #include "common/policy/request_parser.h"
+#include "common/policy/send_limits.h"
 #include "common/spf/evaluator.h"
 #include "common/store/outage.h"
 
@@ -51,6 +53,7 @@ class PolicyService {
   std::unique_ptr<Greylister> greylister_;
   std::unique_ptr<DnsblChecker> dnsbl_;
   std::unique_ptr<SpfEvaluator> spf_;
+  std::unique_ptr<SendLimitPolicy> send_limits_;  // null when [policyd.ratelimit] is off
 };
 
 }  // namespace postern

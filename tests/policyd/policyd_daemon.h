@@ -30,6 +30,8 @@ struct PolicydOptions {
   std::string dnsbl =
       "ip_lists = [\"bl.test=127.0.0.[2..11]*10\", \"wl.test=127.0.[0..255].[1..3]*-5\"]\ntimeout = "
       "\"500ms\"\n";
+  // Appended after [policyd.dnsbl]: further tables, e.g. "[policyd.ratelimit]\n...".
+  std::string extra;
   // Run the daemon through this command line first, e.g. {"prlimit", "--nofile=64:64", "--"}.
   std::vector<std::string> wrapper;
 };
@@ -45,7 +47,8 @@ struct Policyd {
                             "[dns]\nservers = [\"" +
                             dns + "\"]\n" + o.dns + store_conf + "[policyd]\nsocket = \"inet:127.0.0.1:" +
                             std::to_string(port) + "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n" +
-                            o.policyd + "[policyd.greylist]\n" + o.greylist + "[policyd.dnsbl]\n" + o.dnsbl);
+                            o.policyd + "[policyd.greylist]\n" + o.greylist + "[policyd.dnsbl]\n" + o.dnsbl +
+                            o.extra);
     std::vector<std::string> argv = o.wrapper;
     for (std::string a : {std::string(POLICYD), std::string("-f"), std::string("-c"), conf.string()})
       argv.push_back(std::move(a));
