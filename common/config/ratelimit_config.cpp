@@ -17,6 +17,14 @@ void read_ratelimit_config(SectionReader& r, RatelimitConfig& c) {
   std::string failure = c.on_store_failure == RateStoreFailureAction::defer ? "defer" : "accept";
   r.choice("on_store_failure", failure, {"accept", "defer"});
   c.on_store_failure = failure == "defer" ? RateStoreFailureAction::defer : RateStoreFailureAction::accept;
+  r.string("alert_to", c.alert_to, 254);
+  if (!c.alert_to.empty()) {
+    bool plain = c.alert_to.find('@') != std::string::npos;
+    for (unsigned char ch : c.alert_to) plain = plain && ch > 0x20 && ch < 0x7f && ch != '<' && ch != '>';
+    if (!plain) r.error("alert_to", "\"" + c.alert_to + "\" is not a plain address such as postmaster@example.org");
+  }
+  r.string("sendmail", c.sendmail, 1024);
+  if (c.sendmail.empty() || c.sendmail[0] != '/') r.error("sendmail", "an absolute path is required");
   for (auto& t : r.tables("limit", 64)) {
     SendLimit l;
     std::string by = "login";

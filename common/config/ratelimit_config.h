@@ -25,6 +25,10 @@ struct RatelimitConfig {
   std::string overrides;  // path of the overrides file; "" = none
   RateStoreFailureAction on_store_failure = RateStoreFailureAction::accept;
   std::vector<SendLimit> limits;  // all checked; none by default
+  // One mail per subject, limit and window to this address when a limit refuses ("" = none),
+  // through this sendmail command (Postfix's; any path in tests).
+  std::string alert_to;
+  std::string sendmail = "/usr/sbin/sendmail";
 };
 
 void read_ratelimit_config(SectionReader& r, RatelimitConfig& c);

@@ -1,12 +1,16 @@
 // Implements SendLimitPolicy. Contract in send_limits.h.
 #include "common/policy/send_limits.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 
 #include "common/core/file_read.h"
 #include "common/core/quantity.h"
 #include "common/greylist/sender.h"
+#include "common/mail/sendmail.h"
+#include "common/ratelimit/alert.h"
 
 namespace postern {
 namespace {
@@ -40,7 +44,10 @@ SendLimitPolicy::SendLimitPolicy(const RatelimitConfig& config, std::vector<IpNe
       store_(store),
       clock_(clock),
       log_(std::move(log)),
-      outage_(std::move(outage)) {}
+      outage_(std::move(outage)) {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) == 0) host_ = name;
+}
 
 std::vector<std::string> SendLimitPolicy::init() {
   std::vector<std::string> problems;
@@ -80,7 +87,34 @@ SendLimitAnswer SendLimitPolicy::refused(const RateDecision& d, int64_t now) {
       .kv("action", outcome);
   if (d.verdict == RateVerdict::too_big) line.kv("reason", "the message alone exceeds the limit");
   if (d.verdict == RateVerdict::over) line.kv("retry_in", static_cast<long long>(d.retry_at - now));
+  if (!config_.alert_to.empty()) alert(d, outcome, now);
   return {action, "send limit " + describe_limit(d.limit, d.metric) + " of " + d.subject};
+}
+
+void SendLimitPolicy::alert(const RateDecision& d, const std::string& outcome, int64_t now) {
+  auto first = RateLimiter::claim_alert(store_, d.limit.by, d.subject, d.limit.window);
+  if (!first || !*first) return;  // another refusal (here or on another host) sent it
+  LimitAlert a;
+  a.to = config_.alert_to;
+  a.host = host_;
+  a.outcome = outcome;
+  a.decision = d;
+  a.now = now;
+  if (auto counts = RateLimiter::subject_counts(store_, clock_, d.limit.by, d.subject)) a.counts = std::move(*counts);
+  a.limits = d.limit.by == LimitBy::login ? limiter_->login_limits(d.subject) : config_.limits;
+  auto sent = send_with_sendmail(config_.sendmail, config_.alert_to, config_.alert_to, build_limit_alert(a),
+                                 kAlertTimeout);
+  if (!sent) {
+    LogLine(*log_, LogLevel::error, "alert_failed")
+        .kv(limit_by_name(d.limit.by), d.subject)
+        .kv("to", config_.alert_to)
+        .kv("error", sent.error().message);
+    return;
+  }
+  LogLine(*log_, LogLevel::notice, "alert_sent")
+      .kv(limit_by_name(d.limit.by), d.subject)
+      .kv("limit", describe_limit(d.limit, d.metric))
+      .kv("to", config_.alert_to);
 }
 
 std::optional<SendLimitAnswer> SendLimitPolicy::decide(const PolicyRequest& req) {

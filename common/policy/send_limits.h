@@ -8,11 +8,15 @@
 // Other requests are not its business (nullopt). Over a limit: DEFER_IF_PERMIT 4.7.1 saying when
 // there is room again, or HOLD with action = "hold"; a message that alone exceeds a limit is
 // rejected (5.7.1) with action = "defer", as no retry could pass. One "ratelimit" log line per
-// refusal. A store failure gives on_store_failure (accept or defer), logged once per outage
+// refusal. With alert_to, the first refusal per subject, limit and window (across every process
+// on the store) also mails the admin (ratelimit/alert.h) through [policyd.ratelimit] sendmail, on
+// the request's thread (a rare event; bounded by kAlertTimeout); a failed send is logged
+// (alert_failed) and changes nothing in the answer. A store failure gives on_store_failure (accept or defer), logged once per outage
 // through the StoreOutage shared with greylisting. Attribute values are untrusted: counts that do
 // not parse count as 1 recipient and 0 bytes. Immutable after init(); thread-safe.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +36,8 @@ struct SendLimitAnswer {
   std::string reason;  // for the decision's log line
 };
 
+inline constexpr std::chrono::milliseconds kAlertTimeout{10000};
+
 class SendLimitPolicy {
  public:
   SendLimitPolicy(const RatelimitConfig& config, std::vector<IpNetwork> trusted, Store& store,
@@ -42,6 +48,7 @@ class SendLimitPolicy {
 
  private:
   SendLimitAnswer refused(const RateDecision& d, int64_t now);
+  void alert(const RateDecision& d, const std::string& outcome, int64_t now);
 
   RatelimitConfig config_;
   std::vector<IpNetwork> trusted_;
@@ -50,6 +57,7 @@ class SendLimitPolicy {
   std::shared_ptr<Logger> log_;
   std::shared_ptr<StoreOutage> outage_;
   std::unique_ptr<RateLimiter> limiter_;
+  std::string host_;
 };
 
 // "100 messages per 1h", "500 recipients per 1d", "200M bytes per 1h".

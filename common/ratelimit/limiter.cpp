@@ -193,6 +193,33 @@ Result<std::vector<RateCounterRow>> RateLimiter::list(Store& store, const Clock&
   return rows;
 }
 
+Result<std::vector<RateCounterRow>> RateLimiter::subject_counts(Store& store, const Clock& clock, LimitBy by,
+                                                                std::string_view subject) {
+  const std::string wanted = key_subject(ascii_lower(subject));
+  auto entries = store.scan(subject_prefix(by, wanted), 100000);
+  if (!entries) return entries.error();
+  const int64_t now = clock.unix_seconds();
+  std::map<std::pair<int64_t, LimitMetric>, int64_t> totals;
+  for (const auto& e : *entries) {
+    auto k = parse_counter_key(e.key);
+    int64_t v = 0;
+    if (!k || k->subject != wanted || !parse_counter(e.value, v)) continue;
+    if (k->bucket < first_bucket(k->window, now) || k->bucket > current_bucket(k->window, now)) continue;
+    totals[{k->window, k->metric}] += v;
+  }
+  std::vector<RateCounterRow> rows;
+  for (const auto& [k, v] : totals) rows.push_back(RateCounterRow{by, wanted, k.first, k.second, v});
+  return rows;
+}
+
+Result<bool> RateLimiter::claim_alert(Store& store, LimitBy by, std::string_view subject, int64_t window) {
+  std::string key = std::string("rl:a:") + limit_by_name(by) + ":" + key_subject(ascii_lower(subject)) + ":" +
+                    std::to_string(window);
+  auto n = store.increment(key, 1, Seconds(window));
+  if (!n) return n.error();
+  return *n == 1;
+}
+
 Result<size_t> RateLimiter::reset(Store& store, std::string_view target) {
   std::string t = ascii_lower(target);
   std::vector<std::string> keys;

@@ -81,6 +81,12 @@ class RateLimiter {
   // max_entries store entries).
   static Result<std::vector<RateCounterRow>> list(Store& store, const Clock& clock, size_t limit,
                                                   size_t max_entries = 1000000);
+  // The live counters of one subject (all windows and quantities), for an alert.
+  static Result<std::vector<RateCounterRow>> subject_counts(Store& store, const Clock& clock, LimitBy by,
+                                                            std::string_view subject);
+  // True for the first caller per (by, subject, window) within that window, across every process
+  // on the store: who sends the one alert. Key "rl:a:BY:SUBJECT:WINDOW".
+  static Result<bool> claim_alert(Store& store, LimitBy by, std::string_view subject, int64_t window);
   // Removes every counter of LOGIN (any `by` whose subject is it), or with "@DOMAIN" of every
   // login in DOMAIN and of the sender domain DOMAIN. Returns how many store entries went.
   static Result<size_t> reset(Store& store, std::string_view target);

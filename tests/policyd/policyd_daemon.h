@@ -25,6 +25,7 @@ struct PolicydOptions {
   std::string log_destination = "stderr";  // the daemon runs with -f, which does not imply stderr
   std::string log_level = "debug";
   std::string policyd;                                     // extra [policyd] lines
+  std::string user = "nobody", group = "nogroup";          // [policyd] user, group
   std::string dns = "timeout = \"300ms\"\nretries = 0\n";  // [dns] lines besides servers
   std::string greylist = "delay = 1\n";
   std::string dnsbl =
@@ -46,7 +47,7 @@ struct Policyd {
                             "\"\n"
                             "[dns]\nservers = [\"" +
                             dns + "\"]\n" + o.dns + store_conf + "[policyd]\nsocket = \"inet:127.0.0.1:" +
-                            std::to_string(port) + "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n" +
+                            std::to_string(port) + "\"\nuser = \"" + o.user + "\"\ngroup = \"" + o.group + "\"\n" +
                             o.policyd + "[policyd.greylist]\n" + o.greylist + "[policyd.dnsbl]\n" + o.dnsbl +
                             o.extra);
     std::vector<std::string> argv = o.wrapper;

@@ -21,28 +21,37 @@ namespace postern::test {
 namespace {
 
 constexpr const char* kLimits =
-    "[policyd.ratelimit]\nenabled = true\n"
     "[[policyd.ratelimit.limit]]\nby = \"login\"\nwindow = \"8s\"\nmessages = 3\n"
     "[[policyd.ratelimit.limit]]\nby = \"client_address\"\nwindow = \"1h\"\nmessages = 2\n";
 
 struct Site {
-  Site(const std::string& tag, const std::string& ratelimit, const DovecotInstance& dovecot) : dir(tag) {
+  // keys: lines of [policyd.ratelimit] besides enabled and the alert; limits: its limit tables.
+  Site(const std::string& tag, const std::string& keys, const std::string& limits, const DovecotInstance& dovecot)
+      : dir(tag) {
     chmod(dir.path().c_str(), 0755);
     PolicydOptions o;
     o.greylist = "delay = 300\n";
     o.dnsbl = "";
     o.policyd = "trusted_networks = [\"192.0.2.0/24\"]\n";
-    o.extra = ratelimit;
+    // Alerts go through the private Postfix's sendmail (a wrapper adding -C, written below once
+    // Postfix is configured); Postfix lets only root use another config directory with sendmail.
+    o.extra = "[policyd.ratelimit]\nenabled = true\n" + keys + "alert_to = \"postmaster@example.org\"\nsendmail = \"" +
+              (dir / "sendmail").string() + "\"\n" + limits;
+    o.user = "root";
+    o.group = "root";
     policyd = std::make_unique<Policyd>(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
     const std::string service = "check_policy_service,inet:127.0.0.1:" + std::to_string(policyd->port);
     PostfixOptions p;
     p.submission = true;
     p.dovecot_auth_port = dovecot.auth_port();
-    p.mailboxes = {"alice@example.org", "bob@example.org", "carol@example.org", "dave@example.org"};
+    p.mailboxes = {"alice@example.org", "bob@example.org", "carol@example.org", "dave@example.org",
+                   "postmaster@example.org"};
     p.main_cf["local_header_rewrite_clients"] = "";
     p.submission_options["smtpd_end_of_data_restrictions"] = service;
     p.mx_options["smtpd_recipient_restrictions"] = service + ",permit_mynetworks,reject_unauth_destination";
     postfix = std::make_unique<PostfixInstance>(p);
+    auto script = dir.write("sendmail", "#!/bin/sh\nexec /usr/sbin/sendmail -C " + postfix->config_dir() + " \"$@\"\n");
+    chmod(script.c_str(), 0755);
   }
   SmtpReply submit(const std::string& user, const std::string& to = "dave@example.org") const {
     SmtpSend s;
@@ -78,7 +87,7 @@ class PolicydRatelimit : public ::testing::Test {
                  {"bob@example.org", "bob-pass"},
                  {"carol@example.org", "carol-pass"}};
       dovecot_ = new DovecotInstance(d);
-      site_ = new Site("postern-ratelimit", kLimits, *dovecot_);
+      site_ = new Site("postern-ratelimit", "", kLimits, *dovecot_);
     } catch (const std::exception& e) {
       setup_error_ = e.what();
     }
@@ -143,13 +152,44 @@ TEST_F(PolicydRatelimit, TrustedHostsWithoutALoginAreCountedByAddressAtRcpt) {
   EXPECT_NE(s.policyd->proc->output().find("ratelimit client_address=192.0.2.10 limit=2/1h count=3"),
             std::string::npos)
       << s.policyd->proc->output();
+  EXPECT_EQ(s.from_host("192.0.2.10").code, 450);  // a second refusal: no second alert
+}
+
+// The first refusal of a subject and limit mails the admin through the private Postfix's
+// sendmail; the mail reaches the postmaster's mailbox and says which limit, the counts and how
+// to let the subject send again. One alert per subject and window.
+TEST_F(PolicydRatelimit, AlertMailReachesTheAdminsMailboxOncePerWindow) {
+  Site& s = *site_;
+  for (int i = 0; i < 3; ++i) (void)s.from_host("192.0.2.20");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(s.from_host("192.0.2.20").code, 450);
+  std::string alert;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& m : s.postfix->messages("postmaster@example.org")) {
+          if (m.find("client_address 192.0.2.20") != std::string::npos) alert = m;
+        }
+        return !alert.empty();
+      },
+      std::chrono::seconds(20)))
+      << s.policyd->proc->output() << s.postfix->maillog();
+  EXPECT_NE(alert.find("Subject: Send limit reached: client_address 192.0.2.20 (2 messages per 1h)\n"),
+            std::string::npos)
+      << alert;
+  EXPECT_NE(alert.find("Auto-Submitted: auto-generated\n"), std::string::npos) << alert;
+  EXPECT_NE(alert.find("  limit:   2 messages per 1h\n  count:   3 with this message\n"), std::string::npos) << alert;
+  EXPECT_NE(alert.find("  1h messages: 2 of 2\n"), std::string::npos) << alert;
+  EXPECT_NE(alert.find("posternctl ratelimit reset 192.0.2.20\n"), std::string::npos) << alert;
+  const std::string log = s.policyd->proc->output();
+  size_t sent = 0;
+  for (size_t at = log.find("alert_sent client_address=192.0.2.20"); at != std::string::npos;
+       at = log.find("alert_sent client_address=192.0.2.20", at + 1))
+    ++sent;
+  EXPECT_EQ(sent, 1u) << log;
 }
 
 TEST_F(PolicydRatelimit, WithActionHoldTheMessageWaitsInTheHoldQueue) {
-  Site held("postern-ratelimit-hold",
-            "[policyd.ratelimit]\nenabled = true\naction = \"hold\"\n"
-            "[[policyd.ratelimit.limit]]\nwindow = \"1h\"\nmessages = 1\n",
-            *dovecot_);
+  Site held("postern-ratelimit-hold", "action = \"hold\"\n",
+            "[[policyd.ratelimit.limit]]\nwindow = \"1h\"\nmessages = 1\n", *dovecot_);
   EXPECT_EQ(held.submit("carol@example.org").code, 250);
   auto r = held.submit("carol@example.org", "bob@example.org");
   EXPECT_EQ(r.code, 250) << r.text;  // accepted: nothing is lost
