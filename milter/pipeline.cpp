@@ -72,6 +72,7 @@ bool MessagePipeline::outbound() const {
 
 Verdict MessagePipeline::refuse(const Verdict& v, const std::string& reason, const char* stage) {
   bool soft = app_.config.sender.mode == "soft";
+  if (app_.guard && msg_) (void)app_.guard->record(GuardSignal::sender_refused, msg_->login, reason);
   LogLine(*app_.log, LogLevel::notice, "sender")
       .kv("queue_id", msg_ ? msg_->queue_id : "")
       .kv("client", client_)

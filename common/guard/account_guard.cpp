@@ -77,7 +77,18 @@ Result<int> AccountGuard::score(const std::string& login, std::string* reasons) 
   return total;
 }
 
-Result<bool> AccountGuard::record(GuardSignal s, std::string_view login_in, std::string_view detail) {
+Result<bool> AccountGuard::record(GuardSignal s, std::string_view login, std::string_view detail) {
+  auto r = record_sign(s, login, detail);
+  if (!r && log_) {
+    LogLine(*log_, LogLevel::error, "account_signal_failed")
+        .kv("login", login)
+        .kv("signal", guard_signal_name(s))
+        .kv("error", r.error().message);
+  }
+  return r;
+}
+
+Result<bool> AccountGuard::record_sign(GuardSignal s, std::string_view login_in, std::string_view detail) {
   if (!config_.enabled || weight(s) <= 0 || login_in.empty() || login_in.size() > kMaxGuardLogin) return false;
   const std::string login = ascii_lower(login_in);
   // The sign's count keeps its first expiry; memory runs from the last sighting, so put it anew.

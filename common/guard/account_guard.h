@@ -60,7 +60,8 @@ class AccountGuard {
  public:
   AccountGuard(Store& store, const Clock& clock, AccountGuardConfig config, std::shared_ptr<Logger> log);
 
-  // Records a sign; true when this call held the login.
+  // Records a sign; true when this call held the login. A store error is also logged
+  // (account_signal_failed), so callers that cannot act on it may ignore it.
   Result<bool> record(GuardSignal s, std::string_view login, std::string_view detail);
   // One store read: is the login held?
   Result<bool> held(std::string_view login);
@@ -83,6 +84,7 @@ class AccountGuard {
 
  private:
   Result<int> score(const std::string& login, std::string* reasons);
+  Result<bool> record_sign(GuardSignal s, std::string_view login, std::string_view detail);
 
   Store& store_;
   const Clock& clock_;

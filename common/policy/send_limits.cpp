@@ -38,13 +38,14 @@ std::string limit_words(const SendLimit& l, LimitMetric m) {
 
 SendLimitPolicy::SendLimitPolicy(const RatelimitConfig& config, std::vector<IpNetwork> trusted, Store& store,
                                  const Clock& clock, std::shared_ptr<Logger> log,
-                                 std::shared_ptr<StoreOutage> outage)
+                                 std::shared_ptr<StoreOutage> outage, AccountGuard* guard)
     : config_(config),
       trusted_(std::move(trusted)),
       store_(store),
       clock_(clock),
       log_(std::move(log)),
-      outage_(std::move(outage)) {
+      outage_(std::move(outage)),
+      guard_(guard) {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) == 0) host_ = name;
 }
@@ -88,6 +89,10 @@ SendLimitAnswer SendLimitPolicy::refused(const RateDecision& d, int64_t now) {
   if (d.verdict == RateVerdict::too_big) line.kv("reason", "the message alone exceeds the limit");
   if (d.verdict == RateVerdict::over) line.kv("retry_in", static_cast<long long>(d.retry_at - now));
   if (!config_.alert_to.empty()) alert(d, outcome, now);
+  if (guard_ && d.limit.by == LimitBy::login) {
+    (void)guard_->record(GuardSignal::ratelimit, d.subject,
+                         "limit=" + describe_limit(d.limit, d.metric) + " count=" + std::to_string(d.count));
+  }
   return {action, "send limit " + describe_limit(d.limit, d.metric) + " of " + d.subject};
 }
 

@@ -8,7 +8,7 @@
 // Other requests are not its business (nullopt). Over a limit: DEFER_IF_PERMIT 4.7.1 saying when
 // there is room again, or HOLD with action = "hold"; a message that alone exceeds a limit is
 // rejected (5.7.1) with action = "defer", as no retry could pass. One "ratelimit" log line per
-// refusal. With alert_to, the first refusal per subject, limit and window (across every process
+// refusal; a login's refusal is also the account guard's ratelimit sign. With alert_to, the first refusal per subject, limit and window (across every process
 // on the store) also mails the admin (ratelimit/alert.h) through [policyd.ratelimit] sendmail, on
 // the request's thread (a rare event; bounded by kAlertTimeout); a failed send is logged
 // (alert_failed) and changes nothing in the answer. A store failure gives on_store_failure (accept or defer), logged once per outage
@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/config/ratelimit_config.h"
+#include "common/guard/account_guard.h"
 #include "common/log/log.h"
 #include "common/net/ip.h"
 #include "common/policy/request_parser.h"
@@ -41,7 +42,8 @@ inline constexpr std::chrono::milliseconds kAlertTimeout{10000};
 class SendLimitPolicy {
  public:
   SendLimitPolicy(const RatelimitConfig& config, std::vector<IpNetwork> trusted, Store& store,
-                  const Clock& clock, std::shared_ptr<Logger> log, std::shared_ptr<StoreOutage> outage);
+                  const Clock& clock, std::shared_ptr<Logger> log, std::shared_ptr<StoreOutage> outage,
+                  AccountGuard* guard = nullptr);
   // Reads the overrides file; returns every problem found (empty = ok).
   std::vector<std::string> init();
   std::optional<SendLimitAnswer> decide(const PolicyRequest& req);
@@ -58,6 +60,7 @@ class SendLimitPolicy {
   std::shared_ptr<StoreOutage> outage_;
   std::unique_ptr<RateLimiter> limiter_;
   std::string host_;
+  AccountGuard* guard_;  // gets the ratelimit sign of a login's refusal; may be null
 };
 
 // "100 messages per 1h", "500 recipients per 1d", "200M bytes per 1h".
