@@ -13,7 +13,7 @@ pkgs=(
   # real peers used by the integration tests and the demo
   postfix dovecot-core dovecot-imapd dovecot-pop3d redis-server swaks lmdb-utils
   # independent implementations for interop and benchmarks
-  opendkim opendkim-tools opendmarc postgrey python3-dkim libmail-dkim-perl
+  opendkim opendkim-tools opendmarc postgrey policyd-rate-limit python3-dkim libmail-dkim-perl
   # tools/bench-dmarc.sh brings up loopback in its private network namespace with ip
   iproute2
   # packaging
