@@ -32,14 +32,6 @@ struct Counter {
   bool added = false;
 };
 
-Result<int64_t> read_count(Store& store, const std::string& key) {
-  auto e = store.get(key);
-  if (!e) return e.error();
-  if (!*e) return int64_t{0};
-  int64_t v = 0;
-  if (!parse_counter((*e)->value, v)) return int64_t{0};  // not ours: ignored, never fatal
-  return v;
-}
 
 // When the window has room for the counter's delta again: a bucket leaves the window at the
 // first second t with t - window >= its last second.
@@ -126,17 +118,27 @@ RateDecision RateLimiter::check(const SendUsage& u) {
     d.error = e.message;
     return d;
   };
-  // 1. Read: a message that a limit refuses as things stand writes nothing.
+  // 1. Read every bucket of every counter at once: a message that a limit refuses as things
+  // stand writes nothing.
+  std::vector<std::string> keys;
   for (auto& c : counters) {
     if (c.delta > c.limit->of(c.metric)) return refuse(c, RateVerdict::too_big, c.delta);
+    for (int64_t b = c.first; b <= c.current; ++b)
+      keys.push_back(counter_key(c.limit->by, c.subject, c.limit->window, c.metric, b));
+  }
+  auto read = store_.get_many(keys);
+  if (!read) return failed(read.error());
+  size_t at = 0;
+  for (auto& c : counters) {
     for (int64_t b = c.first; b <= c.current; ++b) {
-      auto n = read_count(store_, counter_key(c.limit->by, c.subject, c.limit->window, c.metric, b));
-      if (!n) return failed(n.error());
+      int64_t n = 0;
+      const auto& e = (*read)[at++];
+      if (e && !parse_counter(e->value, n)) n = 0;  // not ours: ignored, never fatal
       if (b == c.current) {
-        c.now_count = *n;
+        c.now_count = n;
       } else {
-        c.old.push_back(*n);
-        c.old_sum += *n;
+        c.old.push_back(n);
+        c.old_sum += n;
       }
     }
     if (c.old_sum + c.now_count + c.delta > c.limit->of(c.metric))
