@@ -19,7 +19,8 @@ void read_guard_config(SectionReader& r, AccountGuardConfig& c) {
   if (!c.alert_to.empty()) {
     bool plain = c.alert_to.find('@') != std::string::npos;
     for (unsigned char ch : c.alert_to) plain = plain && ch > 0x20 && ch < 0x7f && ch != '<' && ch != '>';
-    if (!plain) r.error("alert_to", "\"" + c.alert_to + "\" is not a plain address such as postmaster@example.org");
+    if (!plain)
+      r.error("alert_to", "\"" + c.alert_to + "\" is not a plain address such as postmaster@example.org");
   }
   r.string("sendmail", c.sendmail, 1024);
   if (c.sendmail.empty() || c.sendmail[0] != '/') r.error("sendmail", "an absolute path is required");

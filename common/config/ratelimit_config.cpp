@@ -21,7 +21,8 @@ void read_ratelimit_config(SectionReader& r, RatelimitConfig& c) {
   if (!c.alert_to.empty()) {
     bool plain = c.alert_to.find('@') != std::string::npos;
     for (unsigned char ch : c.alert_to) plain = plain && ch > 0x20 && ch < 0x7f && ch != '<' && ch != '>';
-    if (!plain) r.error("alert_to", "\"" + c.alert_to + "\" is not a plain address such as postmaster@example.org");
+    if (!plain)
+      r.error("alert_to", "\"" + c.alert_to + "\" is not a plain address such as postmaster@example.org");
   }
   r.string("sendmail", c.sendmail, 1024);
   if (c.sendmail.empty() || c.sendmail[0] != '/') r.error("sendmail", "an absolute path is required");
@@ -41,7 +42,8 @@ void read_ratelimit_config(SectionReader& r, RatelimitConfig& c) {
     t.string("bytes", bytes, kMaxQuantityText);
     auto b = parse_byte_size(bytes);
     if (!b || *b > kMaxLimitValue)
-      t.error("bytes", "\"" + bytes + "\" is not a size such as \"200M\" (suffix K, M, G or T; \"0\" = none)");
+      t.error("bytes",
+              "\"" + bytes + "\" is not a size such as \"200M\" (suffix K, M, G or T; \"0\" = none)");
     else
       l.bytes = *b;
     if (l.messages == 0 && l.recipients == 0 && l.bytes == 0)

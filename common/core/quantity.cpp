@@ -67,7 +67,9 @@ int64_t time_unit(char c) {
 
 std::optional<int64_t> parse_byte_size(std::string_view text) { return scaled_number(text, byte_unit); }
 
-std::optional<int64_t> parse_duration_seconds(std::string_view text) { return scaled_number(text, time_unit); }
+std::optional<int64_t> parse_duration_seconds(std::string_view text) {
+  return scaled_number(text, time_unit);
+}
 
 namespace {
 struct Unit {

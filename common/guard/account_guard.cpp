@@ -89,7 +89,8 @@ Result<bool> AccountGuard::record(GuardSignal s, std::string_view login, std::st
 }
 
 Result<bool> AccountGuard::record_sign(GuardSignal s, std::string_view login_in, std::string_view detail) {
-  if (!config_.enabled || weight(s) <= 0 || login_in.empty() || login_in.size() > kMaxGuardLogin) return false;
+  if (!config_.enabled || weight(s) <= 0 || login_in.empty() || login_in.size() > kMaxGuardLogin)
+    return false;
   const std::string login = ascii_lower(login_in);
   // The sign's count keeps its first expiry; memory runs from the last sighting, so put it anew.
   auto n = store_.increment(sign_key("s:", login, s), 1, config_.memory);
@@ -111,8 +112,11 @@ Result<bool> AccountGuard::record_sign(GuardSignal s, std::string_view login_in,
   auto claim = store_.increment(key("hc:", login), 1, Seconds(0));
   if (!claim) return claim.error();
   if (*claim != 1) return false;  // held already (by this or another process)
-  std::string reason = "score " + std::to_string(*total) + " of " + std::to_string(config_.threshold) + ": " + reasons;
-  if (auto p = store_.put(key("h:", login), std::to_string(clock_.unix_seconds()) + "\t" + reason, Seconds(0)); !p)
+  std::string reason =
+      "score " + std::to_string(*total) + " of " + std::to_string(config_.threshold) + ": " + reasons;
+  if (auto p =
+          store_.put(key("h:", login), std::to_string(clock_.unix_seconds()) + "\t" + reason, Seconds(0));
+      !p)
     return p.error();
   if (log_) {
     LogLine(*log_, LogLevel::warning, "account_hold").kv("login", login).kv("reason", reason);
@@ -132,7 +136,8 @@ Result<bool> AccountGuard::note_recipient_domain(std::string_view login_in, std:
       login_in.size() > kMaxGuardLogin || domain.size() > 255)
     return false;
   const std::string login = ascii_lower(login_in);
-  auto first = store_.increment(key("r:", login) + ":" + ascii_lower(domain), 1, config_.recipient_domains_window);
+  auto first =
+      store_.increment(key("r:", login) + ":" + ascii_lower(domain), 1, config_.recipient_domains_window);
   if (!first) return first.error();
   if (*first != 1) return false;  // a domain already counted
   auto distinct = store_.increment(key("rn:", login), 1, config_.recipient_domains_window);
@@ -193,8 +198,8 @@ Result<std::vector<GuardStatus>> AccountGuard::list(size_t limit) {
 Result<void> AccountGuard::hold(std::string_view login_in, std::string_view reason) {
   const std::string login = ascii_lower(login_in);
   if (auto c = store_.increment(key("hc:", login), 1, Seconds(0)); !c) return c.error();
-  if (auto p = store_.put(key("h:", login), std::to_string(clock_.unix_seconds()) + "\t" + std::string(reason),
-                          Seconds(0));
+  if (auto p = store_.put(key("h:", login),
+                          std::to_string(clock_.unix_seconds()) + "\t" + std::string(reason), Seconds(0));
       !p)
     return p;
   if (log_) LogLine(*log_, LogLevel::warning, "account_hold").kv("login", login).kv("reason", reason);
@@ -216,7 +221,10 @@ Result<bool> AccountGuard::release(std::string_view login_in) {
   for (const auto& k : keys) {
     if (auto r = store_.remove(k); !r) return r.error();
   }
-  if (log_) LogLine(*log_, LogLevel::notice, "account_release").kv("login", login).kv("was_held", *was ? "yes" : "no");
+  if (log_)
+    LogLine(*log_, LogLevel::notice, "account_release")
+        .kv("login", login)
+        .kv("was_held", *was ? "yes" : "no");
   return *was;
 }
 

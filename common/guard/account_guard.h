@@ -36,12 +36,12 @@ inline constexpr size_t kMaxGuardLogin = 320;
 
 enum class GuardSignal { ratelimit, sender_refused, recipient_domains, new_network };
 inline constexpr GuardSignal kGuardSignals[] = {GuardSignal::ratelimit, GuardSignal::sender_refused,
-                                               GuardSignal::recipient_domains, GuardSignal::new_network};
+                                                GuardSignal::recipient_domains, GuardSignal::new_network};
 const char* guard_signal_name(GuardSignal s);
 
 struct GuardSign {
   GuardSignal signal = GuardSignal::ratelimit;
-  int64_t count = 0;       // times seen since it began counting
+  int64_t count = 0;  // times seen since it began counting
   int weight = 0;
   std::string detail;      // the last one seen, e.g. "limit=3/1h count=4"
   int64_t expires_at = 0;  // when it stops counting unless seen again

@@ -10,6 +10,7 @@
 
 namespace postern {
 
-std::string build_hold_alert(const GuardStatus& st, const std::string& to, const std::string& host, int64_t now);
+std::string build_hold_alert(const GuardStatus& st, const std::string& to, const std::string& host,
+                             int64_t now);
 
 }  // namespace postern

@@ -75,12 +75,13 @@ Result<void> send_with_sendmail(const std::string& sendmail, const std::string& 
   for (;;) {
     pid_t w = waitpid(pid, &status, WNOHANG);
     if (w == pid) break;
-    if (w < 0 && errno != EINTR) return Error::temp(std::string("sendmail: waitpid: ") + std::strerror(errno));
+    if (w < 0 && errno != EINTR)
+      return Error::temp(std::string("sendmail: waitpid: ") + std::strerror(errno));
     if (left_ms() == 0) {
       kill(pid, SIGKILL);
       (void)waitpid(pid, &status, 0);
-      return Error::temp("sendmail: " + sendmail + " did not finish within " + std::to_string(timeout.count()) +
-                         " ms (killed)");
+      return Error::temp("sendmail: " + sendmail + " did not finish within " +
+                         std::to_string(timeout.count()) + " ms (killed)");
     }
     // The child has no descriptor to wait on: check again shortly (alerts are rare).
     poll(nullptr, 0, std::min(left_ms(), 20));

@@ -11,7 +11,11 @@ namespace postern {
 
 GuardPolicy::GuardPolicy(AccountGuard& guard, const Clock& clock, std::shared_ptr<Logger> log,
                          std::shared_ptr<StoreOutage> outage, std::string store_name)
-    : guard_(guard), clock_(clock), log_(std::move(log)), outage_(std::move(outage)), store_name_(std::move(store_name)) {
+    : guard_(guard),
+      clock_(clock),
+      log_(std::move(log)),
+      outage_(std::move(outage)),
+      store_name_(std::move(store_name)) {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) == 0) host_ = name;
 }
@@ -32,13 +36,20 @@ void GuardPolicy::alert(const std::string& login) {
   if (!first || !*first) return;
   auto st = guard_.status(login);
   if (!st) return;
-  auto sent = send_with_sendmail(c.sendmail, c.alert_to, c.alert_to,
-                                 build_hold_alert(*st, c.alert_to, host_, clock_.unix_seconds()), kAlertTimeout);
+  auto sent =
+      send_with_sendmail(c.sendmail, c.alert_to, c.alert_to,
+                         build_hold_alert(*st, c.alert_to, host_, clock_.unix_seconds()), kAlertTimeout);
   if (!sent) {
-    LogLine(*log_, LogLevel::error, "alert_failed").kv("login", login).kv("to", c.alert_to).kv("error", sent.error().message);
+    LogLine(*log_, LogLevel::error, "alert_failed")
+        .kv("login", login)
+        .kv("to", c.alert_to)
+        .kv("error", sent.error().message);
     return;
   }
-  LogLine(*log_, LogLevel::notice, "alert_sent").kv("login", login).kv("what", "account held").kv("to", c.alert_to);
+  LogLine(*log_, LogLevel::notice, "alert_sent")
+      .kv("login", login)
+      .kv("what", "account held")
+      .kv("to", c.alert_to);
 }
 
 std::optional<SendLimitAnswer> GuardPolicy::decide(const PolicyRequest& req) {
@@ -46,7 +57,8 @@ std::optional<SendLimitAnswer> GuardPolicy::decide(const PolicyRequest& req) {
   if (login.empty()) return std::nullopt;
   const std::string& state = req.get("protocol_state");
   if (state == "RCPT") {
-    if (auto r = guard_.note_recipient_domain(login, address_domain(req.get("recipient"))); !r) failed(r.error());
+    if (auto r = guard_.note_recipient_domain(login, address_domain(req.get("recipient"))); !r)
+      failed(r.error());
     return std::nullopt;
   }
   if (state != "END-OF-MESSAGE") return std::nullopt;

@@ -105,7 +105,8 @@ void SendLimitPolicy::alert(const RateDecision& d, const std::string& outcome, i
   a.outcome = outcome;
   a.decision = d;
   a.now = now;
-  if (auto counts = RateLimiter::subject_counts(store_, clock_, d.limit.by, d.subject)) a.counts = std::move(*counts);
+  if (auto counts = RateLimiter::subject_counts(store_, clock_, d.limit.by, d.subject))
+    a.counts = std::move(*counts);
   a.limits = d.limit.by == LimitBy::login ? limiter_->login_limits(d.subject) : config_.limits;
   auto sent = send_with_sendmail(config_.sendmail, config_.alert_to, config_.alert_to, build_limit_alert(a),
                                  kAlertTimeout);
@@ -152,11 +153,14 @@ std::optional<SendLimitAnswer> SendLimitPolicy::decide(const PolicyRequest& req)
   RateDecision d = limiter_->check(u);
   switch (d.verdict) {
     case RateVerdict::pass:
-      if (outage_->succeeded()) LogLine(*log_, LogLevel::notice, "store_recovered").kv("store", store_.describe());
-      return SendLimitAnswer{"DUNNO", "within send limits (" + std::to_string(d.limits_checked) + " checked)"};
+      if (outage_->succeeded())
+        LogLine(*log_, LogLevel::notice, "store_recovered").kv("store", store_.describe());
+      return SendLimitAnswer{"DUNNO",
+                             "within send limits (" + std::to_string(d.limits_checked) + " checked)"};
     case RateVerdict::over:
     case RateVerdict::too_big:
-      if (outage_->succeeded()) LogLine(*log_, LogLevel::notice, "store_recovered").kv("store", store_.describe());
+      if (outage_->succeeded())
+        LogLine(*log_, LogLevel::notice, "store_recovered").kv("store", store_.describe());
       return refused(d, now);
     case RateVerdict::store_failure: {
       const bool defer = config_.on_store_failure == RateStoreFailureAction::defer;
@@ -168,8 +172,9 @@ std::optional<SendLimitAnswer> SendLimitPolicy::decide(const PolicyRequest& req)
             .kv("store", store_.describe());
       }
       if (defer)
-        return SendLimitAnswer{"DEFER_IF_PERMIT 4.3.0 Temporary failure checking sending limits, please try again",
-                               "store failure"};
+        return SendLimitAnswer{
+            "DEFER_IF_PERMIT 4.3.0 Temporary failure checking sending limits, please try again",
+            "store failure"};
       return SendLimitAnswer{"DUNNO", "store failure (send limits skipped)"};
     }
   }

@@ -8,12 +8,13 @@
 // Other requests are not its business (nullopt). Over a limit: DEFER_IF_PERMIT 4.7.1 saying when
 // there is room again, or HOLD with action = "hold"; a message that alone exceeds a limit is
 // rejected (5.7.1) with action = "defer", as no retry could pass. One "ratelimit" log line per
-// refusal; a login's refusal is also the account guard's ratelimit sign. With alert_to, the first refusal per subject, limit and window (across every process
-// on the store) also mails the admin (ratelimit/alert.h) through [policyd.ratelimit] sendmail, on
-// the request's thread (a rare event; bounded by kAlertTimeout); a failed send is logged
-// (alert_failed) and changes nothing in the answer. A store failure gives on_store_failure (accept or defer), logged once per outage
-// through the StoreOutage shared with greylisting. Attribute values are untrusted: counts that do
-// not parse count as 1 recipient and 0 bytes. Immutable after init(); thread-safe.
+// refusal; a login's refusal is also the account guard's ratelimit sign. With alert_to, the first refusal per
+// subject, limit and window (across every process on the store) also mails the admin (ratelimit/alert.h)
+// through [policyd.ratelimit] sendmail, on the request's thread (a rare event; bounded by kAlertTimeout); a
+// failed send is logged (alert_failed) and changes nothing in the answer. A store failure gives
+// on_store_failure (accept or defer), logged once per outage through the StoreOutage shared with greylisting.
+// Attribute values are untrusted: counts that do not parse count as 1 recipient and 0 bytes. Immutable after
+// init(); thread-safe.
 #pragma once
 
 #include <chrono>

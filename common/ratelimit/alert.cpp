@@ -67,12 +67,13 @@ std::string build_limit_alert(const LimitAlert& a) {
          amount(r.metric, r.count) + (max > 0 ? " of " + amount(r.metric, max) : "") + "\n";
   }
   m += "\nIf this is not expected, the account's password may be known to someone else: change it.\n";
-  m += "This is the only alert for this " + kind + " and limit within " + render_duration_seconds(d.limit.window) +
-       ".\n\n";
+  m += "This is the only alert for this " + kind + " and limit within " +
+       render_duration_seconds(d.limit.window) + ".\n\n";
   m += "To let it send again now:   posternctl ratelimit reset " + who + "\n";
   m += "To see every counter:       posternctl ratelimit list\n";
   if (a.outcome == "hold")
-    m += "Held messages:              postqueue -j (then postsuper -H QUEUE_ID to release, postsuper -d QUEUE_ID "
+    m += "Held messages:              postqueue -j (then postsuper -H QUEUE_ID to release, postsuper -d "
+         "QUEUE_ID "
          "to delete)\n";
   return m;
 }

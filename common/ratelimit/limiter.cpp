@@ -32,7 +32,6 @@ struct Counter {
   bool added = false;
 };
 
-
 // When the window has room for the counter's delta again: a bucket leaves the window at the
 // first second t with t - window >= its last second.
 int64_t retry_at(const Counter& c, int64_t allowed) {
@@ -89,8 +88,16 @@ RateDecision RateLimiter::check(const SendUsage& u) {
     for (LimitMetric m : kMetrics) {
       int64_t delta = delta_of(u, m);
       if (l.of(m) <= 0 || delta <= 0) continue;
-      counters.push_back(Counter{&l, m, subject, delta, first_bucket(l.window, now),
-                                 current_bucket(l.window, now), {}, 0, 0, false});
+      counters.push_back(Counter{&l,
+                                 m,
+                                 subject,
+                                 delta,
+                                 first_bucket(l.window, now),
+                                 current_bucket(l.window, now),
+                                 {},
+                                 0,
+                                 0,
+                                 false});
     }
   };
   const std::string login = ascii_lower(u.login);

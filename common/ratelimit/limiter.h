@@ -94,7 +94,7 @@ class RateLimiter {
  private:
   Store& store_;
   const Clock& clock_;
-  std::vector<SendLimit> limits_;       // every by
+  std::vector<SendLimit> limits_;        // every by
   std::vector<SendLimit> login_limits_;  // by = login, from limits_
   std::map<std::string, std::vector<SendLimit>, std::less<>> overrides_;
 };

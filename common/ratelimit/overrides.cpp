@@ -71,7 +71,7 @@ std::string parse_token(std::string_view tok, std::vector<SendLimit>& limits) {
     limits.push_back(SendLimit{LimitBy::login, *w, 0, 0, 0});
     target = &limits.back();
   }
-  int64_t& slot = m == LimitMetric::messages ? target->messages
+  int64_t& slot = m == LimitMetric::messages     ? target->messages
                   : m == LimitMetric::recipients ? target->recipients
                                                  : target->bytes;
   if (slot != 0) return std::string(limit_metric_name(m)) + " per " + std::string(window) + " given twice";

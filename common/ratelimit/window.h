@@ -24,7 +24,9 @@ inline constexpr int64_t kWindowBuckets = 10;
 inline constexpr size_t kMaxKeySubject = 320;
 inline constexpr std::string_view kCounterPrefix = "rl:c:";
 
-inline int64_t bucket_seconds(int64_t window) { return window / kWindowBuckets > 0 ? window / kWindowBuckets : 1; }
+inline int64_t bucket_seconds(int64_t window) {
+  return window / kWindowBuckets > 0 ? window / kWindowBuckets : 1;
+}
 // The first bucket that overlaps (now - window, now].
 inline int64_t first_bucket(int64_t window, int64_t now) {
   int64_t s = bucket_seconds(window);

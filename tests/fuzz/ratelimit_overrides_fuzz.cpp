@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto parsed = postern::parse_limit_overrides(text);
   postern::FakeClock clock;
   postern::MemoryStore store(clock);
-  postern::RateLimiter rl(store, clock, {postern::SendLimit{postern::LimitBy::login, 60, 1, 0, 0}}, parsed.entries);
+  postern::RateLimiter rl(store, clock, {postern::SendLimit{postern::LimitBy::login, 60, 1, 0, 0}},
+                          parsed.entries);
   for (const auto& e : parsed.entries) {
     if (e.limits.size() > postern::kMaxOverrideLimits) __builtin_trap();
     postern::SendUsage u;

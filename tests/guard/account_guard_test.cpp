@@ -35,7 +35,8 @@ struct GuardTest : ::testing::Test {
 
 TEST_F(GuardTest, TwoDifferentSignsHoldOneRepeatedNever) {
   AccountGuard g(store, clock, config(), log);
-  for (int i = 0; i < 20; ++i) EXPECT_FALSE(*g.record(GuardSignal::ratelimit, "Alice@example.org", "limit=3/1h"));
+  for (int i = 0; i < 20; ++i)
+    EXPECT_FALSE(*g.record(GuardSignal::ratelimit, "Alice@example.org", "limit=3/1h"));
   EXPECT_FALSE(*g.held("alice@example.org"));
   auto st = g.status("alice@example.org");
   ASSERT_TRUE(st.ok());

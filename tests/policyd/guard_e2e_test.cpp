@@ -23,7 +23,8 @@ TEST(AccountGuardE2E, LimitThenSpoofHoldsTheLoginReleaseLetsItSendAgainImapKeeps
   RedisServer redis;
   TempDir dir("postern-guard-e2e");
   chmod(dir.path().c_str(), 0755);
-  const std::string store = "[store]\nbackend = \"redis\"\nredis_port = " + std::to_string(redis.port()) + "\n";
+  const std::string store =
+      "[store]\nbackend = \"redis\"\nredis_port = " + std::to_string(redis.port()) + "\n";
   const std::string guard =
       "[account_guard]\nenabled = true\nalert_to = \"postmaster@example.org\"\nsendmail = \"" +
       (dir / "sendmail").string() + "\"\n";
@@ -43,7 +44,9 @@ TEST(AccountGuardE2E, LimitThenSpoofHoldsTheLoginReleaseLetsItSendAgainImapKeeps
   o.dnsbl = "";
   o.user = "root";  // Postfix lets only root hand mail to another instance's sendmail (-C)
   o.group = "root";
-  o.extra = "[policyd.ratelimit]\nenabled = true\n[[policyd.ratelimit.limit]]\nwindow = \"1h\"\nmessages = 2\n" + guard;
+  o.extra =
+      "[policyd.ratelimit]\nenabled = true\n[[policyd.ratelimit.limit]]\nwindow = \"1h\"\nmessages = 2\n" +
+      guard;
   Policyd policyd(dir, "policyd", dns.address(), store, o);
 
   DovecotOptions d;
@@ -59,7 +62,8 @@ TEST(AccountGuardE2E, LimitThenSpoofHoldsTheLoginReleaseLetsItSendAgainImapKeeps
   p.submission_options["smtpd_end_of_data_restrictions"] =
       "check_policy_service,inet:127.0.0.1:" + std::to_string(policyd.port);
   PostfixInstance postfix(p);
-  auto script = dir.write("sendmail", "#!/bin/sh\nexec /usr/sbin/sendmail -C " + postfix.config_dir() + " \"$@\"\n");
+  auto script =
+      dir.write("sendmail", "#!/bin/sh\nexec /usr/sbin/sendmail -C " + postfix.config_dir() + " \"$@\"\n");
   chmod(script.c_str(), 0755);
   auto ctl_conf = dir.write("ctl.conf", store + guard).string();
   auto ctl = [&](std::vector<std::string> args) {
@@ -107,7 +111,8 @@ TEST(AccountGuardE2E, LimitThenSpoofHoldsTheLoginReleaseLetsItSendAgainImapKeeps
             std::string::npos)
       << milter.output();
   // The milter recorded the sign that reached the threshold: it wrote the hold and logged it.
-  EXPECT_NE(milter.output().find("account_hold login=alice@example.org"), std::string::npos) << milter.output();
+  EXPECT_NE(milter.output().find("account_hold login=alice@example.org"), std::string::npos)
+      << milter.output();
   EXPECT_NE(policyd.proc->output().find("account_held_message login=alice@example.org"), std::string::npos)
       << policyd.proc->output();
   // bob is not affected; alice can still read her mail.

@@ -26,7 +26,8 @@ constexpr const char* kLimits =
 
 struct Site {
   // keys: lines of [policyd.ratelimit] besides enabled and the alert; limits: its limit tables.
-  Site(const std::string& tag, const std::string& keys, const std::string& limits, const DovecotInstance& dovecot)
+  Site(const std::string& tag, const std::string& keys, const std::string& limits,
+       const DovecotInstance& dovecot)
       : dir(tag) {
     chmod(dir.path().c_str(), 0755);
     PolicydOptions o;
@@ -35,8 +36,9 @@ struct Site {
     o.policyd = "trusted_networks = [\"192.0.2.0/24\"]\n";
     // Alerts go through the private Postfix's sendmail (a wrapper adding -C, written below once
     // Postfix is configured); Postfix lets only root use another config directory with sendmail.
-    o.extra = "[policyd.ratelimit]\nenabled = true\n" + keys + "alert_to = \"postmaster@example.org\"\nsendmail = \"" +
-              (dir / "sendmail").string() + "\"\n" + limits;
+    o.extra = "[policyd.ratelimit]\nenabled = true\n" + keys +
+              "alert_to = \"postmaster@example.org\"\nsendmail = \"" + (dir / "sendmail").string() + "\"\n" +
+              limits;
     o.user = "root";
     o.group = "root";
     policyd = std::make_unique<Policyd>(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
@@ -50,7 +52,8 @@ struct Site {
     p.submission_options["smtpd_end_of_data_restrictions"] = service;
     p.mx_options["smtpd_recipient_restrictions"] = service + ",permit_mynetworks,reject_unauth_destination";
     postfix = std::make_unique<PostfixInstance>(p);
-    auto script = dir.write("sendmail", "#!/bin/sh\nexec /usr/sbin/sendmail -C " + postfix->config_dir() + " \"$@\"\n");
+    auto script =
+        dir.write("sendmail", "#!/bin/sh\nexec /usr/sbin/sendmail -C " + postfix->config_dir() + " \"$@\"\n");
     chmod(script.c_str(), 0755);
   }
   SmtpReply submit(const std::string& user, const std::string& to = "dave@example.org") const {
@@ -117,8 +120,9 @@ TEST_F(PolicydRatelimit, MessageAfterTheLimitIsDeferredOthersAreNotAndTheWindowR
   const auto third = std::chrono::steady_clock::now();
   auto r = s.submit("alice@example.org");
   EXPECT_EQ(r.code, 450) << r.text << "\n" << s.postfix->maillog();
-  EXPECT_TRUE(std::regex_match(r.text, std::regex("450 4\\.7\\.1 <END-OF-MESSAGE>: End-of-data rejected: Sending "
-                                                  "limit of 3 messages per 8s reached, try again in [1-9] seconds")))
+  EXPECT_TRUE(
+      std::regex_match(r.text, std::regex("450 4\\.7\\.1 <END-OF-MESSAGE>: End-of-data rejected: Sending "
+                                          "limit of 3 messages per 8s reached, try again in [1-9] seconds")))
       << r.text;
   // Another login is not affected.
   EXPECT_EQ(s.submit("bob@example.org").code, 250);
@@ -144,9 +148,10 @@ TEST_F(PolicydRatelimit, TrustedHostsWithoutALoginAreCountedByAddressAtRcpt) {
   EXPECT_EQ(s.from_host("192.0.2.10").code, 250);
   auto r = s.from_host("192.0.2.10");
   EXPECT_EQ(r.code, 450) << r.text;
-  EXPECT_TRUE(std::regex_match(r.text, std::regex("450 4\\.7\\.1 <dave@example\\.org>: Recipient address rejected: "
-                                                  "Sending limit of 2 messages per 1h reached, try again in "
-                                                  "6[0-6] minutes")))
+  EXPECT_TRUE(
+      std::regex_match(r.text, std::regex("450 4\\.7\\.1 <dave@example\\.org>: Recipient address rejected: "
+                                          "Sending limit of 2 messages per 1h reached, try again in "
+                                          "6[0-6] minutes")))
       << r.text;
   EXPECT_EQ(s.from_host("192.0.2.11").code, 250);
   EXPECT_NE(s.policyd->proc->output().find("ratelimit client_address=192.0.2.10 limit=2/1h count=3"),
@@ -176,7 +181,8 @@ TEST_F(PolicydRatelimit, AlertMailReachesTheAdminsMailboxOncePerWindow) {
             std::string::npos)
       << alert;
   EXPECT_NE(alert.find("Auto-Submitted: auto-generated\n"), std::string::npos) << alert;
-  EXPECT_NE(alert.find("  limit:   2 messages per 1h\n  count:   3 with this message\n"), std::string::npos) << alert;
+  EXPECT_NE(alert.find("  limit:   2 messages per 1h\n  count:   3 with this message\n"), std::string::npos)
+      << alert;
   EXPECT_NE(alert.find("  1h messages: 2 of 2\n"), std::string::npos) << alert;
   EXPECT_NE(alert.find("posternctl ratelimit reset 192.0.2.20\n"), std::string::npos) << alert;
   const std::string log = s.policyd->proc->output();
@@ -200,20 +206,21 @@ TEST_F(PolicydRatelimit, WithActionHoldTheMessageWaitsInTheHoldQueue) {
         return queue.find("\"queue_name\": \"hold\"") != std::string::npos;
       },
       std::chrono::seconds(20)))
-      << queue << "\n" << held.postfix->maillog();
+      << queue << "\n"
+      << held.postfix->maillog();
   EXPECT_NE(queue.find("bob@example.org"), std::string::npos) << queue;
   EXPECT_NE(queue.find("\"sender\": \"carol@example.org\""), std::string::npos) << queue;
   EXPECT_TRUE(held.postfix->wait_for_log("hold: END-OF-MESSAGE")) << held.postfix->maillog();
-  EXPECT_NE(held.policyd->proc->output().find("ratelimit login=carol@example.org limit=1/1h count=2 action=hold"),
-            std::string::npos);
+  EXPECT_NE(
+      held.policyd->proc->output().find("ratelimit login=carol@example.org limit=1/1h count=2 action=hold"),
+      std::string::npos);
   EXPECT_TRUE(held.postfix->messages("bob@example.org").empty());
 }
 
 std::string end_of_message(const std::string& login, int recipients = 1) {
   return "request=smtpd_access_policy\nprotocol_state=END-OF-MESSAGE\nclient_address=198.51.100.4\n"
          "sasl_username=" +
-         login + "\nsender=" + login + "\nrecipient_count=" + std::to_string(recipients) +
-         "\nsize=2048\n\n";
+         login + "\nsender=" + login + "\nrecipient_count=" + std::to_string(recipients) + "\nsize=2048\n\n";
 }
 
 TEST(PolicydRatelimitRedis, TwoDaemonsOnOneRedisShareTheCounters) {
@@ -241,15 +248,17 @@ TEST(PolicydRatelimitRedis, TwoDaemonsOnOneRedisShareTheCounters) {
   EXPECT_EQ(ask(mx1.port, end_of_message("bob@example.org", 11)),
             "action=REJECT 5.7.1 This message exceeds the sending limit of 10 recipients per 1h\n\n");
   EXPECT_EQ(ask(mx2.port, end_of_message("bob@example.org", 10)), "action=DUNNO\n\n");
-  auto keys = run_command({"redis-cli", "-p", std::to_string(redis.port()), "--scan", "--pattern", "postern:rl:c:*"});
+  auto keys =
+      run_command({"redis-cli", "-p", std::to_string(redis.port()), "--scan", "--pattern", "postern:rl:c:*"});
   EXPECT_NE(keys.output.find("rl:c:login:alice@example.org:3600:m:"), std::string::npos) << keys.output;
 }
 
 TEST(PolicydRatelimitConfig, BadOverridesFileStopsTheDaemonWithFileAndLine) {
   TempDir dir("postern-ratelimit-conf");
   auto overrides = dir.write("overrides", "alice@example.org messages=100/1h\nbob@example.org lots\n");
-  auto conf = dir.write("postern.conf", "[policyd.ratelimit]\nenabled = true\noverrides = \"" + overrides.string() +
-                                            "\"\n[[policyd.ratelimit.limit]]\nmessages = 10\n");
+  auto conf =
+      dir.write("postern.conf", "[policyd.ratelimit]\nenabled = true\noverrides = \"" + overrides.string() +
+                                    "\"\n[[policyd.ratelimit.limit]]\nmessages = 10\n");
   auto r = run_command({POLICYD, "-t", "-c", conf.string()});
   EXPECT_EQ(r.exit_code, 78) << r.output;
   EXPECT_NE(r.output.find(overrides.string() + ":2: "), std::string::npos) << r.output;

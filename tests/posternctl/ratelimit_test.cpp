@@ -28,12 +28,12 @@ SendUsage mail(const std::string& login) {
 TEST(PosternctlRatelimit, ListShowsCountersAgainstTheirLimitsAndResetForgetsThem) {
   test::TempDir dir("postern-ctl-ratelimit");
   auto overrides = dir.write("overrides", "boss@example.org messages=50/1h\n");
-  auto conf = dir.write("postern.conf", "[store]\nlmdb_path = \"" + (dir.path() / "state").string() +
-                                            "\"\n[policyd.ratelimit]\nenabled = true\noverrides = \"" +
-                                            overrides.string() +
-                                            "\"\n[[policyd.ratelimit.limit]]\nwindow = \"1h\"\nmessages = 3\n"
-                                            "[[policyd.ratelimit.limit]]\nby = \"sender_domain\"\nwindow = \"1d\"\n"
-                                            "recipients = 1000\n")
+  auto conf = dir.write("postern.conf",
+                        "[store]\nlmdb_path = \"" + (dir.path() / "state").string() +
+                            "\"\n[policyd.ratelimit]\nenabled = true\noverrides = \"" + overrides.string() +
+                            "\"\n[[policyd.ratelimit.limit]]\nwindow = \"1h\"\nmessages = 3\n"
+                            "[[policyd.ratelimit.limit]]\nby = \"sender_domain\"\nwindow = \"1d\"\n"
+                            "recipients = 1000\n")
                   .string();
   {
     SystemClock clock;
@@ -42,9 +42,10 @@ TEST(PosternctlRatelimit, ListShowsCountersAgainstTheirLimitsAndResetForgetsThem
     auto store = LmdbStore::open(sc, clock, false);
     ASSERT_TRUE(store.ok()) << store.error().message;
     auto o = parse_limit_overrides("boss@example.org messages=50/1h\n");
-    RateLimiter rl(**store, clock,
-                   {SendLimit{LimitBy::login, 3600, 3, 0, 0}, SendLimit{LimitBy::sender_domain, 86400, 0, 1000, 0}},
-                   o.entries);
+    RateLimiter rl(
+        **store, clock,
+        {SendLimit{LimitBy::login, 3600, 3, 0, 0}, SendLimit{LimitBy::sender_domain, 86400, 0, 1000, 0}},
+        o.entries);
     for (int i = 0; i < 4; ++i) (void)rl.check(mail("alice@example.org"));  // 3 pass, 1 over
     for (int i = 0; i < 2; ++i) ASSERT_EQ(rl.check(mail("boss@example.org")).verdict, RateVerdict::pass);
     ASSERT_EQ(rl.check(mail("carol@example.net")).verdict, RateVerdict::pass);
@@ -59,7 +60,9 @@ TEST(PosternctlRatelimit, ListShowsCountersAgainstTheirLimitsAndResetForgetsThem
             "sender_domain  example.net  1d  recipients  2/1000\n"
             "login  carol@example.net  1h  messages  1/3\n");
   auto top = ctl(conf, {"ratelimit", "list", "--limit", "1"});
-  EXPECT_EQ(top.output, "# by  subject  window  quantity  count/limit\nsender_domain  example.org  1d  recipients  10/1000\n");
+  EXPECT_EQ(
+      top.output,
+      "# by  subject  window  quantity  count/limit\nsender_domain  example.org  1d  recipients  10/1000\n");
 
   auto reset = ctl(conf, {"ratelimit", "reset", "Alice@example.org"});
   ASSERT_EQ(reset.exit_code, 0) << reset.output;

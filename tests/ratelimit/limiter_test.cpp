@@ -76,7 +76,7 @@ TEST_F(LimiterTest, TheWindowSlidesOnAsTimePasses) {
   auto d = rl.check(mail("a"));
   ASSERT_EQ(d.verdict, RateVerdict::over);
   EXPECT_EQ(d.retry_at, 1767225600 + 359 + 3600);  // when the two of 00:00 leave
-  advance(1800 + 358);  // 01:05:58: those of 00:00 still count
+  advance(1800 + 358);                             // 01:05:58: those of 00:00 still count
   EXPECT_EQ(rl.check(mail("a")).verdict, RateVerdict::over);
   advance(1);  // 01:05:59: they are out, the two of 00:30 still in
   EXPECT_EQ(rl.check(mail("a")).verdict, RateVerdict::pass);
@@ -98,7 +98,8 @@ TEST_F(LimiterTest, NoBurstOfTwiceTheLimitAtAWindowBoundary) {
   std::vector<int64_t> sent(10, 3599);
   for (int minute = 0; minute < 120; ++minute) {
     advance(60);
-    while (rl.check(mail("a")).verdict == RateVerdict::pass) sent.push_back(clock.unix_seconds() - 1767225600);
+    while (rl.check(mail("a")).verdict == RateVerdict::pass)
+      sent.push_back(clock.unix_seconds() - 1767225600);
   }
   for (size_t i = 0; i < sent.size(); ++i) {
     size_t in_hour = 0;
@@ -167,8 +168,9 @@ TEST_F(LimiterTest, OverridesReplaceTheLoginLimitsForALoginOrADomain) {
 }
 
 TEST_F(LimiterTest, SenderDomainAndClientAddressLimits) {
-  RateLimiter rl(store, clock,
-                 {SendLimit{LimitBy::sender_domain, 3600, 3, 0, 0}, SendLimit{LimitBy::client_address, 60, 2, 0, 0}});
+  RateLimiter rl(
+      store, clock,
+      {SendLimit{LimitBy::sender_domain, 3600, 3, 0, 0}, SendLimit{LimitBy::client_address, 60, 2, 0, 0}});
   // Logged-in senders count against the sender domain, not the client address.
   EXPECT_EQ(rl.check(mail("a")).verdict, RateVerdict::pass);
   EXPECT_EQ(rl.check(mail("b")).verdict, RateVerdict::pass);

@@ -29,19 +29,20 @@ TEST(LimitOverrides, LinesBecomeLoginLimitsGroupedByWindow) {
 
 TEST(LimitOverrides, EachBadLineIsReportedWithItsNumberAndSkipped) {
   auto p = parse_limit_overrides(
-      "alice@example.org\n"                            // 1: no limits
-      "bob@example.org messages=100\n"                 // 2: no window
-      "carol@example.org emails=5/1h\n"                // 3: unknown metric
-      "dave@example.org messages=0/1h\n"               // 4: zero
-      "erin@example.org messages=5/1y\n"               // 5: bad window
-      "frank@example.org messages=5M/1h\n"             // 6: suffix on a count
+      "alice@example.org\n"                             // 1: no limits
+      "bob@example.org messages=100\n"                  // 2: no window
+      "carol@example.org emails=5/1h\n"                 // 3: unknown metric
+      "dave@example.org messages=0/1h\n"                // 4: zero
+      "erin@example.org messages=5/1y\n"                // 5: bad window
+      "frank@example.org messages=5M/1h\n"              // 6: suffix on a count
       "gina@example.org messages=5/1h messages=6/1h\n"  // 7: twice
       "@ messages=5/1h\n"                               // 8: bare @
       "hank@example.org none messages=5/1h\n"           // 9: none with others
       "ivan@example.org messages=5/1h\n"                // ok
       "IVAN@example.org messages=9/1h\n");              // 11: repeated
   ASSERT_EQ(p.errors.size(), 10u);
-  for (size_t i = 0; i < 9; ++i) EXPECT_EQ(p.errors[i].rfind(std::to_string(i + 1) + ": ", 0), 0u) << p.errors[i];
+  for (size_t i = 0; i < 9; ++i)
+    EXPECT_EQ(p.errors[i].rfind(std::to_string(i + 1) + ": ", 0), 0u) << p.errors[i];
   EXPECT_EQ(p.errors[9].rfind("11: ", 0), 0u) << p.errors[9];
   ASSERT_EQ(p.entries.size(), 1u);
   EXPECT_EQ(p.entries[0].limits[0].messages, 5);

@@ -26,8 +26,8 @@ TEST(RateWindow, BucketsCoverExactlyTheWindowEndingNow) {
 }
 
 TEST(RateWindow, CounterKeysReadBackWhateverTheSubjectHolds) {
-  for (std::string subject : {std::string("alice@example.org"), std::string("we:ird:login"), std::string("a b"),
-                              std::string("\x01\xff", 2)}) {
+  for (std::string subject : {std::string("alice@example.org"), std::string("we:ird:login"),
+                              std::string("a b"), std::string("\x01\xff", 2)}) {
     auto key = counter_key(LimitBy::login, subject, 3600, LimitMetric::recipients, 4242);
     auto k = parse_counter_key(key);
     ASSERT_TRUE(k) << key;
@@ -62,8 +62,8 @@ TEST(Quantity, ByteSizesAndDurations) {
   EXPECT_EQ(parse_duration_seconds("1h"), 3600);
   EXPECT_EQ(parse_duration_seconds("2w"), 14 * 86400);
   EXPECT_EQ(parse_duration_seconds("30"), 30);
-  for (const char* bad : {"", "M", "-1", "1.5h", "1 h", "1hh", "99999999999999999999", "9999999999999999T",
-                          "1y", "+5"}) {
+  for (const char* bad :
+       {"", "M", "-1", "1.5h", "1 h", "1hh", "99999999999999999999", "9999999999999999T", "1y", "+5"}) {
     EXPECT_FALSE(parse_byte_size(bad) && parse_duration_seconds(bad)) << bad;
   }
   EXPECT_FALSE(parse_byte_size("9000000T"));

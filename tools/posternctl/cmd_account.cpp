@@ -90,8 +90,8 @@ int cmd_release(Context& ctx) {
   if (!was) return store_error(was.error());
   auto counters = RateLimiter::reset(*a.store, ctx.args[0]);
   if (!counters) return store_error(counters.error());
-  std::cout << (*was ? "released " : "not held: ") << log_safe(ctx.args[0]) << " (signs forgotten, " << *counters
-            << " send-limit counters removed)\n";
+  std::cout << (*was ? "released " : "not held: ") << log_safe(ctx.args[0]) << " (signs forgotten, "
+            << *counters << " send-limit counters removed)\n";
   return 0;
 }
 

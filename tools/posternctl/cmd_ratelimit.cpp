@@ -62,9 +62,12 @@ int cmd_list(Context& ctx) {
   std::cout << "# by  subject  window  quantity  count/limit\n";
   for (const auto& r : *rows) {
     int64_t max = limit_for(rl, c, r);
-    auto fmt = [&](int64_t v) { return r.metric == LimitMetric::bytes ? render_byte_size(v) : std::to_string(v); };
-    std::cout << limit_by_name(r.by) << "  " << log_safe(r.subject, 400) << "  " << render_duration_seconds(r.window)
-              << "  " << limit_metric_name(r.metric) << "  " << fmt(r.count) << "/" << (max > 0 ? fmt(max) : "-")
+    auto fmt = [&](int64_t v) {
+      return r.metric == LimitMetric::bytes ? render_byte_size(v) : std::to_string(v);
+    };
+    std::cout << limit_by_name(r.by) << "  " << log_safe(r.subject, 400) << "  "
+              << render_duration_seconds(r.window) << "  " << limit_metric_name(r.metric) << "  "
+              << fmt(r.count) << "/" << (max > 0 ? fmt(max) : "-")
               << (max > 0 && r.count >= max ? "  FULL" : "") << "\n";
   }
   return 0;
