@@ -106,6 +106,7 @@ struct postern_auth {
   const postern::Clock* clock = &system_clock;  // postern_auth_set_clock (tests)
   std::shared_ptr<postern::Logger> log;
   std::unique_ptr<postern::Store> store;
+  std::unique_ptr<postern::AccountGuard> guard;  // [account_guard]: the new_network sign
   std::unique_ptr<postern::Authenticator> auth;
   int fd = -1;
   std::mutex mu;
@@ -240,6 +241,10 @@ int postern_auth_start(struct postern_auth* a, char* error, size_t error_size) t
       return -1;
     }
     a->auth = std::move(*auth);
+    if (a->config.account_guard.enabled && a->store && a->auth->lockout()) {
+      a->guard = std::make_unique<postern::AccountGuard>(*a->store, *a->clock, a->config.account_guard, a->log);
+      a->auth->lockout()->set_guard(a->guard.get());
+    }
     if (store_unreachable) a->auth->store_failed(*store_unreachable);
   }
   a->fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

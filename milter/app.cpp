@@ -8,12 +8,27 @@
 
 #include "common/dns/factory.h"
 #include "common/sender/from_config.h"
+#include "common/store/factory.h"
 
 namespace postern {
 namespace {
 
 std::mutex g_mutex;
 std::shared_ptr<const App> g_current;
+
+// The account guard's store: one per process (LMDB must not be opened twice in one process),
+// opened by the first snapshot that needs it and kept by every later one.
+Result<std::shared_ptr<Store>> guard_store(const Config& c) {
+  static std::mutex mu;
+  static SystemClock clock;  // outlives every snapshot, as the store does
+  static std::shared_ptr<Store> store;
+  std::lock_guard lock(mu);
+  if (store) return store;
+  auto opened = open_store(c.store, clock);
+  if (!opened) return opened.error();
+  store = std::shared_ptr<Store>(std::move(opened->store));
+  return store;
+}
 
 Result<void> build_checks(App& app, const std::string& config_path) {
   const Config& c = app.config;
@@ -63,6 +78,11 @@ Result<std::shared_ptr<const App>> build_app(const Config& config, const std::st
       return Error::perm(config_path + ": sender maps: " + r.error().message);
   }
   if (auto r = build_checks(*app, config_path); !r) return r.error();
+  if (config.account_guard.enabled) {
+    auto store = guard_store(config);
+    if (!store) return Error::perm(config_path + ": account_guard: store: " + store.error().message);
+    app->guard = std::make_shared<AccountGuard>(**store, app->clock, config.account_guard, app->log);
+  }
   return std::shared_ptr<const App>(std::move(app));
 }
 

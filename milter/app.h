@@ -17,6 +17,7 @@
 #include "common/dmarc/evaluator.h"
 #include "common/dmarc/report_log.h"
 #include "common/dns/resolver.h"
+#include "common/guard/account_guard.h"
 #include "common/log/log.h"
 #include "common/message/policy.h"
 #include "common/sender/provider.h"
@@ -38,6 +39,9 @@ struct App {
   std::unique_ptr<SpfEvaluator> spf;           // null when [spf].enabled = false
   std::unique_ptr<DmarcEvaluator> dmarc;       // null when [dmarc].enabled = false
   std::unique_ptr<DmarcReportLog> dmarc_log;   // null when [dmarc].report_log = ""
+  // [account_guard]: sender-ownership refusals are its sender_refused sign. Null when off. Its
+  // store is opened once per process (the first config's [store]) and shared by later snapshots.
+  std::shared_ptr<AccountGuard> guard;
 };
 
 // Builds everything the config asks for: sender maps (read now), DNS resolver, DKIM engine and

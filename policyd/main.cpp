@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
       std::cerr << config_path << ": dns: " << r.error().message << "\n";
       return kExitConfig;
     }
-    PolicyService s(load.config.policyd, scratch, **r, clock, log);
+    PolicyService s(load.config.policyd, scratch, **r, clock, log, nullptr, load.config.account_guard);
     auto problems = s.init();
     for (const auto& p : problems) std::cerr << config_path << ": " << p << "\n";
     if (!problems.empty()) return kExitConfig;
@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   auto make_service = [&](const Config& c, std::vector<std::string>& problems) {
-    auto s = std::make_shared<PolicyService>(c.policyd, *state, **resolver, clock, log, outage);
+    auto s = std::make_shared<PolicyService>(c.policyd, *state, **resolver, clock, log, outage, c.account_guard);
     problems = s->init();
     return s;
   };

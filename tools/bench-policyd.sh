@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark: postern-policyd against Debian's postgrey, same machine, same run, same requests.
+# Benchmark: postern-policyd against Debian's postgrey (greylisting) and Debian's
+# policyd-rate-limit (per-login send limits), same machine, same run, same requests.
 # Starts (in a temporary directory, on unix sockets there and loopback ports chosen here) a test
 # DNS server, postern-policyd with the LMDB store, and postgrey; drives each with
 # postern-policy-bench over persistent connections, on a unix socket (the packaged setup) and over
@@ -9,7 +10,10 @@
 # store and against one prefilled (through the daemon, with distinct new triplets) with PREFILL
 # entries, reporting both rows, the store's size on disk and the daemon's resident memory; postgrey
 # is not run then. POSTERN_BENCH_BUILD=DIR uses (and builds) that Release build directory instead
-# of the release preset.
+# of the release preset. The send-limit rows: RATELIMIT_LOGINS (default 10000) logins, each
+# sending REQUESTS / LOGINS messages against two limits (5 an hour, 8 a day); postern-policyd is
+# asked at END-OF-MESSAGE, policyd-rate-limit at RCPT (the only stage it counts at), one recipient
+# per message, so both must defer exactly REQUESTS - 5 * LOGINS of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests=${1:-100000}
@@ -18,6 +22,7 @@ prefill=${3:-0}
 # Client threads driving the connections (epoll): 4 saturate the daemon on two cores; the
 # "-light" row uses 1, for the latency below saturation.
 client_threads=4
+logins=${RATELIMIT_LOGINS:-10000}
 bash tools/install-deps.sh
 if [ -n "${POSTERN_BENCH_BUILD:-}" ]; then
   bin=$POSTERN_BENCH_BUILD
@@ -120,10 +125,14 @@ PY
 if [ "$prefill" -gt 0 ]; then
   run_postern "postern-greylist-empty" "" "--listed-percent 0" 0
   run_postern "postern-greylist-prefilled-$prefill" "" "--listed-percent 0" "$prefill"
-  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"
+  echo "ratio postern-ratelimit / policyd-rate-limit (unix sockets): $(python3 -c "print(round($(rps "$work/postern-ratelimit.txt")/$(rps "$work/policyd-rate-limit.txt"), 1))")x"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"
   exit 0
 fi
 
+# POSTERN_BENCH_ONLY=ratelimit runs the send-limit rows only.
+only=${POSTERN_BENCH_ONLY:-}
+if [ "$only" != ratelimit ]; then
 run_postern "postern-greylist" "" "--listed-percent 0" | tee "$work/postern.txt"
 run_postern "postern-greylist-light" "" "--listed-percent 0 --threads 1"
 run_postern "postern-greylist-tcp" "" "--listed-percent 0" 0 0 0 inet | tee "$work/postern-tcp.txt"
@@ -133,6 +142,97 @@ ip_lists = [\"bl.bench=127.0.0.[2..11]*10\"]"
 run_postern "postern-greylist+dnsbl-cold" "$lists" "--listed-percent 10" 0 0 8
 # Warm: clients from a pool of 5,000 addresses, the cache filled by a warm-up run first.
 run_postern "postern-greylist+dnsbl-warm" "$lists" "--listed-percent 10 --client-pool 5000" 0 20000 8
+fi
+
+# Per-login send limits: exactly the messages over the hourly limit of 5 are deferred, the rest
+# pass (DUNNO); nothing else.
+check_limits() {  # $1 label, $2 result line file
+  python3 - "$1" "$2" "$requests" "$logins" <<'PY'
+import re, sys
+label, path, n, logins = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+f = dict(re.findall(r"(\w+)=([\d.]+)", open(path).read()))
+want = max(0, n - 5 * logins) if n >= logins else 0
+if int(f["deferred"]) != want or int(f["rejected"]) != 0 or int(f["errors"]) != 0:
+    sys.exit(f"{label}: unexpected answers (want deferred={want}): {f}")
+PY
+}
+limits_conf="[policyd.ratelimit]
+enabled = true
+[[policyd.ratelimit.limit]]
+window = \"1h\"
+messages = 5
+[[policyd.ratelimit.limit]]
+window = \"1d\"
+messages = 8"
+run_postern_limits() {  # $1 label
+  mkdir -p "$work/$1"
+  cat >"$work/$1/postern.conf" <<CONF
+[log]
+destination = "stderr"
+level = "error"
+[dns]
+servers = ["127.0.0.1:$dport"]
+[store]
+lmdb_path = "$work/$1/state"
+[policyd]
+socket = "unix:$work/$1/policy.sock"
+user = "nobody"
+group = "nogroup"
+$limits_conf
+CONF
+  "$bin/policyd/postern-policyd" -f -c "$work/$1/postern.conf" 2>"$work/$1/log" &
+  local pid=$!
+  pids+=($pid)
+  wait_socket "$work/$1/policy.sock"
+  echo -n "$1: "
+  "$bin/tools/policy-bench/postern-policy-bench" --unix "$work/$1/policy.sock" --threads "$client_threads" \
+    --connections "$connections" --requests "$requests" --logins "$logins" | tee "$work/$1.txt"
+  check_limits "$1" "$work/$1.txt"
+  du -sh "$work/$1/state" | awk '{print "  store on disk: " $1}'
+  awk '/^(VmRSS|RssAnon|RssFile):/ {printf "  daemon %s %s kB\n", $1, $2}' "/proc/$pid/status"
+  kill "$pid"
+}
+run_postern_limits "postern-ratelimit"
+
+run_policyd_rate_limit() {  # $1 label
+  local dir="$work/$1"
+  mkdir -p "$dir/run" "$dir/db"
+  chown policyd-rate-limit:policyd-rate-limit "$dir/run" "$dir/db"
+  cat >"$dir/config.yaml" <<YAML
+debug: False
+user: "policyd-rate-limit"
+group: "policyd-rate-limit"
+pidfile: "$dir/run/pid"
+backend: 0
+sqlite_config:
+    database: "$dir/db/db.sqlite3"
+SOCKET: "$dir/run/policy"
+socket_permission: 0666
+limits:
+    - [5, 3600]
+    - [8, 86400]
+limits_by_id: {}
+limit_by_sasl: True
+limit_by_sender: False
+limit_by_ip: False
+limited_networks: []
+success_action: "dunno"
+fail_action: "defer_if_permit Rate limit reach, retry later"
+db_error_action: "dunno"
+report: False
+delay_to_close: 300
+YAML
+  policyd-rate-limit --file "$dir/config.yaml" >"$dir.log" 2>&1 &
+  local pid=$!
+  pids+=($pid)
+  wait_socket "$dir/run/policy"
+  echo -n "$1: "
+  "$bin/tools/policy-bench/postern-policy-bench" --unix "$dir/run/policy" --threads "$client_threads" \
+    --connections "$connections" --requests "$requests" --logins "$logins" --state RCPT | tee "$work/$1.txt"
+  check_limits "$1" "$work/$1.txt"
+  kill -INT "$pid"
+}
+run_policyd_rate_limit "policyd-rate-limit"
 
 run_postgrey() {  # $1 label, $2 unix or inet
   local dir="$work/$1" gport listen target
@@ -158,10 +258,12 @@ run_postgrey() {  # $1 label, $2 unix or inet
   check_answers "$1" "$work/$1.txt"
   kill "$pid"
 }
+rps() { sed -n 's/.*rps=\([0-9]*\).*/\1/p' "$1" | head -1; }
+if [ "$only" != ratelimit ]; then
 run_postgrey postgrey unix
 run_postgrey postgrey-tcp inet
-
-rps() { sed -n 's/.*rps=\([0-9]*\).*/\1/p' "$1" | head -1; }
 echo "ratio postern-greylist / postgrey (unix sockets): $(python3 -c "print(round($(rps "$work/postern.txt")/$(rps "$work/postgrey.txt"), 1))")x"
 echo "ratio postern-greylist / postgrey (TCP loopback): $(python3 -c "print(round($(rps "$work/postern-tcp.txt")/$(rps "$work/postgrey-tcp.txt"), 1))")x"
+fi
+echo "ratio postern-ratelimit / policyd-rate-limit (unix sockets): $(python3 -c "print(round($(rps "$work/postern-ratelimit.txt")/$(rps "$work/policyd-rate-limit.txt"), 1))")x"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"

@@ -17,7 +17,7 @@ pkgs=(
   # a validating resolver and zone signing for the DANE / DNSSEC tests of posternctl dns-records
   unbound ldnsutils
   # independent implementations for interop and benchmarks
-  opendkim opendkim-tools opendmarc postgrey python3-dkim libmail-dkim-perl
+  opendkim opendkim-tools opendmarc postgrey policyd-rate-limit python3-dkim libmail-dkim-perl
   # tools/bench-dmarc.sh brings up loopback in its private network namespace with ip
   iproute2
   # packaging

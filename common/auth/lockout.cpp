@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/store/record.h"
+
 namespace postern {
 namespace {
 
@@ -174,6 +176,15 @@ Result<void> Lockout::record_success(std::string_view user, const IpAddress& ip)
   auto known_entry = store_.get(ok_key);
   if (!known_entry) return known_entry.error();
   int64_t now = clock_.unix_seconds();
+  if (guard_ && !*known_entry) {
+    // A network new for the user, right after guesses at the user's password: a sign.
+    auto guesses = store_.get(k("fail:d:", user));
+    int64_t n = 0;
+    if (guesses && *guesses && parse_counter((**guesses).value, n) && n >= guard_->config().new_network_failures) {
+      (void)guard_->record(GuardSignal::new_network, user,
+                           "login from " + net + " after " + std::to_string(n) + " failed guesses");
+    }
+  }
   bool fresh = *known_entry && (*known_entry)->expires_at - now > config_.known_network_ttl.count() / 2;
   if (!fresh) {
     auto put = store_.put(ok_key, "1", config_.known_network_ttl);

@@ -10,6 +10,9 @@
 // by the first check after it, or by an admin) is logged once, even with several processes or
 // hosts sharing the store: the process whose remove() succeeds logs. Store errors are returned to
 // the caller, which applies [auth.lockout].on_store_failure.
+// With an account guard (set_guard), a successful login from a network with no successful login
+// of that user within known_network_ttl, while the user's failures over all networks in the
+// window number at least [account_guard] new_network_failures, is the guard's new_network sign.
 #pragma once
 
 #include <memory>
@@ -21,6 +24,7 @@
 #include "common/config/auth_config.h"
 #include "common/core/clock.h"
 #include "common/core/result.h"
+#include "common/guard/account_guard.h"
 #include "common/log/log.h"
 #include "common/net/ip.h"
 #include "common/store/store.h"
@@ -57,6 +61,9 @@ class Lockout {
   Result<void> record_failure(std::string_view user, const IpAddress& ip);
   Result<void> record_success(std::string_view user, const IpAddress& ip);
 
+  // The account guard that gets the new_network sign (not owned; may be null).
+  void set_guard(AccountGuard* guard) { guard_ = guard; }
+
   // Locks in force (expired ones are not listed), at most limit.
   Result<std::vector<LockInfo>> list(size_t limit = 10000);
   // Unlocks a network ("192.0.2.7", "2001:db8::/64") or a user, with their counters and backoff
@@ -76,6 +83,7 @@ class Lockout {
   LockoutConfig config_;
   std::vector<IpNetwork> allow_;
   std::shared_ptr<Logger> log_;
+  AccountGuard* guard_ = nullptr;
 };
 
 }  // namespace postern

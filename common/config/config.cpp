@@ -46,6 +46,10 @@ ConfigLoad parse_config(std::string_view text, const std::string& name) {
       read_auth_config(r, out.config.auth);
     }
     {
+      auto r = top.table("account_guard");
+      read_guard_config(r, out.config.account_guard);
+    }
+    {
       auto r = top.table("dmarc");
       read_dmarc_config(r, out.config.dmarc);
     }

@@ -11,6 +11,7 @@
 #include "common/config/dkim_config.h"
 #include "common/config/dmarc_config.h"
 #include "common/config/dns_config.h"
+#include "common/config/guard_config.h"
 #include "common/config/log_config.h"
 #include "common/config/milter_config.h"
 #include "common/config/policyd_config.h"
@@ -35,6 +36,7 @@ struct Config {
   SenderConfig sender;
   PolicydConfig policyd;
   AuthConfig auth;
+  AccountGuardConfig account_guard;
   SpfConfig spf;
   DmarcConfig dmarc;
   DkimConfig dkim;

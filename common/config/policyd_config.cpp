@@ -63,6 +63,10 @@ void read_policyd_config(SectionReader& r, PolicydConfig& c) {
     auto d = r.table("dnsbl");
     read_dnsbl(d, c.dnsbl);
   }
+  {
+    auto rl = r.table("ratelimit");
+    read_ratelimit_config(rl, c.ratelimit);
+  }
 }
 
 }  // namespace postern

@@ -1,8 +1,9 @@
-// [policyd], [policyd.greylist] and [policyd.dnsbl]: postern-policyd, the Postfix policy service.
+// [policyd], [policyd.greylist], [policyd.dnsbl] and [policyd.ratelimit] (ratelimit_config.h): postern-policyd, the Postfix policy service.
 #pragma once
 #include <string>
 #include <vector>
 
+#include "common/config/ratelimit_config.h"
 #include "common/config/reader.h"
 #include "common/core/clock.h"
 
@@ -77,6 +78,7 @@ struct PolicydConfig {
   std::chrono::milliseconds store_write_behind{100};
   GreylistConfig greylist;
   DnsblConfig dnsbl;
+  RatelimitConfig ratelimit;
 };
 
 void read_policyd_config(SectionReader& r, PolicydConfig& c);

@@ -11,13 +11,14 @@ namespace postern {
 
 PolicyService::PolicyService(const PolicydConfig& config, Store& store, Resolver& resolver,
                              const Clock& clock, std::shared_ptr<Logger> log,
-                             std::shared_ptr<StoreOutage> outage)
+                             std::shared_ptr<StoreOutage> outage, const AccountGuardConfig& guard)
     : config_(config),
       store_(store),
       resolver_(resolver),
       clock_(clock),
       log_(std::move(log)),
-      outage_(outage ? std::move(outage) : std::make_shared<StoreOutage>()) {}
+      outage_(outage ? std::move(outage) : std::make_shared<StoreOutage>()),
+      guard_config_(guard) {}
 
 void PolicyService::store_failed(const std::string& error) {
   if (!outage_->failed()) return;
@@ -57,6 +58,15 @@ std::vector<std::string> PolicyService::init() {
     for (const auto& err : allow.add_client_file_text(*text)) problems.push_back(path + ":" + err);
   }
   greylister_ = std::make_unique<Greylister>(g, std::move(allow), store_, clock_);
+  if (guard_config_.enabled) {
+    guard_ = std::make_unique<AccountGuard>(store_, clock_, guard_config_, log_);
+    guard_policy_ = std::make_unique<GuardPolicy>(*guard_, clock_, log_, outage_, store_.describe());
+  }
+  if (config_.ratelimit.enabled) {
+    send_limits_ =
+        std::make_unique<SendLimitPolicy>(config_.ratelimit, trusted_, store_, clock_, log_, outage_, guard_.get());
+    for (auto& p : send_limits_->init()) problems.push_back(std::move(p));
+  }
   spf_ = std::make_unique<SpfEvaluator>(resolver_);
   std::vector<DnsListSpec> ip_lists, domain_lists;
   for (const auto& s : config_.dnsbl.ip_lists) {
@@ -137,6 +147,12 @@ std::string PolicyService::decide(const PolicyRequest& req) {
     line.kv("action", action.substr(0, action.find(' '))).kv("reason", reason);
     return action;
   };
+  if (guard_policy_) {
+    if (auto a = guard_policy_->decide(req)) return done(a->action, a->reason);
+  }
+  if (send_limits_) {
+    if (auto a = send_limits_->decide(req)) return done(a->action, a->reason);
+  }
   if (state != "RCPT") return done("DUNNO", "not at RCPT (" + state + ")");
   if (!req.get("sasl_username").empty()) return done("DUNNO", "authenticated client");
   auto ip = IpAddress::parse(client);

@@ -4,7 +4,9 @@
 // greylisting); then greylisting, keyed by the SPF-verified sender domain instead of the client
 // network when [policyd.greylist] spf_domain_key is on (SPF runs only when a triplet is needed;
 // a temperror falls back to the network and is logged once). Only RCPT-stage requests are judged; others get
-// DUNNO. One log line per decision. A store failure gives [policyd.greylist] on_store_failure and is
+// DUNNO, except END-OF-MESSAGE and trusted-network RCPT requests, which get the send limits of
+// [policyd.ratelimit] first (send_limits.h), and before them, with [account_guard], a held login
+// gets HOLD (guard_policy.h). One log line per decision. A store failure gives [policyd.greylist] on_store_failure and is
 // logged once per outage (store_failure when it begins, store_recovered when greylisting reads the
 // store again), the outage state shared through a StoreOutage that outlives reloads. Immutable
 // after init() but for that state, so many connection threads share it; a reload builds a new one.
@@ -19,6 +21,8 @@
 #include "common/greylist/greylist.h"
 #include "common/log/log.h"
 #include "common/policy/request_parser.h"
+#include "common/policy/guard_policy.h"
+#include "common/policy/send_limits.h"
 #include "common/spf/evaluator.h"
 #include "common/store/outage.h"
 
@@ -27,8 +31,10 @@ namespace postern {
 class PolicyService {
  public:
   // outage: shared with the services a reload replaces this one with (a fresh one when null).
+  // guard: [account_guard] (off by default).
   PolicyService(const PolicydConfig& config, Store& store, Resolver& resolver, const Clock& clock,
-                std::shared_ptr<Logger> log, std::shared_ptr<StoreOutage> outage = nullptr);
+                std::shared_ptr<Logger> log, std::shared_ptr<StoreOutage> outage = nullptr,
+                const AccountGuardConfig& guard = {});
   // Reads allowlist files and list specs; returns every problem found (empty = ok).
   std::vector<std::string> init();
   // The action line for Postfix, without "action=" (e.g. "DUNNO", "DEFER_IF_PERMIT 4.7.1 ...").
@@ -51,6 +57,10 @@ class PolicyService {
   std::unique_ptr<Greylister> greylister_;
   std::unique_ptr<DnsblChecker> dnsbl_;
   std::unique_ptr<SpfEvaluator> spf_;
+  std::unique_ptr<SendLimitPolicy> send_limits_;  // null when [policyd.ratelimit] is off
+  AccountGuardConfig guard_config_;
+  std::unique_ptr<AccountGuard> guard_;             // null when [account_guard] is off
+  std::unique_ptr<GuardPolicy> guard_policy_;
 };
 
 }  // namespace postern

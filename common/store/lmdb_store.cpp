@@ -273,6 +273,34 @@ Result<std::optional<StoreEntry>> LmdbStore::get(std::string_view key) {
   return out;
 }
 
+Result<std::vector<std::optional<StoreEntry>>> LmdbStore::get_many(const std::vector<std::string>& keys) {
+  for (const auto& k : keys) {
+    if (auto c = check_store_key(k); !c) return c.error();
+  }
+  std::vector<std::optional<StoreEntry>> out;
+  bool corrupt = false;
+  int64_t now = clock_.unix_seconds();
+  auto r = read_txn([&](MDB_txn* txn) {
+    out.assign(keys.size(), std::nullopt);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      MDB_val k = val(keys[i]), v;
+      int rc = mdb_get(txn, dbi_, &k, &v);
+      if (rc == MDB_NOTFOUND) continue;
+      if (rc != 0) return rc;
+      auto rec = decode_record(view(v));
+      if (!rec) {
+        corrupt = true;
+        return 0;
+      }
+      if (!record_expired(rec->expires_at, now)) out[i] = StoreEntry{keys[i], std::string(rec->value), rec->expires_at};
+    }
+    return 0;
+  });
+  if (!r) return r.error();
+  if (corrupt) return Error::perm("lmdb: unreadable record for key (written by another program?)");
+  return out;
+}
+
 Result<void> LmdbStore::put(std::string_view key, std::string_view value, Seconds ttl) {
   if (auto c = check_store_key(key); !c) return c.error();
   if (auto c = check_store_value(value); !c) return c.error();

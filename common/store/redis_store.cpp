@@ -21,6 +21,16 @@ return 1
 )";
 
 // KEYS[1] key; ARGV: delta, now, window seconds, slack
+// Every key's "v" and "e" fields in one round trip (false for a missing field).
+const char* kGetManyScript = R"(
+local out = {}
+for i, k in ipairs(KEYS) do
+  local r = redis.call('HMGET', k, 'v', 'e')
+  out[i] = {r[1] or false, r[2] or false}
+end
+return out
+)";
+
 const char* kIncrScript = R"(
 local now = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
@@ -182,6 +192,36 @@ Result<std::optional<StoreEntry>> RedisStore::get(std::string_view key) {
   }
   if (record_expired(expires, clock_.unix_seconds())) return std::optional<StoreEntry>();
   return std::optional<StoreEntry>(StoreEntry{std::string(key), std::string(v->str, v->len), expires});
+}
+
+Result<std::vector<std::optional<StoreEntry>>> RedisStore::get_many(const std::vector<std::string>& keys) {
+  std::vector<std::optional<StoreEntry>> out(keys.size());
+  if (keys.empty()) return out;
+  std::vector<std::string> argv = {"EVAL", kGetManyScript, std::to_string(keys.size())};
+  for (const auto& k : keys) {
+    if (auto c = check_store_key(k); !c) return c.error();
+    argv.push_back(config_.redis_prefix + k);
+  }
+  auto rep = command(argv);
+  if (!rep) return rep.error();
+  redisReply* r = (*rep)->r;
+  if (r->type == REDIS_REPLY_ERROR) return Error::temp(describe() + ": " + std::string(r->str, r->len));
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != keys.size())
+    return Error::temp(describe() + ": unexpected reply");
+  const int64_t now = clock_.unix_seconds();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    redisReply* pair = r->element[i];
+    if (pair->type != REDIS_REPLY_ARRAY || pair->elements != 2) return Error::temp(describe() + ": unexpected reply");
+    redisReply* v = pair->element[0];
+    redisReply* e = pair->element[1];
+    if (v->type != REDIS_REPLY_STRING || e->type != REDIS_REPLY_STRING) continue;
+    int64_t expires = 0;
+    if (!parse_counter(std::string_view(e->str, e->len), expires))
+      return Error::perm(describe() + ": unreadable entry (written by another program?)");
+    if (record_expired(expires, now)) continue;
+    out[i] = StoreEntry{keys[i], std::string(v->str, v->len), expires};
+  }
+  return out;
 }
 
 Result<void> RedisStore::put(std::string_view key, std::string_view value, Seconds ttl) {

@@ -40,6 +40,7 @@ class RedisStore final : public Store {
   Result<void> ping();
 
   Result<std::optional<StoreEntry>> get(std::string_view key) override;
+  Result<std::vector<std::optional<StoreEntry>>> get_many(const std::vector<std::string>& keys) override;
   Result<void> put(std::string_view key, std::string_view value, Seconds ttl) override;
   Result<int64_t> increment(std::string_view key, int64_t delta, Seconds window) override;
   Result<std::vector<StoreEntry>> scan(std::string_view prefix, size_t limit) override;

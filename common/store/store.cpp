@@ -1,9 +1,20 @@
-// Implements Store's default write_batch. Contract in store.h.
+// Implements Store's default get_many and write_batch. Contract in store.h.
 #include "common/store/store.h"
 
 #include <algorithm>
 
 namespace postern {
+
+Result<std::vector<std::optional<StoreEntry>>> Store::get_many(const std::vector<std::string>& keys) {
+  std::vector<std::optional<StoreEntry>> out;
+  out.reserve(keys.size());
+  for (const auto& k : keys) {
+    auto e = get(k);
+    if (!e) return e.error();
+    out.push_back(std::move(*e));
+  }
+  return out;
+}
 
 Result<void> Store::write_batch(const std::vector<StoreWrite>& writes, int64_t now) {
   for (const auto& w : writes) {

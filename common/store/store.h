@@ -41,6 +41,10 @@ class Store {
 
   // The live entry for key, or nullopt when absent or expired.
   virtual Result<std::optional<StoreEntry>> get(std::string_view key) = 0;
+  // The live entries for keys, in the same order (nullopt where absent or expired), as one read:
+  // LMDB in one read transaction, Redis in one round trip, the write-behind store under one lock.
+  // The default asks get() for each key.
+  virtual Result<std::vector<std::optional<StoreEntry>>> get_many(const std::vector<std::string>& keys);
   // Sets key to value. ttl == 0 means the entry never expires.
   virtual Result<void> put(std::string_view key, std::string_view value, Seconds ttl) = 0;
   // Atomically adds delta to the integer counter at key and returns the new value. If the counter

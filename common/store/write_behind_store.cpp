@@ -103,6 +103,32 @@ Result<std::optional<StoreEntry>> WriteBehindStore::get(std::string_view key) {
   return inner_.get(key);
 }
 
+Result<std::vector<std::optional<StoreEntry>>> WriteBehindStore::get_many(const std::vector<std::string>& keys) {
+  for (const auto& k : keys) {
+    if (auto c = check_store_key(k); !c) return c.error();
+  }
+  std::vector<std::optional<StoreEntry>> out(keys.size());
+  std::vector<std::string> missing;
+  std::vector<size_t> where;
+  {
+    std::lock_guard lock(mu_);
+    const int64_t now = clock_.unix_seconds();
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (const Op* op = find_locked(keys[i])) {
+        if (!op->remove && !record_expired(op->expires_at, now)) out[i] = StoreEntry{keys[i], op->value, op->expires_at};
+      } else {
+        missing.push_back(keys[i]);
+        where.push_back(i);
+      }
+    }
+  }
+  if (missing.empty()) return out;
+  auto inner = inner_.get_many(missing);
+  if (!inner) return inner.error();
+  for (size_t j = 0; j < where.size(); ++j) out[where[j]] = std::move((*inner)[j]);
+  return out;
+}
+
 Result<void> WriteBehindStore::put(std::string_view key, std::string_view value, Seconds ttl) {
   if (auto c = check_store_key(key); !c) return c.error();
   if (auto c = check_store_value(value); !c) return c.error();

@@ -25,11 +25,14 @@ struct PolicydOptions {
   std::string log_destination = "stderr";  // the daemon runs with -f, which does not imply stderr
   std::string log_level = "debug";
   std::string policyd;                                     // extra [policyd] lines
+  std::string user = "nobody", group = "nogroup";          // [policyd] user, group
   std::string dns = "timeout = \"300ms\"\nretries = 0\n";  // [dns] lines besides servers
   std::string greylist = "delay = 1\n";
   std::string dnsbl =
       "ip_lists = [\"bl.test=127.0.0.[2..11]*10\", \"wl.test=127.0.[0..255].[1..3]*-5\"]\ntimeout = "
       "\"500ms\"\n";
+  // Appended after [policyd.dnsbl]: further tables, e.g. "[policyd.ratelimit]\n...".
+  std::string extra;
   // Run the daemon through this command line first, e.g. {"prlimit", "--nofile=64:64", "--"}.
   std::vector<std::string> wrapper;
 };
@@ -44,8 +47,9 @@ struct Policyd {
                             "\"\n"
                             "[dns]\nservers = [\"" +
                             dns + "\"]\n" + o.dns + store_conf + "[policyd]\nsocket = \"inet:127.0.0.1:" +
-                            std::to_string(port) + "\"\nuser = \"nobody\"\ngroup = \"nogroup\"\n" +
-                            o.policyd + "[policyd.greylist]\n" + o.greylist + "[policyd.dnsbl]\n" + o.dnsbl);
+                            std::to_string(port) + "\"\nuser = \"" + o.user + "\"\ngroup = \"" + o.group + "\"\n" +
+                            o.policyd + "[policyd.greylist]\n" + o.greylist + "[policyd.dnsbl]\n" + o.dnsbl +
+                            o.extra);
     std::vector<std::string> argv = o.wrapper;
     for (std::string a : {std::string(POLICYD), std::string("-f"), std::string("-c"), conf.string()})
       argv.push_back(std::move(a));

@@ -197,6 +197,26 @@ TEST_P(StoreConformance, WriteBatchAppliesInOrder) {
   EXPECT_FALSE(store_->write_batch(bad, now).ok());
 }
 
+TEST_P(StoreConformance, GetManyReadsLiveEntriesInOrder) {
+  ASSERT_TRUE(store_->put("a", "1", Seconds(0)).ok());
+  ASSERT_TRUE(store_->put("short", "2", Seconds(10)).ok());
+  ASSERT_TRUE(store_->increment("n", 5, Seconds(60)).ok());
+  clock_.advance(Seconds(10));
+  auto r = store_->get_many({"n", "missing", "a", "short", "a"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 5u);
+  ASSERT_TRUE((*r)[0].has_value());
+  EXPECT_EQ((*r)[0]->value, "5");
+  EXPECT_EQ((*r)[0]->expires_at, clock_.unix_seconds() + 50);
+  EXPECT_FALSE((*r)[1].has_value());
+  EXPECT_EQ((*r)[2]->value, "1");
+  EXPECT_EQ((*r)[2]->key, "a");
+  EXPECT_FALSE((*r)[3].has_value());  // expired
+  EXPECT_EQ((*r)[4]->value, "1");
+  EXPECT_TRUE(store_->get_many({})->empty());
+  EXPECT_FALSE(store_->get_many({"a", std::string(Store::kMaxKeySize + 1, 'k')}).ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,
                          ::testing::Values("memory", "lmdb", "redis", "writebehind"),
                          [](const auto& info) { return info.param; });

@@ -2,7 +2,7 @@
 // persistent connections, as Postfix's smtpd processes do, and reports throughput and latency.
 //   postern-policy-bench --port P | --unix PATH [--connections 32] [--requests 200000] [--new-percent 50]
 //                        [--listed-percent 0] [--seed 1] [--first 0] [--client-pool 0] [--rate 0]
-//                        [--threads 1]
+//                        [--threads 1] [--logins N [--state END-OF-MESSAGE|RCPT]]
 // Each connection sends one request, waits for the reply, sends the next; --threads client threads
 // (default 1) drive the connections with epoll, so the load client itself costs little CPU. A request is a
 // new triplet (a client/sender/recipient never seen), a repeat of one of 1000 recurring triplets, or (with
@@ -15,6 +15,10 @@
 // --rate R requests are offered at R per second in all (request i at start + i/R): latency is then
 // counted from when a request was due, so a slow answer that delays the next ones counts against
 // them too (no coordinated omission), which is the latency an MTA sees at that load.
+// With --logins N every request is instead one message of SASL login user(n % N)@example.org (one
+// recipient, 2 KB) at --state (default END-OF-MESSAGE; RCPT for services that count there), so
+// request n is that login's (n / N + 1)-th message: a send-limit load whose right answers are
+// known (with a limit of L messages, requests - L * N of them are over it).
 // Prints one line: requests, seconds, requests/s, p50/p99/max latency in ms, errors, and how many
 // answers were deferrals (DEFER_IF_PERMIT), rejections (REJECT or a 5xx code) and anything else.
 #include <arpa/inet.h>
@@ -52,6 +56,8 @@ struct Options {
   long client_pool = 0;
   long rate = 0;    // requests per second offered; 0 = as fast as answered
   int threads = 1;  // client threads, each driving its share of the connections with epoll
+  long logins = 0;  // > 0: send-limit load (see the top of this file)
+  std::string state = "END-OF-MESSAGE";
 };
 
 int connect_unix(const std::string& path) {
@@ -90,6 +96,15 @@ struct Conn {
 
 // Request number n of the mix (see the top of this file).
 std::string make_request(const Options& o, long n, std::mt19937& rng) {
+  if (o.logins > 0) {
+    std::string login = "user" + std::to_string(n % o.logins) + "@example.org";
+    return "request=smtpd_access_policy\nprotocol_state=" + o.state +
+           "\nprotocol_name=ESMTP\nclient_address=198.51.100.7\nclient_name=unknown\n"
+           "reverse_client_name=unknown\nhelo_name=laptop\nsasl_method=PLAIN\nsasl_username=" +
+           login + "\nsender=" + login + "\nrecipient=" + (o.state == "RCPT" ? "friend@example.net" : "") +
+           "\nrecipient_count=" + (o.state == "RCPT" ? "0" : "1") + "\nqueue_id=\ninstance=" + std::to_string(n) +
+           "\nsize=2048\n\n";
+  }
   int roll = static_cast<int>(rng() % 100);
   std::string client, sender, rcpt;
   if (roll < o.listed_percent) {
@@ -142,6 +157,10 @@ int main(int argc, char** argv) {
       o.rate = v;
     else if (k == "--threads")
       o.threads = static_cast<int>(v);
+    else if (k == "--logins")
+      o.logins = v;
+    else if (k == "--state")
+      o.state = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 64;
@@ -233,7 +252,7 @@ int main(int argc, char** argv) {
           if (c.reply.find("\n\n") == std::string::npos) continue;
           lat.push_back(
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c.t0).count());
-          if (c.reply.rfind("action=DEFER_IF_PERMIT", 0) == 0)
+          if (c.reply.rfind("action=DEFER_IF_PERMIT", 0) == 0 || c.reply.rfind("action=defer_if_permit", 0) == 0)
             ++deferred;
           else if (c.reply.rfind("action=REJECT", 0) == 0 || c.reply.rfind("action=5", 0) == 0)
             ++rejected;

@@ -1,0 +1,59 @@
+// Reads [policyd.ratelimit]. Contract in ratelimit_config.h.
+#include "common/config/ratelimit_config.h"
+
+#include <chrono>
+
+#include "common/core/quantity.h"
+
+namespace postern {
+
+void read_ratelimit_config(SectionReader& r, RatelimitConfig& c) {
+  r.boolean("enabled", c.enabled);
+  std::string action = c.action == RateAction::hold ? "hold" : "defer";
+  r.choice("action", action, {"defer", "hold"});
+  c.action = action == "hold" ? RateAction::hold : RateAction::defer;
+  r.string("overrides", c.overrides, 1024);
+  if (!c.overrides.empty() && c.overrides[0] != '/') r.error("overrides", "an absolute path is required");
+  std::string failure = c.on_store_failure == RateStoreFailureAction::defer ? "defer" : "accept";
+  r.choice("on_store_failure", failure, {"accept", "defer"});
+  c.on_store_failure = failure == "defer" ? RateStoreFailureAction::defer : RateStoreFailureAction::accept;
+  r.string("alert_to", c.alert_to, 254);
+  if (!c.alert_to.empty()) {
+    bool plain = c.alert_to.find('@') != std::string::npos;
+    for (unsigned char ch : c.alert_to) plain = plain && ch > 0x20 && ch < 0x7f && ch != '<' && ch != '>';
+    if (!plain)
+      r.error("alert_to", "\"" + c.alert_to + "\" is not a plain address such as postmaster@example.org");
+  }
+  r.string("sendmail", c.sendmail, 1024);
+  if (c.sendmail.empty() || c.sendmail[0] != '/') r.error("sendmail", "an absolute path is required");
+  for (auto& t : r.tables("limit", 64)) {
+    SendLimit l;
+    std::string by = "login";
+    t.choice("by", by, {"login", "sender_domain", "client_address"});
+    l.by = by == "sender_domain"    ? LimitBy::sender_domain
+           : by == "client_address" ? LimitBy::client_address
+                                    : LimitBy::login;
+    std::chrono::seconds window{3600};
+    t.duration("window", window, std::chrono::seconds(1), std::chrono::seconds(kMaxLimitWindow));
+    l.window = window.count();
+    t.integer("messages", l.messages, 0, kMaxLimitValue);
+    t.integer("recipients", l.recipients, 0, kMaxLimitValue);
+    std::string bytes = "0";
+    t.string("bytes", bytes, kMaxQuantityText);
+    auto b = parse_byte_size(bytes);
+    if (!b || *b > kMaxLimitValue)
+      t.error("bytes",
+              "\"" + bytes + "\" is not a size such as \"200M\" (suffix K, M, G or T; \"0\" = none)");
+    else
+      l.bytes = *b;
+    if (l.messages == 0 && l.recipients == 0 && l.bytes == 0)
+      t.error("messages", "a limit needs messages, recipients or bytes");
+    for (const auto& other : c.limits) {
+      if (other.by == l.by && other.window == l.window)
+        t.error("window", "two limits by " + by + " with the same window: put its quantities in one table");
+    }
+    c.limits.push_back(l);
+  }
+}
+
+}  // namespace postern
