@@ -1,8 +1,8 @@
 // libmilter callbacks of postern-milter: a thin adapter from libmilter to MessagePipeline (one per
 // SMTP connection, in the connection's private data). It negotiates only the steps it needs (no
-// DATA or unknown-command callbacks; RCPT without a reply, for the DMARC report's envelope_to) and header values with their leading space
-// (SMFIP_HDR_LEADSPC), which DKIM's simple header canonicalisation needs; values it adds carry
-// that space too. The client address comes from the connect packet ({client_addr} as a
+// DATA or unknown-command callbacks; RCPT without a reply, for the DMARC report's envelope_to) and header
+// values with their leading space (SMFIP_HDR_LEADSPC), which DKIM's simple header canonicalisation needs;
+// values it adds carry that space too. The client address comes from the connect packet ({client_addr} as a
 // fallback); macros read: {auth_authen} and i (MAIL FROM), i (end of message). Each connection
 // holds the configuration snapshot (milter/app.h) its current message started with and moves to
 // the newest one at the next MAIL FROM, so a reload never changes the rules mid-message.

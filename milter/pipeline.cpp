@@ -57,8 +57,7 @@ void MessagePipeline::parse_from() {
 Verdict MessagePipeline::refuse(const Verdict& v, const std::string& reason, const char* stage) {
   std::string ignored;
   SenderOutcome o = sender_refusal(v, app_.policy.sender, msg_ ? msg_->facts.sender_warning : ignored);
-  if (app_.guard && msg_)
-    (void)app_.guard->record(GuardSignal::sender_refused, msg_->facts.login, reason);
+  if (app_.guard && msg_) (void)app_.guard->record(GuardSignal::sender_refused, msg_->facts.login, reason);
   LogLine(*app_.log, LogLevel::notice, "sender")
       .kv("queue_id", msg_ ? msg_->facts.queue_id : "")
       .kv("client", client_)

@@ -169,7 +169,8 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   auto make_service = [&](const Config& c, std::vector<std::string>& problems) {
-    auto s = std::make_shared<PolicyService>(c.policyd, *state, **resolver, clock, log, outage, c.account_guard);
+    auto s =
+        std::make_shared<PolicyService>(c.policyd, *state, **resolver, clock, log, outage, c.account_guard);
     problems = s->init();
     return s;
   };

@@ -182,7 +182,7 @@ $limits_conf
 CONF
   "$bin/policyd/postern-policyd" -f -c "$work/$1/postern.conf" 2>"$work/$1/log" &
   local pid=$!
-  pids+=($pid)
+  pids+=("$pid")
   wait_socket "$work/$1/policy.sock"
   echo -n "$1: "
   "$bin/tools/policy-bench/postern-policy-bench" --unix "$work/$1/policy.sock" --threads "$client_threads" \
@@ -224,7 +224,7 @@ delay_to_close: 300
 YAML
   policyd-rate-limit --file "$dir/config.yaml" >"$dir.log" 2>&1 &
   local pid=$!
-  pids+=($pid)
+  pids+=("$pid")
   wait_socket "$dir/run/policy"
   echo -n "$1: "
   "$bin/tools/policy-bench/postern-policy-bench" --unix "$dir/run/policy" --threads "$client_threads" \

@@ -180,7 +180,8 @@ Result<void> Lockout::record_success(std::string_view user, const IpAddress& ip)
     // A network new for the user, right after guesses at the user's password: a sign.
     auto guesses = store_.get(k("fail:d:", user));
     int64_t n = 0;
-    if (guesses && *guesses && parse_counter((**guesses).value, n) && n >= guard_->config().new_network_failures) {
+    if (guesses && *guesses && parse_counter((**guesses).value, n) &&
+        n >= guard_->config().new_network_failures) {
       (void)guard_->record(GuardSignal::new_network, user,
                            "login from " + net + " after " + std::to_string(n) + " failed guesses");
     }

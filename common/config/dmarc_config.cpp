@@ -7,7 +7,8 @@ namespace postern {
 namespace {
 
 bool domain_name(const std::string& d) {
-  bool ok = !d.empty() && d.size() <= 253 && d.front() != '.' && d.back() != '.' && d.find("..") == std::string::npos;
+  bool ok = !d.empty() && d.size() <= 253 && d.front() != '.' && d.back() != '.' &&
+            d.find("..") == std::string::npos;
   for (char ch : d) {
     if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
           ch == '.' || ch == '_')) {

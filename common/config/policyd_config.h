@@ -1,4 +1,5 @@
-// [policyd], [policyd.greylist], [policyd.dnsbl] and [policyd.ratelimit] (ratelimit_config.h): postern-policyd, the Postfix policy service.
+// [policyd], [policyd.greylist], [policyd.dnsbl] and [policyd.ratelimit] (ratelimit_config.h):
+// postern-policyd, the Postfix policy service.
 #pragma once
 #include <string>
 #include <vector>

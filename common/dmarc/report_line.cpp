@@ -13,7 +13,7 @@ struct JsonValue {
   std::string text;
   int64_t number = 0;
   bool flag = false;
-  std::vector<JsonValue> items;  // array items, or object member values
+  std::vector<JsonValue> items;   // array items, or object member values
   std::vector<std::string> keys;  // object member names, one per item
 };
 
@@ -180,7 +180,9 @@ const JsonValue* member(const JsonValue& obj, std::string_view key) {
   return nullptr;
 }
 
-Error bad(std::string_view key, std::string_view what) { return Error::perm(std::string(key) + ": " + std::string(what)); }
+Error bad(std::string_view key, std::string_view what) {
+  return Error::perm(std::string(key) + ": " + std::string(what));
+}
 
 // A string member; absent -> nullopt when optional, error otherwise.
 Result<std::optional<std::string>> text_of(const JsonValue& obj, std::string_view key, bool required) {
@@ -245,15 +247,16 @@ Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
   DmarcLogEntry e;
 
   const JsonValue* time = member(o, "time");
-  if (!time || time->kind != JsonValue::Kind::number || time->number < 0) return bad("time", "missing or not a time");
+  if (!time || time->kind != JsonValue::Kind::number || time->number < 0)
+    return bad("time", "missing or not a time");
   e.time = time->number;
 
-#define POSTERN_TEXT(var, key, required)                   \
-  std::optional<std::string> var;                          \
-  {                                                        \
-    auto t = text_of(o, key, required);                    \
-    if (!t) return t.error();                              \
-    var = std::move(*t);                                   \
+#define POSTERN_TEXT(var, key, required) \
+  std::optional<std::string> var;        \
+  {                                      \
+    auto t = text_of(o, key, required);  \
+    if (!t) return t.error();            \
+    var = std::move(*t);                 \
   }
   POSTERN_TEXT(ip, "ip", true)
   POSTERN_TEXT(header_from, "header_from", true)
@@ -280,8 +283,10 @@ Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
   e.header_from = *header_from;
   e.policy_domain = *policy_domain;
   e.org_domain = org_domain.value_or("");
-  if (auto r = result_named(*dmarc)) e.dmarc = *r;
-  else return unknown("dmarc", *dmarc);
+  if (auto r = result_named(*dmarc))
+    e.dmarc = *r;
+  else
+    return unknown("dmarc", *dmarc);
   if (p) {
     auto pp = policy_named(*p);
     if (!pp) return unknown("p", *p);
@@ -293,7 +298,8 @@ Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
       if (!x) return unknown(name, **val);
       *out = *x;
     }
-    for (auto [val, out, name] : {std::tuple{&adkim, &e.adkim, "adkim"}, std::tuple{&aspf, &e.aspf, "aspf"}}) {
+    for (auto [val, out, name] :
+         {std::tuple{&adkim, &e.adkim, "adkim"}, std::tuple{&aspf, &e.aspf, "aspf"}}) {
       if (!*val || **val == "r") continue;
       if (**val != "s") return unknown(name, **val);
       *out = DmarcAlign::strict;
@@ -313,15 +319,19 @@ Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
     e.policy = policy_named(*policy);
     if (!e.policy) return unknown("policy", *policy);
   }
-  if (auto a = policy_named(*applied)) e.applied = *a;
-  else return unknown("applied", *applied);
+  if (auto a = policy_named(*applied))
+    e.applied = *a;
+  else
+    return unknown("applied", *applied);
   if (override_reason) {
     auto x = override_named(*override_reason);
     if (!x) return unknown("override", *override_reason);
     e.override_reason = *x;
   }
-  if (auto d = policy_named(*disposition)) e.disposition = *d;
-  else return unknown("disposition", *disposition);
+  if (auto d = policy_named(*disposition))
+    e.disposition = *d;
+  else
+    return unknown("disposition", *disposition);
   e.envelope_from_known = envelope_from.has_value();
   e.envelope_from = envelope_from.value_or("");
   e.envelope_to = envelope_to.value_or("");
@@ -341,8 +351,10 @@ Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
     if (!auth_result(**r, true)) return unknown("spf.result", **r);
     e.spf_domain = **d;
     e.spf_result = **r;
-    if (*s && **s == "helo") e.spf_scope = DmarcSpfScope::helo;
-    else if (*s && **s != "mfrom") return unknown("spf.scope", **s);
+    if (*s && **s == "helo")
+      e.spf_scope = DmarcSpfScope::helo;
+    else if (*s && **s != "mfrom")
+      return unknown("spf.scope", **s);
     e.spf_aligned = *a;
   }
   const JsonValue* dkim = member(o, "dkim");

@@ -59,7 +59,8 @@ struct DmarcLogEntry {
   std::string envelope_from;                    // "" also for the null sender
   std::string envelope_to;
   std::string spf_domain;
-  std::string spf_result;  // "pass", "fail", "softfail", "neutral", "none", "policy", "temperror", "permerror"
+  std::string
+      spf_result;  // "pass", "fail", "softfail", "neutral", "none", "policy", "temperror", "permerror"
   DmarcSpfScope spf_scope = DmarcSpfScope::mfrom;
   bool spf_aligned = false;
   std::vector<DmarcLogDkim> dkim;

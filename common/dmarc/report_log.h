@@ -28,10 +28,10 @@ const char* to_string(DmarcSpfScope s);  // "mfrom", "helo"
 
 // What an aggregate report needs beyond the evaluator's input and verdict.
 struct DmarcReportFacts {
-  std::vector<std::string> dkim_selectors;  // s= of each DmarcInput::dkim entry, in the same order
-  std::string envelope_from;                // RFC5321.MailFrom domain; "" for the null sender
+  std::vector<std::string> dkim_selectors;         // s= of each DmarcInput::dkim entry, in the same order
+  std::string envelope_from;                       // RFC5321.MailFrom domain; "" for the null sender
   DmarcSpfScope spf_scope = DmarcSpfScope::mfrom;  // helo: SPF checked the HELO name
-  std::string envelope_to;                  // the first RCPT TO domain
+  std::string envelope_to;                         // the first RCPT TO domain
 };
 
 // One line, ending in '\n'. disposition: what was done ("none", "quarantine", "reject").

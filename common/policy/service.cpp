@@ -63,8 +63,8 @@ std::vector<std::string> PolicyService::init() {
     guard_policy_ = std::make_unique<GuardPolicy>(*guard_, clock_, log_, outage_, store_.describe());
   }
   if (config_.ratelimit.enabled) {
-    send_limits_ =
-        std::make_unique<SendLimitPolicy>(config_.ratelimit, trusted_, store_, clock_, log_, outage_, guard_.get());
+    send_limits_ = std::make_unique<SendLimitPolicy>(config_.ratelimit, trusted_, store_, clock_, log_,
+                                                     outage_, guard_.get());
     for (auto& p : send_limits_->init()) problems.push_back(std::move(p));
   }
   spf_ = std::make_unique<SpfEvaluator>(resolver_);

@@ -6,10 +6,10 @@
 // a temperror falls back to the network and is logged once). Only RCPT-stage requests are judged; others get
 // DUNNO, except END-OF-MESSAGE and trusted-network RCPT requests, which get the send limits of
 // [policyd.ratelimit] first (send_limits.h), and before them, with [account_guard], a held login
-// gets HOLD (guard_policy.h). One log line per decision. A store failure gives [policyd.greylist] on_store_failure and is
-// logged once per outage (store_failure when it begins, store_recovered when greylisting reads the
-// store again), the outage state shared through a StoreOutage that outlives reloads. Immutable
-// after init() but for that state, so many connection threads share it; a reload builds a new one.
+// gets HOLD (guard_policy.h). One log line per decision. A store failure gives [policyd.greylist]
+// on_store_failure and is logged once per outage (store_failure when it begins, store_recovered when
+// greylisting reads the store again), the outage state shared through a StoreOutage that outlives reloads.
+// Immutable after init() but for that state, so many connection threads share it; a reload builds a new one.
 #pragma once
 
 #include <memory>
@@ -20,8 +20,8 @@
 #include "common/dnsbl/dnsbl.h"
 #include "common/greylist/greylist.h"
 #include "common/log/log.h"
-#include "common/policy/request_parser.h"
 #include "common/policy/guard_policy.h"
+#include "common/policy/request_parser.h"
 #include "common/policy/send_limits.h"
 #include "common/spf/evaluator.h"
 #include "common/store/outage.h"
@@ -59,7 +59,7 @@ class PolicyService {
   std::unique_ptr<SpfEvaluator> spf_;
   std::unique_ptr<SendLimitPolicy> send_limits_;  // null when [policyd.ratelimit] is off
   AccountGuardConfig guard_config_;
-  std::unique_ptr<AccountGuard> guard_;             // null when [account_guard] is off
+  std::unique_ptr<AccountGuard> guard_;  // null when [account_guard] is off
   std::unique_ptr<GuardPolicy> guard_policy_;
 };
 

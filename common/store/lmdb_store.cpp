@@ -292,7 +292,8 @@ Result<std::vector<std::optional<StoreEntry>>> LmdbStore::get_many(const std::ve
         corrupt = true;
         return 0;
       }
-      if (!record_expired(rec->expires_at, now)) out[i] = StoreEntry{keys[i], std::string(rec->value), rec->expires_at};
+      if (!record_expired(rec->expires_at, now))
+        out[i] = StoreEntry{keys[i], std::string(rec->value), rec->expires_at};
     }
     return 0;
   });

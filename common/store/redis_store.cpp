@@ -211,7 +211,8 @@ Result<std::vector<std::optional<StoreEntry>>> RedisStore::get_many(const std::v
   const int64_t now = clock_.unix_seconds();
   for (size_t i = 0; i < keys.size(); ++i) {
     redisReply* pair = r->element[i];
-    if (pair->type != REDIS_REPLY_ARRAY || pair->elements != 2) return Error::temp(describe() + ": unexpected reply");
+    if (pair->type != REDIS_REPLY_ARRAY || pair->elements != 2)
+      return Error::temp(describe() + ": unexpected reply");
     redisReply* v = pair->element[0];
     redisReply* e = pair->element[1];
     if (v->type != REDIS_REPLY_STRING || e->type != REDIS_REPLY_STRING) continue;

@@ -103,7 +103,8 @@ Result<std::optional<StoreEntry>> WriteBehindStore::get(std::string_view key) {
   return inner_.get(key);
 }
 
-Result<std::vector<std::optional<StoreEntry>>> WriteBehindStore::get_many(const std::vector<std::string>& keys) {
+Result<std::vector<std::optional<StoreEntry>>> WriteBehindStore::get_many(
+    const std::vector<std::string>& keys) {
   for (const auto& k : keys) {
     if (auto c = check_store_key(k); !c) return c.error();
   }
@@ -115,7 +116,8 @@ Result<std::vector<std::optional<StoreEntry>>> WriteBehindStore::get_many(const 
     const int64_t now = clock_.unix_seconds();
     for (size_t i = 0; i < keys.size(); ++i) {
       if (const Op* op = find_locked(keys[i])) {
-        if (!op->remove && !record_expired(op->expires_at, now)) out[i] = StoreEntry{keys[i], op->value, op->expires_at};
+        if (!op->remove && !record_expired(op->expires_at, now))
+          out[i] = StoreEntry{keys[i], op->value, op->expires_at};
       } else {
         missing.push_back(keys[i]);
         where.push_back(i);

@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto e = postern::parse_dmarc_report_line(in);
   if (!e) return 0;
   if (in.size() > postern::kMaxReportLineBytes) std::abort();
-  if (e->dkim.size() > postern::kMaxReportLineItems || e->rua.size() > postern::kMaxReportLineItems) std::abort();
+  if (e->dkim.size() > postern::kMaxReportLineItems || e->rua.size() > postern::kMaxReportLineItems)
+    std::abort();
   if (e->time < 0) std::abort();
   if (!e->has_record && (!e->rua.empty() || e->sp || e->np)) std::abort();
   return 0;

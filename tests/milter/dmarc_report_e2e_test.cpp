@@ -85,25 +85,27 @@ class DmarcReportE2e : public ::testing::Test {
     log_ = (dir_->path() / "dmarc.log").string();
     dir_->write("dmarc.log", "");
     chmod(log_.c_str(), 0666);  // the milter runs as nobody
-    conf_ = dir_->write("postern.conf",
-                        "[log]\ndestination = \"stderr\"\n"
-                        "[dns]\nservers = [\"" +
-                            dns_->address() + "\"]\n[milter]\nsocket = \"unix:" + sock +
-                            "\"\nuser = \"nobody\"\ngroup = \"postfix\"\nauthserv_id = \"mx.example.org\"\n"
-                            "[dmarc]\nenforce = true\nquarantine_action = \"header\"\n"
-                            "trusted_forwarders = [\"198.51.100.0/24\"]\nmailing_list_domains = [\"lists.test\"]\n"
-                            "report_log = \"" +
-                            log_ +
-                            "\"\n[dmarc.reports]\nenabled = true\norg_name = \"Example Org Mail\"\n"
-                            "from = \"dmarc-reports@example.org\"\n"
-                            "sendmail = \"" +
-                            (dir_->path() / "sendmail").string() +
-                            "\"\npause = \"0s\"\n"
-                            "[store]\nlmdb_path = \"" +
-                            (dir_->path() / "state").string() +
-                            "\"\n"
-                            "[dkim]\ninternal_networks = []\n")
-                .string();
+    conf_ =
+        dir_->write(
+                "postern.conf",
+                "[log]\ndestination = \"stderr\"\n"
+                "[dns]\nservers = [\"" +
+                    dns_->address() + "\"]\n[milter]\nsocket = \"unix:" + sock +
+                    "\"\nuser = \"nobody\"\ngroup = \"postfix\"\nauthserv_id = \"mx.example.org\"\n"
+                    "[dmarc]\nenforce = true\nquarantine_action = \"header\"\n"
+                    "trusted_forwarders = [\"198.51.100.0/24\"]\nmailing_list_domains = [\"lists.test\"]\n"
+                    "report_log = \"" +
+                    log_ +
+                    "\"\n[dmarc.reports]\nenabled = true\norg_name = \"Example Org Mail\"\n"
+                    "from = \"dmarc-reports@example.org\"\n"
+                    "sendmail = \"" +
+                    (dir_->path() / "sendmail").string() +
+                    "\"\npause = \"0s\"\n"
+                    "[store]\nlmdb_path = \"" +
+                    (dir_->path() / "state").string() +
+                    "\"\n"
+                    "[dkim]\ninternal_networks = []\n")
+            .string();
     milter_ = new Process({MILTER, "-f", "-c", conf_}, (dir_->path() / "milter").string());
     if (!wait_for_unix(sock)) throw std::runtime_error("milter did not start: " + milter_->output());
     PostfixOptions p;
@@ -112,8 +114,8 @@ class DmarcReportE2e : public ::testing::Test {
     p.main_cf["local_header_rewrite_clients"] = "";
     postfix_ = new PostfixInstance(p);
     // The private Postfix's own sendmail (postdrop, pickup, cleanup, delivery), told its config.
-    auto wrapper = dir_->write("sendmail", "#!/bin/sh\nexec /usr/sbin/sendmail -C '" + postfix_->config_dir() +
-                                               "' \"$@\"\n");
+    auto wrapper = dir_->write(
+        "sendmail", "#!/bin/sh\nexec /usr/sbin/sendmail -C '" + postfix_->config_dir() + "' \"$@\"\n");
     chmod(wrapper.c_str(), 0755);
   }
   static void TearDownTestSuite() {
@@ -154,25 +156,29 @@ class DmarcReportE2e : public ::testing::Test {
   // The mail of the test: 7 evaluations, 6 reportable rows over 3 policy domains.
   static void send_the_day() {
     for (int i = 0; i < 2; ++i) {
-      auto r = inbound("news@partner.test",
-                       signed_by_partner("From: news@partner.test\r\nTo: bob@example.org\r\nSubject: n\r\n\r\nx\r\n"),
-                       "203.0.113.5");
+      auto r = inbound(
+          "news@partner.test",
+          signed_by_partner("From: news@partner.test\r\nTo: bob@example.org\r\nSubject: n\r\n\r\nx\r\n"),
+          "203.0.113.5");
       ASSERT_EQ(r.code, 250) << r.text << milter_->output();
     }
-    auto spf = inbound("a@spfonly.test", "From: a@spfonly.test\nTo: bob@example.org\nSubject: s\n\nx\n", "203.0.113.6");
+    auto spf = inbound("a@spfonly.test", "From: a@spfonly.test\nTo: bob@example.org\nSubject: s\n\nx\n",
+                       "203.0.113.6");
     ASSERT_EQ(spf.code, 250) << spf.text;
     // Not from the domain's servers: SPF fail, p=quarantine -> the header, delivered.
-    auto spf_bad =
-        inbound("a@spfonly.test", "From: a@spfonly.test\nTo: bob@example.org\nSubject: s\n\nx\n", "192.0.2.99");
+    auto spf_bad = inbound("a@spfonly.test", "From: a@spfonly.test\nTo: bob@example.org\nSubject: s\n\nx\n",
+                           "192.0.2.99");
     ASSERT_EQ(spf_bad.code, 250) << spf_bad.text;
     // bank.test p=reject, through a trusted forwarder and through a mailing list: quarantine.
-    auto fwd = inbound("ceo@bank.test", "From: ceo@bank.test\nTo: bob@example.org\nSubject: f\n\nx\n", "198.51.100.9");
+    auto fwd = inbound("ceo@bank.test", "From: ceo@bank.test\nTo: bob@example.org\nSubject: f\n\nx\n",
+                       "198.51.100.9");
     ASSERT_EQ(fwd.code, 250) << fwd.text << milter_->output();
-    auto list = inbound("list-bounces@lists.test", "From: ceo@bank.test\nTo: bob@example.org\nSubject: l\n\nx\n",
-                        "203.0.113.7");
+    auto list = inbound("list-bounces@lists.test",
+                        "From: ceo@bank.test\nTo: bob@example.org\nSubject: l\n\nx\n", "203.0.113.7");
     ASSERT_EQ(list.code, 250) << list.text << milter_->output();
     // A spoof with no forwarder or list: rejected, and reported too.
-    auto spoof = inbound("x@evil.test", "From: ceo@bank.test\nTo: bob@example.org\nSubject: x\n\nx\n", "192.0.2.66");
+    auto spoof =
+        inbound("x@evil.test", "From: ceo@bank.test\nTo: bob@example.org\nSubject: x\n\nx\n", "192.0.2.66");
     ASSERT_EQ(spoof.code, 550) << spoof.text;
     ASSERT_TRUE(wait_until([] { return count(slurp(log_), "\n") >= 7; })) << slurp(log_) << milter_->output();
   }
@@ -199,7 +205,8 @@ TEST_F(DmarcReportE2e, TheMiltersLogBuildsValidAggregatedReports) {
   EXPECT_EQ(count(log, "\"envelope_to\":\"example.org\""), 7u) << log;
   auto out = dir_->path() / "reports";
   std::filesystem::create_directory(out);
-  auto r = run_command({POSTERNCTL, "-c", conf_, "dmarc", "report", "build", "--day", today(), "--out", out.string()});
+  auto r = run_command(
+      {POSTERNCTL, "-c", conf_, "dmarc", "report", "build", "--day", today(), "--out", out.string()});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::map<std::string, std::string> xml;  // policy domain -> report
   for (const auto& f : std::filesystem::directory_iterator(out)) {
@@ -233,15 +240,16 @@ TEST_F(DmarcReportE2e, TheMiltersLogBuildsValidAggregatedReports) {
       << spf;
   const std::string& bank = xml["bank.test"];
   EXPECT_EQ(count(bank, "<record>"), 3u) << bank;
-  EXPECT_EQ(records_with(bank, {"<source_ip>198.51.100.9</source_ip>", "<disposition>quarantine</disposition>",
-                                "<type>trusted_forwarder</type>"}),
+  EXPECT_EQ(records_with(bank, {"<source_ip>198.51.100.9</source_ip>",
+                                "<disposition>quarantine</disposition>", "<type>trusted_forwarder</type>"}),
             1u)
       << bank;
   EXPECT_EQ(records_with(bank, {"<disposition>quarantine</disposition>", "<type>mailing_list</type>",
                                 "<domain>lists.test</domain>", "<envelope_from>lists.test</envelope_from>"}),
             1u)
       << bank;
-  EXPECT_EQ(records_with(bank, {"<source_ip>192.0.2.66</source_ip>", "<disposition>reject</disposition>"}), 1u)
+  EXPECT_EQ(records_with(bank, {"<source_ip>192.0.2.66</source_ip>", "<disposition>reject</disposition>"}),
+            1u)
       << bank;
 }
 
@@ -287,7 +295,8 @@ TEST_F(DmarcReportE2e, SendMailsThemOnceThroughPostfixAndResendKeepsTheReportId)
   // The attachment is byte for byte the file build writes for the day.
   auto out = dir_->path() / "built";
   std::filesystem::create_directory(out);
-  auto b = run_command({POSTERNCTL, "-c", conf_, "dmarc", "report", "build", "--day", today(), "--out", out.string()});
+  auto b = run_command(
+      {POSTERNCTL, "-c", conf_, "dmarc", "report", "build", "--day", today(), "--out", out.string()});
   ASSERT_EQ(b.exit_code, 0) << b.output;
   std::string built;
   for (const auto& f : std::filesystem::directory_iterator(out)) {
@@ -305,7 +314,8 @@ TEST_F(DmarcReportE2e, SendMailsThemOnceThroughPostfixAndResendKeepsTheReportId)
             std::string::npos)
       << second.output;
   EXPECT_EQ(second.output.find("sent partner"), std::string::npos) << second.output;
-  auto again = run_command({POSTERNCTL, "-c", conf_, "dmarc", "report", "send", "--day", today(), "--resend"});
+  auto again =
+      run_command({POSTERNCTL, "-c", conf_, "dmarc", "report", "send", "--day", today(), "--resend"});
   EXPECT_EQ(again.exit_code, 0) << again.output;
   ASSERT_TRUE(postfix_->wait_for_messages("dmarc@example.org", 2)) << postfix_->maillog();
   auto both = postfix_->messages("dmarc@example.org");

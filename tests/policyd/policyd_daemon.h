@@ -46,10 +46,10 @@ struct Policyd {
         name + ".conf", "[log]\ndestination = \"" + o.log_destination + "\"\nlevel = \"" + o.log_level +
                             "\"\n"
                             "[dns]\nservers = [\"" +
-                            dns + "\"]\n" + o.dns + store_conf + "[policyd]\nsocket = \"inet:127.0.0.1:" +
-                            std::to_string(port) + "\"\nuser = \"" + o.user + "\"\ngroup = \"" + o.group + "\"\n" +
-                            o.policyd + "[policyd.greylist]\n" + o.greylist + "[policyd.dnsbl]\n" + o.dnsbl +
-                            o.extra);
+                            dns + "\"]\n" + o.dns + store_conf +
+                            "[policyd]\nsocket = \"inet:127.0.0.1:" + std::to_string(port) + "\"\nuser = \"" +
+                            o.user + "\"\ngroup = \"" + o.group + "\"\n" + o.policyd +
+                            "[policyd.greylist]\n" + o.greylist + "[policyd.dnsbl]\n" + o.dnsbl + o.extra);
     std::vector<std::string> argv = o.wrapper;
     for (std::string a : {std::string(POLICYD), std::string("-f"), std::string("-c"), conf.string()})
       argv.push_back(std::move(a));

@@ -70,11 +70,14 @@ void le(std::string& s, uint32_t v, int n) {
 // A one-entry zip (deflate), as receivers that send .zip make them; declared_size lets a test lie.
 std::string make_zip(const std::string& name, std::string_view data, int64_t declared_size = -1) {
   std::string comp = deflate_raw(data);
-  uint32_t crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
-  uint32_t usize = declared_size < 0 ? static_cast<uint32_t>(data.size()) : static_cast<uint32_t>(declared_size);
+  uint32_t crc = static_cast<uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+  uint32_t usize =
+      declared_size < 0 ? static_cast<uint32_t>(data.size()) : static_cast<uint32_t>(declared_size);
   std::string z;
   le(z, 0x04034b50, 4), le(z, 20, 2), le(z, 0, 2), le(z, 8, 2), le(z, 0, 4), le(z, crc, 4);
-  le(z, static_cast<uint32_t>(comp.size()), 4), le(z, usize, 4), le(z, static_cast<uint32_t>(name.size()), 2), le(z, 0, 2);
+  le(z, static_cast<uint32_t>(comp.size()), 4), le(z, usize, 4), le(z, static_cast<uint32_t>(name.size()), 2),
+      le(z, 0, 2);
   z += name + comp;
   size_t cd = z.size();
   le(z, 0x02014b50, 4), le(z, 20, 2), le(z, 20, 2), le(z, 0, 2), le(z, 8, 2), le(z, 0, 4), le(z, crc, 4);
@@ -132,8 +135,9 @@ TEST(DmarcReportRead, OurOwnReportBareAndAsAMail) {
   EXPECT_EQ(d.sources.at("198.51.100.3").dispositions.at("quarantine"), 2u);
   std::ostringstream text;
   r.print_text(text);
-  EXPECT_NE(text.str().find("p=quarantine: not yet: 1 source(s) still fail DMARC: 198.51.100.3 (2 of 2 failed)"),
-            std::string::npos)
+  EXPECT_NE(
+      text.str().find("p=quarantine: not yet: 1 source(s) still fail DMARC: 198.51.100.3 (2 of 2 failed)"),
+      std::string::npos)
       << text.str();
   std::ostringstream json;
   r.print_json(json);
@@ -157,8 +161,9 @@ TEST(DmarcReportRead, Rfc7489ReportsPlainZippedAndGzipped) {
   EXPECT_EQ(d.sources.at("203.0.113.66").dmarc_pass, 0u);
   std::ostringstream text;
   r.print_text(text);
-  EXPECT_NE(text.str().find("report old.zip: example.com 2026-01-01..2026-01-01 from Old Receiver "
-                            "<noreply-dmarc@old.example> (id 17362842962549283562, rfc7489): 10 messages in 2 records"),
+  EXPECT_NE(text.str().find(
+                "report old.zip: example.com 2026-01-01..2026-01-01 from Old Receiver "
+                "<noreply-dmarc@old.example> (id 17362842962549283562, rfc7489): 10 messages in 2 records"),
             std::string::npos)
       << text.str();
 }
@@ -168,7 +173,8 @@ TEST(DmarcReportRead, BombsAreStoppedAtTheLimits) {
   auto start = std::chrono::steady_clock::now();
   DmarcReportReader zip;
   zip.read_bytes("bomb.zip", make_zip("bomb.xml", zeros));
-  EXPECT_NE(only_error(zip).find("declares 41943040 bytes, over the limit"), std::string::npos) << only_error(zip);
+  EXPECT_NE(only_error(zip).find("declares 41943040 bytes, over the limit"), std::string::npos)
+      << only_error(zip);
   DmarcReportReader liar;  // a small declared size does not let it expand further
   liar.read_bytes("liar.zip", make_zip("bomb.xml", zeros, 1000));
   EXPECT_NE(only_error(liar).find("expands beyond"), std::string::npos) << only_error(liar);
@@ -195,7 +201,8 @@ TEST(DmarcReportRead, EntitiesDtdsAndBrokenInputAreRefused) {
   const std::vector<Case> cases = {
       {"laughs.xml", laughs, "DOCTYPE or ENTITY declaration refused"},
       {"xxe.xml",
-       "<?xml version=\"1.0\"?><!DOCTYPE f [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><feedback>&x;</feedback>",
+       "<?xml version=\"1.0\"?><!DOCTYPE f [<!ENTITY x SYSTEM "
+       "\"file:///etc/passwd\">]><feedback>&x;</feedback>",
        "DOCTYPE or ENTITY declaration refused"},
       {"undeclared.xml", "<feedback><report_metadata><org_name>&x;</org_name></report_metadata></feedback>",
        "bad XML"},
@@ -222,16 +229,20 @@ TEST(DmarcReportRead, EntitiesDtdsAndBrokenInputAreRefused) {
 
 std::string many_records(size_t n) {
   std::string x =
-      "<?xml version=\"1.0\"?><feedback xmlns=\"urn:ietf:params:xml:ns:dmarc-2.0\"><report_metadata><org_name>Big"
-      "</org_name><email>a@big.example</email><report_id>big1</report_id><date_range><begin>1767225600</begin><end>"
-      "1767311999</end></date_range></report_metadata><policy_published><domain>example.net</domain><p>none</p>"
+      "<?xml version=\"1.0\"?><feedback "
+      "xmlns=\"urn:ietf:params:xml:ns:dmarc-2.0\"><report_metadata><org_name>Big"
+      "</org_name><email>a@big.example</email><report_id>big1</report_id><date_range><begin>1767225600</"
+      "begin><end>"
+      "1767311999</end></date_range></report_metadata><policy_published><domain>example.net</domain><p>none</"
+      "p>"
       "</policy_published>";
   for (size_t i = 0; i < n; ++i) {
     x += "<record><row><source_ip>10." + std::to_string(i % 250) + "." + std::to_string(i / 250 % 250) +
          ".1</source_ip><count>2</count><policy_evaluated><disposition>none</disposition><dkim>" +
          (i % 4 ? "pass" : "fail") +
          "</dkim><spf>fail</spf></policy_evaluated></row><identifiers><header_from>example.net</header_from>"
-         "</identifiers><auth_results><spf><domain>example.net</domain><result>fail</result></spf></auth_results>"
+         "</identifiers><auth_results><spf><domain>example.net</domain><result>fail</result></spf></"
+         "auth_results>"
          "</record>";
   }
   return x + "</feedback>";
@@ -268,8 +279,9 @@ TEST(DmarcReportRead, SourcesGetTheirReverseNamesWhenDnsAnswers) {
   EXPECT_EQ(d.sources.at("203.0.113.66").name, "");
   std::ostringstream text;
   r.print_text(text);
-  EXPECT_NE(text.str().find("  192.0.2.10 mail.example.com: 7 messages, DMARC pass 7, DKIM 7, SPF 0, none 7\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.str().find("  192.0.2.10 mail.example.com: 7 messages, DMARC pass 7, DKIM 7, SPF 0, none 7\n"),
+      std::string::npos)
       << text.str();
 }
 
@@ -278,28 +290,33 @@ TEST(DmarcReportRead, CommandReadsFilesAndMaildirsAndNamesTheBadOnes) {
   test::TempDir dir;
   std::filesystem::create_directories(dir / "Maildir" / "cur");
   std::filesystem::create_directories(dir / "Maildir" / "new");
-  std::string mail = "From: r@old.example\nSubject: Report Domain: example.com\nMIME-Version: 1.0\n"
-                     "Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain\n\nhi\n"
-                     "--b1\nContent-Type: application/zip\nContent-Transfer-Encoding: base64\n"
-                     "Content-Disposition: attachment; filename=\"r.zip\"\n\n" +
-                     base64_lines(make_zip("r.xml", kOld)) + "--b1--\n";
+  std::string mail =
+      "From: r@old.example\nSubject: Report Domain: example.com\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/mixed; boundary=\"b1\"\n\n--b1\nContent-Type: text/plain\n\nhi\n"
+      "--b1\nContent-Type: application/zip\nContent-Transfer-Encoding: base64\n"
+      "Content-Disposition: attachment; filename=\"r.zip\"\n\n" +
+      base64_lines(make_zip("r.xml", kOld)) + "--b1--\n";
   dir.write("Maildir/new/1.eml", mail);
   auto bad = dir.write("bad.xml.gz", gzip_compress(kOld)->substr(0, 40));
   auto good = dir.write("good.xml", kOld);
   auto r = test::run_command({POSTERNCTL, "dmarc", "report", "read", "--no-dns", (dir / "Maildir").string(),
                               bad.string(), good.string()});
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("report " + (dir / "Maildir/new/1.eml").string() + ": r.zip: example.com"), std::string::npos)
-      << r.output;
-  EXPECT_NE(r.output.find("error " + bad.string() + ": gzip data is truncated"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("domain example.com: 2 report(s)"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("p=quarantine: not yet: 1 source(s) still fail DMARC: 203.0.113.66 (6 of 6 failed)"),
+  EXPECT_NE(r.output.find("report " + (dir / "Maildir/new/1.eml").string() + ": r.zip: example.com"),
             std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("error " + bad.string() + ": gzip data is truncated"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("domain example.com: 2 report(s)"), std::string::npos) << r.output;
+  EXPECT_NE(
+      r.output.find("p=quarantine: not yet: 1 source(s) still fail DMARC: 203.0.113.66 (6 of 6 failed)"),
+      std::string::npos)
       << r.output;
   auto j = test::run_command({POSTERNCTL, "dmarc", "report", "read", "--json", "--no-dns", good.string()});
   EXPECT_EQ(j.exit_code, 0) << j.output;
   EXPECT_EQ(j.output.rfind("{\"reports\":[{\"file\":", 0), 0u) << j.output;
-  EXPECT_NE(j.output.find("\"ip\":\"192.0.2.10\",\"name\":\"\",\"messages\":7,\"dmarc_pass\":7"), std::string::npos)
+  EXPECT_NE(j.output.find("\"ip\":\"192.0.2.10\",\"name\":\"\",\"messages\":7,\"dmarc_pass\":7"),
+            std::string::npos)
       << j.output;
 }
 

@@ -10,16 +10,16 @@
 #include <fstream>
 
 #include "common/dmarc/report_log.h"
+#include "tests/harness/dns_server.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
-#include "tests/harness/dns_server.h"
 #include "tools/posternctl/dmarc_report/aggregate.h"
-#include "tools/posternctl/dmarc_report/destinations.h"
-#include "tools/posternctl/dmarc_report/mail.h"
-#include "tools/posternctl/dmarc_report/rua.h"
 #include "tools/posternctl/dmarc_report/build.h"
+#include "tools/posternctl/dmarc_report/destinations.h"
 #include "tools/posternctl/dmarc_report/gzip.h"
+#include "tools/posternctl/dmarc_report/mail.h"
 #include "tools/posternctl/dmarc_report/naming.h"
+#include "tools/posternctl/dmarc_report/rua.h"
 #include "tools/posternctl/dmarc_report/xml.h"
 
 namespace postern {
@@ -100,7 +100,8 @@ TEST(DmarcReportAggregate, DispositionsAndOverrideReasons) {
   auto listed = entry();
   listed.override_reason = DmarcOverride::mailing_list;
   listed.applied = listed.disposition = DmarcPolicy::quarantine;
-  EXPECT_EQ(dmarc_report_row(listed).reasons, std::vector<DmarcOverrideType>{DmarcOverrideType::mailing_list});
+  EXPECT_EQ(dmarc_report_row(listed).reasons,
+            std::vector<DmarcOverrideType>{DmarcOverrideType::mailing_list});
   auto forwarded = listed;
   forwarded.override_reason = DmarcOverride::forwarded;
   EXPECT_EQ(dmarc_report_row(forwarded).reasons,
@@ -256,7 +257,8 @@ TEST(DmarcReportXml, HostileValuesStayWellFormedAndValid) {
   auto m = meta();
   m.org_name = "A & B <Mail>";
   std::string xml = dmarc_report_xml(agg.take()[0], m);
-  EXPECT_NE(xml.find("<header_from>&lt;x&gt;&amp;&quot;&apos;?\?\xc3\xa9</header_from>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<header_from>&lt;x&gt;&amp;&quot;&apos;?\?\xc3\xa9</header_from>"), std::string::npos)
+      << xml;
   EXPECT_NE(xml.find("<selector>]]&gt;&lt;/selector&gt;&lt;evil/&gt;</selector>"), std::string::npos) << xml;
   EXPECT_NE(xml.find("<envelope_to>?\?\?</envelope_to>"), std::string::npos) << xml;
   EXPECT_EQ(validate(xml), "");
@@ -281,7 +283,8 @@ TEST(DmarcReportGzip, RoundTripAndBoundedInflate) {
   auto cut = gunzip_bounded(gz->substr(0, gz->size() / 2), 1 << 20, 1000);
   ASSERT_FALSE(cut);
   EXPECT_NE(cut.error().message.find("truncated"), std::string::npos) << cut.error().message;
-  for (size_t n = 0; n < gz->size(); n += 7) EXPECT_FALSE(gunzip_bounded(gz->substr(0, n), 1 << 20, 1000)) << n;
+  for (size_t n = 0; n < gz->size(); n += 7)
+    EXPECT_FALSE(gunzip_bounded(gz->substr(0, n), 1 << 20, 1000)) << n;
   EXPECT_FALSE(gunzip_bounded("not gzip", 100, 10));
   auto trailing = gunzip_bounded(*gz + "x", 1 << 20, 1000);
   ASSERT_FALSE(trailing);
@@ -334,7 +337,7 @@ TEST(DmarcReportBuild, ReadsTheDayFromTheLogAndItsRotatedCopies) {
   in.client_ip = IpAddress::parse("192.0.2.7").value();
   auto line = [&](int64_t t) { return format_dmarc_report_line(t, in, v, "reject"); };
   auto log = (dir / "dmarc.log").string();
-  dir.write("dmarc.log", line(day + 86400) + line(day + 86399));          // today's file: 1 in the day
+  dir.write("dmarc.log", line(day + 86400) + line(day + 86399));  // today's file: 1 in the day
   dir.write("dmarc.log.1", line(day + 100) + "{\"time\":" + std::to_string(day + 5) + ",broken\n" +
                                std::string(kMaxReportLineBytes + 10, 'x') + "\n" + line(day + 200));
   write_gz(log + ".2.gz", line(day - 1) + line(day + 1));

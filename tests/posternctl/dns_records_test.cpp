@@ -146,11 +146,12 @@ TEST_F(DnsRecords, PublishedRecordsAreComparedWithTheDns) {
       "passing, move to\n; p=quarantine and then p=reject so receivers refuse mail forged in your name\n")
       << r.output;
   // The transport-security sections follow the last domain's DMARC record: compare its start.
-  EXPECT_EQ(comments_after(r.output, "_dmarc.example.org. IN TXT")
-                .rfind("; published: differs: \"v=DMARC1; p=reject\"\n; published policy p=reject, no rua (no "
-                       "reports)\n;\n",
-                       0),
-            0u)
+  EXPECT_EQ(
+      comments_after(r.output, "_dmarc.example.org. IN TXT")
+          .rfind("; published: differs: \"v=DMARC1; p=reject\"\n; published policy p=reject, no rua (no "
+                 "reports)\n;\n",
+                 0),
+      0u)
       << r.output;
   EXPECT_TRUE(has(comments_after(r.output, "example.net. IN TXT \"v=spf1"),
                   "; published: 2 v=spf1 records: receivers give permerror, keep one\n"))

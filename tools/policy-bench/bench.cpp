@@ -102,8 +102,8 @@ std::string make_request(const Options& o, long n, std::mt19937& rng) {
            "\nprotocol_name=ESMTP\nclient_address=198.51.100.7\nclient_name=unknown\n"
            "reverse_client_name=unknown\nhelo_name=laptop\nsasl_method=PLAIN\nsasl_username=" +
            login + "\nsender=" + login + "\nrecipient=" + (o.state == "RCPT" ? "friend@example.net" : "") +
-           "\nrecipient_count=" + (o.state == "RCPT" ? "0" : "1") + "\nqueue_id=\ninstance=" + std::to_string(n) +
-           "\nsize=2048\n\n";
+           "\nrecipient_count=" + (o.state == "RCPT" ? "0" : "1") +
+           "\nqueue_id=\ninstance=" + std::to_string(n) + "\nsize=2048\n\n";
   }
   int roll = static_cast<int>(rng() % 100);
   std::string client, sender, rcpt;
@@ -252,7 +252,8 @@ int main(int argc, char** argv) {
           if (c.reply.find("\n\n") == std::string::npos) continue;
           lat.push_back(
               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c.t0).count());
-          if (c.reply.rfind("action=DEFER_IF_PERMIT", 0) == 0 || c.reply.rfind("action=defer_if_permit", 0) == 0)
+          if (c.reply.rfind("action=DEFER_IF_PERMIT", 0) == 0 ||
+              c.reply.rfind("action=defer_if_permit", 0) == 0)
             ++deferred;
           else if (c.reply.rfind("action=REJECT", 0) == 0 || c.reply.rfind("action=5", 0) == 0)
             ++rejected;

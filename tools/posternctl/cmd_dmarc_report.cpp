@@ -49,9 +49,12 @@ const Config* report_config(Context& ctx, int& rc) {
     return nullptr;
   }
   std::string missing;
-  if (c->dmarc.report_log.empty()) missing = "[dmarc] report_log";
-  else if (c->dmarc.reports.org_name.empty()) missing = "[dmarc.reports] org_name";
-  else if (c->dmarc.reports.from.empty()) missing = "[dmarc.reports] from";
+  if (c->dmarc.report_log.empty())
+    missing = "[dmarc] report_log";
+  else if (c->dmarc.reports.org_name.empty())
+    missing = "[dmarc.reports] org_name";
+  else if (c->dmarc.reports.from.empty())
+    missing = "[dmarc.reports] from";
   if (!missing.empty()) {
     std::cerr << "posternctl: " << c->path << ": " << missing << " is not set; reports need it\n";
     rc = kExitConfig;
@@ -166,23 +169,26 @@ int cmd_read(Context& ctx) {
     if (!resolver) return rc;
     reader.resolve_names(*resolver);
   }
-  if (ctx.opts.has("--json")) reader.print_json(std::cout);
-  else reader.print_text(std::cout);
+  if (ctx.opts.has("--json"))
+    reader.print_json(std::cout);
+  else
+    reader.print_text(std::cout);
   for (const auto& e : reader.errors()) std::cerr << "posternctl: " << e.source << ": " << e.message << "\n";
   return reader.errors().empty() ? 0 : kExitFailure;
 }
 
-const OptionSpec kDayOption{.name = "--day", .metavar = "YYYY-MM-DD", .help = "the UTC day (default: yesterday)"};
+const OptionSpec kDayOption{
+    .name = "--day", .metavar = "YYYY-MM-DD", .help = "the UTC day (default: yesterday)"};
 
-CommandRegistration reg_build({.name = "dmarc",
-                               .subcommand = "report build",
-                               .usage = "dmarc report build [--day YYYY-MM-DD] [--out DIR]",
-                               .summary = "write the day's DMARC aggregate reports (RFC 9990) as .xml.gz files",
-                               .run = &cmd_build,
-                               .args = {.options = {kDayOption,
-                                                    {.name = "--out",
-                                                     .metavar = "DIR",
-                                                     .help = "directory for the files (default: .)"}}}});
+CommandRegistration reg_build(
+    {.name = "dmarc",
+     .subcommand = "report build",
+     .usage = "dmarc report build [--day YYYY-MM-DD] [--out DIR]",
+     .summary = "write the day's DMARC aggregate reports (RFC 9990) as .xml.gz files",
+     .run = &cmd_build,
+     .args = {
+         .options = {kDayOption,
+                     {.name = "--out", .metavar = "DIR", .help = "directory for the files (default: .)"}}}});
 
 CommandRegistration reg_send(
     {.name = "dmarc",
@@ -190,9 +196,10 @@ CommandRegistration reg_send(
      .usage = "dmarc report send [--day YYYY-MM-DD] [--dry-run] [--resend]",
      .summary = "mail the day's DMARC aggregate reports to the domains that ask for them (rua)",
      .run = &cmd_send,
-     .args = {.options = {kDayOption,
-                          {.name = "--dry-run", .help = "decide and print, send and mark nothing"},
-                          {.name = "--resend", .help = "send reports already sent again (same Report-ID)"}}}});
+     .args = {
+         .options = {kDayOption,
+                     {.name = "--dry-run", .help = "decide and print, send and mark nothing"},
+                     {.name = "--resend", .help = "send reports already sent again (same Report-ID)"}}}});
 
 CommandRegistration reg_read(
     {.name = "dmarc",

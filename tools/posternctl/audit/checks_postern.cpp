@@ -115,9 +115,10 @@ void check_postern(const PostfixConfig* pf, const DovecotConfig* dc, const Confi
   }
   const auto& snd = pc->sender;
   if (snd.enabled && (!snd.login_maps.empty() || !snd.sqlite_path.empty()) && snd.mode != SenderMode::enforce)
-    r.add({"postern.sender-mode", Severity::warning, "postern.conf [sender]", "mode", std::string(to_string(snd.mode)),
-           "sender maps are configured but ownership is only logged (mode = \"" + std::string(to_string(snd.mode)) +
-               "\")",
+    r.add({"postern.sender-mode", Severity::warning, "postern.conf [sender]", "mode",
+           std::string(to_string(snd.mode)),
+           "sender maps are configured but ownership is only logged (mode = \"" +
+               std::string(to_string(snd.mode)) + "\")",
            "mode = \"enforce\" (in [sender])"});
 }
 

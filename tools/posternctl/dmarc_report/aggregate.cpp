@@ -65,8 +65,8 @@ std::string encode(const DmarcReportRow& r) {
 }
 
 DmarcReportDisposition disposition_named(const std::string& s) {
-  for (auto d : {DmarcReportDisposition::none, DmarcReportDisposition::pass, DmarcReportDisposition::quarantine,
-                 DmarcReportDisposition::reject}) {
+  for (auto d : {DmarcReportDisposition::none, DmarcReportDisposition::pass,
+                 DmarcReportDisposition::quarantine, DmarcReportDisposition::reject}) {
     if (s == to_string(d)) return d;
   }
   return DmarcReportDisposition::none;
@@ -165,8 +165,10 @@ DmarcReportRow dmarc_report_row(const DmarcLogEntry& e) {
   if (!failed && e.disposition == DmarcPolicy::none && requested != DmarcPolicy::none)
     r.disposition = DmarcReportDisposition::pass;
   if (failed) {
-    if (e.override_reason == DmarcOverride::forwarded) r.reasons.push_back(DmarcOverrideType::trusted_forwarder);
-    if (e.override_reason == DmarcOverride::mailing_list) r.reasons.push_back(DmarcOverrideType::mailing_list);
+    if (e.override_reason == DmarcOverride::forwarded)
+      r.reasons.push_back(DmarcOverrideType::trusted_forwarder);
+    if (e.override_reason == DmarcOverride::mailing_list)
+      r.reasons.push_back(DmarcOverrideType::mailing_list);
     if (e.testing && e.p != DmarcPolicy::none) r.reasons.push_back(DmarcOverrideType::policy_test_mode);
     if (e.disposition != e.applied) r.reasons.push_back(DmarcOverrideType::local_policy);
   }
@@ -194,7 +196,8 @@ DmarcReportRow dmarc_report_row(const DmarcLogEntry& e) {
 
 bool DmarcReportAggregator::add(const DmarcLogEntry& e) {
   ++stats_.entries;
-  if (!e.has_record || !valid_dmarc_domain(e.policy_domain) || e.header_from.empty() || !IpAddress::parse(e.ip)) {
+  if (!e.has_record || !valid_dmarc_domain(e.policy_domain) || e.header_from.empty() ||
+      !IpAddress::parse(e.ip)) {
     ++stats_.not_reportable;
     return false;
   }

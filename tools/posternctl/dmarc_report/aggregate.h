@@ -63,7 +63,7 @@ struct DmarcPublishedPolicy {
 
 struct DmarcAggregate {
   DmarcPublishedPolicy policy;
-  std::vector<std::string> rua;  // as last seen, with any "!size"
+  std::vector<std::string> rua;      // as last seen, with any "!size"
   std::vector<DmarcReportRow> rows;  // by count (largest first), then by content
   uint64_t messages = 0;
 };

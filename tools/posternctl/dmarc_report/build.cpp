@@ -28,7 +28,8 @@ Result<int64_t> parse_report_day(std::string_view day) {
   tm.tm_mon = m - 1;
   tm.tm_mday = d;
   time_t t = timegm(&tm);
-  if (tm.tm_mday != d || tm.tm_mon != m - 1) return Error::perm("\"" + std::string(day) + "\" is not a day of its month");
+  if (tm.tm_mday != d || tm.tm_mon != m - 1)
+    return Error::perm("\"" + std::string(day) + "\" is not a day of its month");
   return static_cast<int64_t>(t);
 }
 

@@ -21,7 +21,8 @@ const char* to_string(DestinationStatus s) {
 
 namespace {
 
-void authorize(Resolver& resolver, const std::string& policy_domain, Deadline deadline, ReportDestination& d) {
+void authorize(Resolver& resolver, const std::string& policy_domain, Deadline deadline,
+               ReportDestination& d) {
   std::string name = policy_domain + "._report._dmarc." + d.target.host;
   if (name.size() > 253) {
     d.status = DestinationStatus::unauthorized;
@@ -64,7 +65,8 @@ void authorize(Resolver& resolver, const std::string& policy_domain, Deadline de
 
 }  // namespace
 
-DestinationPlan plan_report_destinations(Resolver& resolver, const std::string& policy_domain, Deadline deadline) {
+DestinationPlan plan_report_destinations(Resolver& resolver, const std::string& policy_domain,
+                                         Deadline deadline) {
   DestinationPlan plan;
   DmarcTreeWalk walk(resolver, deadline);
   const DmarcLookup& now = walk.lookup(policy_domain);
@@ -88,9 +90,10 @@ DestinationPlan plan_report_destinations(Resolver& resolver, const std::string& 
     OrgDomain theirs = walk.org_domain(d.target.host);
     d.external = own.temperror || theirs.temperror || own.domain != theirs.domain;
     if (d.external) authorize(resolver, policy_domain, deadline, d);
-    bool duplicate = std::any_of(plan.destinations.begin(), plan.destinations.end(), [&](const ReportDestination& x) {
-      return x.status == DestinationStatus::send && x.target.address == d.target.address;
-    });
+    bool duplicate =
+        std::any_of(plan.destinations.begin(), plan.destinations.end(), [&](const ReportDestination& x) {
+          return x.status == DestinationStatus::send && x.target.address == d.target.address;
+        });
     if (!duplicate) plan.destinations.push_back(std::move(d));
   }
   return plan;

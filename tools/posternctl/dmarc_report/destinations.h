@@ -35,6 +35,7 @@ struct DestinationPlan {
   std::vector<ReportDestination> destinations;
 };
 
-DestinationPlan plan_report_destinations(Resolver& resolver, const std::string& policy_domain, Deadline deadline);
+DestinationPlan plan_report_destinations(Resolver& resolver, const std::string& policy_domain,
+                                         Deadline deadline);
 
 }  // namespace postern

@@ -53,8 +53,9 @@ Result<std::string> gunzip_bounded(std::string_view gz, size_t max_out, size_t m
     size_t got = sizeof(buf) - z.avail_out;
     if (out.size() + got > limit) {
       inflateEnd(&z);
-      return Error::perm("gzip data expands beyond " + std::to_string(limit) + " bytes (limit: " +
-                         std::to_string(max_out) + " bytes, " + std::to_string(max_ratio) + " times the input)");
+      return Error::perm("gzip data expands beyond " + std::to_string(limit) +
+                         " bytes (limit: " + std::to_string(max_out) + " bytes, " +
+                         std::to_string(max_ratio) + " times the input)");
     }
     out.append(buf, got);
     if (rc == Z_OK && z.avail_in == 0 && got == 0) {

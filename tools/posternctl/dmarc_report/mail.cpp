@@ -27,7 +27,8 @@ std::string base64_lines(std::string_view in) {
   return out;
 }
 
-std::string compose_report_mail(const BuiltReport& r, std::string_view from, std::string_view to, int64_t now) {
+std::string compose_report_mail(const BuiltReport& r, std::string_view from, std::string_view to,
+                                int64_t now) {
   time_t t = static_cast<time_t>(now);
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -46,9 +47,10 @@ std::string compose_report_mail(const BuiltReport& r, std::string_view from, std
   m += "This is a MIME message with a DMARC aggregate report.\n\n";
   m += "--" + boundary + "\n";
   m += "Content-Type: text/plain; charset=us-ascii\n\n";
-  m += "DMARC aggregate report (RFC 9990) for " + r.aggregate.policy.domain + ", " + format_report_day(r.meta.begin) +
-       " (UTC), from " + r.receiver + ": " + std::to_string(r.aggregate.messages) + " message(s) in " +
-       std::to_string(r.aggregate.rows.size()) + " record(s).\nReport-ID: " + r.meta.report_id + "\n\n";
+  m += "DMARC aggregate report (RFC 9990) for " + r.aggregate.policy.domain + ", " +
+       format_report_day(r.meta.begin) + " (UTC), from " + r.receiver + ": " +
+       std::to_string(r.aggregate.messages) + " message(s) in " + std::to_string(r.aggregate.rows.size()) +
+       " record(s).\nReport-ID: " + r.meta.report_id + "\n\n";
   m += "--" + boundary + "\n";
   m += "Content-Type: application/gzip; name=\"" + r.file_name + "\"\n";
   m += "Content-Disposition: attachment; filename=\"" + r.file_name + "\"\n";

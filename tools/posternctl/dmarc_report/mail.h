@@ -13,7 +13,8 @@
 
 namespace postern {
 
-std::string compose_report_mail(const BuiltReport& r, std::string_view from, std::string_view to, int64_t now);
+std::string compose_report_mail(const BuiltReport& r, std::string_view from, std::string_view to,
+                                int64_t now);
 std::string base64_lines(std::string_view bytes);  // 76 columns per line, each line ending in LF
 
 }  // namespace postern

@@ -89,8 +89,9 @@ Part parse_part(std::string_view text) {
 }
 
 bool is_report_part(const Part& p) {
-  static const char* kTypes[] = {"application/gzip", "application/x-gzip", "application/zip",
-                                 "application/x-zip-compressed", "text/xml", "application/xml"};
+  static const char* kTypes[] = {"application/gzip", "application/x-gzip",
+                                 "application/zip",  "application/x-zip-compressed",
+                                 "text/xml",         "application/xml"};
   for (const char* t : kTypes) {
     if (p.content_type == t) return true;
   }
@@ -105,35 +106,47 @@ Result<std::string> decode(const Part& p, size_t max_part) {
     int bits = 0;
     for (char c : p.body) {
       int v;
-      if (c >= 'A' && c <= 'Z') v = c - 'A';
-      else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-      else if (c >= '0' && c <= '9') v = c - '0' + 52;
-      else if (c == '+') v = 62;
-      else if (c == '/') v = 63;
-      else if (c == '=') break;
-      else continue;
+      if (c >= 'A' && c <= 'Z')
+        v = c - 'A';
+      else if (c >= 'a' && c <= 'z')
+        v = c - 'a' + 26;
+      else if (c >= '0' && c <= '9')
+        v = c - '0' + 52;
+      else if (c == '+')
+        v = 62;
+      else if (c == '/')
+        v = 63;
+      else if (c == '=')
+        break;
+      else
+        continue;
       acc = (acc << 6) | static_cast<uint32_t>(v);
       bits += 6;
       if (bits >= 8) {
         bits -= 8;
         out += static_cast<char>((acc >> bits) & 0xff);
-        if (out.size() > max_part) return Error::perm("attachment larger than " + std::to_string(max_part) + " bytes");
+        if (out.size() > max_part)
+          return Error::perm("attachment larger than " + std::to_string(max_part) + " bytes");
       }
     }
     return out;
   }
   if (p.encoding.empty() || p.encoding == "7bit" || p.encoding == "8bit" || p.encoding == "binary") {
-    if (p.body.size() > max_part) return Error::perm("attachment larger than " + std::to_string(max_part) + " bytes");
+    if (p.body.size() > max_part)
+      return Error::perm("attachment larger than " + std::to_string(max_part) + " bytes");
     return std::string(p.body);
   }
   return Error::perm("attachment in transfer encoding \"" + p.encoding.substr(0, 32) + "\" is not read");
 }
 
-Result<void> walk(std::string_view text, size_t depth, size_t max_part, size_t& parts, std::vector<MailAttachment>& out) {
-  if (++parts > kMaxMailParts) return Error::perm("more than " + std::to_string(kMaxMailParts) + " MIME parts");
+Result<void> walk(std::string_view text, size_t depth, size_t max_part, size_t& parts,
+                  std::vector<MailAttachment>& out) {
+  if (++parts > kMaxMailParts)
+    return Error::perm("more than " + std::to_string(kMaxMailParts) + " MIME parts");
   Part p = parse_part(text);
   if (p.content_type.rfind("multipart/", 0) == 0 && !p.boundary.empty()) {
-    if (depth >= kMaxMailPartDepth) return Error::perm("MIME parts nested deeper than " + std::to_string(kMaxMailPartDepth));
+    if (depth >= kMaxMailPartDepth)
+      return Error::perm("MIME parts nested deeper than " + std::to_string(kMaxMailPartDepth));
     const std::string delim = "--" + p.boundary;
     std::string_view body = p.body;
     size_t pos = body.find(delim);

@@ -64,7 +64,8 @@ std::string day(int64_t t) { return format_report_day(t); }
 std::vector<std::pair<std::string, const SourceStats*>> by_messages(const DomainSummary& d) {
   std::vector<std::pair<std::string, const SourceStats*>> v;
   for (const auto& [ip, s] : d.sources) v.emplace_back(ip, &s);
-  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second->messages > b.second->messages; });
+  std::stable_sort(v.begin(), v.end(),
+                   [](const auto& a, const auto& b) { return a.second->messages > b.second->messages; });
   return v;
 }
 
@@ -100,7 +101,8 @@ void DmarcReportReader::read_path(const std::string& path) {
 void DmarcReportReader::read_file(const std::string& path) {
   if (++files_ > kMaxReadFiles) {
     if (files_ == kMaxReadFiles + 1)
-      errors_.push_back({path, "more than " + std::to_string(kMaxReadFiles) + " files; the rest were not read"});
+      errors_.push_back(
+          {path, "more than " + std::to_string(kMaxReadFiles) + " files; the rest were not read"});
     return;
   }
   auto bytes = read_regular_file(path, kMaxReadFileBytes);
@@ -222,34 +224,41 @@ void DmarcReportReader::resolve_names(Resolver& resolver) {
 
 void DmarcReportReader::print_text(std::ostream& out) const {
   for (const auto& r : reports_) {
-    out << "report " << printable(r.source) << ": " << printable(r.meta.domain) << " " << day(r.meta.begin) << ".."
-        << day(r.meta.end) << " from " << printable(r.meta.org_name) << " <" << printable(r.meta.email) << "> (id "
-        << printable(r.meta.report_id) << ", " << to_string(r.meta.format) << "): " << r.meta.messages
-        << " messages in " << r.meta.records << " records\n";
+    out << "report " << printable(r.source) << ": " << printable(r.meta.domain) << " " << day(r.meta.begin)
+        << ".." << day(r.meta.end) << " from " << printable(r.meta.org_name) << " <"
+        << printable(r.meta.email) << "> (id " << printable(r.meta.report_id) << ", "
+        << to_string(r.meta.format) << "): " << r.meta.messages << " messages in " << r.meta.records
+        << " records\n";
   }
-  for (const auto& e : errors_) out << "error " << printable(e.source) << ": " << printable(e.message) << "\n";
+  for (const auto& e : errors_)
+    out << "error " << printable(e.source) << ": " << printable(e.message) << "\n";
   for (const auto& [domain, d] : domains_) {
-    out << "\ndomain " << printable(domain) << ": " << d.reports << " report(s), " << day(d.begin) << ".." << day(d.end)
-        << ", " << d.messages << " messages, published p=" << printable(d.policy.empty() ? "?" : d.policy) << "\n";
+    out << "\ndomain " << printable(domain) << ": " << d.reports << " report(s), " << day(d.begin) << ".."
+        << day(d.end) << ", " << d.messages
+        << " messages, published p=" << printable(d.policy.empty() ? "?" : d.policy) << "\n";
     out << "  DMARC pass " << d.dmarc_pass << " (" << pct(d.dmarc_pass, d.messages) << "), DKIM aligned "
         << d.dkim_pass << ", SPF aligned " << d.spf_pass << "\n";
     size_t n = 0;
     std::vector<std::string> still_failing;
     for (const auto& [ip, s] : by_messages(d)) {
-      if (failing(*s)) still_failing.push_back(ip + " (" + std::to_string(s->messages - s->dmarc_pass) + " of " +
-                                               std::to_string(s->messages) + " failed)");
+      if (failing(*s))
+        still_failing.push_back(ip + " (" + std::to_string(s->messages - s->dmarc_pass) + " of " +
+                                std::to_string(s->messages) + " failed)");
       if (n++ >= kMaxPrintedSources) continue;
-      out << "  " << printable(ip) << " " << (s->name.empty() ? "-" : printable(s->name)) << ": " << s->messages
-          << " messages, DMARC pass " << s->dmarc_pass << ", DKIM " << s->dkim_pass << ", SPF " << s->spf_pass;
+      out << "  " << printable(ip) << " " << (s->name.empty() ? "-" : printable(s->name)) << ": "
+          << s->messages << " messages, DMARC pass " << s->dmarc_pass << ", DKIM " << s->dkim_pass << ", SPF "
+          << s->spf_pass;
       for (const auto& [k, v] : s->dispositions) out << ", " << k << " " << v;
       out << "\n";
     }
-    if (n > kMaxPrintedSources) out << "  ... " << (n - kMaxPrintedSources) << " more sources (--json lists all)\n";
+    if (n > kMaxPrintedSources)
+      out << "  ... " << (n - kMaxPrintedSources) << " more sources (--json lists all)\n";
     if (still_failing.empty()) {
       out << "  p=quarantine: ready: every source passed DMARC in these reports\n";
     } else {
       out << "  p=quarantine: not yet: " << still_failing.size() << " source(s) still fail DMARC:";
-      for (size_t i = 0; i < still_failing.size() && i < kMaxPrintedSources; ++i) out << " " << printable(still_failing[i]);
+      for (size_t i = 0; i < still_failing.size() && i < kMaxPrintedSources; ++i)
+        out << " " << printable(still_failing[i]);
       out << "\n";
     }
   }
@@ -259,29 +268,30 @@ void DmarcReportReader::print_json(std::ostream& out) const {
   out << "{\"reports\":[";
   for (size_t i = 0; i < reports_.size(); ++i) {
     const auto& m = reports_[i].meta;
-    out << (i ? "," : "") << "{\"file\":" << json(reports_[i].source) << ",\"format\":\"" << to_string(m.format)
-        << "\",\"org_name\":" << json(m.org_name) << ",\"email\":" << json(m.email)
+    out << (i ? "," : "") << "{\"file\":" << json(reports_[i].source) << ",\"format\":\""
+        << to_string(m.format) << "\",\"org_name\":" << json(m.org_name) << ",\"email\":" << json(m.email)
         << ",\"report_id\":" << json(m.report_id) << ",\"begin\":" << m.begin << ",\"end\":" << m.end
         << ",\"domain\":" << json(m.domain) << ",\"p\":" << json(m.p) << ",\"records\":" << m.records
         << ",\"messages\":" << m.messages << "}";
   }
   out << "],\"errors\":[";
   for (size_t i = 0; i < errors_.size(); ++i)
-    out << (i ? "," : "") << "{\"file\":" << json(errors_[i].source) << ",\"error\":" << json(errors_[i].message) << "}";
+    out << (i ? "," : "") << "{\"file\":" << json(errors_[i].source)
+        << ",\"error\":" << json(errors_[i].message) << "}";
   out << "],\"domains\":[";
   bool first = true;
   for (const auto& [domain, d] : domains_) {
     out << (first ? "" : ",") << "{\"domain\":" << json(domain) << ",\"reports\":" << d.reports
         << ",\"begin\":" << d.begin << ",\"end\":" << d.end << ",\"p\":" << json(d.policy)
-        << ",\"messages\":" << d.messages << ",\"dmarc_pass\":" << d.dmarc_pass << ",\"dkim_pass\":" << d.dkim_pass
-        << ",\"spf_pass\":" << d.spf_pass << ",\"sources\":[";
+        << ",\"messages\":" << d.messages << ",\"dmarc_pass\":" << d.dmarc_pass
+        << ",\"dkim_pass\":" << d.dkim_pass << ",\"spf_pass\":" << d.spf_pass << ",\"sources\":[";
     first = false;
     bool ready = true, first_source = true;
     for (const auto& [ip, s] : by_messages(d)) {
       if (failing(*s)) ready = false;
       out << (first_source ? "" : ",") << "{\"ip\":" << json(ip) << ",\"name\":" << json(s->name)
-          << ",\"messages\":" << s->messages << ",\"dmarc_pass\":" << s->dmarc_pass << ",\"dkim_pass\":" << s->dkim_pass
-          << ",\"spf_pass\":" << s->spf_pass << ",\"dispositions\":{";
+          << ",\"messages\":" << s->messages << ",\"dmarc_pass\":" << s->dmarc_pass
+          << ",\"dkim_pass\":" << s->dkim_pass << ",\"spf_pass\":" << s->spf_pass << ",\"dispositions\":{";
       first_source = false;
       bool fk = true;
       for (const auto& [k, v] : s->dispositions) {

@@ -19,9 +19,12 @@ struct ReaderDeleter {
   void operator()(xmlTextReader* r) const { xmlFreeTextReader(r); }
 };
 
-std::string_view sv(const xmlChar* s) { return s ? std::string_view(reinterpret_cast<const char*>(s)) : std::string_view(); }
+std::string_view sv(const xmlChar* s) {
+  return s ? std::string_view(reinterpret_cast<const char*>(s)) : std::string_view();
+}
 
-void capture_error(void* arg, const char* msg, xmlParserSeverities severity, xmlTextReaderLocatorPtr locator) {
+void capture_error(void* arg, const char* msg, xmlParserSeverities severity,
+                   xmlTextReaderLocatorPtr locator) {
   auto* first = static_cast<std::string*>(arg);
   if (severity != XML_PARSER_SEVERITY_ERROR && severity != XML_PARSER_SEVERITY_VALIDITY_ERROR) return;
   if (!first->empty() || !msg) return;
@@ -32,8 +35,10 @@ void capture_error(void* arg, const char* msg, xmlParserSeverities severity, xml
 }
 
 bool number(std::string_view s, uint64_t max, uint64_t& out) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   if (s.empty() || s.size() > 19) return false;
   uint64_t v = 0;
   for (char c : s) {
@@ -88,9 +93,12 @@ Result<ReadReportMeta> parse_dmarc_report_xml(std::string_view xml,
     if (path.size() < 2) return ok();
     const std::string& top = path[1];
     if (top == "report_metadata") {
-      if (at({"feedback", "report_metadata", "org_name"})) meta.org_name = v;
-      else if (at({"feedback", "report_metadata", "email"})) meta.email = v;
-      else if (at({"feedback", "report_metadata", "report_id"})) meta.report_id = v;
+      if (at({"feedback", "report_metadata", "org_name"}))
+        meta.org_name = v;
+      else if (at({"feedback", "report_metadata", "email"}))
+        meta.email = v;
+      else if (at({"feedback", "report_metadata", "report_id"}))
+        meta.report_id = v;
       else if (at({"feedback", "report_metadata", "date_range", "begin"}) ||
                at({"feedback", "report_metadata", "date_range", "end"})) {
         uint64_t t = 0;
@@ -99,36 +107,54 @@ Result<ReadReportMeta> parse_dmarc_report_xml(std::string_view xml,
       }
     } else if (top == "policy_published" && path.size() == 3) {
       const std::string& k = path[2];
-      if (k == "domain") meta.domain = v;
-      else if (k == "p") meta.p = v;
-      else if (k == "sp") meta.sp = v;
-      else if (k == "np") meta.np = v;
-      else if (k == "testing") meta.testing = v;
-      else if (k == "pct") meta.pct = v;
+      if (k == "domain")
+        meta.domain = v;
+      else if (k == "p")
+        meta.p = v;
+      else if (k == "sp")
+        meta.sp = v;
+      else if (k == "np")
+        meta.np = v;
+      else if (k == "testing")
+        meta.testing = v;
+      else if (k == "pct")
+        meta.pct = v;
     } else if (top == "record") {
-      if (at({"feedback", "record", "row", "source_ip"})) rec.source_ip = v;
+      if (at({"feedback", "record", "row", "source_ip"}))
+        rec.source_ip = v;
       else if (at({"feedback", "record", "row", "count"})) {
-        if (!number(v, kMaxRecordCount, rec.count)) return Error::perm("<count> \"" + v.substr(0, 32) + "\" is not a count");
-      } else if (at({"feedback", "record", "row", "policy_evaluated", "disposition"})) rec.disposition = v;
-      else if (at({"feedback", "record", "row", "policy_evaluated", "dkim"})) rec.dkim = v;
-      else if (at({"feedback", "record", "row", "policy_evaluated", "spf"})) rec.spf = v;
+        if (!number(v, kMaxRecordCount, rec.count))
+          return Error::perm("<count> \"" + v.substr(0, 32) + "\" is not a count");
+      } else if (at({"feedback", "record", "row", "policy_evaluated", "disposition"}))
+        rec.disposition = v;
+      else if (at({"feedback", "record", "row", "policy_evaluated", "dkim"}))
+        rec.dkim = v;
+      else if (at({"feedback", "record", "row", "policy_evaluated", "spf"}))
+        rec.spf = v;
       else if (at({"feedback", "record", "row", "policy_evaluated", "reason", "type"})) {
         if (rec.reasons.size() < kMaxReadAuthResults) rec.reasons.push_back(v);
-      } else if (at({"feedback", "record", "identifiers", "header_from"})) rec.header_from = v;
-      else if (at({"feedback", "record", "identifiers", "envelope_from"})) rec.envelope_from = v;
-      else if (at({"feedback", "record", "identifiers", "envelope_to"})) rec.envelope_to = v;
+      } else if (at({"feedback", "record", "identifiers", "header_from"}))
+        rec.header_from = v;
+      else if (at({"feedback", "record", "identifiers", "envelope_from"}))
+        rec.envelope_from = v;
+      else if (at({"feedback", "record", "identifiers", "envelope_to"}))
+        rec.envelope_to = v;
       else if (path.size() == 5 && path[2] == "auth_results" && (path[3] == "dkim" || path[3] == "spf")) {
         auto& list = path[3] == "dkim" ? rec.dkim_results : rec.spf_results;
         if (!list.empty()) {
           const std::string& k = path[4];
-          if (k == "domain") list.back().domain = v;
-          else if (k == "selector" || k == "scope") list.back().selector_or_scope = v;
-          else if (k == "result") list.back().result = v;
+          if (k == "domain")
+            list.back().domain = v;
+          else if (k == "selector" || k == "scope")
+            list.back().selector_or_scope = v;
+          else if (k == "result")
+            list.back().result = v;
         }
       } else if (at({"feedback", "record"})) {
         if (++meta.records > kMaxReportRecords)
           return Error::perm("more than " + std::to_string(kMaxReportRecords) + " records");
-        if (rec.source_ip.empty()) return Error::perm("record " + std::to_string(meta.records) + " has no <source_ip>");
+        if (rec.source_ip.empty())
+          return Error::perm("record " + std::to_string(meta.records) + " has no <source_ip>");
         messages += rec.count;
         if (messages > kMaxRecordCount) return Error::perm("message counts add up beyond belief");
         on_record(rec);
@@ -139,7 +165,8 @@ Result<ReadReportMeta> parse_dmarc_report_xml(std::string_view xml,
   };
   int ret = 0;
   while ((ret = xmlTextReaderRead(r.get())) == 1) {
-    if (++nodes > kMaxReportXmlNodes) return Error::perm("more than " + std::to_string(kMaxReportXmlNodes) + " XML nodes");
+    if (++nodes > kMaxReportXmlNodes)
+      return Error::perm("more than " + std::to_string(kMaxReportXmlNodes) + " XML nodes");
     int type = xmlTextReaderNodeType(r.get());
     int depth = xmlTextReaderDepth(r.get());
     if (depth < 0 || static_cast<size_t>(depth) >= kMaxReportXmlDepth)
@@ -152,17 +179,22 @@ Result<ReadReportMeta> parse_dmarc_report_xml(std::string_view xml,
       case XML_READER_TYPE_ELEMENT: {
         std::string name(sv(xmlTextReaderConstLocalName(r.get())));
         if (depth == 0) {
-          if (root_seen || name != "feedback") return Error::perm("not a DMARC report: the root element is <" + name.substr(0, 32) + ">");
+          if (root_seen || name != "feedback")
+            return Error::perm("not a DMARC report: the root element is <" + name.substr(0, 32) + ">");
           root_seen = true;
           std::string_view ns = sv(xmlTextReaderConstNamespaceUri(r.get()));
-          if (ns == kNs9990) meta.format = DmarcReportFormat::rfc9990;
-          else if (ns.empty() || ns == kNs7489) meta.format = DmarcReportFormat::rfc7489;
-          else return Error::perm("unknown namespace \"" + std::string(ns.substr(0, 64)) + "\"");
+          if (ns == kNs9990)
+            meta.format = DmarcReportFormat::rfc9990;
+          else if (ns.empty() || ns == kNs7489)
+            meta.format = DmarcReportFormat::rfc7489;
+          else
+            return Error::perm("unknown namespace \"" + std::string(ns.substr(0, 64)) + "\"");
         }
         path.resize(static_cast<size_t>(depth));
         path.push_back(std::move(name));
         text.clear();
-        if (at({"feedback", "record", "auth_results", "dkim"}) && rec.dkim_results.size() < kMaxReadAuthResults)
+        if (at({"feedback", "record", "auth_results", "dkim"}) &&
+            rec.dkim_results.size() < kMaxReadAuthResults)
           rec.dkim_results.emplace_back();
         if (at({"feedback", "record", "auth_results", "spf"}) && rec.spf_results.size() < kMaxReadAuthResults)
           rec.spf_results.emplace_back();

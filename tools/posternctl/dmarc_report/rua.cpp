@@ -58,7 +58,8 @@ Result<ReportUri> parse_report_uri(std::string_view uri) {
     address += c;
   }
   size_t at = address.rfind('@');
-  if (at == std::string::npos || at == 0 || address.find('@') != at) return Error::perm("not a plain address");
+  if (at == std::string::npos || at == 0 || address.find('@') != at)
+    return Error::perm("not a plain address");
   out.host = ascii_lower(address.substr(at + 1));
   if (!out.host.empty() && out.host.back() == '.') out.host.pop_back();
   if (!valid_dmarc_domain(out.host)) return Error::perm("not a plain address");

@@ -38,7 +38,8 @@ std::string marker_prefix(const BuiltReport& r) {
 }  // namespace
 
 Result<void> set_report_id(BuiltReport& r, const std::string& id) {
-  if (id.empty() || id.size() > 64 || id.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz") != std::string::npos)
+  if (id.empty() || id.size() > 64 ||
+      id.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz") != std::string::npos)
     return Error::perm("stored Report-ID \"" + id.substr(0, 64) + "\" is not letters and digits");
   r.meta.report_id = id;
   r.file_name = dmarc_report_file_name(r.receiver, r.aggregate.policy.domain, r.meta.begin, r.meta.end, id);
@@ -60,8 +61,8 @@ SendOutcome send_day_reports(const DmarcReportsConfig& c, DayReports& day, Store
     const std::string& domain = r.aggregate.policy.domain;
     const std::string when = format_report_day(r.meta.begin);
     auto line = [&](const char* outcome, const std::string& address, const std::string& why) {
-      out << outcome << " " << domain << " " << when << " " << (address.empty() ? "-" : address) << ": " << why
-          << "\n";
+      out << outcome << " " << domain << " " << when << " " << (address.empty() ? "-" : address) << ": "
+          << why << "\n";
     };
     // A report sent before keeps its Report-ID (the first sending's, whatever host built it).
     auto stored = store.scan(marker_prefix(r), 1);
@@ -96,8 +97,8 @@ SendOutcome send_day_reports(const DmarcReportsConfig& c, DayReports& day, Store
     for (const auto& d : plan.destinations) {
       const std::string& address = d.target.address;
       if (d.status != DestinationStatus::send) {
-        line(d.status == DestinationStatus::temperror ? "failed" : "skipped", address.empty() ? d.uri : address,
-             std::string(to_string(d.status)) + ": " + d.reason);
+        line(d.status == DestinationStatus::temperror ? "failed" : "skipped",
+             address.empty() ? d.uri : address, std::string(to_string(d.status)) + ": " + d.reason);
         ++(d.status == DestinationStatus::temperror ? o.failed : o.skipped);
         continue;
       }
@@ -117,12 +118,14 @@ SendOutcome send_day_reports(const DmarcReportsConfig& c, DayReports& day, Store
         continue;
       }
       if (*marker && !options.resend) {
-        line("skipped", address, "already sent (Report-ID " + r.meta.report_id + "; --resend sends it again)");
+        line("skipped", address,
+             "already sent (Report-ID " + r.meta.report_id + "; --resend sends it again)");
         ++o.skipped;
         continue;
       }
       if (mails == static_cast<size_t>(c.max_reports_per_run)) {
-        line("failed", address, "max_reports_per_run (" + std::to_string(c.max_reports_per_run) + ") reached");
+        line("failed", address,
+             "max_reports_per_run (" + std::to_string(c.max_reports_per_run) + ") reached");
         ++o.failed;
         continue;
       }

@@ -66,7 +66,8 @@ Result<void> run_sendmail(const std::string& program, const std::string& from, c
       char buf[4096];
       ssize_t n = ::read(out[0], buf, sizeof(buf));
       if (n <= 0) break;
-      if (said.size() < kMaxSendmailOutput) said.append(buf, std::min<size_t>(static_cast<size_t>(n), kMaxSendmailOutput - said.size()));
+      if (said.size() < kMaxSendmailOutput)
+        said.append(buf, std::min<size_t>(static_cast<size_t>(n), kMaxSendmailOutput - said.size()));
     }
   }
   if (writing) ::close(in[1]);

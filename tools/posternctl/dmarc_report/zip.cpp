@@ -24,7 +24,9 @@ constexpr size_t kLocalSize = 30;
 
 }  // namespace
 
-bool looks_zipped(std::string_view d) { return d.size() >= 4 && d.substr(0, 4) == std::string_view("PK\x03\x04", 4); }
+bool looks_zipped(std::string_view d) {
+  return d.size() >= 4 && d.substr(0, 4) == std::string_view("PK\x03\x04", 4);
+}
 
 Result<std::string> unzip_report(std::string_view zip, size_t max_out, size_t max_ratio) {
   if (zip.size() < kEocdSize) return Error::perm("zip: too short");
@@ -38,13 +40,15 @@ Result<std::string> unzip_report(std::string_view zip, size_t max_out, size_t ma
     }
   }
   if (eocd == std::string_view::npos) return Error::perm("zip: no end of central directory");
-  if (le(zip, eocd + 4, 2) != 0 || le(zip, eocd + 6, 2) != 0) return Error::perm("zip: multi-disk archives are not read");
+  if (le(zip, eocd + 4, 2) != 0 || le(zip, eocd + 6, 2) != 0)
+    return Error::perm("zip: multi-disk archives are not read");
   size_t entries = le(zip, eocd + 10, 2);
   size_t cd_size = le(zip, eocd + 12, 4);
   size_t cd_at = le(zip, eocd + 16, 4);
   if (entries == 0xffff || cd_at == 0xffffffff) return Error::perm("zip: zip64 archives are not read");
   if (entries == 0) return Error::perm("zip: empty archive");
-  if (entries > kMaxZipEntries) return Error::perm("zip: more than " + std::to_string(kMaxZipEntries) + " entries");
+  if (entries > kMaxZipEntries)
+    return Error::perm("zip: more than " + std::to_string(kMaxZipEntries) + " entries");
   if (cd_at > eocd || cd_size > eocd - cd_at) return Error::perm("zip: central directory outside the file");
   struct Entry {
     std::string name;
@@ -53,7 +57,8 @@ Result<std::string> unzip_report(std::string_view zip, size_t max_out, size_t ma
   std::vector<Entry> list;
   size_t p = cd_at;
   for (size_t i = 0; i < entries; ++i) {
-    if (p + kCentralSize > eocd || le(zip, p, 4) != 0x02014b50) return Error::perm("zip: bad central directory entry");
+    if (p + kCentralSize > eocd || le(zip, p, 4) != 0x02014b50)
+      return Error::perm("zip: bad central directory entry");
     Entry e;
     e.flags = le(zip, p + 8, 2);
     e.method = le(zip, p + 10, 2);
@@ -62,27 +67,32 @@ Result<std::string> unzip_report(std::string_view zip, size_t max_out, size_t ma
     e.usize = le(zip, p + 24, 4);
     size_t name_len = le(zip, p + 28, 2), extra = le(zip, p + 30, 2), comment = le(zip, p + 32, 2);
     e.local = le(zip, p + 42, 4);
-    if (p + kCentralSize + name_len + extra + comment > eocd) return Error::perm("zip: bad central directory entry");
+    if (p + kCentralSize + name_len + extra + comment > eocd)
+      return Error::perm("zip: bad central directory entry");
     e.name = std::string(zip.substr(p + kCentralSize, name_len));
     p += kCentralSize + name_len + extra + comment;
     if (!e.name.empty() && e.name.back() == '/') continue;  // a directory
     list.push_back(std::move(e));
   }
   if (list.empty()) return Error::perm("zip: no file in the archive");
-  auto pick = std::find_if(list.begin(), list.end(), [](const Entry& e) { return ascii_lower(e.name).ends_with(".xml"); });
+  auto pick = std::find_if(list.begin(), list.end(),
+                           [](const Entry& e) { return ascii_lower(e.name).ends_with(".xml"); });
   const Entry& e = pick != list.end() ? *pick : list.front();
   if (e.flags & 1) return Error::perm("zip: encrypted entry");
-  if (e.csize == 0xffffffff || e.usize == 0xffffffff || e.local == 0xffffffff) return Error::perm("zip: zip64 entry");
+  if (e.csize == 0xffffffff || e.usize == 0xffffffff || e.local == 0xffffffff)
+    return Error::perm("zip: zip64 entry");
   const size_t ratio = std::max<size_t>(max_ratio, 1);
-  const size_t limit = e.csize > max_out / ratio ? max_out : std::min(max_out, static_cast<size_t>(e.csize) * ratio);
+  const size_t limit =
+      e.csize > max_out / ratio ? max_out : std::min(max_out, static_cast<size_t>(e.csize) * ratio);
   if (e.usize > limit)
-    return Error::perm("zip: " + e.name.substr(0, 64) + " declares " + std::to_string(e.usize) + " bytes, over the limit of " +
-                       std::to_string(limit) + " (" + std::to_string(max_out) + " bytes, " + std::to_string(max_ratio) +
-                       " times its compressed size)");
+    return Error::perm("zip: " + e.name.substr(0, 64) + " declares " + std::to_string(e.usize) +
+                       " bytes, over the limit of " + std::to_string(limit) + " (" + std::to_string(max_out) +
+                       " bytes, " + std::to_string(max_ratio) + " times its compressed size)");
   if (e.local > zip.size() || zip.size() - e.local < kLocalSize || le(zip, e.local, 4) != 0x04034b50)
     return Error::perm("zip: bad local header");
   size_t data_at = e.local + kLocalSize + le(zip, e.local + 26, 2) + le(zip, e.local + 28, 2);
-  if (data_at > zip.size() || zip.size() - data_at < e.csize) return Error::perm("zip: entry data outside the file");
+  if (data_at > zip.size() || zip.size() - data_at < e.csize)
+    return Error::perm("zip: entry data outside the file");
   std::string_view data = zip.substr(data_at, e.csize);
   std::string out;
   if (e.method == 0) {
@@ -105,7 +115,8 @@ Result<std::string> unzip_report(std::string_view zip, size_t max_out, size_t ma
       }
       if (out.size() + got > limit) {
         inflateEnd(&z);
-        return Error::perm("zip: " + e.name.substr(0, 64) + " expands beyond " + std::to_string(limit) + " bytes");
+        return Error::perm("zip: " + e.name.substr(0, 64) + " expands beyond " + std::to_string(limit) +
+                           " bytes");
       }
       out.append(buf, got);
       if (rc == Z_OK && got == 0 && z.avail_in == 0) {
