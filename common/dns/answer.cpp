@@ -102,6 +102,53 @@ ParsedAnswer unusable(ParsedAnswer out, std::string detail) {
   return out;
 }
 
+// Follows the CNAME chain inside the answer section from want, collecting the records of qtype
+// (at most kMaxAnswerRecords) at the name it ends at, which is returned. chain_ttl: the smallest
+// TTL of the CNAMEs followed (the answer is only as fresh as they are).
+Result<std::string> follow_cname_chain(const ldns_rr_list* answer, const std::string& want, RrType qtype,
+                                       std::vector<DnsRecord>& records, uint32_t& chain_ttl) {
+  size_t count = answer ? ldns_rr_list_rr_count(answer) : 0;
+  std::string name = want;
+  for (size_t hops = 0; hops <= kMaxCnameChain; ++hops) {
+    std::string next;
+    for (size_t i = 0; i < count; ++i) {
+      const ldns_rr* rr = ldns_rr_list_rr(answer, i);
+      if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN || dname_str(ldns_rr_owner(rr)) != name) continue;
+      auto type = ldns_rr_get_type(rr);
+      if (type == static_cast<ldns_rr_type>(qtype)) {
+        DnsRecord rec;
+        if (!rr_data(rr, qtype, rec)) return Error::perm("malformed record in answer");
+        if (records.size() < kMaxAnswerRecords) records.push_back(std::move(rec));
+      } else if (type == LDNS_RR_TYPE_CNAME && qtype != RrType::CNAME && next.empty()) {
+        DnsRecord rec;
+        if (rr_data(rr, RrType::CNAME, rec)) {
+          next = rec.text;
+          chain_ttl = std::min(chain_ttl, rec.ttl);
+        }
+      }
+    }
+    if (!records.empty() || next.empty()) return name;
+    if (hops == kMaxCnameChain)
+      return Error::perm("CNAME chain longer than " + std::to_string(kMaxCnameChain));
+    name = next;
+  }
+  return name;
+}
+
+bool has_owner(const ldns_rr_list* list, const std::string& name) {
+  for (size_t i = 0; list && i < ldns_rr_list_rr_count(list); ++i) {
+    if (dname_str(ldns_rr_owner(ldns_rr_list_rr(list, i))) == name) return true;
+  }
+  return false;
+}
+
+bool soa_in(const ldns_rr_list* list) {
+  for (size_t i = 0; list && i < ldns_rr_list_rr_count(list); ++i) {
+    if (ldns_rr_get_type(ldns_rr_list_rr(list, i)) == LDNS_RR_TYPE_SOA) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string normalise_dns_name(std::string_view name) {
@@ -154,62 +201,23 @@ Result<ParsedAnswer> parse_dns_answer(std::span<const uint8_t> wire, std::string
       return out;
   }
 
-  // Follow the CNAME chain inside the answer section.
   ldns_rr_list* answer = ldns_pkt_answer(pkt.get());
-  size_t count = answer ? ldns_rr_list_rr_count(answer) : 0;
-  std::string name = want;
-  // The answer is only as fresh as the CNAMEs that led to it: their smallest TTL caps every TTL.
   uint32_t chain_ttl = std::numeric_limits<uint32_t>::max();
-  for (size_t hops = 0; hops <= kMaxCnameChain; ++hops) {
-    std::string next;
-    for (size_t i = 0; i < count; ++i) {
-      const ldns_rr* rr = ldns_rr_list_rr(answer, i);
-      if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN || dname_str(ldns_rr_owner(rr)) != name) continue;
-      auto type = ldns_rr_get_type(rr);
-      if (type == static_cast<ldns_rr_type>(qtype)) {
-        DnsRecord rec;
-        if (!rr_data(rr, qtype, rec)) return unusable(std::move(out), "malformed record in answer");
-        if (out.result.records.size() < kMaxAnswerRecords) out.result.records.push_back(std::move(rec));
-      } else if (type == LDNS_RR_TYPE_CNAME && qtype != RrType::CNAME && next.empty()) {
-        DnsRecord rec;
-        if (rr_data(rr, RrType::CNAME, rec)) {
-          next = rec.text;
-          chain_ttl = std::min(chain_ttl, rec.ttl);
-        }
-      }
-    }
-    if (!out.result.records.empty() || next.empty()) break;
-    if (hops == kMaxCnameChain) {
-      return unusable(std::move(out), "CNAME chain longer than " + std::to_string(kMaxCnameChain));
-    }
-    name = next;
-  }
-  out.result.canonical_name = name;
-  if (name != want) {
+  auto name = follow_cname_chain(answer, want, qtype, out.result.records, chain_ttl);
+  if (!name) return unusable(std::move(out), name.error().message);
+  out.result.canonical_name = *name;
+  if (*name != want) {
     for (auto& rec : out.result.records) rec.ttl = std::min(rec.ttl, chain_ttl);
   }
-
   if (!out.result.records.empty()) {
     out.result.status = DnsStatus::answer;
     return out;
   }
-  if (name != want && out.rcode == LDNS_RCODE_NOERROR) {
-    // The chain ends at a name this answer says nothing about.
-    bool answered_target = false;
-    for (size_t i = 0; i < count; ++i) {
-      if (dname_str(ldns_rr_owner(ldns_rr_list_rr(answer, i))) == name) answered_target = true;
-    }
-    if (!answered_target) {
-      ldns_rr_list* auth = ldns_pkt_authority(pkt.get());
-      bool has_soa = false;
-      for (size_t i = 0; auth && i < ldns_rr_list_rr_count(auth); ++i) {
-        if (ldns_rr_get_type(ldns_rr_list_rr(auth, i)) == LDNS_RR_TYPE_SOA) has_soa = true;
-      }
-      if (!has_soa) out.cname_target = name;
-    }
-  }
-  out.result.status = out.rcode == LDNS_RCODE_NXDOMAIN ? DnsStatus::nxdomain : DnsStatus::nodata;
   ldns_rr_list* auth = ldns_pkt_authority(pkt.get());
+  // The chain ends at a name this answer says nothing about, and no SOA says it has no data.
+  if (*name != want && out.rcode == LDNS_RCODE_NOERROR && !has_owner(answer, *name) && !soa_in(auth))
+    out.cname_target = *name;
+  out.result.status = out.rcode == LDNS_RCODE_NXDOMAIN ? DnsStatus::nxdomain : DnsStatus::nodata;
   for (size_t i = 0; auth && i < ldns_rr_list_rr_count(auth); ++i) {
     const ldns_rr* rr = ldns_rr_list_rr(auth, i);
     if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA || ldns_rr_rd_count(rr) < 7) continue;

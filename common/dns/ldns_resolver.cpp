@@ -106,37 +106,74 @@ DnsResult LdnsResolver::query(std::string_view name, RrType type, Deadline deadl
   return query_all(std::span<const DnsQuery>(&q, 1), deadline).front();
 }
 
-std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries, Deadline deadline) {
-  BlockingScope waits;  // for the servers' answers, up to the deadline
-  if (queries.size() > kMaxParallelQueries) {
+// One batch of queries in flight: each query's attempts, the poll set and the shared deadline.
+// Each step is a member so the state the steps share is named, not captured.
+class LdnsResolver::Batch {
+ public:
+  Batch(LdnsResolver& resolver, std::span<const DnsQuery> queries, Deadline deadline)
+      : r_(resolver), deadline_(deadline), ps_(queries.size()) {
+    for (size_t i = 0; i < ps_.size(); ++i) {
+      ps_[i].name = queries[i].name;
+      ps_[i].type = queries[i].type;
+      ps_[i].first_server = r_.preferred_server();
+      next_attempt(ps_[i]);
+    }
+  }
+
+  std::vector<DnsResult> run() {
+    while (build_poll_set()) {
+      int wait_ms = static_cast<int>(
+          std::max<int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(wake_ - steady::now()).count()));
+      int rc = ::poll(fds_.data(), fds_.size(), wait_ms);
+      if (rc < 0 && errno != EINTR) break;
+      for (size_t k = 0; rc > 0 && k < fds_.size(); ++k) {
+        if (!fds_[k].revents) continue;
+        Pending& p = ps_[owners_[k]];
+        if (p.done || p.fd != fds_[k].fd) continue;
+        if (p.tcp)
+          on_tcp_ready(p);
+        else
+          on_udp_ready(p);
+      }
+    }
     std::vector<DnsResult> out;
-    out.reserve(queries.size());
-    for (size_t i = 0; i < queries.size(); i += kMaxParallelQueries) {
-      auto part = query_all(queries.subspan(i, std::min(kMaxParallelQueries, queries.size() - i)), deadline);
-      for (auto& r : part) out.push_back(std::move(r));
+    out.reserve(ps_.size());
+    for (auto& p : ps_) {
+      if (!p.done) fail(p, DnsStatus::timeout, "deadline passed");
+      out.push_back(std::move(p.result));
     }
     return out;
   }
-  std::vector<Pending> ps(queries.size());
-  auto finish = [](Pending& p, DnsResult r) {
+
+ private:
+  static void finish(Pending& p, DnsResult r) {
     close_fd(p);
     r.local_failure = r.status == DnsStatus::error && p.last_local;
     if (r.canonical_name.empty()) r.canonical_name = normalise_dns_name(p.name);
     p.result = std::move(r);
     p.done = true;
-  };
-  auto fail = [&](Pending& p, DnsStatus s, std::string detail) {
+  }
+
+  static void fail(Pending& p, DnsStatus s, std::string detail) {
     DnsResult r;
     r.status = s;
     r.detail = std::move(detail);
     finish(p, std::move(r));
-  };
+  }
 
-  // Opens a socket to the attempt's server and queues the query bytes.
-  auto open_attempt = [&](Pending& p, bool tcp) -> bool {
+  // Records why the current attempt failed, closes it and moves on to the next one.
+  void retry(Pending& p, DnsStatus s, std::string detail) {
+    p.last_status = s;
+    p.last_detail = std::move(detail);
+    close_fd(p);
+    next_attempt(p);
+  }
+
+  // Opens a socket to the attempt's server and queues the query bytes (sent at once over UDP).
+  bool open_attempt(Pending& p, bool tcp) {
     close_fd(p);
     p.tcp = tcp;
-    p.id = static_cast<uint16_t>(random_->next_u64());
+    p.id = static_cast<uint16_t>(r_.random_->next_u64());
     std::vector<uint8_t> wire;
     if (!build_query(p.name, p.type, p.id, wire)) {
       fail(p, DnsStatus::bad_name, "not a DNS name");
@@ -148,7 +185,7 @@ std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries
     } else {
       p.out = std::move(wire);
     }
-    const DnsServer& server = servers_[p.server];
+    const DnsServer& server = r_.servers_[p.server];
     sockaddr_storage sa;
     socklen_t len = server.sockaddr(sa);
     p.fd = ::socket(sa.ss_family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -177,194 +214,155 @@ std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries
         return false;
       }
     }
-    auto full = steady::now() + options_.attempt_timeout;
-    p.full_attempt = full <= deadline.at();
-    p.attempt_deadline = std::min(full, deadline.at());
+    auto full = steady::now() + r_.options_.attempt_timeout;
+    p.full_attempt = full <= deadline_.at();
+    p.attempt_deadline = std::min(full, deadline_.at());
     return true;
-  };
+  }
 
   // Starts the next attempt on the next server, or ends the query with its last failure.
-  auto next_attempt = [&](Pending& p) {
+  void next_attempt(Pending& p) {
     while (!p.done) {
-      if (servers_.empty()) return fail(p, DnsStatus::error, "no DNS servers configured");
-      if (p.attempt > options_.retries) return fail(p, p.last_status, p.last_detail);
+      if (r_.servers_.empty()) return fail(p, DnsStatus::error, "no DNS servers configured");
+      if (p.attempt > r_.options_.retries) return fail(p, p.last_status, p.last_detail);
       // No new attempt once the overall deadline has passed: nothing could answer it in time.
-      if (deadline.expired()) {
+      if (deadline_.expired()) {
         return p.attempt == 0 ? fail(p, DnsStatus::timeout, "deadline passed")
                               : fail(p, p.last_status, p.last_detail);
       }
-      p.server = (p.first_server + static_cast<size_t>(p.attempt)) % servers_.size();
+      p.server = (p.first_server + static_cast<size_t>(p.attempt)) % r_.servers_.size();
       ++p.attempt;
       if (open_attempt(p, false)) return;
     }
-  };
+  }
 
-  auto handle_reply = [&](Pending& p, std::span<const uint8_t> bytes) -> bool {
+  void handle_reply(Pending& p, std::span<const uint8_t> bytes) {
     auto parsed = parse_dns_answer(bytes, p.name, p.type);
     if (!parsed || parsed->id != p.id) {
       // Not a reply to this question: over UDP keep waiting (it may be spoofed or stale).
-      if (p.tcp) {
-        p.last_status = DnsStatus::error;
-        p.last_detail = parsed ? "reply id mismatch" : parsed.error().message;
-        next_attempt(p);
-      }
-      return false;
+      if (p.tcp) retry(p, DnsStatus::error, parsed ? "reply id mismatch" : parsed.error().message);
+      return;
     }
     if (parsed->truncated) {
-      if (options_.tcp_fallback && !p.tcp) {
+      if (r_.options_.tcp_fallback && !p.tcp) {
         if (!open_attempt(p, true)) next_attempt(p);
-        return true;
+        return;
       }
-      p.last_status = DnsStatus::error;
-      p.last_detail = "truncated answer";
-      next_attempt(p);
-      return true;
+      return retry(p, DnsStatus::error, "truncated answer");
     }
-    DnsResult& r = parsed->result;
-    if (r.status == DnsStatus::servfail || r.status == DnsStatus::error) {
-      p.last_status = r.status;
-      p.last_detail = r.detail + " from " + servers_[p.server].str();
-      close_fd(p);
-      next_attempt(p);
-      return true;
+    DnsResult& res = parsed->result;
+    if (res.status == DnsStatus::servfail || res.status == DnsStatus::error) {
+      return retry(p, res.status, res.detail + " from " + r_.servers_[p.server].str());
     }
-    if (!parsed->cname_target.empty() && options_.cname_chase && p.chase < kMaxCnameChain) {
+    const bool chase = r_.options_.cname_chase;
+    if (!parsed->cname_target.empty() && chase && p.chase < kMaxCnameChain) {
       p.name = parsed->cname_target;
       ++p.chase;
       p.attempt = 0;
       close_fd(p);
-      next_attempt(p);
-      return true;
+      return next_attempt(p);
     }
-    forgive(p.server);
-    if (!parsed->cname_target.empty() && options_.cname_chase) {
-      fail(p, DnsStatus::error, "CNAME chain longer than " + std::to_string(kMaxCnameChain));
-      return true;
+    r_.forgive(p.server);
+    if (!parsed->cname_target.empty() && chase) {
+      return fail(p, DnsStatus::error, "CNAME chain longer than " + std::to_string(kMaxCnameChain));
     }
-    finish(p, std::move(r));
-    return true;
-  };
-
-  for (size_t i = 0; i < ps.size(); ++i) {
-    ps[i].name = queries[i].name;
-    ps[i].type = queries[i].type;
-    ps[i].first_server = preferred_server();
-    next_attempt(ps[i]);
+    finish(p, std::move(res));
   }
 
-  std::vector<pollfd> fds;
-  std::vector<size_t> owners;
-  uint8_t buf[65536];
-  while (true) {
-    fds.clear();
-    owners.clear();
+  // Ends attempts past their time, starts the next ones and gathers the sockets still waiting.
+  // False when nothing is left to wait for.
+  bool build_poll_set() {
+    fds_.clear();
+    owners_.clear();
     auto now = steady::now();
-    steady::time_point wake = deadline.at();
-    for (size_t i = 0; i < ps.size(); ++i) {
-      Pending& p = ps[i];
+    wake_ = deadline_.at();
+    for (size_t i = 0; i < ps_.size(); ++i) {
+      Pending& p = ps_[i];
       if (p.done) continue;
       if (p.fd < 0) {
         next_attempt(p);
         if (p.done) continue;
       }
       if (now >= p.attempt_deadline) {
-        p.last_status = DnsStatus::timeout;
-        p.last_detail = "no answer from " + servers_[p.server].str();
-        if (p.full_attempt) penalise(p.server);
-        close_fd(p);
-        if (now >= deadline.at()) {
+        if (p.full_attempt) r_.penalise(p.server);
+        if (now >= deadline_.at()) {
           fail(p, DnsStatus::timeout, "deadline passed");
           continue;
         }
-        next_attempt(p);
+        retry(p, DnsStatus::timeout, "no answer from " + r_.servers_[p.server].str());
         if (p.done) continue;
       }
       short events = POLLIN;
       if (p.tcp && (p.connecting || p.sent < p.out.size())) events = POLLOUT;
-      fds.push_back({p.fd, events, 0});
-      owners.push_back(i);
-      wake = std::min(wake, p.attempt_deadline);
+      fds_.push_back({p.fd, events, 0});
+      owners_.push_back(i);
+      wake_ = std::min(wake_, p.attempt_deadline);
     }
-    if (fds.empty()) break;
-    int wait_ms = static_cast<int>(
-        std::max<int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(wake - steady::now()).count()));
-    int rc = ::poll(fds.data(), fds.size(), wait_ms);
-    if (rc < 0 && errno != EINTR) break;
-    for (size_t k = 0; rc > 0 && k < fds.size(); ++k) {
-      if (!fds[k].revents) continue;
-      Pending& p = ps[owners[k]];
-      if (p.done || p.fd != fds[k].fd) continue;
-      if (!p.tcp) {
-        ssize_t n = ::recv(p.fd, buf, sizeof buf, 0);
-        if (n < 0) {
-          if (errno == EAGAIN || errno == EINTR) continue;
-          // ICMP port unreachable surfaces as ECONNREFUSED.
-          p.last_status = DnsStatus::error;
-          p.last_detail = servers_[p.server].str() + ": " + std::strerror(errno);
-          penalise(p.server);
-          close_fd(p);
-          next_attempt(p);
-          continue;
-        }
-        handle_reply(p, std::span<const uint8_t>(buf, static_cast<size_t>(n)));
-        continue;
+    return !fds_.empty();
+  }
+
+  void on_udp_ready(Pending& p) {
+    ssize_t n = ::recv(p.fd, buf_, sizeof buf_, 0);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) return;
+      // ICMP port unreachable surfaces as ECONNREFUSED.
+      std::string detail = r_.servers_[p.server].str() + ": " + std::strerror(errno);
+      r_.penalise(p.server);
+      return retry(p, DnsStatus::error, std::move(detail));
+    }
+    handle_reply(p, std::span<const uint8_t>(buf_, static_cast<size_t>(n)));
+  }
+
+  void on_tcp_ready(Pending& p) {
+    if (p.connecting) {
+      int err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err != 0) {
+        return retry(p, DnsStatus::error,
+                     "TCP connect to " + r_.servers_[p.server].str() + ": " + std::strerror(err));
       }
-      // TCP
-      if (p.connecting) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        getsockopt(p.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err != 0) {
-          p.last_status = DnsStatus::error;
-          p.last_detail = "TCP connect to " + servers_[p.server].str() + ": " + std::strerror(err);
-          close_fd(p);
-          next_attempt(p);
-          continue;
-        }
-        p.connecting = false;
-      }
-      if (p.sent < p.out.size()) {
-        ssize_t n = ::send(p.fd, p.out.data() + p.sent, p.out.size() - p.sent, MSG_NOSIGNAL);
-        if (n > 0)
-          p.sent += static_cast<size_t>(n);
-        else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-          p.last_status = DnsStatus::error;
-          p.last_detail = "TCP send failed";
-          close_fd(p);
-          next_attempt(p);
-        }
-        continue;
-      }
-      ssize_t n = ::recv(p.fd, buf, sizeof buf, 0);
-      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-      if (n <= 0) {
-        p.last_status = DnsStatus::error;
-        p.last_detail = "TCP connection closed by " + servers_[p.server].str();
-        close_fd(p);
-        next_attempt(p);
-        continue;
-      }
-      p.in.insert(p.in.end(), buf, buf + n);
-      if (p.in.size() >= 2) {
-        size_t want = (static_cast<size_t>(p.in[0]) << 8) | p.in[1];
-        if (p.in.size() > want + 2 || want > kMaxTcpMessage) {
-          p.last_status = DnsStatus::error;
-          p.last_detail = "bad TCP framing";
-          close_fd(p);
-          next_attempt(p);
-        } else if (p.in.size() == want + 2) {
-          std::vector<uint8_t> msg(p.in.begin() + 2, p.in.end());
-          handle_reply(p, msg);
-        }
-      }
+      p.connecting = false;
+    }
+    if (p.sent < p.out.size()) {
+      ssize_t n = ::send(p.fd, p.out.data() + p.sent, p.out.size() - p.sent, MSG_NOSIGNAL);
+      if (n > 0)
+        p.sent += static_cast<size_t>(n);
+      else if (n < 0 && errno != EAGAIN && errno != EINTR)
+        retry(p, DnsStatus::error, "TCP send failed");
+      return;
+    }
+    ssize_t n = ::recv(p.fd, buf_, sizeof buf_, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n <= 0) return retry(p, DnsStatus::error, "TCP connection closed by " + r_.servers_[p.server].str());
+    p.in.insert(p.in.end(), buf_, buf_ + n);
+    if (p.in.size() < 2) return;
+    size_t want = (static_cast<size_t>(p.in[0]) << 8) | p.in[1];
+    if (p.in.size() > want + 2 || want > kMaxTcpMessage) return retry(p, DnsStatus::error, "bad TCP framing");
+    if (p.in.size() == want + 2) {
+      std::vector<uint8_t> msg(p.in.begin() + 2, p.in.end());
+      handle_reply(p, msg);
     }
   }
 
+  LdnsResolver& r_;
+  Deadline deadline_;
+  std::vector<Pending> ps_;
+  std::vector<pollfd> fds_;
+  std::vector<size_t> owners_;  // fds_[k] belongs to ps_[owners_[k]]
+  steady::time_point wake_;
+  uint8_t buf_[65536];
+};
+
+std::vector<DnsResult> LdnsResolver::query_all(std::span<const DnsQuery> queries, Deadline deadline) {
+  BlockingScope waits;  // for the servers' answers, up to the deadline
+  if (queries.size() <= kMaxParallelQueries) return Batch(*this, queries, deadline).run();
   std::vector<DnsResult> out;
-  out.reserve(ps.size());
-  for (auto& p : ps) {
-    if (!p.done) fail(p, DnsStatus::timeout, "deadline passed");
-    out.push_back(std::move(p.result));
+  out.reserve(queries.size());
+  for (size_t i = 0; i < queries.size(); i += kMaxParallelQueries) {
+    auto part =
+        Batch(*this, queries.subspan(i, std::min(kMaxParallelQueries, queries.size() - i)), deadline).run();
+    for (auto& r : part) out.push_back(std::move(r));
   }
   return out;
 }

@@ -42,6 +42,8 @@ class LdnsResolver final : public Resolver {
   std::vector<DnsResult> query_all(std::span<const DnsQuery> queries, Deadline deadline) override;
 
  private:
+  class Batch;  // the queries of one query_all call in flight (ldns_resolver.cpp)
+
   size_t preferred_server() const;
   void penalise(size_t server);
   void forgive(size_t server);
