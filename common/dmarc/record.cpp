@@ -175,6 +175,106 @@ char to_char(DmarcPsd p) {
 
 bool is_dmarc_record(std::string_view text) { return version_prefix(text) != 0; }
 
+namespace {
+
+// What the tags said about the policies, settled once every tag is read (settle_policy).
+struct PolicyTags {
+  std::optional<DmarcPolicy> p;
+  bool p_seen = false;
+  std::string bad_subdomain_policy;  // "sp" or "np" when one had an invalid value
+};
+
+// One tag (name lower-cased, value trimmed) into the record. An invalid value is a warning and
+// leaves the member unset; unknown tags are ignored (RFC 9989: extensions are new tags).
+void apply_tag(const std::string& name, std::string_view value, DmarcRecord& rec, PolicyTags& pol) {
+  auto bad = [&] { rec.warnings.push_back(name + ": invalid value ignored"); };
+  uint64_t n = 0;
+  if (name == "p") {
+    pol.p_seen = true;
+    pol.p = parse_policy(value);
+  } else if (name == "sp" || name == "np") {
+    if (auto v = parse_policy(value)) {
+      (name == "sp" ? rec.sp : rec.np) = *v;
+    } else {
+      pol.bad_subdomain_policy = name;
+    }
+  } else if (name == "psd") {
+    std::string v = ascii_lower(value);
+    if (v == "y") {
+      rec.psd = DmarcPsd::yes;
+    } else if (v == "n") {
+      rec.psd = DmarcPsd::no;
+    } else if (v == "u") {
+      rec.psd = DmarcPsd::unset;
+    } else {
+      bad();
+    }
+  } else if (name == "t") {
+    std::string v = ascii_lower(value);
+    if (v == "y" || v == "n") {
+      rec.testing = v == "y";
+      rec.t_given = true;
+    } else {
+      bad();
+    }
+  } else if (name == "pct") {
+    if (parse_uint(value, 100, n)) {
+      rec.pct = static_cast<int>(n);
+    } else {
+      bad();
+    }
+  } else if (name == "adkim" || name == "aspf") {
+    if (auto v = parse_align(value)) {
+      (name == "adkim" ? rec.adkim : rec.aspf) = *v;
+    } else {
+      bad();
+    }
+  } else if (name == "rua" || name == "ruf") {
+    parse_uris(name, value, name == "rua" ? rec.rua : rec.ruf, rec.warnings);
+  } else if (name == "fo") {
+    std::string v = ascii_lower(value);
+    if (valid_fo(v)) {
+      rec.fo = v;
+    } else {
+      bad();
+    }
+  } else if (name == "rf") {
+    rec.rf = ascii_lower(value);
+  } else if (name == "ri") {
+    if (parse_uint(value, UINT32_MAX, n)) {
+      rec.ri = static_cast<uint32_t>(n);
+    } else {
+      bad();
+    }
+  }
+}
+
+// p, with RFC 9989's rule for a missing or invalid p (or sp / np) beside a valid rua.
+Result<void> settle_policy(DmarcRecord& rec, const PolicyTags& pol) {
+  if (pol.p && pol.bad_subdomain_policy.empty()) {
+    rec.p = *pol.p;
+    return {};
+  }
+  const std::string& bad_sub = pol.bad_subdomain_policy;
+  if (!rec.rua.empty()) {
+    // RFC 9989 (as RFC 7489 6.6.3): no valid p, or an invalid sp / np, with a valid rua: act as if
+    // the record had "p=none" (the invalid tag stays unset; valid sp / np are kept).
+    std::string why = !bad_sub.empty() ? bad_sub + ": invalid value"
+                      : pol.p_seen     ? "p: invalid value"
+                                       : "p: missing";
+    rec.p = DmarcPolicy::none;
+    rec.p_implied = true;
+    rec.warnings.push_back(why + ", acting as p=none because rua is present");
+    return {};
+  }
+  std::string why = !bad_sub.empty() ? "invalid " + bad_sub + " tag"
+                    : pol.p_seen     ? "invalid p tag"
+                                     : "no p tag";
+  return Error::perm(why + " and no valid rua");
+}
+
+}  // namespace
+
 Result<DmarcRecord> parse_dmarc_record(std::string_view text) {
   if (text.size() > kMaxDmarcRecordBytes) {
     return Error::perm("record longer than " + std::to_string(kMaxDmarcRecordBytes) + " bytes");
@@ -182,9 +282,7 @@ Result<DmarcRecord> parse_dmarc_record(std::string_view text) {
   size_t consumed = version_prefix(text);
   if (consumed == 0) return Error::perm("record does not start with v=DMARC1");
   DmarcRecord rec;
-  std::optional<DmarcPolicy> p;
-  bool p_seen = false;
-  std::string bad_subdomain_policy;  // "sp" or "np" when one had an invalid value
+  PolicyTags pol;
   std::vector<std::string> seen;
   std::string_view rest = text.substr(consumed);
   size_t tags = 1;
@@ -212,92 +310,11 @@ Result<DmarcRecord> parse_dmarc_record(std::string_view text) {
       if (s == name) return Error::perm("tag " + name + " appears more than once");
     }
     if (seen.size() < kMaxDmarcTags) seen.push_back(name);
-    auto bad = [&] { rec.warnings.push_back(name + ": invalid value ignored"); };
-
-    if (name == "v") {
-      return Error::perm("tag v appears more than once");
-    } else if (name == "p") {
-      p_seen = true;
-      p = parse_policy(value);
-    } else if (name == "sp" || name == "np") {
-      auto v = parse_policy(value);
-      if (!v) {
-        bad_subdomain_policy = name;
-      } else {
-        (name == "sp" ? rec.sp : rec.np) = *v;
-      }
-    } else if (name == "psd") {
-      std::string v = ascii_lower(value);
-      if (v == "y") {
-        rec.psd = DmarcPsd::yes;
-      } else if (v == "n") {
-        rec.psd = DmarcPsd::no;
-      } else if (v == "u") {
-        rec.psd = DmarcPsd::unset;
-      } else {
-        bad();
-      }
-    } else if (name == "t") {
-      std::string v = ascii_lower(value);
-      if (v == "y" || v == "n") {
-        rec.testing = v == "y";
-        rec.t_given = true;
-      } else {
-        bad();
-      }
-    } else if (name == "pct") {
-      uint64_t n = 0;
-      if (parse_uint(value, 100, n)) {
-        rec.pct = static_cast<int>(n);
-      } else {
-        bad();
-      }
-    } else if (name == "adkim" || name == "aspf") {
-      auto v = parse_align(value);
-      if (!v) {
-        bad();
-      } else {
-        (name == "adkim" ? rec.adkim : rec.aspf) = *v;
-      }
-    } else if (name == "rua" || name == "ruf") {
-      parse_uris(name, value, name == "rua" ? rec.rua : rec.ruf, rec.warnings);
-    } else if (name == "fo") {
-      std::string v = ascii_lower(value);
-      if (valid_fo(v)) {
-        rec.fo = v;
-      } else {
-        bad();
-      }
-    } else if (name == "rf") {
-      rec.rf = ascii_lower(value);
-    } else if (name == "ri") {
-      uint64_t n = 0;
-      if (parse_uint(value, UINT32_MAX, n)) {
-        rec.ri = static_cast<uint32_t>(n);
-      } else {
-        bad();
-      }
-    }
-    // Unknown tags are ignored (RFC 9989: extensions are new tags).
+    if (name == "v") return Error::perm("tag v appears more than once");
+    apply_tag(name, value, rec, pol);
   }
   if (!rec.t_given && rec.pct) rec.testing = *rec.pct == 0;
-  if (p && bad_subdomain_policy.empty()) {
-    rec.p = *p;
-  } else if (!rec.rua.empty()) {
-    // RFC 9989 (as RFC 7489 6.6.3): no valid p, or an invalid sp / np, with a valid rua: act as if
-    // the record had "p=none" (the invalid tag stays unset; valid sp / np are kept).
-    std::string why = !bad_subdomain_policy.empty() ? bad_subdomain_policy + ": invalid value"
-                      : p_seen                      ? "p: invalid value"
-                                                    : "p: missing";
-    rec.p = DmarcPolicy::none;
-    rec.p_implied = true;
-    rec.warnings.push_back(why + ", acting as p=none because rua is present");
-  } else {
-    std::string why = !bad_subdomain_policy.empty() ? "invalid " + bad_subdomain_policy + " tag"
-                      : p_seen                      ? "invalid p tag"
-                                                    : "no p tag";
-    return Error::perm(why + " and no valid rua");
-  }
+  if (auto settled = settle_policy(rec, pol); !settled) return settled.error();
   return rec;
 }
 

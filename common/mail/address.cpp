@@ -24,6 +24,57 @@ bool is_atext(unsigned char c) {
   return extra.find(static_cast<char>(c)) != std::string_view::npos;
 }
 
+// A comment from the '(' at i, nested at most kMaxCommentDepth deep; i ends after its ')'.
+Result<void> skip_comment(std::string_view s, size_t& i) {
+  size_t depth = 0;
+  do {
+    char d = s[i];
+    if (d == '\\') {
+      if (i + 1 >= s.size()) return Error::perm("backslash at the end of a comment");
+      i += 2;
+      continue;
+    }
+    if (d == '(') {
+      if (++depth > kMaxCommentDepth) return Error::perm("comments nested too deeply");
+    } else if (d == ')') {
+      --depth;
+    } else if (static_cast<unsigned char>(d) < 0x20 && d != '\t' && d != '\r' && d != '\n') {
+      return Error::perm("control character in a comment");
+    }
+    ++i;
+  } while (depth > 0 && i < s.size());
+  if (depth > 0) return Error::perm("unbalanced parenthesis");
+  return {};
+}
+
+// A quoted string from the '"' at i, unescaped and unfolded; i ends after the closing quote.
+Result<std::string> read_quoted(std::string_view s, size_t& i) {
+  std::string text;
+  ++i;
+  while (i < s.size()) {
+    char d = s[i];
+    if (d == '\\') {
+      if (i + 1 >= s.size()) break;
+      text.push_back(s[i + 1]);
+      i += 2;
+      continue;
+    }
+    if (d == '"') {
+      ++i;
+      return text;
+    }
+    if (d == '\r' || d == '\n') {  // folding inside a quoted string
+      ++i;
+      continue;
+    }
+    if (static_cast<unsigned char>(d) < 0x20 && d != '\t')
+      return Error::perm("control character in a quoted string");
+    text.push_back(d);
+    ++i;
+  }
+  return Error::perm("unbalanced quote");
+}
+
 Result<std::vector<Token>> tokenize(std::string_view s) {
   std::vector<Token> out;
   size_t i = 0;
@@ -32,52 +83,11 @@ Result<std::vector<Token>> tokenize(std::string_view s) {
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
       ++i;
     } else if (c == '(') {
-      size_t depth = 0;
-      do {
-        char d = s[i];
-        if (d == '\\') {
-          if (i + 1 >= s.size()) return Error::perm("backslash at the end of a comment");
-          i += 2;
-          continue;
-        }
-        if (d == '(') {
-          if (++depth > kMaxCommentDepth) return Error::perm("comments nested too deeply");
-        } else if (d == ')') {
-          --depth;
-        } else if (static_cast<unsigned char>(d) < 0x20 && d != '\t' && d != '\r' && d != '\n') {
-          return Error::perm("control character in a comment");
-        }
-        ++i;
-      } while (depth > 0 && i < s.size());
-      if (depth > 0) return Error::perm("unbalanced parenthesis");
+      if (auto skipped = skip_comment(s, i); !skipped) return skipped.error();
     } else if (c == '"') {
-      std::string text;
-      ++i;
-      bool closed = false;
-      while (i < s.size()) {
-        char d = s[i];
-        if (d == '\\') {
-          if (i + 1 >= s.size()) break;
-          text.push_back(s[i + 1]);
-          i += 2;
-          continue;
-        }
-        if (d == '"') {
-          closed = true;
-          ++i;
-          break;
-        }
-        if (d == '\r' || d == '\n') {  // folding inside a quoted string
-          ++i;
-          continue;
-        }
-        if (static_cast<unsigned char>(d) < 0x20 && d != '\t')
-          return Error::perm("control character in a quoted string");
-        text.push_back(d);
-        ++i;
-      }
-      if (!closed) return Error::perm("unbalanced quote");
-      out.push_back({Tok::qstring, std::move(text)});
+      auto text = read_quoted(s, i);
+      if (!text) return text.error();
+      out.push_back({Tok::qstring, std::move(*text)});
     } else if (c == '[') {
       size_t close = s.find(']', i);
       if (close == std::string_view::npos) return Error::perm("unbalanced bracket");

@@ -136,6 +136,112 @@ bool valid_macro_string(std::string_view s, bool explanation) {
   return true;
 }
 
+namespace {
+
+// A modifier term (name "=" value): redirect= and exp= once each, others only checked.
+Result<void> parse_modifier(std::string_view term, size_t eq, SpfRecord& rec, bool& have_redirect,
+                            bool& have_exp) {
+  std::string_view name = term.substr(0, eq), value = term.substr(eq + 1);
+  if (name.empty() || !is_alpha(name[0])) return Error::perm("bad modifier \"" + std::string(term) + "\"");
+  for (char c : name) {
+    if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_' && c != '.')
+      return Error::perm("bad modifier name \"" + std::string(name) + "\"");
+  }
+  if (iequals(name, "redirect")) {
+    if (have_redirect) return Error::perm("redirect= given twice");
+    if (!valid_domain_spec(value)) return Error::perm("bad redirect domain \"" + std::string(value) + "\"");
+    have_redirect = true;
+    rec.redirect = std::string(value);
+  } else if (iequals(name, "exp")) {
+    if (have_exp) return Error::perm("exp= given twice");
+    if (!valid_domain_spec(value)) return Error::perm("bad exp domain \"" + std::string(value) + "\"");
+    have_exp = true;
+    rec.exp = std::string(value);
+  } else if (!valid_macro_string(value, false)) {
+    return Error::perm("bad modifier value in \"" + std::string(term) + "\"");
+  }
+  return {};
+}
+
+// The qualifier in front of a mechanism, removed from body ('+' when there is none).
+SpfQualifier take_qualifier(std::string_view& body) {
+  switch (body.front()) {
+    case '+':
+      body.remove_prefix(1);
+      return SpfQualifier::pass;
+    case '-':
+      body.remove_prefix(1);
+      return SpfQualifier::fail;
+    case '~':
+      body.remove_prefix(1);
+      return SpfQualifier::softfail;
+    case '?':
+      body.remove_prefix(1);
+      return SpfQualifier::neutral;
+    default:
+      return SpfQualifier::pass;
+  }
+}
+
+// ip4:ADDR[/LEN] or ip6:ADDR[/LEN] (arg is what follows the ':').
+Result<void> parse_ip_mechanism(bool v6, bool has_arg, std::string_view arg, SpfTerm& t) {
+  auto bad = [&](const char* why) { return Error::perm(std::string(why) + " in \"" + t.text + "\""); };
+  t.mechanism = v6 ? SpfMechanism::ip6 : SpfMechanism::ip4;
+  if (!has_arg) return bad("missing address");
+  size_t slash = arg.find('/');
+  std::string_view addr = arg.substr(0, slash);
+  int len = v6 ? 128 : 32;
+  if (slash != std::string_view::npos && !parse_cidr(arg.substr(slash + 1), len, len))
+    return bad("bad CIDR length");
+  auto ip = IpAddress::parse(addr);
+  if (!ip || ip->v6 != v6 || addr.find_first_of("[]Ii") != std::string_view::npos) return bad("bad address");
+  auto net = IpNetwork::parse(std::string(addr) + "/" + std::to_string(len));
+  if (!net) return bad("bad network");
+  t.network = *net;
+  return {};
+}
+
+// A mechanism term: [qualifier] name [":" domain-spec | "/" cidr ...].
+Result<SpfTerm> parse_mechanism(std::string_view term) {
+  SpfTerm t;
+  t.text = std::string(term);
+  std::string_view body = term;
+  t.qualifier = take_qualifier(body);
+  size_t sep = body.find_first_of(":/");
+  std::string_view name = body.substr(0, sep);
+  std::string_view rest = sep == std::string_view::npos ? std::string_view() : body.substr(sep);
+  bool has_arg = !rest.empty() && rest.front() == ':';
+  std::string_view arg = has_arg ? rest.substr(1) : rest;
+  auto bad = [&](const char* why) { return Error::perm(std::string(why) + " in \"" + t.text + "\""); };
+  if (iequals(name, "all")) {
+    if (!rest.empty()) return bad("all takes no argument");
+    t.mechanism = SpfMechanism::all;
+  } else if (iequals(name, "include") || iequals(name, "exists")) {
+    t.mechanism = iequals(name, "include") ? SpfMechanism::include : SpfMechanism::exists;
+    if (!has_arg || !valid_domain_spec(arg)) return bad("missing or bad domain");
+    t.domain_spec = std::string(arg);
+  } else if (iequals(name, "a") || iequals(name, "mx")) {
+    t.mechanism = iequals(name, "a") ? SpfMechanism::a : SpfMechanism::mx;
+    if (!rest.empty() && !has_arg && rest.front() != '/') return bad("bad syntax");
+    auto spec = split_dual_cidr(arg, t);
+    if (!spec) return spec.error();
+    if (!has_arg && !spec->empty()) return bad("bad CIDR length");
+    if (has_arg && !valid_domain_spec(*spec)) return bad("bad domain");
+    t.domain_spec = *spec;
+  } else if (iequals(name, "ptr")) {
+    t.mechanism = SpfMechanism::ptr;
+    if (!rest.empty() && (!has_arg || !valid_domain_spec(arg))) return bad("bad domain");
+    t.domain_spec = std::string(arg);
+  } else if (iequals(name, "ip4") || iequals(name, "ip6")) {
+    if (auto ip = parse_ip_mechanism(iequals(name, "ip6"), has_arg, arg, t); !ip) return ip.error();
+  } else {
+    return bad("unknown mechanism");
+  }
+  return t;
+}
+
+}  // namespace
+
 Result<SpfRecord> parse_spf_record(std::string_view txt) {
   if (txt.size() > kMaxSpfRecordLength) return Error::perm("SPF record longer than 4096 bytes");
   if (!is_spf_record(txt)) return Error::perm("not an SPF record");
@@ -154,96 +260,12 @@ Result<SpfRecord> parse_spf_record(std::string_view txt) {
     size_t eq = term.find('=');
     size_t colon_or_slash = term.find_first_of(":/");
     if (eq != std::string_view::npos && (colon_or_slash == std::string_view::npos || eq < colon_or_slash)) {
-      std::string_view name = term.substr(0, eq), value = term.substr(eq + 1);
-      if (name.empty() || !is_alpha(name[0]))
-        return Error::perm("bad modifier \"" + std::string(term) + "\"");
-      for (char c : name) {
-        if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_' && c != '.')
-          return Error::perm("bad modifier name \"" + std::string(name) + "\"");
-      }
-      if (iequals(name, "redirect")) {
-        if (have_redirect) return Error::perm("redirect= given twice");
-        if (!valid_domain_spec(value))
-          return Error::perm("bad redirect domain \"" + std::string(value) + "\"");
-        have_redirect = true;
-        rec.redirect = std::string(value);
-      } else if (iequals(name, "exp")) {
-        if (have_exp) return Error::perm("exp= given twice");
-        if (!valid_domain_spec(value)) return Error::perm("bad exp domain \"" + std::string(value) + "\"");
-        have_exp = true;
-        rec.exp = std::string(value);
-      } else if (!valid_macro_string(value, false)) {
-        return Error::perm("bad modifier value in \"" + std::string(term) + "\"");
-      }
+      if (auto m = parse_modifier(term, eq, rec, have_redirect, have_exp); !m) return m.error();
       continue;
     }
-    SpfTerm t;
-    t.text = std::string(term);
-    std::string_view body = term;
-    switch (body.front()) {
-      case '+':
-        t.qualifier = SpfQualifier::pass;
-        body.remove_prefix(1);
-        break;
-      case '-':
-        t.qualifier = SpfQualifier::fail;
-        body.remove_prefix(1);
-        break;
-      case '~':
-        t.qualifier = SpfQualifier::softfail;
-        body.remove_prefix(1);
-        break;
-      case '?':
-        t.qualifier = SpfQualifier::neutral;
-        body.remove_prefix(1);
-        break;
-      default:
-        break;
-    }
-    size_t sep = body.find_first_of(":/");
-    std::string_view name = body.substr(0, sep);
-    std::string_view rest = sep == std::string_view::npos ? std::string_view() : body.substr(sep);
-    bool has_arg = !rest.empty() && rest.front() == ':';
-    std::string_view arg = has_arg ? rest.substr(1) : rest;
-    auto bad = [&](const char* why) { return Error::perm(std::string(why) + " in \"" + t.text + "\""); };
-    if (iequals(name, "all")) {
-      if (!rest.empty()) return bad("all takes no argument");
-      t.mechanism = SpfMechanism::all;
-    } else if (iequals(name, "include") || iequals(name, "exists")) {
-      t.mechanism = iequals(name, "include") ? SpfMechanism::include : SpfMechanism::exists;
-      if (!has_arg || !valid_domain_spec(arg)) return bad("missing or bad domain");
-      t.domain_spec = std::string(arg);
-    } else if (iequals(name, "a") || iequals(name, "mx")) {
-      t.mechanism = iequals(name, "a") ? SpfMechanism::a : SpfMechanism::mx;
-      if (!rest.empty() && !has_arg && rest.front() != '/') return bad("bad syntax");
-      auto spec = split_dual_cidr(arg, t);
-      if (!spec) return spec.error();
-      if (!has_arg && !spec->empty()) return bad("bad CIDR length");
-      if (has_arg && !valid_domain_spec(*spec)) return bad("bad domain");
-      t.domain_spec = *spec;
-    } else if (iequals(name, "ptr")) {
-      t.mechanism = SpfMechanism::ptr;
-      if (!rest.empty() && (!has_arg || !valid_domain_spec(arg))) return bad("bad domain");
-      t.domain_spec = std::string(arg);
-    } else if (iequals(name, "ip4") || iequals(name, "ip6")) {
-      bool v6 = iequals(name, "ip6");
-      t.mechanism = v6 ? SpfMechanism::ip6 : SpfMechanism::ip4;
-      if (!has_arg) return bad("missing address");
-      size_t slash = arg.find('/');
-      std::string_view addr = arg.substr(0, slash);
-      int len = v6 ? 128 : 32;
-      if (slash != std::string_view::npos && !parse_cidr(arg.substr(slash + 1), len, len))
-        return bad("bad CIDR length");
-      auto ip = IpAddress::parse(addr);
-      if (!ip || ip->v6 != v6 || addr.find_first_of("[]Ii") != std::string_view::npos)
-        return bad("bad address");
-      auto net = IpNetwork::parse(std::string(addr) + "/" + std::to_string(len));
-      if (!net) return bad("bad network");
-      t.network = *net;
-    } else {
-      return bad("unknown mechanism");
-    }
-    rec.terms.push_back(std::move(t));
+    auto t = parse_mechanism(term);
+    if (!t) return t.error();
+    rec.terms.push_back(std::move(*t));
   }
   return rec;
 }
