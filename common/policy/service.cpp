@@ -2,6 +2,7 @@
 #include "common/policy/service.h"
 
 #include <iterator>
+#include <optional>
 
 #include "common/core/file_read.h"
 #include "common/greylist/allowlist.h"
@@ -135,74 +136,88 @@ std::string PolicyService::spf_key_domain(const IpAddress& ip, const PolicyReque
 }
 
 std::string PolicyService::decide(const PolicyRequest& req) {
-  const std::string& state = req.get("protocol_state");
-  const std::string& client = req.get("client_address");
   LogLine line(*log_, LogLevel::info, "policy");
   line.kv("queue_id", req.get("queue_id"))
-      .kv("client", client)
+      .kv("client", req.get("client_address"))
       .kv("helo", req.get("helo_name"))
       .kv("sender", req.get("sender"))
       .kv("recipient", req.get("recipient"));
-  auto done = [&](const std::string& action, const std::string& reason) {
-    line.kv("action", action.substr(0, action.find(' '))).kv("reason", reason);
-    return action;
-  };
+  Answer a = decide_steps(req, line);
+  line.kv("action", a.action.substr(0, a.action.find(' '))).kv("reason", a.reason);
+  return a.action;
+}
+
+// The steps in order: a held login, the send limits, the gates that pass a request untouched, the
+// DNS lists, then greylisting. The first step with an answer decides.
+PolicyService::Answer PolicyService::decide_steps(const PolicyRequest& req, LogLine& line) {
   if (guard_policy_) {
-    if (auto a = guard_policy_->decide(req)) return done(a->action, a->reason);
+    if (auto a = guard_policy_->decide(req)) return {a->action, a->reason};
   }
   if (send_limits_) {
-    if (auto a = send_limits_->decide(req)) return done(a->action, a->reason);
+    if (auto a = send_limits_->decide(req)) return {a->action, a->reason};
   }
-  if (state != "RCPT") return done("DUNNO", "not at RCPT (" + state + ")");
-  if (!req.get("sasl_username").empty()) return done("DUNNO", "authenticated client");
-  auto ip = IpAddress::parse(client);
-  if (!ip) return done("DUNNO", "no usable client address");
+  const std::string& state = req.get("protocol_state");
+  if (state != "RCPT") return {"DUNNO", "not at RCPT (" + state + ")"};
+  if (!req.get("sasl_username").empty()) return {"DUNNO", "authenticated client"};
+  auto ip = IpAddress::parse(req.get("client_address"));
+  if (!ip) return {"DUNNO", "no usable client address"};
   for (const auto& n : trusted_) {
-    if (n.contains(*ip)) return done("DUNNO", "trusted network");
+    if (n.contains(*ip)) return {"DUNNO", "trusted network"};
   }
-
   int score = 0;
   if (!dnsbl_->empty()) {
-    std::vector<std::string> domains = {address_domain(req.get("sender")), req.get("helo_name")};
-    const std::string& name = req.get("client_name");
-    bool confirmed = !name.empty() && name != "unknown" && name == req.get("reverse_client_name");
-    if (confirmed) domains.push_back(name);
-    DnsblResult r = dnsbl_->check(*ip, domains);
-    score = r.score;
-    std::string lists;
-    for (const auto& h : r.hits) lists += (lists.empty() ? "" : ",") + h.list + "=" + h.answer;
-    line.kv("score", score);
-    if (!lists.empty()) line.kv("lists", lists);
-    for (const auto& e : r.errors) {
-      LogLine(*log_, LogLevel::warning, "dnsbl_error").kv("client", client).kv("error", e);
+    if (auto a = dnsbl_step(*ip, req, line, score)) return *a;
+  }
+  if (!config_.greylist.enabled) return {"DUNNO", "greylisting off"};
+  if (score < 0) return {"DUNNO", "allowlisted by DNSWL (score " + std::to_string(score) + ")"};
+  return greylist_step(*ip, req, line, score);
+}
+
+// Scores the client on the DNS lists (score out); an answer when the score rejects it or a lookup
+// could not be made here and the admin chose to defer then.
+std::optional<PolicyService::Answer> PolicyService::dnsbl_step(const IpAddress& ip, const PolicyRequest& req,
+                                                               LogLine& line, int& score) {
+  const std::string& client = req.get("client_address");
+  std::vector<std::string> domains = {address_domain(req.get("sender")), req.get("helo_name")};
+  const std::string& name = req.get("client_name");
+  bool confirmed = !name.empty() && name != "unknown" && name == req.get("reverse_client_name");
+  if (confirmed) domains.push_back(name);
+  DnsblResult r = dnsbl_->check(ip, domains);
+  score = r.score;
+  std::string lists;
+  for (const auto& h : r.hits) lists += (lists.empty() ? "" : ",") + h.list + "=" + h.answer;
+  line.kv("score", score);
+  if (!lists.empty()) line.kv("lists", lists);
+  for (const auto& e : r.errors) {
+    LogLine(*log_, LogLevel::warning, "dnsbl_error").kv("client", client).kv("error", e);
+  }
+  if (score >= config_.dnsbl.reject_threshold) {
+    std::string names;
+    for (const auto& h : r.hits) {
+      if (h.weight > 0) names += (names.empty() ? "" : ", ") + h.list;
     }
-    if (score >= config_.dnsbl.reject_threshold) {
-      std::string names;
-      for (const auto& h : r.hits) {
-        if (h.weight > 0) names += (names.empty() ? "" : ", ") + h.list;
-      }
-      return done("554 5.7.1 Service unavailable; client [" + ip->str() + "] blocked using " + names,
-                  "dnsbl score " + std::to_string(score));
-    }
-    if (r.local_failure) {
-      // No socket for a lookup (descriptor limit): the client may be listed, so it does not pass
-      // as if it were not, unless the admin chose that.
-      const bool defer = config_.dnsbl.on_local_failure == DnsblLocalFailure::defer;
-      LogLine(*log_, LogLevel::error, "dnsbl_unavailable")
-          .kv("client", client)
-          .kv("reason", "no socket for a DNS list lookup")
-          .kv("outcome", to_string(config_.dnsbl.on_local_failure));
-      if (defer) {
-        return done("DEFER_IF_PERMIT 4.3.0 Temporary DNS list failure, please try again",
-                    "dnsbl lookup failed locally");
-      }
+    return Answer{"554 5.7.1 Service unavailable; client [" + ip.str() + "] blocked using " + names,
+                  "dnsbl score " + std::to_string(score)};
+  }
+  if (r.local_failure) {
+    // No socket for a lookup (descriptor limit): the client may be listed, so it does not pass
+    // as if it were not, unless the admin chose that.
+    LogLine(*log_, LogLevel::error, "dnsbl_unavailable")
+        .kv("client", client)
+        .kv("reason", "no socket for a DNS list lookup")
+        .kv("outcome", to_string(config_.dnsbl.on_local_failure));
+    if (config_.dnsbl.on_local_failure == DnsblLocalFailure::defer) {
+      return Answer{"DEFER_IF_PERMIT 4.3.0 Temporary DNS list failure, please try again",
+                    "dnsbl lookup failed locally"};
     }
   }
+  return std::nullopt;
+}
 
-  if (!config_.greylist.enabled) return done("DUNNO", "greylisting off");
-  if (score < 0) return done("DUNNO", "allowlisted by DNSWL (score " + std::to_string(score) + ")");
+PolicyService::Answer PolicyService::greylist_step(const IpAddress& ip, const PolicyRequest& req,
+                                                   LogLine& line, int score) {
   GreylistInput in;
-  in.client = *ip;
+  in.client = ip;
   const std::string& name = req.get("client_name");
   if (!name.empty() && name != "unknown" && name == req.get("reverse_client_name"))
     in.verified_client_name = name;
@@ -210,7 +225,7 @@ std::string PolicyService::decide(const PolicyRequest& req) {
   in.recipient = req.get("recipient");
   in.force = score >= config_.dnsbl.greylist_threshold && score > 0;
   if (config_.greylist.spf_domain_key) {
-    in.key_domain_source = [&] { return spf_key_domain(*ip, req, line); };
+    in.key_domain_source = [&] { return spf_key_domain(ip, req, line); };
   }
   GreylistDecision d = greylister_->check(in);
   if (d.kind != GreylistDecision::Kind::store_failure && d.kind != GreylistDecision::Kind::allowlisted &&
@@ -219,26 +234,26 @@ std::string PolicyService::decide(const PolicyRequest& req) {
   }
   switch (d.kind) {
     case GreylistDecision::Kind::allowlisted:
-      return done("DUNNO", d.reason);
+      return {"DUNNO", d.reason};
     case GreylistDecision::Kind::defer:
-      return done("DEFER_IF_PERMIT 4.7.1 Greylisted, please try again in " + std::to_string(d.wait_seconds) +
-                      " seconds",
-                  "greylist: " + d.reason);
+      return {"DEFER_IF_PERMIT 4.7.1 Greylisted, please try again in " + std::to_string(d.wait_seconds) +
+                  " seconds",
+              "greylist: " + d.reason};
     case GreylistDecision::Kind::store_failure:
       store_failed(d.reason);
       if (config_.greylist.on_store_failure == GreylistStoreFailure::defer) {
-        return done("DEFER_IF_PERMIT 4.3.0 Temporary greylisting failure, please try again", "store failure");
+        return {"DEFER_IF_PERMIT 4.3.0 Temporary greylisting failure, please try again", "store failure"};
       }
-      return done("DUNNO", "store failure (greylisting skipped)");
+      return {"DUNNO", "store failure (greylisting skipped)"};
     case GreylistDecision::Kind::pass:
       if (d.delayed_seconds > 0 && config_.greylist.add_header) {
-        return done("PREPEND X-Greylist: delayed " + std::to_string(d.delayed_seconds) +
-                        " seconds by postern-policyd",
-                    "greylist: " + d.reason);
+        return {"PREPEND X-Greylist: delayed " + std::to_string(d.delayed_seconds) +
+                    " seconds by postern-policyd",
+                "greylist: " + d.reason};
       }
-      return done("DUNNO", "greylist: " + d.reason);
+      return {"DUNNO", "greylist: " + d.reason};
   }
-  return done("DUNNO", "");
+  return {"DUNNO", ""};
 }
 
 }  // namespace postern

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,13 @@ class PolicyService {
   void store_failed(const std::string& error);
 
  private:
+  struct Answer {
+    std::string action;  // for Postfix, without "action="
+    std::string reason;  // for the log line
+  };
+  Answer decide_steps(const PolicyRequest& req, LogLine& line);
+  std::optional<Answer> dnsbl_step(const IpAddress& ip, const PolicyRequest& req, LogLine& line, int& score);
+  Answer greylist_step(const IpAddress& ip, const PolicyRequest& req, LogLine& line, int score);
   std::vector<DnsListSpec> self_test(std::vector<DnsListSpec> lists, bool domain);
   // The domain whose SPF the client passes (MAIL FROM, or HELO for the null sender), else "".
   std::string spf_key_domain(const IpAddress& ip, const PolicyRequest& req, LogLine& line) const;

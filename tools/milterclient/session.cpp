@@ -299,184 +299,238 @@ Result<void> Connection::negotiate() {
   return ok();
 }
 
-Result<Verdict> Connection::run(const Envelope& env, const Message& msg) {
-  Verdict v;
-  if (!reusable_ || fd_ < 0) return Error::temp("connection is no longer usable");
-  const Deadline deadline = Deadline::after(options_.message_timeout);
-  const uint32_t pf = negotiated_.protocol;
-  ++message_serial_;
-  char queue_id[32];
-  std::snprintf(queue_id, sizeof queue_id, "%X%05X", static_cast<unsigned>(fd_), message_serial_);
+// One message through the milter: the stages in order, sharing the message's deadline, its queue
+// id and the verdict so far. Each stage returns true when the milter's reply ended the message
+// (the abort already sent when the transaction was open).
+class Connection::Transaction {
+ public:
+  Transaction(Connection& c, const Envelope& env, const Message& msg)
+      : c_(c),
+        env_(env),
+        msg_(msg),
+        deadline_(Deadline::after(c.options_.message_timeout)),
+        pf_(c.negotiated_.protocol) {
+    std::snprintf(queue_id_, sizeof queue_id_, "%X%05X", static_cast<unsigned>(c.fd_), c.message_serial_);
+  }
 
-  auto macros_for = [&](char stage) -> MacroList {
-    MacroList m;
-    auto it = env.macros.find(stage);
-    if (it != env.macros.end()) m = it->second;
-    if (stage == cmd::mail || stage == cmd::eob) {
-      bool has_i = false;
-      for (const auto& [k, val] : m) has_i = has_i || k == "i";
-      if (!has_i) m.emplace_back("i", queue_id);
-    }
-    return m;
-  };
-  // Sends the stage's macros (if any) and the command; reads the reply unless the milter said it
-  // will not answer. Returns true when the reply ends the message.
-  // The stage's macros and its command go out in one write.
-  auto with_macros = [&](char stage, const std::string& packet) -> std::string {
-    MacroList m = macros_for(stage);
-    return m.empty() ? packet : encode_macros(stage, m) + packet;
-  };
-  auto step = [&](char stage, const std::string& packet, uint32_t nr_flag, const char* name) -> Result<bool> {
-    if (auto s = send(with_macros(stage, packet), deadline); !s) return s.error();
-    if (pf & nr_flag) return false;
-    auto r = read_reply(name, deadline);
-    if (!r) return r.error();
-    return stage_reply(*r, name, v);
-  };
-  auto abort_transaction = [&]() -> Result<Verdict> {
-    if (auto s = send(encode_command(cmd::abort), deadline); !s) return s.error();
-    return v;
-  };
+  Verdict& verdict() { return v_; }
 
-  if (!session_started_) {
-    session_started_ = true;
-    if (!(pf & proto::no_connect)) {
+  // CONNECT and HELO, once per connection. An end here makes the connection unusable.
+  Result<bool> open_session() {
+    if (!(pf_ & proto::no_connect)) {
       Family fam = Family::unknown;
       std::string addr;
-      if (env.client_ip.rfind("unix:", 0) == 0) {
+      if (env_.client_ip.rfind("unix:", 0) == 0) {
         fam = Family::unix_path;
-        addr = env.client_ip.substr(5);
-      } else if (env.client_ip != "unknown") {
-        auto ip = client_address(env.client_ip);
-        if (!ip) return Error::perm("bad client address " + env.client_ip);
+        addr = env_.client_ip.substr(5);
+      } else if (env_.client_ip != "unknown") {
+        auto ip = client_address(env_.client_ip);
+        if (!ip) return Error::perm("bad client address " + env_.client_ip);
         fam = ip->v6 ? Family::inet6 : Family::inet4;
         addr = ip->str();
       }
-      auto done = step(cmd::connect, encode_connect(env.client_name, fam, env.client_port, addr),
+      auto done = step(cmd::connect, encode_connect(env_.client_name, fam, env_.client_port, addr),
                        proto::nr_connect, "connect");
-      if (!done) return done.error();
-      if (*done) {
-        reusable_ = false;
-        return v;
-      }
+      if (!done || *done) return session_end(done);
     }
-    if (!(pf & proto::no_helo)) {
-      auto done = step(cmd::helo, encode_helo(env.helo), proto::nr_helo, "helo");
-      if (!done) return done.error();
-      if (*done) {
-        reusable_ = false;
-        return v;
-      }
+    if (!(pf_ & proto::no_helo)) {
+      auto done = step(cmd::helo, encode_helo(env_.helo), proto::nr_helo, "helo");
+      if (!done || *done) return session_end(done);
     }
+    return false;
   }
 
-  if (!(pf & proto::no_mail)) {
-    auto done = step(cmd::mail, encode_mail(env.from), proto::nr_mail, "mail");
-    if (!done) return done.error();
-    if (*done) return abort_transaction();
+  Result<bool> mail() {
+    if (pf_ & proto::no_mail) return false;
+    return ended(step(cmd::mail, encode_mail(env_.from), proto::nr_mail, "mail"));
   }
-  if (!(pf & proto::no_rcpt)) {
+
+  // Every RCPT; the message ends when the milter discards it or refuses every recipient.
+  Result<bool> recipients() {
+    if (pf_ & proto::no_rcpt) return false;
     size_t refused = 0;
     Verdict last;
-    for (const auto& rcpt : env.rcpts) {
+    for (const auto& rcpt : env_.rcpts) {
       Verdict rv;
-      if (auto s = send(with_macros(cmd::rcpt, encode_rcpt(rcpt)), deadline); !s) return s.error();
-      if (pf & proto::nr_rcpt) continue;
-      auto r = read_reply("rcpt", deadline);
+      if (auto s = c_.send(with_macros(cmd::rcpt, encode_rcpt(rcpt)), deadline_); !s) return s.error();
+      if (pf_ & proto::nr_rcpt) continue;
+      auto r = c_.read_reply("rcpt", deadline_);
       if (!r) return r.error();
       auto done = stage_reply(*r, "rcpt", rv);
       if (!done) return done.error();
       if (!*done || rv.action == Action::accept) continue;
       if (rv.action == Action::discard) {
-        v = rv;
-        return abort_transaction();
+        v_ = rv;
+        return abort();
       }
       ++refused;
-      v.rejected_rcpts.push_back(
+      v_.rejected_rcpts.push_back(
           rcpt + ": " +
           (rv.reply.empty() ? (rv.action == Action::reject ? "reject" : "tempfail") : rv.reply));
       last = rv;
     }
-    if (!env.rcpts.empty() && refused == env.rcpts.size()) {
-      auto rejected = std::move(v.rejected_rcpts);
-      v = last;
-      v.rejected_rcpts = std::move(rejected);
-      return abort_transaction();
+    if (!env_.rcpts.empty() && refused == env_.rcpts.size()) {
+      auto rejected = std::move(v_.rejected_rcpts);
+      v_ = last;
+      v_.rejected_rcpts = std::move(rejected);
+      return abort();
     }
+    return false;
   }
-  if (!(pf & proto::no_data)) {
-    auto done = step(cmd::data, encode_command(cmd::data), proto::nr_data, "data");
-    if (!done) return done.error();
-    if (*done) return abort_transaction();
-  }
-  if (!(pf & proto::no_headers)) {
-    for (const auto& h : msg.headers) {
-      std::string_view value = h.value;
-      if (!(pf & proto::header_leading_space)) {
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+
+  // DATA, the header fields and their end.
+  Result<bool> header() {
+    if (!(pf_ & proto::no_data)) {
+      auto done = ended(step(cmd::data, encode_command(cmd::data), proto::nr_data, "data"));
+      if (!done || *done) return done;
+    }
+    if (!(pf_ & proto::no_headers)) {
+      for (const auto& h : msg_.headers) {
+        std::string_view value = h.value;
+        if (!(pf_ & proto::header_leading_space)) {
+          while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        }
+        auto done = ended(step(cmd::header, encode_header(h.name, value), proto::nr_header, "header"));
+        if (!done || *done) return done;
       }
-      auto done = step(cmd::header, encode_header(h.name, value), proto::nr_header, "header");
-      if (!done) return done.error();
-      if (*done) return abort_transaction();
     }
+    if (pf_ & proto::no_eoh) return false;
+    return ended(step(cmd::eoh, encode_command(cmd::eoh), proto::nr_eoh, "eoh"));
   }
-  if (!(pf & proto::no_eoh)) {
-    auto done = step(cmd::eoh, encode_command(cmd::eoh), proto::nr_eoh, "eoh");
-    if (!done) return done.error();
-    if (*done) return abort_transaction();
-  }
-  if (!(pf & proto::no_body)) {
-    std::string_view body = msg.body;
+
+  // The body in chunks of options.chunk_size; a SKIP stops sending it.
+  Result<bool> body() {
+    if (pf_ & proto::no_body) return false;
+    std::string_view body = msg_.body;
     while (!body.empty()) {
-      std::string_view chunk = body.substr(0, options_.chunk_size);
+      std::string_view chunk = body.substr(0, c_.options_.chunk_size);
       body.remove_prefix(chunk.size());
-      if (auto s = send(encode_body(chunk), deadline); !s) return s.error();
-      if (pf & proto::nr_body) continue;
-      auto r = read_reply("body", deadline);
+      if (auto s = c_.send(encode_body(chunk), deadline_); !s) return s.error();
+      if (pf_ & proto::nr_body) continue;
+      auto r = c_.read_reply("body", deadline_);
       if (!r) return r.error();
       if (r->type == ReplyType::skip) {
-        if (!(pf & proto::skip)) return Error::perm("milter sent SKIP without negotiating it");
+        if (!(pf_ & proto::skip)) return Error::perm("milter sent SKIP without negotiating it");
         break;
       }
-      auto done = stage_reply(*r, "body", v);
-      if (!done) return done.error();
-      if (*done) return abort_transaction();
+      auto done = ended(stage_reply(*r, "body", v_));
+      if (!done || *done) return done;
     }
+    return false;
   }
 
   // End of body: modifications, then one final reply.
-  if (auto s = send(with_macros(cmd::eob, encode_command(cmd::eob)), deadline); !s) return s.error();
-  v.stage = "eom";
-  size_t body_index = SIZE_MAX;  // the replace-body modification, once started
-  for (;;) {
-    auto r = read_reply("end of message", deadline);
-    if (!r) return r.error();
-    uint32_t needs = action_needed(r->type);
-    if (needs != 0) {
-      if (!(negotiated_.actions & needs)) {
-        return Error::perm("milter sent '" + shown_command(r->command) + "' without negotiating that action");
+  Result<Verdict> end_of_message() {
+    if (auto s = c_.send(with_macros(cmd::eob, encode_command(cmd::eob)), deadline_); !s) return s.error();
+    v_.stage = "eom";
+    size_t body_index = SIZE_MAX;  // the replace-body modification, once started
+    for (;;) {
+      auto r = c_.read_reply("end of message", deadline_);
+      if (!r) return r.error();
+      if (uint32_t needs = action_needed(r->type); needs != 0) {
+        if (!(c_.negotiated_.actions & needs)) {
+          return Error::perm("milter sent '" + shown_command(r->command) +
+                             "' without negotiating that action");
+        }
+        add_modification(*r, body_index);
+        continue;
       }
-      if (r->type == ReplyType::quarantine) {
-        v.quarantined = true;
-        v.quarantine_reason = r->value;
-      } else if (r->type == ReplyType::replace_body && body_index != SIZE_MAX) {
-        v.modifications[body_index].value += r->value;  // later chunks of the same new body
-      } else {
-        if (r->type == ReplyType::replace_body) body_index = v.modifications.size();
-        v.modifications.push_back({r->type, r->index, r->name, r->value, r->args});
+      if (r->type == ReplyType::cont) {  // continue at end of message accepts it
+        v_.action = Action::accept;
+        return v_;
       }
-      continue;
+      auto done = stage_reply(*r, "eom", v_);
+      if (!done) return done.error();
+      if (r->type == ReplyType::conn_fail || r->type == ReplyType::shutdown) c_.reusable_ = false;
+      if (v_.action != Action::accept) v_.quarantined = false;
+      return v_;
     }
-    if (r->type == ReplyType::cont) {  // continue at end of message accepts it
-      v.action = Action::accept;
-      return v;
-    }
-    auto done = stage_reply(*r, "eom", v);
-    if (!done) return done.error();
-    if (r->type == ReplyType::conn_fail || r->type == ReplyType::shutdown) reusable_ = false;
-    if (v.action != Action::accept) v.quarantined = false;
-    return v;
   }
+
+ private:
+  MacroList macros_for(char stage) const {
+    MacroList m;
+    auto it = env_.macros.find(stage);
+    if (it != env_.macros.end()) m = it->second;
+    if (stage == cmd::mail || stage == cmd::eob) {
+      bool has_i = false;
+      for (const auto& [k, val] : m) has_i = has_i || k == "i";
+      if (!has_i) m.emplace_back("i", queue_id_);
+    }
+    return m;
+  }
+
+  // The stage's macros and its command go out in one write.
+  std::string with_macros(char stage, const std::string& packet) const {
+    MacroList m = macros_for(stage);
+    return m.empty() ? packet : encode_macros(stage, m) + packet;
+  }
+
+  // Sends the stage's macros (if any) and the command; reads the reply unless the milter said it
+  // will not answer. True when the reply ends the message.
+  Result<bool> step(char stage, const std::string& packet, uint32_t nr_flag, const char* name) {
+    if (auto s = c_.send(with_macros(stage, packet), deadline_); !s) return s.error();
+    if (pf_ & nr_flag) return false;
+    auto r = c_.read_reply(name, deadline_);
+    if (!r) return r.error();
+    return stage_reply(*r, name, v_);
+  }
+
+  Result<bool> abort() {
+    if (auto s = c_.send(encode_command(cmd::abort), deadline_); !s) return s.error();
+    return true;
+  }
+
+  // A stage inside the transaction: an end aborts it.
+  Result<bool> ended(Result<bool> done) {
+    if (!done || !*done) return done;
+    return abort();
+  }
+
+  // A stage before MAIL: an end leaves the connection unusable.
+  Result<bool> session_end(Result<bool> done) {
+    if (done && *done) c_.reusable_ = false;
+    return done;
+  }
+
+  void add_modification(const Reply& r, size_t& body_index) {
+    if (r.type == ReplyType::quarantine) {
+      v_.quarantined = true;
+      v_.quarantine_reason = r.value;
+    } else if (r.type == ReplyType::replace_body && body_index != SIZE_MAX) {
+      v_.modifications[body_index].value += r.value;  // later chunks of the same new body
+    } else {
+      if (r.type == ReplyType::replace_body) body_index = v_.modifications.size();
+      v_.modifications.push_back({r.type, r.index, r.name, r.value, r.args});
+    }
+  }
+
+  Connection& c_;
+  const Envelope& env_;
+  const Message& msg_;
+  const Deadline deadline_;
+  const uint32_t pf_;
+  char queue_id_[32];
+  Verdict v_;
+};
+
+Result<Verdict> Connection::run(const Envelope& env, const Message& msg) {
+  if (!reusable_ || fd_ < 0) return Error::temp("connection is no longer usable");
+  ++message_serial_;
+  Transaction t(*this, env, msg);
+  if (!session_started_) {
+    session_started_ = true;
+    auto done = t.open_session();
+    if (!done) return done.error();
+    if (*done) return t.verdict();
+  }
+  for (auto stage :
+       {&Transaction::mail, &Transaction::recipients, &Transaction::header, &Transaction::body}) {
+    auto done = (t.*stage)();
+    if (!done) return done.error();
+    if (*done) return t.verdict();
+  }
+  return t.end_of_message();
 }
 
 }  // namespace postern::mta

@@ -76,6 +76,8 @@ class Connection {
   void quit();
 
  private:
+  class Transaction;  // one message's stages, sharing its deadline and verdict (session.cpp)
+
   Connection(int fd, ClientOptions options) : fd_(fd), options_(std::move(options)) {}
   Result<void> send(const std::string& bytes, const Deadline& message_deadline);
   Result<Reply> read_reply(const char* waiting_for, const Deadline& message_deadline);
