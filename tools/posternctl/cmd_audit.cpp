@@ -115,7 +115,7 @@ CommandRegistration reg_audit(
                            .help = "where the listeners are probed (default 127.0.0.1)"},
                           {.name = "--only",
                            .metavar = "PART",
-                           .help = "postfix, dovecot, postern or dns (repeatable)",
+                           .help = "postfix, dovecot, postern or dns",
                            .choices = {"postfix", "dovecot", "postern", "dns"},
                            .repeatable = true},
                           {.name = "--ca-file",
