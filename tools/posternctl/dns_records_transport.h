@@ -1,12 +1,10 @@
-// The transport-security part of `posternctl dns-records` and of `posternctl audit`: DANE TLSA
-// records for the MX hosts this server answers for, the MTA-STS policy and TXT record, the TLS-RPT
-// record, and null MX records for names that take no mail; with a resolver, whether each is
-// published and right (TLSA authenticated by DNSSEC, matching the key on disk and the key served
-// live; MTA-STS policy fetched over HTTPS, covering every MX, its id changed when it did; TLS-RPT
-// present once).
-// The checks themselves are in transport_checks.h. Trusts its options (the admin's); DNS answers, HTTPS
-// responses and served certificates are untrusted and printed through log_safe. Output is zone-file lines and
-// "; " comments on stdout.
+// The transport-security part of `posternctl dns-records`: DANE TLSA records for the MX hosts this
+// server answers for, the MTA-STS policy and TXT record, the TLS-RPT record, and null MX records
+// for names that take no mail, each followed, with a resolver, by its checks (transport_checks.h:
+// published and right). Also what `posternctl audit` shares with it: the certificates and MX host
+// from a loaded Postfix, the live-key probe, option checks. Trusts its options (the admin's); DNS
+// answers, HTTPS responses and served certificates are untrusted and printed through log_safe.
+// Output is zone-file lines and "; " comments on stdout.
 #pragma once
 
 #include <cstdint>
