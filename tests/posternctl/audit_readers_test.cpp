@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "tests/posternctl/smtp_reply_feed.h"
 #include "tools/posternctl/audit/dovecot_config.h"
 #include "tools/posternctl/audit/imap_line.h"
 #include "tools/posternctl/audit/master_cf_lines.h"
@@ -219,24 +220,7 @@ TEST(DovecotConfig, ListenersWithEffectiveValues) {
 }
 
 std::vector<std::string> replies(std::string_view a, std::string_view b, bool& failed) {
-  SmtpReplyReader r;
-  std::vector<std::string> out;
-  failed = false;
-  for (auto piece : {a, b}) {
-    r.append(piece);
-    while (true) {
-      auto n = r.next();
-      if (!n) {
-        failed = true;
-        return out;
-      }
-      if (!*n) break;
-      std::string s = std::to_string((*n)->code);
-      for (const auto& l : (*n)->lines) s += "|" + l;
-      out.push_back(s);
-    }
-  }
-  return out;
+  return postern::test::smtp_replies_fed(a, b, failed);
 }
 
 TEST(SmtpReply, MultiLineRepliesWholeAndSplitAtEveryByte) {

@@ -4,10 +4,10 @@
 // broken_sasl_auth_clients = yes, a 0666 Dovecot auth socket, AUTH before STARTTLS, encrypt on a
 // public MX, an open relay, cleartext IMAP logins, ...), where each planted fault must be found
 // with its id, severity, place and exact fix; one configured well, which must have no error and
-// finish under 5 s; live probes of a Postfix made to offer TLS 1.0 and anonymous suites with an
-// expired and a wrong-name certificate, and of a certificate replaced on disk without a reload;
-// listeners that stay silent, answer garbage or close mid-handshake, which must end within the
-// probe deadline; exit codes and the JSON form.
+// finish under 5 s; a chain file with an RSA and an ECDSA chain; live probes of a Postfix made to offer
+// TLS 1.0 and anonymous suites with an expired and a wrong-name certificate, and of a certificate replaced on
+// disk without a reload; listeners that stay silent, answer garbage or close mid-handshake, which must end
+// within the probe deadline; exit codes and the JSON form.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -28,16 +28,15 @@
 #include "tests/harness/smtp_client.h"
 #include "tests/harness/temp_dir.h"
 #include "tests/harness/test_cert.h"
+#include "tests/posternctl/ctl_run.h"
 
 namespace postern {
 namespace {
 
 using test::TempDir;
 
-test::CommandResult ctl(std::vector<std::string> args) {
-  args.insert(args.begin(), POSTERNCTL);
-  return test::run_command(args, "", std::chrono::seconds(60));
-}
+using test::ctl;
+using test::has;
 
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -55,8 +54,6 @@ std::string finding(const std::string& out, const std::string& severity, const s
     if (line.rfind(severity + " " + id + " " + where, 0) == 0) return line;
   return "";
 }
-
-bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
 // The line number of the master.cf entry for service name (the test's own scan, to check the
 // audit's "where").
@@ -98,6 +95,13 @@ class Audit : public ::testing::Test {
     return p.string();
   }
   void SetUp() override { chmod(certs_.path().c_str(), 0755); }
+  // The audit of one instance alone, trusting the test CA.
+  test::CommandResult audit_postfix(const test::PostfixInstance& pf) {
+    return ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
+  }
+  test::CommandResult audit_dovecot(const test::DovecotInstance& dv) {
+    return ctl({"audit", "--only", "dovecot", "--dovecot-config", dv.config_path(), "--ca-file", ca_file()});
+  }
 
   TempDir certs_{"audit-certs"};
   test::TestCa ca_;
@@ -368,7 +372,7 @@ TEST_F(Audit, LiveProbesSeeLegacyTlsAnonymousSuitesExpiredAndWrongNameCertificat
   test::PostfixInstance pf(o);
   std::string mx_where = where_of(pf.config_dir(), "127.0.0.1:" + std::to_string(pf.smtp_port()));
   std::string sub_where = where_of(pf.config_dir(), "127.0.0.1:" + std::to_string(pf.submission_port()));
-  auto r = ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
+  auto r = audit_postfix(pf);
   const std::string& out = r.output;
   EXPECT_EQ(r.exit_code, 1) << out;
   EXPECT_TRUE(has(finding(out, "warning", "probe.tls.legacy-version", mx_where + ":"), "TLSv1 is accepted"))
@@ -401,12 +405,10 @@ TEST_F(Audit, CertificateReplacedOnDiskWithoutReload) {
       "\nservice imap-login {\n  inet_listener imaps {\n    port = " + std::to_string(test::free_tcp_port()) +
       "\n    ssl = yes\n  }\n}\n";
   test::DovecotInstance dv(dopt);
-  auto before =
-      ctl({"audit", "--only", "dovecot", "--dovecot-config", dv.config_path(), "--ca-file", ca_file()});
+  auto before = audit_dovecot(dv);
   EXPECT_EQ(finding(before.output, "error", "probe.cert.not-reloaded"), "") << before.output;
   pair("dc");  // a new certificate and key at the same paths
-  auto after =
-      ctl({"audit", "--only", "dovecot", "--dovecot-config", dv.config_path(), "--ca-file", ca_file()});
+  auto after = audit_dovecot(dv);
   for (const char* where : {"dovecot: service imap-login inet_listener imap:",
                             "dovecot: service imap-login inet_listener imaps:"}) {
     std::string f = finding(after.output, "error", "probe.cert.not-reloaded", where);
@@ -429,24 +431,72 @@ TEST_F(Audit, PostfixCertificateReplacedOnDiskWithoutReload) {
   test::PostfixInstance pf(o);
   ASSERT_TRUE(test::wait_for_tcp(port));
   std::string where = where_of(pf.config_dir(), "127.0.0.1:" + std::to_string(port));
-  auto before =
-      ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
+  auto before = audit_postfix(pf);
   EXPECT_EQ(finding(before.output, "error", "probe.cert.not-reloaded"), "") << before.output;
   pair("pf");  // renewed on disk; the running smtpd keeps the old one
-  auto after =
-      ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
+  auto after = audit_postfix(pf);
   std::string f = finding(after.output, "error", "probe.cert.not-reloaded", where + ":");
   EXPECT_TRUE(has(f, "is not the one in " + cert + " (file ")) << after.output;
   EXPECT_TRUE(has(f, "; fix: postfix reload")) << after.output;
   pf.reload();
   ASSERT_TRUE(test::wait_until(
       [&] {
-        auto r =
-            ctl({"audit", "--only", "postfix", "--postfix-config", pf.config_dir(), "--ca-file", ca_file()});
+        auto r = audit_postfix(pf);
         return finding(r.output, "error", "probe.cert.not-reloaded", where + ":").empty();
       },
       std::chrono::seconds(30)))
       << "after postfix reload the new certificate is served";
+}
+
+// smtpd_tls_chain_files' documented form: an RSA key and its chain, then an ECDSA key and its chain,
+// in one file. Each chain is checked with the key before it; whichever leaf Postfix serves is the
+// configured one; dns-records reads the same file into a TLSA record for each key.
+TEST_F(Audit, OneChainFileWithRsaAndEcdsaChains) {
+  test::TestCertSpec rsa_spec;
+  rsa_spec.rsa_bits = 2048;
+  auto rsa = ca_.issue(rsa_spec);
+  auto ec = ca_.issue({});
+  auto other = ca_.issue({});
+  auto both = certs_.write(
+      "both.pem", rsa.key_pem + rsa.cert_pem + ca_.cert_pem() + ec.key_pem + ec.cert_pem + ca_.cert_pem());
+  chmod(both.c_str(), 0600);
+  test::PostfixOptions o;
+  o.main_cf = {{"smtpd_tls_security_level", "may"}, {"smtpd_tls_chain_files", both.string()}};
+  test::PostfixInstance pf(o);
+  auto r = audit_postfix(pf);
+  for (const char* id : {"postfix.cert.key-mismatch", "postfix.cert.key-unreadable",
+                         "postfix.cert.unreadable", "probe.cert.not-reloaded", "probe.tls.handshake"})
+    EXPECT_EQ(finding(r.output, "error", id), "") << r.output;
+  auto records = ctl(
+      {"-c", certs_.write("empty.conf", "").string(), "dns-records", "--postfix-config", pf.config_dir()});
+  for (const auto& kp : {rsa, ec}) {
+    auto pem = certs_.write("leaf.pem", kp.cert_pem);
+    auto digest = test::run_command({"/bin/sh", "-c",
+                                     "openssl x509 -in " + pem.string() +
+                                         " -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum"});
+    EXPECT_TRUE(has(records.output,
+                    "\n_25._tcp.mx.postern.test. IN TLSA 3 1 1 " + digest.output.substr(0, 64) + "\n"))
+        << records.output;
+  }
+  // The ECDSA key followed by a certificate for another key: that chain's key does not match (a
+  // configuration postconf reads but no Postfix runs: Postfix would refuse it).
+  auto bad = certs_.write(
+      "bad.pem", rsa.key_pem + rsa.cert_pem + ca_.cert_pem() + ec.key_pem + other.cert_pem + ca_.cert_pem());
+  chmod(bad.c_str(), 0600);
+  TempDir pfdir{"audit-chain-files"};
+  pfdir.write("main.cf",
+              "compatibility_level = 3.6\nmyhostname = mx.postern.test\nsmtpd_tls_security_level = may\n"
+              "smtpd_tls_chain_files = " +
+                  bad.string() + "\n");
+  pfdir.write("master.cf", "smtp inet n - n - - smtpd\n");
+  auto m = ctl({"audit", "--only", "postfix", "--no-probe", "--postfix-config", pfdir.str()});
+  EXPECT_EQ(finding(m.output, "error", "postfix.cert.key-mismatch", "main.cf:"),
+            "error postfix.cert.key-mismatch main.cf: the private key does not belong to the certificate " +
+                bad.string() + " (EC chain) (key = " + bad.string() +
+                "); fix: install the key that was issued with " + bad.string() + " (EC chain)")
+      << m.output;
+  EXPECT_EQ(count_lines(m.output, "error postfix.cert.key-mismatch"), 1)
+      << "the RSA chain matches: " << m.output;
 }
 
 // Listeners that misbehave, declared in a Postfix configuration that postconf reads but no

@@ -12,6 +12,7 @@
 #include "tests/harness/dns_server.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
+#include "tests/posternctl/ctl_run.h"
 
 namespace postern {
 namespace {
@@ -20,27 +21,9 @@ using test::DnsBehavior;
 using test::TempDir;
 using test::TestDnsServer;
 
-test::CommandResult ctl(std::vector<std::string> args) {
-  args.insert(args.begin(), POSTERNCTL);
-  return test::run_command(args);
-}
-
-bool has(const std::string& out, const std::string& text) { return out.find(text) != std::string::npos; }
-
-// The lines of out that follow the line starting with `after` up to the next record line (one not
-// starting with ';'), as one string.
-std::string comments_after(const std::string& out, const std::string& after) {
-  size_t at = out.find("\n" + after);
-  if (at == std::string::npos) return "<no line " + after + ">";
-  size_t pos = out.find('\n', at + 1) + 1;
-  std::string got;
-  while (pos < out.size() && out[pos] == ';') {
-    size_t nl = out.find('\n', pos);
-    got += out.substr(pos, nl - pos) + "\n";
-    pos = nl + 1;
-  }
-  return got;
-}
+using test::comments_after;
+using test::ctl;
+using test::has;
 
 class DnsRecords : public ::testing::Test {
  protected:

@@ -23,52 +23,32 @@
 #include "tests/harness/temp_dir.h"
 #include "tests/harness/test_cert.h"
 #include "tests/harness/unbound_instance.h"
+#include "tests/posternctl/ctl_run.h"
+#include "tests/posternctl/transport_fixture.h"
 #include "tools/posternctl/transport/mta_sts_policy.h"
 #include "tools/posternctl/transport/tlsa.h"
 
 namespace postern {
 namespace {
 
+using test::comments_after;
+using test::ctl;
+using test::has;
+using test::issue;
+using test::policy_text;
 using test::TempDir;
 using test::TestCa;
-
-// A certificate from ca for names, valid from now + not_before to now + not_after (seconds).
-test::TestKeyPair issue(const TestCa& ca, const std::vector<std::string>& names, int64_t not_before = -3600,
-                        int64_t not_after = 86400) {
-  test::TestCertSpec spec;
-  spec.common_name = names.at(0);
-  spec.dns_names = names;
-  spec.not_before = not_before;
-  spec.not_after = not_after;
-  return ca.issue(spec);
-}
 using test::TestDnsServer;
 using test::TestHttpsServer;
+using test::zone;
 
-test::CommandResult ctl(std::vector<std::string> args) {
-  args.insert(args.begin(), POSTERNCTL);
-  return test::run_command(args);
-}
-
-bool has(const std::string& out, const std::string& text) { return out.find(text) != std::string::npos; }
-
-// The "; ..." lines after the record line that starts with `after`, up to the next record line.
-std::string comments_after(const std::string& out, const std::string& after) {
-  size_t at = out.find("\n" + after);
-  if (at == std::string::npos) return "<no line " + after + ">";
-  size_t pos = out.find('\n', at + 1) + 1;
-  std::string got;
-  while (pos < out.size() && out[pos] == ';') {
-    size_t nl = out.find('\n', pos);
-    got += out.substr(pos, nl - pos) + "\n";
-    pos = nl + 1;
-  }
-  return got;
-}
-
-std::string policy_text(std::vector<std::string> mx, ctl::MtaStsMode mode = ctl::MtaStsMode::testing,
-                        uint64_t max_age = 86400) {
-  return ctl::render_mta_sts_policy({mode, std::move(mx), max_age});
+const std::string kPolicyUrl = "https://mta-sts.example.org/.well-known/mta-sts.txt";
+const std::string kServeFix =
+    "serve the policy at " + kPolicyUrl +
+    " with status 200, Content-Type text/plain and a certificate for mta-sts.example.org";
+// The error for a policy that could not be fetched while a record announces one.
+std::string fetch_failed(const std::string& why) {
+  return "; error: " + kPolicyUrl + ": lookup failed (\"" + why + "\"); fix: " + kServeFix + "\n";
 }
 
 class MtaSts : public ::testing::Test {
@@ -125,9 +105,15 @@ TEST_F(MtaSts, GoodPolicyIsFetchedWithValidationAndCoversEveryMx) {
       has(r.output, "\n_mta-sts.example.org. IN TXT \"v=STSv1; id=" + ctl::mta_sts_policy_id(good_) + "\"\n"))
       << r.output;
   std::string s = sts(r.output);
-  EXPECT_TRUE(has(s, "; published: matches\n")) << s;
-  EXPECT_TRUE(has(s, "; published policy: matches (mode testing, max_age 86400, 1 mx)\n")) << s;
-  EXPECT_TRUE(has(s, "; every MX of example.org is covered by the policy\n")) << s;
+  EXPECT_TRUE(has(s, "; _mta-sts.example.org: matches the record above\n")) << s;
+  EXPECT_TRUE(has(s, "; " + kPolicyUrl + ": matches the policy above (mode testing, max_age 86400, 1 mx)\n"))
+      << s;
+  EXPECT_TRUE(has(s, "; MX of example.org: every MX is covered by the policy\n")) << s;
+  EXPECT_TRUE(
+      has(s, "; note: " + kPolicyUrl +
+                 ": mode testing: failures are reported (TLS-RPT), mail still flows; fix: enforce once "
+                 "reports are clean\n"))
+      << s;
   EXPECT_FALSE(has(s, "error")) << s;
   EXPECT_EQ(https.requests(), 1);
   EXPECT_EQ(
@@ -136,7 +122,7 @@ TEST_F(MtaSts, GoodPolicyIsFetchedWithValidationAndCoversEveryMx) {
       << https.last_request();
   EXPECT_EQ(comments_after(
                 r.output, "_smtp._tls.example.org. IN TXT \"v=TLSRPTv1; rua=mailto:postmaster@example.org\""),
-            "; published: matches\n")
+            "; _smtp._tls.example.org: matches the record above\n")
       << r.output;
 }
 
@@ -147,27 +133,29 @@ TEST_F(MtaSts, RedirectWrongTypeAndOversizeAreErrors) {
       "Content-Length: 0\r\n\r\n");
   auto r = check(https);
   EXPECT_TRUE(has(sts(r.output),
-                  "; published policy: error: HTTP 301 redirect to https://www.example.org/mta-sts.txt: "
-                  "senders do not follow redirects (RFC 8461 3.3)\n"))
+                  "; error: " + kPolicyUrl +
+                      ": HTTP 301 redirect to https://www.example.org/mta-sts.txt: senders do not follow "
+                      "redirects (RFC 8461 3.3); fix: " +
+                      kServeFix + "\n"))
       << r.output;
   EXPECT_EQ(https.requests(), 1) << "the redirect is not followed";
 
   https.set_body(good_, "text/html");
   r = check(https);
   EXPECT_TRUE(
-      has(sts(r.output), "; published policy: error: Content-Type text/html (senders need text/plain"))
+      has(sts(r.output), "; error: " + kPolicyUrl +
+                             ": Content-Type text/html (senders need text/plain, RFC 8461 3.2); fix: serve "
+                             "mta-sts.txt as text/plain\n"))
       << r.output;
 
   std::string big = good_ + std::string(ctl::kMaxMtaStsPolicyBytes, '#');
   https.set_body(big);
   r = check(https);
-  EXPECT_TRUE(has(sts(r.output), "; published policy: lookup failed (\"body larger than 65536 bytes\")\n"))
-      << r.output;
+  EXPECT_TRUE(has(sts(r.output), fetch_failed("body larger than 65536 bytes"))) << r.output;
   // The same without Content-Length: the cap holds while reading.
   https.set_response("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + big);
   r = check(https);
-  EXPECT_TRUE(has(sts(r.output), "; published policy: lookup failed (\"body larger than 65536 bytes\")\n"))
-      << r.output;
+  EXPECT_TRUE(has(sts(r.output), fetch_failed("body larger than 65536 bytes"))) << r.output;
 }
 
 TEST_F(MtaSts, CertificateProblemsAreLookupFailures) {
@@ -178,9 +166,7 @@ TEST_F(MtaSts, CertificateProblemsAreLookupFailures) {
     TestHttpsServer https(ecert, ekey);
     https.set_body(good_);
     auto r = check(https);
-    EXPECT_TRUE(
-        has(sts(r.output), "; published policy: lookup failed (\"certificate: certificate has expired\")\n"))
-        << r.output;
+    EXPECT_TRUE(has(sts(r.output), fetch_failed("certificate: certificate has expired"))) << r.output;
     EXPECT_EQ(https.requests(), 0);
   }
   auto other = issue(ca_, {"www.example.org"});
@@ -190,9 +176,7 @@ TEST_F(MtaSts, CertificateProblemsAreLookupFailures) {
     TestHttpsServer https(ocert, okey);
     https.set_body(good_);
     auto r = check(https);
-    EXPECT_TRUE(
-        has(sts(r.output), "; published policy: lookup failed (\"certificate: hostname mismatch\")\n"))
-        << r.output;
+    EXPECT_TRUE(has(sts(r.output), fetch_failed("certificate: hostname mismatch"))) << r.output;
   }
   {
     // Not told to trust the test CA: the system's roots do not know it.
@@ -201,9 +185,7 @@ TEST_F(MtaSts, CertificateProblemsAreLookupFailures) {
     auto r =
         ctl({"-c", conf_, "--dns", dns_.address(), "dns-records", "--mx-host", "mx.example.org", "--tls-cert",
              cert_, "--smtp-connect", "127.0.0.1:1", "--mta-sts-connect", https.address()});
-    EXPECT_TRUE(
-        has(sts(r.output),
-            "; published policy: lookup failed (\"certificate: unable to get local issuer certificate\")\n"))
+    EXPECT_TRUE(has(sts(r.output), fetch_failed("certificate: unable to get local issuer certificate")))
         << r.output;
   }
 }
@@ -216,16 +198,17 @@ TEST_F(MtaSts, PolicyNotCoveringAnMxIsAnError) {
   auto r = check(https);
   std::string s = sts(r.output);
   EXPECT_TRUE(
-      has(s, "; published policy: differs from the policy above (mode enforce, max_age 3600, 1 mx)\n"))
+      has(s, "; " + kPolicyUrl + ": differs from the policy above (mode enforce, max_age 3600, 1 mx)\n"))
       << s;
   EXPECT_TRUE(
       has(s,
-          "; error: MX backup.example.net is not covered by any mx: line of the policy: senders do not "
-          "deliver to it\n"))
+          "; error: MX backup.example.net of example.org: not covered by any mx: line of the policy: senders "
+          "do not deliver to it; fix: add \"mx: backup.example.net\" to the policy and publish a new id\n"))
       << s;
   EXPECT_FALSE(has(s, "every MX")) << s;
-  EXPECT_TRUE(has(s, "; warning: max_age 3600 is under a day")) << s;
-  EXPECT_TRUE(has(s, "; published: matches\n")) << "the TXT record is the suggested one: " << s;
+  EXPECT_TRUE(has(s, "; warning: " + kPolicyUrl + ": max_age 3600 is under a day")) << s;
+  EXPECT_TRUE(has(s, "; _mta-sts.example.org: matches the record above\n"))
+      << "the TXT record is the suggested one: " << s;
 }
 
 TEST_F(MtaSts, PolicyChangedWithoutNewIdIsCaughtFromTheStore) {
@@ -235,20 +218,27 @@ TEST_F(MtaSts, PolicyChangedWithoutNewIdIsCaughtFromTheStore) {
   EXPECT_FALSE(has(sts(first.output), "error")) << first.output;
   https.set_body(policy_text({"mx.example.org", "mx2.example.org"}));  // same TXT id
   auto second = check(https);
-  EXPECT_TRUE(has(sts(second.output), "; error: the policy changed since it was last seen but the id (" +
-                                          ctl::mta_sts_policy_id(good_) + ") did not:\n"))
+  EXPECT_TRUE(
+      has(sts(second.output),
+          "; error: _mta-sts.example.org: the policy changed since it was last seen but the id (" +
+              ctl::mta_sts_policy_id(good_) +
+              ") did not: senders keep their cached policy until max_age runs out; fix: publish a new "
+              "id (posternctl dns-records derives one from the policy)\n"))
       << second.output;
   // A new id for the new policy: fine, and remembered.
   dns_.remove("_mta-sts.example.org");
   dns_.add_txt("_mta-sts.example.org", "v=STSv1; id=second1");
   auto third = check(https);
   EXPECT_FALSE(has(sts(third.output), "error")) << third.output;
-  EXPECT_TRUE(has(sts(third.output), "; published: id second1 (another policy)\n")) << third.output;
+  EXPECT_TRUE(has(sts(third.output), "; _mta-sts.example.org: id second1 (another policy)\n"))
+      << third.output;
   // The id changed without a change of policy: harmless, said as a note.
   dns_.remove("_mta-sts.example.org");
   dns_.add_txt("_mta-sts.example.org", "v=STSv1; id=third1");
   auto fourth = check(https);
-  EXPECT_TRUE(has(sts(fourth.output), "; note: the id changed (second1 -> third1) but the policy did not"))
+  EXPECT_TRUE(has(sts(fourth.output),
+                  "; note: _mta-sts.example.org: the id changed (second1 -> third1) but the policy did not: "
+                  "harmless, senders fetch it again\n"))
       << fourth.output;
 }
 
@@ -262,29 +252,30 @@ TEST_F(MtaSts, MissingDuplicateAndFailingRecords) {
   dns_.add_txt("www.example.org", "v=spf1 -all");
   dns_.add_txt("_dmarc.www.example.org", "v=DMARC1; p=none");
   auto r = check(https, {"--no-mail", "www.example.org", "--no-mail", "ftp.example.org"});
-  EXPECT_TRUE(has(sts(r.output), "; published: lookup failed (servfail")) << r.output;
+  EXPECT_TRUE(has(sts(r.output), "; warning: _mta-sts.example.org: lookup failed (servfail")) << r.output;
   EXPECT_FALSE(has(sts(r.output), "missing")) << "a failed lookup is not a missing record: " << r.output;
   EXPECT_TRUE(has(comments_after(r.output, "_smtp._tls.example.org. IN TXT"),
-                  "; published: 2 v=TLSRPTv1 records: senders ignore them all, keep one\n"))
+                  "; error: _smtp._tls.example.org: 2 v=TLSRPTv1 records: senders ignore them all; fix: keep "
+                  "one\n"))
       << r.output;
-  EXPECT_EQ(comments_after(r.output, "www.example.org. IN MX 0 ."), "; published: matches\n") << r.output;
-  EXPECT_EQ(comments_after(r.output, "www.example.org. IN TXT \"v=spf1 -all\""), "; published: matches\n")
+  EXPECT_EQ(comments_after(r.output, "www.example.org. IN MX 0 ."), "; MX of www.example.org: matches\n")
+      << r.output;
+  EXPECT_EQ(comments_after(r.output, "www.example.org. IN TXT \"v=spf1 -all\""),
+            "; SPF of www.example.org: matches\n")
       << r.output;
   EXPECT_EQ(comments_after(r.output, "_dmarc.www.example.org. IN TXT")
-                .rfind("; published: differs: p=none (a name without mail should say reject)\n", 0),
+                .rfind("; warning: _dmarc.www.example.org: differs: p=none (a name without mail should say "
+                       "reject)\n",
+                       0),
             0u)
       << r.output;
-  EXPECT_TRUE(has(comments_after(r.output, "ftp.example.org. IN MX 0 ."), "; published: missing"))
+  EXPECT_TRUE(has(comments_after(r.output, "ftp.example.org. IN MX 0 ."),
+                  "; warning: MX of ftp.example.org: missing (no MX record"))
       << r.output;
 }
 
 // ---------------------------------------------------------------------------------------------
 // DANE through a validating resolver.
-
-std::string zone(const std::string& origin, const std::string& body) {
-  return "$ORIGIN " + origin + ".\n$TTL 300\n@ IN SOA ns." + origin + ". hostmaster." + origin +
-         ". 1 3600 600 86400 300\n@ IN NS ns." + origin + ".\nns IN A 127.0.0.1\n" + body;
-}
 
 class Dane : public ::testing::Test {
  protected:
@@ -330,16 +321,15 @@ TEST_F(Dane, SignedValidUnsignedAndExpiredZonesThroughUnbound) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::string line = " IN TLSA 3 1 1 " + hash1_;
   std::string ok = comments_after(r.output, "_25._tcp.mx.postern.test." + line);
-  EXPECT_TRUE(has(ok, "; published TLSA 3 1 1 " + hash1_.substr(0, 16) + "...: matches the key on disk (" +
-                          chain1_ + ")\n"))
+  EXPECT_TRUE(has(ok, "; _25._tcp.mx.postern.test TLSA 3 1 1 " + hash1_.substr(0, 16) +
+                          "...: matches the key on disk (" + chain1_ + ")\n"))
       << ok << unbound.log();
   EXPECT_FALSE(has(ok, "not authenticated")) << ok;
-  EXPECT_TRUE(has(ok, "; warning: one TLSA record only")) << ok;
+  EXPECT_TRUE(has(ok, "; warning: _25._tcp.mx.postern.test: one TLSA record only")) << ok;
   std::string exp = comments_after(r.output, "_25._tcp.mx.expired.test." + line);
-  EXPECT_EQ(exp.rfind("; published _25._tcp.mx.expired.test: lookup failed (servfail", 0), 0u) << exp;
+  EXPECT_EQ(exp.rfind("; error: _25._tcp.mx.expired.test: lookup failed (servfail", 0), 0u) << exp;
   std::string plain = comments_after(r.output, "_25._tcp.mx.plain.test." + line);
-  EXPECT_TRUE(
-      has(plain, "; published _25._tcp.mx.plain.test: error: the answer is not authenticated by DNSSEC"))
+  EXPECT_TRUE(has(plain, "; error: _25._tcp.mx.plain.test: the answer is not authenticated by DNSSEC"))
       << plain;
   EXPECT_TRUE(has(plain, "DANE cannot work")) << plain;
 }
@@ -384,25 +374,27 @@ TEST_F(Dane, LiveKeyFromARealPostfixThenRenewedWithANewKeyIsStale) {
   };
   auto r = run();
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_TRUE(has(r.output,
-                  "; published policy: differs from the policy above (mode enforce, max_age 604800, 1 mx)\n"))
-      << r.output;
   EXPECT_TRUE(
-      has(r.output, "; the certificate served on port 25 of mx.postern.test validates for that name\n"))
+      has(r.output,
+          "; https://mta-sts.postern.test/.well-known/mta-sts.txt: differs from the policy above (mode "
+          "enforce, max_age 604800, 1 mx)\n"))
+      << r.output;
+  EXPECT_TRUE(has(r.output, "; port 25 of mx.postern.test: the certificate served validates for that name\n"))
       << r.output;
   auto untrusted = run(web_ca_only);
   EXPECT_TRUE(has(untrusted.output,
-                  "; error: the certificate served on port 25 of mx.postern.test does not validate "
+                  "; error: port 25 of mx.postern.test: the certificate served does not validate "
                   "(\"self-signed certificate in certificate chain\"): enforcing senders do not deliver to "
-                  "it\n"))
+                  "it; fix: install a certificate for mx.postern.test from a CA senders trust\n"))
       << untrusted.output;
   EXPECT_TRUE(has(r.output, "; certificates from the local Postfix (smtpd_tls_chain_files)\n")) << r.output;
   std::string c = comments_after(r.output, "_25._tcp.mx.postern.test. IN TLSA 3 1 1 " + next_hash);
-  EXPECT_TRUE(has(c, "; published TLSA 3 1 1 " + hash1_.substr(0, 16) + "...: matches the key on disk (" +
-                         dir_.str() + "/served.pem), the key served on port 25\n"))
+  EXPECT_TRUE(has(c, "; _25._tcp.mx.postern.test TLSA 3 1 1 " + hash1_.substr(0, 16) +
+                         "...: matches the key on disk (" + dir_.str() +
+                         "/served.pem), the key served on port 25\n"))
       << r.output;
-  EXPECT_TRUE(has(c, "; published TLSA 3 1 1 " + next_hash.substr(0, 16) + "...: matches the next key (" +
-                         next_key + ")\n"))
+  EXPECT_TRUE(has(c, "; _25._tcp.mx.postern.test TLSA 3 1 1 " + next_hash.substr(0, 16) +
+                         "...: matches the next key (" + next_key + ")\n"))
       << r.output;
   EXPECT_FALSE(has(c, "error")) << c;
   EXPECT_FALSE(has(c, "one TLSA record only")) << c;
@@ -414,13 +406,15 @@ TEST_F(Dane, LiveKeyFromARealPostfixThenRenewedWithANewKeyIsStale) {
   std::string out;
   ASSERT_TRUE(test::wait_until([&] {
     out = run().output;
-    return has(out, "; error: no TLSA record at _25._tcp.mx.postern.test matches the key served on port 25");
+    return has(out, "; error: _25._tcp.mx.postern.test: no TLSA record matches the key served on port 25");
   })) << out;
   c = comments_after(out, "_25._tcp.mx.postern.test. IN TLSA 3 1 1 " + next_hash);
-  EXPECT_TRUE(has(c, "; published TLSA 3 1 1 " + hash1_.substr(0, 16) +
-                         "...: stale: matches neither the key on disk nor the key served on port 25"))
+  EXPECT_TRUE(
+      has(c, "; warning: _25._tcp.mx.postern.test TLSA 3 1 1 " + hash1_.substr(0, 16) +
+                 "...: stale: matches neither the key on disk nor the key served on port 25; fix: remove "
+                 "it once no certificate uses that key\n"))
       << out;
-  EXPECT_TRUE(has(c, "; error: no TLSA record at _25._tcp.mx.postern.test matches the key on disk")) << out;
+  EXPECT_TRUE(has(c, "; error: _25._tcp.mx.postern.test: no TLSA record matches the key on disk")) << out;
 }
 
 }  // namespace

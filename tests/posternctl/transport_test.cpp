@@ -5,6 +5,8 @@
 // HTTP response parser behind the policy fetch.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "tests/harness/temp_dir.h"
 #include "tools/posternctl/transport/http_response.h"
 #include "tools/posternctl/transport/mta_sts_policy.h"
+#include "tools/posternctl/transport/pem_chains.h"
 #include "tools/posternctl/transport/tlsa.h"
 #include "tools/posternctl/transport/txt_records.h"
 
@@ -36,6 +39,10 @@ class Tlsa : public ::testing::Test {
  protected:
   TempDir dir_{"transport-tlsa"};
   std::string p(const std::string& f) { return (dir_ / f).string(); }
+  std::string read(const std::string& f) {
+    std::ifstream in(p(f), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
   // A CA and a leaf signed by it, chain file = leaf then CA.
   void make_chain(const std::string& keyalg) {
     sh("cd " + dir_.str() +
@@ -53,8 +60,10 @@ class Tlsa : public ::testing::Test {
 TEST_F(Tlsa, LeafAndIssuerDigestsMatchOpenssl) {
   for (std::string alg : {"rsa:2048", "ec -pkeyopt ec_paramgen_curve:P-256"}) {
     make_chain(alg);
-    auto k = read_certificate_chain(p("chain.pem"));
-    ASSERT_TRUE(k.ok()) << k.error().message;
+    auto chains = read_certificate_chains(p("chain.pem"));
+    ASSERT_TRUE(chains.ok()) << chains.error().message;
+    ASSERT_EQ(chains->size(), 1u);
+    const ChainKeys* k = &(*chains)[0];
     EXPECT_EQ(k->leaf_spki_sha256,
               openssl_spki_sha256("openssl x509 -in " + p("leaf.pem") + " -noout -pubkey"));
     EXPECT_EQ(k->issuer_spki_sha256,
@@ -70,10 +79,45 @@ TEST_F(Tlsa, LeafAndIssuerDigestsMatchOpenssl) {
       ASSERT_TRUE(h.ok()) << f << ": " << h.error().message;
       EXPECT_EQ(*h, k->leaf_spki_sha256) << f;
     }
-    auto alone = read_certificate_chain(p("leaf.pem"));
+    auto alone = read_certificate_chains(p("leaf.pem"));
     ASSERT_TRUE(alone.ok());
-    EXPECT_EQ(alone->issuer_spki_sha256, "") << "no issuer in a leaf-only file";
+    EXPECT_EQ(alone->at(0).issuer_spki_sha256, "") << "no issuer in a leaf-only file";
   }
+}
+
+// smtpd_tls_chain_files' documented form: an RSA key and its chain, then an ECDSA key and its chain,
+// in one file. Each chain gives its own record, each digest as the openssl pipeline computes it.
+TEST_F(Tlsa, OneFileWithRsaAndEcdsaChainsGivesARecordForEach) {
+  make_chain("rsa:2048");
+  sh("cd " + dir_.str() + " && cp leaf.pem rsa.pem && cp leaf.key rsa.key");
+  make_chain("ec -pkeyopt ec_paramgen_curve:P-256");
+  sh("cd " + dir_.str() + " && cat rsa.key rsa.pem ca.pem leaf.key leaf.pem ca.pem > both.pem");
+  auto chains = read_certificate_chains(p("both.pem"));
+  ASSERT_TRUE(chains.ok()) << chains.error().message;
+  ASSERT_EQ(chains->size(), 2u);
+  std::string ca = openssl_spki_sha256("openssl x509 -in " + p("ca.pem") + " -noout -pubkey");
+  EXPECT_EQ((*chains)[0].leaf_spki_sha256,
+            openssl_spki_sha256("openssl x509 -in " + p("rsa.pem") + " -noout -pubkey"));
+  EXPECT_EQ((*chains)[0].key_type, "RSA 2048");
+  EXPECT_EQ((*chains)[1].leaf_spki_sha256,
+            openssl_spki_sha256("openssl x509 -in " + p("leaf.pem") + " -noout -pubkey"));
+  EXPECT_EQ((*chains)[1].key_type, "EC prime256v1");
+  EXPECT_NE((*chains)[0].leaf_spki_sha256, (*chains)[1].leaf_spki_sha256);
+  // The RSA chain's CA is the first make_chain's, replaced since; the second chain's is ca.pem.
+  EXPECT_EQ((*chains)[1].issuer_spki_sha256, ca);
+  EXPECT_EQ((*chains)[0].der_chain.size(), 2u);
+  // The keys stay with their chains.
+  auto parsed = parse_pem_chains(read("both.pem"));
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_EQ(parsed->size(), 2u);
+  EXPECT_NE((*parsed)[0].key_pem.find("PRIVATE KEY"), std::string::npos);
+  EXPECT_NE((*parsed)[0].key_pem, (*parsed)[1].key_pem);
+  // A key alone is no chain; certificates without a key are one.
+  EXPECT_EQ(parse_pem_chains(read("rsa.key"))->size(), 0u);
+  EXPECT_EQ(parse_pem_chains(read("chain.pem"))->size(), 1u);
+  std::string many;
+  for (size_t i = 0; i <= kMaxPemChains; ++i) many += read("leaf.key") + read("leaf.pem");
+  EXPECT_FALSE(parse_pem_chains(many).ok());
 }
 
 TEST_F(Tlsa, PublicKeyFileAndBadFiles) {
@@ -87,10 +131,10 @@ TEST_F(Tlsa, PublicKeyFileAndBadFiles) {
   ASSERT_FALSE(enc.ok());
   EXPECT_NE(enc.error().message.find("encrypted key"), std::string::npos) << enc.error().message;
   dir_.write("junk.pem", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
-  auto junk = read_certificate_chain(p("junk.pem"));
+  auto junk = read_certificate_chains(p("junk.pem"));
   ASSERT_FALSE(junk.ok());
   EXPECT_NE(junk.error().message.find(p("junk.pem")), std::string::npos);
-  EXPECT_FALSE(read_certificate_chain(p("missing.pem")).ok());
+  EXPECT_FALSE(read_certificate_chains(p("missing.pem")).ok());
   EXPECT_FALSE(read_key_spki_sha256(p("junk.pem")).ok());
 }
 

@@ -399,6 +399,10 @@ int main(int argc, char** argv) {
             "the live probe sees submission accept MAIL FROM before STARTTLS", "");
       check(a.output.find("probe.relay.open") == std::string::npos,
             "the MX refuses to relay for an outside client (XCLIENT probe)", "");
+      check(
+          a.output.find("warning tls-rpt.missing _smtp._tls.example.org: ") != std::string::npos,
+          "the audit looks up example.org's transport-security records (no TLS-RPT record in the demo zone)",
+          "");
     }
 
     std::cout << "\nStopping Postfix, Dovecot and the DNS server; removing " << work.str() << "\n";

@@ -1,6 +1,7 @@
 // posternctl audit: the TLS and SASL posture of Postfix and Dovecot, from their configuration
 // (postconf / doveconf, never main.cf by hand; tools/posternctl/audit/postfix_config.h,
-// dovecot_config.h), from Postern's own wiring, and from the live listeners (probes.h). Prints one
+// dovecot_config.h), from Postern's own wiring, from the live listeners (probes.h), and from the
+// transport-security records of the local domains in DNS (audit_transport.h). Prints one
 // finding a line and a summary line, or JSON with --json. Exit: 0 no error found, 1 at least one
 // error, 2 the audit could not run (postconf / doveconf missing or refusing a configuration), 64
 // usage. Every check is in docs/audit.md.
@@ -11,6 +12,7 @@
 #include "common/core/clock.h"
 #include "tools/posternctl/audit/checks.h"
 #include "tools/posternctl/audit/probes.h"
+#include "tools/posternctl/audit_transport.h"
 #include "tools/posternctl/command.h"
 
 namespace postern::ctl {
@@ -27,7 +29,7 @@ int cmd_audit(Context& ctx) {
       if (o == part) return true;
     return false;
   };
-  bool need_postfix = wants("postfix") || wants("postern");
+  bool need_postfix = wants("postfix") || wants("postern") || wants("dns");
   bool need_dovecot = wants("dovecot") || wants("postern");
   SystemClock clock;
   int64_t now = clock.unix_seconds();
@@ -83,16 +85,23 @@ int cmd_audit(Context& ctx) {
     s.timeout = std::chrono::milliseconds(ctx.opts.number("--timeout-ms", kDefaultProbeTimeout.count()));
     run_probes(targets, s, report);
   }
+  if (wants("dns") && !ctx.opts.has("--no-dns")) {
+    if (int rc = audit_transport(ctx, pf ? &*pf : nullptr, report); rc) return rc;
+  }
   std::cout << (ctx.opts.has("--json") ? report.json() : report.text());
   return report.errors() > 0 ? kExitFailure : 0;
 }
 
 CommandRegistration reg_audit(
     {.name = "audit",
-     .usage = "audit [--postfix-config DIR] [--dovecot-config FILE] [--no-probe] [--host HOST] "
-              "[--only postfix|dovecot|postern] [--ca-file FILE] [--timeout-ms N] [--json]",
+     .usage =
+         "audit [--postfix-config DIR] [--dovecot-config FILE] [--no-probe] [--host HOST] "
+         "[--only postfix|dovecot|postern|dns] [--ca-file FILE] [--timeout-ms N] [--domain DOMAIN]... "
+         "[--mx-host NAME]... [--next-key FILE] [--no-dns] [--mta-sts-ca FILE] [--mta-sts-connect IP:PORT] "
+         "[--smtp-connect IP:PORT] [--json]",
      .summary = "check the TLS and SASL posture of Postfix and Dovecot: their configuration, "
-                "Postern's wiring, and what the listeners really serve",
+                "Postern's wiring, what the listeners really serve, and the DANE, MTA-STS and "
+                "TLS-RPT records of the local domains",
      .run = &cmd_audit,
      .args = {.options = {{.name = "--postfix-config",
                            .metavar = "DIR",
@@ -106,8 +115,8 @@ CommandRegistration reg_audit(
                            .help = "where the listeners are probed (default 127.0.0.1)"},
                           {.name = "--only",
                            .metavar = "PART",
-                           .help = "postfix, dovecot or postern (repeatable)",
-                           .choices = {"postfix", "dovecot", "postern"},
+                           .help = "postfix, dovecot, postern or dns",
+                           .choices = {"postfix", "dovecot", "postern", "dns"},
                            .repeatable = true},
                           {.name = "--ca-file",
                            .metavar = "FILE",
@@ -116,6 +125,27 @@ CommandRegistration reg_audit(
                            .metavar = "N",
                            .help = "deadline of each probe in milliseconds (default 3000)",
                            .number = NumberRange{100, 60000}},
+                          {.name = "--domain",
+                           .metavar = "DOMAIN",
+                           .help = "a local domain whose records to check (default postern.conf's)",
+                           .repeatable = true},
+                          {.name = "--mx-host",
+                           .metavar = "NAME",
+                           .help = "a host name this server receives mail as (default myhostname)",
+                           .repeatable = true},
+                          {.name = "--next-key",
+                           .metavar = "FILE",
+                           .help = "the key or CSR of the next renewal (its TLSA record is not stale)"},
+                          {.name = "--no-dns", .help = "do not check the DANE, MTA-STS and TLS-RPT records"},
+                          {.name = "--mta-sts-ca",
+                           .metavar = "FILE",
+                           .help = "trust only these CAs for MTA-STS (policy, MX certificates)"},
+                          {.name = "--mta-sts-connect",
+                           .metavar = "IP:PORT",
+                           .help = "fetch policies from this address instead of mta-sts.DOMAIN:443"},
+                          {.name = "--smtp-connect",
+                           .metavar = "IP:PORT",
+                           .help = "probe the key served here (default --host, Postfix's MX port)"},
                           {.name = "--json", .help = "print the findings as JSON"}}}});
 
 }  // namespace

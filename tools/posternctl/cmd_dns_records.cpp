@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -34,7 +33,6 @@
 #include "common/spf/evaluator.h"
 #include "common/store/factory.h"
 #include "tools/posternctl/audit/postfix_config.h"
-#include "tools/posternctl/audit/tls_probe.h"
 #include "tools/posternctl/command.h"
 #include "tools/posternctl/dns_records_transport.h"
 #include "tools/posternctl/dns_text.h"
@@ -171,31 +169,12 @@ bool valid_report_address(std::string_view a) {
   });
 }
 
-// A host name as given on the command line: lower-case, trailing dot dropped; false when invalid.
-bool host_arg(std::string v, std::string& out) {
-  while (!v.empty() && v.back() == '.') v.pop_back();
-  out = ascii_lower(v);
-  return valid_host_name(out);
-}
-
 int transport_options(Context& ctx, TransportOptions& t) {
   t.tls_certs = ctx.opts.values("--tls-cert");
   t.cert_source = "from --tls-cert";
-  if (ctx.opts.has("--smtp-connect")) {
-    std::string v = ctx.opts.value("--smtp-connect");
-    size_t colon = v.rfind(':');
-    auto port = colon == std::string::npos ? Result<uint64_t>(Error::perm(""))
-                                           : parse_decimal(v.substr(colon + 1), {1, 65535});
-    if (!port || !IpAddress::parse(v.substr(0, colon)))
-      return ctx.usage_error("--smtp-connect needs IP:PORT");
-  }
-  if (ctx.opts.has("--mta-sts-connect")) {
-    std::string v = ctx.opts.value("--mta-sts-connect");
-    size_t colon = v.rfind(':');
-    auto port = colon == std::string::npos ? Result<uint64_t>(Error::perm(""))
-                                           : parse_decimal(v.substr(colon + 1), {1, 65535});
-    if (!port || !IpAddress::parse(v.substr(0, colon)))
-      return ctx.usage_error("--mta-sts-connect needs IP:PORT");
+  for (const char* opt : {"--smtp-connect", "--mta-sts-connect"}) {
+    if (ctx.opts.has(opt) && !valid_ip_port(ctx.opts.value(opt)))
+      return ctx.usage_error(std::string(opt) + " needs IP:PORT");
   }
   for (const auto& v : ctx.opts.values("--mx-host")) {
     std::string h;
@@ -228,96 +207,16 @@ int transport_options(Context& ctx, TransportOptions& t) {
 }
 
 // What the command line did not give, from the local Postfix through postconf (--postfix-config
-// DIR, else postconf's default): the certificate files of its smtp service (smtpd_tls_chain_files,
-// else smtpd_tls_cert_file and smtpd_tls_eccert_file) and myhostname as the MX host.
+// DIR, else postconf's default): its certificate files and myhostname as the MX host.
 void from_local_postfix(Context& ctx, TransportOptions& t) {
-  bool need_certs = t.tls_certs.empty(), need_host = t.mx_hosts.empty();
-  if (!need_certs && !need_host) return;
+  if (!t.tls_certs.empty() && !t.mx_hosts.empty()) return;
   auto pf = audit::load_postfix_config(ctx.opts.value("--postfix-config"));
   if (!pf) {
     t.notes.push_back("local Postfix not read (" + log_safe(pf.error().message) +
                       "): give --tls-cert and --mx-host");
     return;
   }
-  const audit::PostfixService* smtp = pf->find_service("smtp", "inet");
-  auto get = [&](std::string_view name) { return smtp ? pf->get(*smtp, name) : pf->get(name); };
-  if (need_host) {
-    std::string h;
-    if (host_arg(pf->get("myhostname"), h))
-      t.mx_hosts.push_back(h);
-    else
-      t.notes.push_back("Postfix's myhostname is not a host name: give --mx-host");
-  }
-  if (!need_certs) return;
-  std::vector<std::string> files;
-  auto split = [](const std::string& v) {
-    std::vector<std::string> out;
-    std::string cur;
-    for (char c : v + " ") {
-      if (c == ' ' || c == ',' || c == '\t' || c == '\n') {
-        if (!cur.empty()) out.push_back(cur);
-        cur.clear();
-      } else {
-        cur.push_back(c);
-      }
-    }
-    return out;
-  };
-  std::string chain = get("smtpd_tls_chain_files");
-  if (!chain.empty()) {
-    // A key may sit in a file of its own before its certificates: only files with certificates count.
-    for (const auto& f : split(chain)) {
-      if (read_certificate_chain(f)) files.push_back(f);
-    }
-    if (files.empty()) files = split(chain);  // none readable: say why for each
-    t.cert_source = "from the local Postfix (smtpd_tls_chain_files)";
-  } else {
-    for (const char* name : {"smtpd_tls_cert_file", "smtpd_tls_eccert_file"}) {
-      std::string f = get(name);
-      if (!f.empty()) files.push_back(f);
-    }
-    t.cert_source = "from the local Postfix (smtpd_tls_cert_file, smtpd_tls_eccert_file)";
-  }
-  if (files.empty()) t.notes.push_back("the local Postfix has no server certificate configured");
-  t.tls_certs = files;
-}
-
-// The key each MX host serves on port 25 after STARTTLS (audit's probe), its address from the
-// configured resolver, or --smtp-connect IP:PORT for every host. Remembered per host.
-LiveKeyProbe live_key_probe(std::shared_ptr<Resolver> resolver, std::string connect) {
-  auto seen = std::make_shared<std::map<std::string, Result<ChainKeys>>>();
-  return [resolver, connect, seen](const std::string& host) -> Result<ChainKeys> {
-    if (auto it = seen->find(host); it != seen->end()) return it->second;
-    auto probe = [&]() -> Result<ChainKeys> {
-      std::string ip;
-      int port = 25;
-      if (!connect.empty()) {
-        size_t colon = connect.rfind(':');
-        ip = IpAddress::parse(connect.substr(0, colon))->str();  // checked by transport_options
-        port = static_cast<int>(*parse_decimal(connect.substr(colon + 1), {1, 65535}));
-      } else {
-        for (RrType type : {RrType::A, RrType::AAAA}) {
-          auto r = resolver->query(host, type, Deadline::after(kLookupDeadline));
-          if (r.ok()) {
-            ip = r.records[0].text;
-            break;
-          }
-          if (r.temporary_failure()) return Error::temp("DNS: " + lookup_failed(r));
-        }
-        if (ip.empty()) return Error::perm(host + " has no address");
-      }
-      audit::TlsOffer offer;
-      offer.sni = host;
-      auto p = audit::probe_smtp_tls(ip, port, audit::TlsStart::starttls, offer, std::chrono::seconds(10),
-                                     "posternctl-dns-records.invalid");
-      if (p.failure != audit::ProbeFailure::none || !p.tls)
-        return Error::temp(std::string(audit::probe_failure_name(p.failure)) + ": " + p.error);
-      return chain_keys_from_der(p.tls->chain_der);
-    };
-    auto r = probe();
-    seen->emplace(host, r);
-    return r;
-  };
+  transport_from_postfix(*pf, t);
 }
 
 int cmd_dns_records(Context& ctx) {

@@ -343,20 +343,20 @@ void check_certificate_file(const std::string& id_prefix, const std::string& whe
                             const std::string& setting, const std::string& cert_file,
                             const std::string& key_file, const std::string& hostname, int64_t now,
                             Report& r) {
-  auto certs = read_pem_certs(cert_file);
-  if (!certs) {
-    r.add({id_prefix + ".unreadable", Severity::error, where, setting, cert_file, certs.error().message,
+  auto chains = read_pem_chains(cert_file);
+  if (!chains) {
+    r.add({id_prefix + ".unreadable", Severity::error, where, setting, cert_file, chains.error().message,
            "install the certificate at " + cert_file + " or point " + setting + " at it"});
     return;
   }
-  auto info = cert_info((*certs)[0]);
-  if (!info) return;
+  bool key_present = false;
   if (!key_file.empty()) {
     struct stat st {};
     if (stat(key_file.c_str(), &st) != 0) {
       r.add({id_prefix + ".key-unreadable", Severity::error, where, "key", key_file,
              key_file + ": no such file", "install the private key of " + cert_file + " at " + key_file});
     } else {
+      key_present = true;
       if (st.st_mode & 044)
         r.add({id_prefix + ".key-mode", Severity::error, where, "key", key_file,
                "the private key is readable by group or others (mode " +
@@ -367,39 +367,49 @@ void check_certificate_file(const std::string& id_prefix, const std::string& whe
                    }() +
                    ")",
                "chmod 600 " + key_file});
-      auto m = key_matches_cert(key_file, (*certs)[0]);
+    }
+  }
+  // Each chain of the file (an RSA and an ECDSA one in smtpd_tls_chain_files), with the key that
+  // precedes it in the file, else the key file.
+  for (const auto& chain : *chains) {
+    auto info = cert_info(chain.der[0]);
+    if (!info) continue;
+    std::string file = chains->size() > 1 ? cert_file + " (" + info->key_type + " chain)" : cert_file;
+    if (!chain.key_pem.empty() || key_present) {
+      auto m = chain.key_pem.empty() ? key_matches_cert(key_file, chain.der[0])
+                                     : key_pem_matches_cert(chain.key_pem, cert_file, chain.der[0]);
       if (!m)
         r.add(
             {id_prefix + ".key-unreadable", Severity::error, where, "key", key_file, m.error().message, ""});
       else if (!*m)
         r.add({id_prefix + ".key-mismatch", Severity::error, where, "key", key_file,
-               "the private key does not belong to the certificate " + cert_file,
-               "install the key that was issued with " + cert_file});
+               "the private key does not belong to the certificate " + file,
+               "install the key that was issued with " + file});
     }
+    if (info->not_after <= now) {
+      r.add({id_prefix + ".expired", Severity::error, where, setting, cert_file,
+             "the certificate has expired", "renew " + file + " and reload"});
+    } else if (info->not_after - now < kCertWarnSeconds) {
+      r.add({id_prefix + ".expiring", Severity::warning, where, setting, cert_file,
+             "the certificate expires in " + std::to_string((info->not_after - now) / 86400) + " days",
+             "renew " + file + " and reload"});
+    }
+    bool weak_key = (info->key_type == "RSA" && info->key_bits < 2048) ||
+                    (info->key_type == "EC" && info->key_bits < 256) || info->key_type == "DSA";
+    if (weak_key)
+      r.add({id_prefix + ".weak-key", Severity::error, where, setting, cert_file,
+             "the certificate's key is " + info->key_type + " " + std::to_string(info->key_bits) +
+                 " bits (RSA 2048 or EC P-256 at least)",
+             "issue a new certificate with an RSA 2048+ or EC P-256 key"});
+    if (info->sig_hash == "SHA1" || info->sig_hash == "MD5")
+      r.add({id_prefix + ".weak-signature", Severity::error, where, setting, cert_file,
+             "the certificate is signed with " + info->sig_hash + " (SHA-256 or better)",
+             "issue a new certificate signed with SHA-256"});
+    if (!hostname.empty() && !cert_covers_name(*info, hostname))
+      r.add({id_prefix + ".name", Severity::warning, where, setting, cert_file,
+             "the certificate does not cover " + hostname + " (the host name clients connect to)",
+             "issue the certificate for " + hostname});
   }
-  if (info->not_after <= now) {
-    r.add({id_prefix + ".expired", Severity::error, where, setting, cert_file, "the certificate has expired",
-           "renew " + cert_file + " and reload"});
-  } else if (info->not_after - now < kCertWarnSeconds) {
-    r.add({id_prefix + ".expiring", Severity::warning, where, setting, cert_file,
-           "the certificate expires in " + std::to_string((info->not_after - now) / 86400) + " days",
-           "renew " + cert_file + " and reload"});
-  }
-  bool weak_key = (info->key_type == "RSA" && info->key_bits < 2048) ||
-                  (info->key_type == "EC" && info->key_bits < 256) || info->key_type == "DSA";
-  if (weak_key)
-    r.add({id_prefix + ".weak-key", Severity::error, where, setting, cert_file,
-           "the certificate's key is " + info->key_type + " " + std::to_string(info->key_bits) +
-               " bits (RSA 2048 or EC P-256 at least)",
-           "issue a new certificate with an RSA 2048+ or EC P-256 key"});
-  if (info->sig_hash == "SHA1" || info->sig_hash == "MD5")
-    r.add({id_prefix + ".weak-signature", Severity::error, where, setting, cert_file,
-           "the certificate is signed with " + info->sig_hash + " (SHA-256 or better)",
-           "issue a new certificate signed with SHA-256"});
-  if (!hostname.empty() && !cert_covers_name(*info, hostname))
-    r.add({id_prefix + ".name", Severity::warning, where, setting, cert_file,
-           "the certificate does not cover " + hostname + " (the host name clients connect to)",
-           "issue the certificate for " + hostname});
 }
 
 void check_postfix(const PostfixConfig& c, int64_t now, Report& r) {

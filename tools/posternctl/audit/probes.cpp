@@ -1,6 +1,7 @@
 // Implements the live probes. Contract in probes.h; every id is documented in docs/audit.md.
 #include "tools/posternctl/audit/probes.h"
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -72,9 +73,11 @@ void check_served_cert(const ProbeTarget& t, const ProbeSettings& s, const TlsIn
   auto info = cert_info(tls.chain_der[0]);
   if (!info) return;
   if (!t.configured_cert.empty()) {
-    auto conf = read_pem_certs(t.configured_cert);
-    if (conf && (*conf)[0] != tls.chain_der[0]) {
-      auto cinfo = cert_info((*conf)[0]);
+    // Any chain's leaf (a file may hold an RSA and an ECDSA chain; the client's offer picks one).
+    auto conf = read_pem_chains(t.configured_cert);
+    if (conf && std::none_of(conf->begin(), conf->end(),
+                             [&](const ctl::PemChain& c) { return c.der[0] == tls.chain_der[0]; })) {
+      auto cinfo = cert_info((*conf)[0].der[0]);
       out.push_back(
           {"probe.cert.not-reloaded", Severity::error, t.where, "certificate", info->sha256.substr(0, 16),
            "the certificate served is not the one in " + t.configured_cert +

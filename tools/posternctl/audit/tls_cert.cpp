@@ -63,6 +63,15 @@ Result<std::vector<std::string>> read_pem_certs(const std::string& path) {
   return out;
 }
 
+Result<std::vector<ctl::PemChain>> read_pem_chains(const std::string& path) {
+  auto text = read_regular_file(path, kMaxCertFileBytes);
+  if (!text) return text.error();
+  auto chains = ctl::parse_pem_chains(*text);
+  if (!chains) return Error::perm(path + ": " + chains.error().message);
+  if (chains->empty()) return Error::perm(path + ": no certificate in the file");
+  return chains;
+}
+
 Result<CertInfo> cert_info(const std::string& der) {
   auto x = from_der(der);
   if (!x) return Error::perm("not a certificate");
@@ -123,12 +132,17 @@ bool cert_covers_name(const CertInfo& info, const std::string& name_in) {
 Result<bool> key_matches_cert(const std::string& key_path, const std::string& cert_der) {
   auto text = read_regular_file(key_path, kMaxCertFileBytes);
   if (!text) return text.error();
-  Ptr<BIO> bio(BIO_new_mem_buf(text->data(), static_cast<int>(text->size())));
+  return key_pem_matches_cert(*text, key_path, cert_der);
+}
+
+Result<bool> key_pem_matches_cert(const std::string& key_pem, const std::string& what,
+                                  const std::string& cert_der) {
+  Ptr<BIO> bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
   // An empty passphrase callback: an encrypted key is reported, never prompted for.
   auto no_pass = [](char*, int, int, void*) -> int { return 0; };
   Ptr<EVP_PKEY> key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_pass, nullptr));
   ERR_clear_error();
-  if (!key) return Error::perm(key_path + ": no readable private key (encrypted, or not a key)");
+  if (!key) return Error::perm(what + ": no readable private key (encrypted, or not a key)");
   auto x = from_der(cert_der);
   if (!x) return Error::perm("not a certificate");
   return X509_check_private_key(x.get(), key.get()) == 1 ? true : (ERR_clear_error(), false);

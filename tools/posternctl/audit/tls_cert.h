@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/core/result.h"
+#include "tools/posternctl/transport/pem_chains.h"
 
 namespace postern::audit {
 
@@ -30,6 +31,9 @@ struct CertInfo {
 
 // The certificates in a PEM file (a key in the same file is skipped), DER each.
 Result<std::vector<std::string>> read_pem_certs(const std::string& path);
+// The chains of a PEM file (tools/posternctl/transport/pem_chains.h): several when the file holds
+// several keys, each followed by its chain (smtpd_tls_chain_files). An error when there is none.
+Result<std::vector<ctl::PemChain>> read_pem_chains(const std::string& path);
 Result<CertInfo> cert_info(const std::string& der);
 // Whether the certificate is valid for name (dNSName SANs, or the CN when there are none; one
 // left-most "*" label matches one label).
@@ -37,6 +41,9 @@ bool cert_covers_name(const CertInfo& info, const std::string& name);
 // Whether the private key in key_path (PEM; the file may also hold certificates) is the key of the
 // certificate. An error when the key cannot be read (a passphrase, not a key).
 Result<bool> key_matches_cert(const std::string& key_path, const std::string& cert_der);
+// The same for a key in PEM text; what names it in the error.
+Result<bool> key_pem_matches_cert(const std::string& key_pem, const std::string& what,
+                                  const std::string& cert_der);
 // Verifies chain (leaf first) to the system's default roots plus, when not empty, the
 // certificates of extra_ca_file, at time `at`. The error says why ("certificate has expired",
 // "unable to get local issuer certificate").

@@ -413,20 +413,34 @@ std::optional<TlsInfo> ProbeConnection::start_tls(const TlsOffer& offer) {
   return info;
 }
 
+namespace {
+
+// The connection's failure and its reason into a probe result.
+template <class Probe>
+Probe& failed(const ProbeConnection& c, Probe& res) {
+  res.failure = c.failure();
+  res.error = c.error();
+  return res;
+}
+
+// The start both probes share: the connection made and, for implicit TLS, the handshake done
+// first. false (the failure in res) when either did not work.
+template <class Probe>
+bool open_probe(ProbeConnection& c, TlsStart start, const TlsOffer& offer, Probe& res) {
+  if (c.ok() && start == TlsStart::implicit) res.tls = c.start_tls(offer);
+  if (c.ok() && (start != TlsStart::implicit || res.tls)) return true;
+  failed(c, res);
+  return false;
+}
+
+}  // namespace
+
 SmtpTlsProbe probe_smtp_tls(const std::string& host, int port, TlsStart start, const TlsOffer& offer,
                             std::chrono::milliseconds timeout, const std::string& ehlo_name) {
   SmtpTlsProbe res;
   ProbeConnection c(host, port, Deadline::after(timeout));
-  auto done = [&]() -> SmtpTlsProbe& {
-    res.failure = c.failure();
-    res.error = c.error();
-    return res;
-  };
-  if (!c.ok()) return done();
-  if (start == TlsStart::implicit) {
-    res.tls = c.start_tls(offer);
-    if (!res.tls) return done();
-  }
+  auto done = [&]() -> SmtpTlsProbe& { return failed(c, res); };
+  if (!open_probe(c, start, offer, res)) return res;
   auto banner = c.smtp_read();
   if (!banner) return done();
   res.banner = *banner;
@@ -464,16 +478,8 @@ MailTlsProbe probe_mail_tls(const std::string& host, int port, MailProtocol prot
                             const std::string& source) {
   MailTlsProbe res;
   ProbeConnection c(host, port, Deadline::after(timeout), source);
-  auto done = [&]() -> MailTlsProbe& {
-    res.failure = c.failure();
-    res.error = c.error();
-    return res;
-  };
-  if (!c.ok()) return done();
-  if (start == TlsStart::implicit) {
-    res.tls = c.start_tls(offer);
-    if (!res.tls) return done();
-  }
+  auto done = [&]() -> MailTlsProbe& { return failed(c, res); };
+  if (!open_probe(c, start, offer, res)) return res;
   auto greeting = c.read_line();
   if (!greeting) return done();
   if (protocol == MailProtocol::imap) {

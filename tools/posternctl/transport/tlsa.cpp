@@ -12,6 +12,7 @@
 
 #include "common/core/ascii.h"
 #include "common/core/file_read.h"
+#include "tools/posternctl/transport/pem_chains.h"
 
 namespace postern::ctl {
 namespace {
@@ -118,19 +119,19 @@ std::string TlsaRecord::rdata() const {
          data_hex;
 }
 
-Result<ChainKeys> read_certificate_chain(const std::string& path) {
+Result<std::vector<ChainKeys>> read_certificate_chains(const std::string& path) {
   auto text = read_regular_file(path, kMaxTlsFileBytes);
   if (!text) return text.error();
-  std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(text->data(), static_cast<int>(text->size())));
-  if (!bio) return Error::temp(path + ": out of memory");
-  std::vector<X509Ptr> certs;
-  while (certs.size() < kMaxChainCertificates) {
-    X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
-    if (!x) break;
-    certs.emplace_back(x);
+  auto chains = parse_pem_chains(*text);
+  if (!chains) return Error::perm(path + ": " + chains.error().message);
+  if (chains->empty()) return Error::perm(path + ": no PEM certificate in the file");
+  std::vector<ChainKeys> out;
+  for (const auto& c : *chains) {
+    auto k = chain_keys_from_der(c.der);
+    if (!k) return Error::perm(path + ": " + k.error().message);
+    out.push_back(std::move(*k));
   }
-  if (certs.empty()) return Error::perm(path + ": no PEM certificate in the file");
-  return keys_of(certs, path);
+  return out;
 }
 
 Result<ChainKeys> chain_keys_from_der(const std::vector<std::string>& der_chain) {

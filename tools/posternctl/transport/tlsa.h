@@ -37,7 +37,7 @@ struct TlsaRecord {
   bool operator==(const TlsaRecord&) const = default;
 };
 
-// What one certificate chain file gives.
+// What one certificate chain gives.
 struct ChainKeys {
   std::string leaf_spki_sha256;        // hex
   std::string issuer_spki_sha256;      // hex; "" when the file holds the leaf alone
@@ -47,8 +47,9 @@ struct ChainKeys {
   std::vector<std::string> der_chain;  // the certificates read, leaf first, DER (for verification)
 };
 
-// A PEM file with one or more certificates (leaf first). Errors name the file.
-Result<ChainKeys> read_certificate_chain(const std::string& path);
+// The chains of a PEM file (pem_chains.h: one, or several each after its private key, as
+// smtpd_tls_chain_files allows), leaf first each. Errors name the file.
+Result<std::vector<ChainKeys>> read_certificate_chains(const std::string& path);
 // The same from DER certificates (a chain served on the wire, leaf first).
 Result<ChainKeys> chain_keys_from_der(const std::vector<std::string>& der_chain);
 
