@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "common/config/log_config.h"
+#include "common/log/log_config.h"
 #include "common/log/log.h"
 
 namespace postern {

@@ -1,5 +1,5 @@
 // Reads the [log] section. Contract in log_config.h.
-#include "common/config/log_config.h"
+#include "common/log/log_config.h"
 
 namespace postern {
 
