@@ -1,10 +1,11 @@
 // Config: the whole of postern.conf (TOML), parsed strictly. One section per component plus the
 // shared [log], [dns] and [store]. Each core area owns its section's struct and reader in
 // common/<area>/<area>_config.h; only the front-ends' own settings ([milter], [policyd]) live here
-// beside the aggregate.
+// beside the aggregate. parse_config reads the top-level sections from one table, kConfigSections.
 // Limits: the file is at most kMaxConfigBytes (reader.h); nesting follows the schema.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,15 @@ struct ConfigLoad {
   std::string effective;            // the effective configuration rendered as TOML
   bool ok() const { return errors.empty(); }
 };
+
+// One top-level section: its name in the file and how it is read into a Config (the area's reader
+// applied to the member). parse_config reads them in this order; any other top-level key is an
+// error. The table is kConfigSections in config.cpp.
+struct ConfigSection {
+  std::string_view name;
+  void (*read)(SectionReader& r, Config& c);
+};
+std::span<const ConfigSection> config_sections();
 
 // Parses text as the contents of file `name`. Never throws.
 ConfigLoad parse_config(std::string_view text, const std::string& name);
