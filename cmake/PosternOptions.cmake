@@ -25,3 +25,15 @@ function(postern_area name)
   target_link_libraries(postern_${name} PUBLIC postern_flags ${A_DEPS})
   target_link_libraries(postern_common INTERFACE postern_${name})
 endfunction()
+
+# postern_check_listed(NAME PATTERN FILE ...): a ctest, SourceLists.NAME, that fails when a file of
+# the calling directory matching PATTERN is not among FILE ... (it would be silently left out of the
+# build: source lists are explicit, and a glob would miss a new file until CMake is re-run by hand),
+# or when a listed file is gone. The comparison runs at test time (cmake/CheckListed.cmake).
+function(postern_check_listed name pattern)
+  string(JOIN "," _listed ${ARGN})
+  add_test(NAME SourceLists.${name}
+           COMMAND ${CMAKE_COMMAND} -DDIR=${CMAKE_CURRENT_SOURCE_DIR} -DPATTERN=${pattern} -DLISTED=${_listed}
+                   -DLIST_IN=${CMAKE_CURRENT_SOURCE_DIR}/CMakeLists.txt -P ${PROJECT_SOURCE_DIR}/cmake/CheckListed.cmake)
+  set_tests_properties(SourceLists.${name} PROPERTIES LABELS lint TIMEOUT 60)
+endfunction()

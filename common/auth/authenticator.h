@@ -15,10 +15,10 @@
 #include <optional>
 #include <string>
 
+#include "common/auth/auth_config.h"
 #include "common/auth/lockout.h"
 #include "common/auth/password_scheme.h"
 #include "common/auth/user_source.h"
-#include "common/config/auth_config.h"
 #include "common/core/clock.h"
 #include "common/log/log.h"
 #include "common/net/ip.h"

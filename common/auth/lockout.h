@@ -21,7 +21,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/config/auth_config.h"
+#include "common/auth/auth_config.h"
 #include "common/core/clock.h"
 #include "common/core/result.h"
 #include "common/guard/account_guard.h"

@@ -1,5 +1,6 @@
-// Implements parse_config / load_config: every section read through a SectionReader, unknown
-// sections and keys reported, the effective configuration rendered. Contract in config.h.
+// Implements parse_config / load_config: every section of kConfigSections read through a
+// SectionReader by its area's reader, unknown sections and keys reported, the effective
+// configuration rendered. Contract in config.h.
 #include "common/config/config.h"
 
 #include <memory>
@@ -8,6 +9,31 @@
 #include "common/core/file_read.h"
 
 namespace postern {
+namespace {
+
+// Applies an area's reader to one member of the Config: each row of the table is one of these.
+template <auto Member, auto Read>
+void read_member(SectionReader& r, Config& c) {
+  Read(r, c.*Member);
+}
+
+constexpr ConfigSection kConfigSections[] = {
+    {"log", read_member<&Config::log, read_log_config>},
+    {"dns", read_member<&Config::dns, read_dns_config>},
+    {"store", read_member<&Config::store, read_store_config>},
+    {"milter", read_member<&Config::milter, read_milter_config>},
+    {"sender", read_member<&Config::sender, read_sender_config>},
+    {"policyd", read_member<&Config::policyd, read_policyd_config>},
+    {"auth", read_member<&Config::auth, read_auth_config>},
+    {"account_guard", read_member<&Config::account_guard, read_guard_config>},
+    {"dmarc", read_member<&Config::dmarc, read_dmarc_config>},
+    {"dkim", read_member<&Config::dkim, read_dkim_config>},
+    {"spf", read_member<&Config::spf, read_spf_config>},
+};
+
+}  // namespace
+
+std::span<const ConfigSection> config_sections() { return kConfigSections; }
 
 ConfigLoad parse_config(std::string_view text, const std::string& name) {
   ConfigLoad out;
@@ -17,49 +43,9 @@ ConfigLoad parse_config(std::string_view text, const std::string& name) {
   ConfigNode root = parse_toml(text, *ctx);
   if (ctx->errors.empty()) {
     SectionReader top(ctx, &root, "");
-    {
-      auto r = top.table("log");
-      read_log_config(r, out.config.log);
-    }
-    {
-      auto r = top.table("dns");
-      read_dns_config(r, out.config.dns);
-    }
-    {
-      auto r = top.table("store");
-      read_store_config(r, out.config.store);
-    }
-    {
-      auto r = top.table("milter");
-      read_milter_config(r, out.config.milter);
-    }
-    {
-      auto r = top.table("sender");
-      read_sender_config(r, out.config.sender);
-    }
-    {
-      auto r = top.table("policyd");
-      read_policyd_config(r, out.config.policyd);
-    }
-    {
-      auto r = top.table("auth");
-      read_auth_config(r, out.config.auth);
-    }
-    {
-      auto r = top.table("account_guard");
-      read_guard_config(r, out.config.account_guard);
-    }
-    {
-      auto r = top.table("dmarc");
-      read_dmarc_config(r, out.config.dmarc);
-    }
-    {
-      auto r = top.table("dkim");
-      read_dkim_config(r, out.config.dkim);
-    }
-    {
-      auto r = top.table("spf");
-      read_spf_config(r, out.config.spf);
+    for (const ConfigSection& section : config_sections()) {
+      SectionReader r = top.table(section.name);
+      section.read(r, out.config);
     }
     top.finish();
   }

@@ -1,30 +1,32 @@
 // Config: the whole of postern.conf (TOML), parsed strictly. One section per component plus the
-// shared [log], [dns] and [store]; each section's struct and reader live in <area>_config.h files
-// owned by that area. Limits: the file is at most kMaxConfigBytes; nesting follows the schema.
+// shared [log], [dns] and [store]. Each core area owns its section's struct and reader in
+// common/<area>/<area>_config.h; only the front-ends' own settings ([milter], [policyd]) live here
+// beside the aggregate. parse_config reads the top-level sections from one table, kConfigSections.
+// Limits: the file is at most kMaxConfigBytes (reader.h); nesting follows the schema.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "common/config/auth_config.h"
-#include "common/config/dkim_config.h"
-#include "common/config/dmarc_config.h"
-#include "common/config/dns_config.h"
-#include "common/config/guard_config.h"
-#include "common/config/log_config.h"
+#include "common/auth/auth_config.h"
 #include "common/config/milter_config.h"
 #include "common/config/policyd_config.h"
 #include "common/config/reader.h"
-#include "common/config/sender_config.h"
-#include "common/config/spf_config.h"
-#include "common/config/store_config.h"
 #include "common/core/result.h"
+#include "common/dkim/dkim_config.h"
+#include "common/dmarc/dmarc_config.h"
+#include "common/dns/dns_config.h"
+#include "common/guard/guard_config.h"
+#include "common/log/log_config.h"
+#include "common/sender/sender_config.h"
+#include "common/spf/spf_config.h"
+#include "common/store/store_config.h"
 
 namespace postern {
 
 inline constexpr const char* kDefaultConfigPath = "/etc/postern/postern.conf";
-inline constexpr size_t kMaxConfigBytes = 1024 * 1024;
 inline constexpr int kExitConfig = 78;  // EX_CONFIG from sysexits.h
 
 struct Config {
@@ -48,6 +50,15 @@ struct ConfigLoad {
   std::string effective;            // the effective configuration rendered as TOML
   bool ok() const { return errors.empty(); }
 };
+
+// One top-level section: its name in the file and how it is read into a Config (the area's reader
+// applied to the member). parse_config reads them in this order; any other top-level key is an
+// error. The table is kConfigSections in config.cpp.
+struct ConfigSection {
+  std::string_view name;
+  void (*read)(SectionReader& r, Config& c);
+};
+std::span<const ConfigSection> config_sections();
 
 // Parses text as the contents of file `name`. Never throws.
 ConfigLoad parse_config(std::string_view text, const std::string& name);

@@ -26,8 +26,8 @@
 #include <algorithm>
 #include <string>
 
-#include "common/config/config.h"
 #include "common/config/node.h"
+#include "common/config/reader.h"
 
 #define TOML_HEADER_ONLY 1
 #define TOML_EXCEPTIONS 0

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -15,6 +16,9 @@
 #include <vector>
 
 namespace postern {
+
+// The largest configuration file read (parse.cpp refuses a larger text before parsing it).
+inline constexpr size_t kMaxConfigBytes = 1024 * 1024;
 
 struct ConfigError {
   std::string file;

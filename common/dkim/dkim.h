@@ -27,10 +27,10 @@
 #include <vector>
 
 #include "common/authres/result.h"
-#include "common/config/dkim_config.h"
 #include "common/core/clock.h"
 #include "common/core/result.h"
 #include "common/dkim/body_length.h"
+#include "common/dkim/dkim_config.h"
 #include "common/dkim/private_key.h"
 #include "common/dns/resolver.h"
 

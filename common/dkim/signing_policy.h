@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
-#include "common/config/dkim_config.h"
 #include "common/core/result.h"
 #include "common/dkim/dkim.h"
+#include "common/dkim/dkim_config.h"
 #include "common/net/ip.h"
 
 namespace postern {

@@ -28,8 +28,8 @@
 
 #include "common/authres/builder.h"
 #include "common/authres/result.h"
-#include "common/config/dmarc_config.h"
 #include "common/core/deadline.h"
+#include "common/dmarc/dmarc_config.h"
 #include "common/dmarc/record.h"
 #include "common/dmarc/tree_walk.h"
 #include "common/dns/resolver.h"

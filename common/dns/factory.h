@@ -5,10 +5,10 @@
 
 #include <memory>
 
-#include "common/config/dns_config.h"
 #include "common/core/clock.h"
 #include "common/core/random.h"
 #include "common/core/result.h"
+#include "common/dns/dns_config.h"
 #include "common/dns/resolver.h"
 
 namespace postern {

@@ -21,9 +21,9 @@
 #include <string_view>
 #include <vector>
 
-#include "common/config/policyd_config.h"
 #include "common/core/clock.h"
 #include "common/greylist/allowlist.h"
+#include "common/greylist/greylist_config.h"
 #include "common/net/ip.h"
 #include "common/store/store.h"
 

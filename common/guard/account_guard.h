@@ -24,9 +24,9 @@
 #include <string_view>
 #include <vector>
 
-#include "common/config/guard_config.h"
 #include "common/core/clock.h"
 #include "common/core/result.h"
+#include "common/guard/guard_config.h"
 #include "common/log/log.h"
 #include "common/store/store.h"
 

@@ -5,25 +5,34 @@
 
 namespace postern {
 
-int syslog_facility(const std::string& name) {
-  if (name == "mail") return LOG_MAIL;
-  if (name == "daemon") return LOG_DAEMON;
-  if (name == "auth") return LOG_AUTH;
-  if (name == "user") return LOG_USER;
-  if (name.size() == 6 && name.rfind("local", 0) == 0 && name[5] >= '0' && name[5] <= '7') {
-    static const int locals[] = {LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3,
-                                 LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
-    return locals[name[5] - '0'];
+int syslog_facility(LogFacility facility) {
+  switch (facility) {
+    case LogFacility::mail:
+      return LOG_MAIL;
+    case LogFacility::daemon:
+      return LOG_DAEMON;
+    case LogFacility::auth:
+      return LOG_AUTH;
+    case LogFacility::user:
+      return LOG_USER;
+    case LogFacility::local0:
+      return LOG_LOCAL0;
+    case LogFacility::local1:
+      return LOG_LOCAL1;
+    case LogFacility::local2:
+      return LOG_LOCAL2;
+    case LogFacility::local3:
+      return LOG_LOCAL3;
+    case LogFacility::local4:
+      return LOG_LOCAL4;
+    case LogFacility::local5:
+      return LOG_LOCAL5;
+    case LogFacility::local6:
+      return LOG_LOCAL6;
+    case LogFacility::local7:
+      return LOG_LOCAL7;
   }
-  return -1;
-}
-
-LogLevel parse_log_level(const std::string& name) {
-  if (name == "debug") return LogLevel::debug;
-  if (name == "notice") return LogLevel::notice;
-  if (name == "warning") return LogLevel::warning;
-  if (name == "error") return LogLevel::error;
-  return LogLevel::info;
+  return LOG_MAIL;
 }
 
 std::shared_ptr<Logger> make_logger(const LogConfig& config, const std::string& ident, bool force_stderr) {
@@ -31,10 +40,9 @@ std::shared_ptr<Logger> make_logger(const LogConfig& config, const std::string& 
   if (force_stderr || config.destination == LogDestination::standard_error) {
     sink = make_stderr_sink(ident);
   } else {
-    int fac = syslog_facility(config.facility);
-    sink = make_syslog_sink(ident, fac < 0 ? LOG_MAIL : fac);
+    sink = make_syslog_sink(ident, syslog_facility(config.facility));
   }
-  return std::make_shared<Logger>(sink, parse_log_level(config.level));
+  return std::make_shared<Logger>(sink, config.level);
 }
 
 }  // namespace postern

@@ -23,12 +23,12 @@
 #include <string>
 #include <vector>
 
-#include "common/config/ratelimit_config.h"
 #include "common/guard/account_guard.h"
 #include "common/log/log.h"
 #include "common/net/ip.h"
 #include "common/policy/request_parser.h"
 #include "common/ratelimit/limiter.h"
+#include "common/ratelimit/ratelimit_config.h"
 #include "common/store/outage.h"
 
 namespace postern {

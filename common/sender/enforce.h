@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "common/config/sender_config.h"
 #include "common/mail/from_header.h"
 #include "common/sender/ownership.h"
+#include "common/sender/sender_config.h"
 
 namespace postern {
 

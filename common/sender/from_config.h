@@ -1,8 +1,8 @@
 // Maps the [sender] config section to the ownership provider's sources and options.
 #pragma once
 
-#include "common/config/sender_config.h"
 #include "common/sender/provider.h"
+#include "common/sender/sender_config.h"
 
 namespace postern {
 

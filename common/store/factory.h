@@ -12,8 +12,8 @@
 #include <memory>
 #include <optional>
 
-#include "common/config/store_config.h"
 #include "common/store/store.h"
+#include "common/store/store_config.h"
 
 namespace postern {
 

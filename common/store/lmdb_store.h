@@ -22,8 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include "common/config/store_config.h"
 #include "common/store/store.h"
+#include "common/store/store_config.h"
 
 namespace postern {
 

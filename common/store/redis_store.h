@@ -18,8 +18,8 @@
 #include <mutex>
 #include <vector>
 
-#include "common/config/store_config.h"
 #include "common/store/store.h"
+#include "common/store/store_config.h"
 
 struct redisContext;
 

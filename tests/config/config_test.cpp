@@ -27,7 +27,29 @@ TEST(Config, EmptyFileGivesDefaults) {
   ASSERT_TRUE(r.ok()) << errors_of(r);
   EXPECT_EQ(r.config.store.backend, StoreBackend::lmdb);
   EXPECT_EQ(r.config.dns.retries, 2);
-  EXPECT_EQ(r.config.log.facility, "mail");
+  EXPECT_EQ(r.config.log.facility, LogFacility::mail);
+  EXPECT_EQ(r.config.log.level, LogLevel::info);
+}
+
+// [log] facility and level are parsed once into enums; a bad value is one error naming the file,
+// line and key with every allowed name, and the effective configuration prints the names.
+TEST(Config, LogFacilityAndLevelAreEnums) {
+  auto r = parse_config("[log]\nfacility = \"local3\"\nlevel = \"warning\"\n", "x.conf");
+  ASSERT_TRUE(r.ok()) << errors_of(r);
+  EXPECT_EQ(r.config.log.facility, LogFacility::local3);
+  EXPECT_EQ(r.config.log.level, LogLevel::warning);
+  EXPECT_NE(r.effective.find("facility = \"local3\"\nlevel = \"warning\"\n"), std::string::npos)
+      << r.effective;
+  r = parse_config("[log]\nfacility = \"local8\"\n", "/etc/postern/postern.conf");
+  ASSERT_EQ(r.errors.size(), 1u) << errors_of(r);
+  EXPECT_EQ(r.errors[0].str(),
+            "/etc/postern/postern.conf:2: log.facility: expected one of mail, daemon, auth, user, local0, "
+            "local1, local2, local3, local4, local5, local6, local7, got \"local8\"");
+  r = parse_config("[log]\nlevel = \"Info\"\n", "/etc/postern/postern.conf");
+  ASSERT_EQ(r.errors.size(), 1u) << errors_of(r);
+  EXPECT_EQ(r.errors[0].str(),
+            "/etc/postern/postern.conf:2: log.level: expected one of debug, info, notice, warning, error, "
+            "got \"Info\"");
 }
 
 TEST(Config, ReadsTypedValuesAndDurations) {

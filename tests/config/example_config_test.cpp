@@ -63,6 +63,18 @@ TEST(ExampleConfig, ParsesWithoutErrors) {
   for (const auto& e : r.errors) ADD_FAILURE() << e.str();
 }
 
+// Every top-level section parse_config reads (its table, config_sections()) has its own header in
+// the example, so a section added to the table cannot go undocumented.
+TEST(ExampleConfig, DocumentsEverySectionOfTheTable) {
+  const std::string example = example_text();
+  ASSERT_FALSE(example.empty());
+  ASSERT_GE(config_sections().size(), 11u);
+  for (const ConfigSection& section : config_sections()) {
+    EXPECT_NE(example.find("\n[" + std::string(section.name) + "]\n"), std::string::npos)
+        << "section [" << section.name << "] of the config table is missing from etc/postern.conf.example";
+  }
+}
+
 TEST(ExampleConfig, ListsEveryKeyWithItsDefault) {
   const std::string example = example_text();
   // The effective config of an empty file is every key at its default.

@@ -5,7 +5,7 @@
 // clock, oversigning, several signatures per message, and the RFC 8463 example message.
 #include <gtest/gtest.h>
 
-#include "common/config/dns_config.h"
+#include "common/dns/dns_config.h"
 #include "common/dns/factory.h"
 #include "tests/dkim/dkim_test_util.h"
 #include "tests/harness/dns_server.h"

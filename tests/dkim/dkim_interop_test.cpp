@@ -6,7 +6,7 @@
 // and our verifier reading keys from that same DNS server through the production resolver.
 #include <gtest/gtest.h>
 
-#include "common/config/dns_config.h"
+#include "common/dns/dns_config.h"
 #include "common/dns/factory.h"
 #include "tests/dkim/dkim_test_util.h"
 #include "tests/harness/dns_server.h"

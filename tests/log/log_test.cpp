@@ -2,6 +2,7 @@
 #include "common/log/log.h"
 
 #include <gtest/gtest.h>
+#include <syslog.h>
 
 #include "common/log/factory.h"
 
@@ -49,12 +50,28 @@ TEST(Log, LevelsFilter) {
   EXPECT_EQ(sink->text(), "loud a=b\n");
 }
 
-TEST(Log, FacilitiesAndLevelsByName) {
-  EXPECT_GE(syslog_facility("mail"), 0);
-  EXPECT_GE(syslog_facility("local7"), 0);
-  EXPECT_EQ(syslog_facility("local8"), -1);
-  EXPECT_EQ(parse_log_level("debug"), LogLevel::debug);
-  EXPECT_EQ(parse_log_level("error"), LogLevel::error);
+// [log] facility arrives as an enum (parsed once by the config reader); each maps to its syslog.h
+// constant.
+TEST(Log, FacilitiesMapToSyslogConstants) {
+  EXPECT_EQ(syslog_facility(LogFacility::mail), LOG_MAIL);
+  EXPECT_EQ(syslog_facility(LogFacility::daemon), LOG_DAEMON);
+  EXPECT_EQ(syslog_facility(LogFacility::auth), LOG_AUTH);
+  EXPECT_EQ(syslog_facility(LogFacility::user), LOG_USER);
+  EXPECT_EQ(syslog_facility(LogFacility::local0), LOG_LOCAL0);
+  EXPECT_EQ(syslog_facility(LogFacility::local3), LOG_LOCAL3);
+  EXPECT_EQ(syslog_facility(LogFacility::local7), LOG_LOCAL7);
+}
+
+// The configured level is the logger's threshold, with no string in between.
+TEST(Log, LoggerFromConfigFiltersBelowTheConfiguredLevel) {
+  LogConfig config;
+  config.level = LogLevel::warning;
+  auto log = make_logger(config, "log_test", /*force_stderr=*/true);
+  EXPECT_FALSE(log->enabled(LogLevel::info));
+  EXPECT_TRUE(log->enabled(LogLevel::warning));
+  EXPECT_TRUE(log->enabled(LogLevel::error));
+  config.level = LogLevel::debug;
+  EXPECT_TRUE(make_logger(config, "log_test", true)->enabled(LogLevel::debug));
 }
 
 }  // namespace

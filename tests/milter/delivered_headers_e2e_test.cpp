@@ -13,9 +13,9 @@
 #include <chrono>
 #include <regex>
 
-#include "common/config/store_config.h"
 #include "common/greylist/greylist.h"
 #include "common/store/lmdb_store.h"
+#include "common/store/store_config.h"
 #include "tests/harness/header_check.h"
 #include "tests/harness/milter_stack.h"
 #include "tests/policyd/policyd_daemon.h"

@@ -17,9 +17,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/auth/auth_config.h"
 #include "common/auth/authenticator.h"
 #include "common/auth/password_hash.h"
-#include "common/config/auth_config.h"
 #include "common/store/memory_store.h"
 #include "tests/harness/dovecot_instance.h"
 #include "tests/harness/temp_dir.h"

@@ -12,8 +12,8 @@
 
 #include <ostream>
 
-#include "common/config/dmarc_config.h"
 #include "common/core/clock.h"
+#include "common/dmarc/dmarc_config.h"
 #include "common/dns/resolver.h"
 #include "common/store/store.h"
 #include "tools/posternctl/dmarc_report/build.h"

@@ -1,5 +1,5 @@
 // Reads the [store] section. Contract in store_config.h.
-#include "common/config/store_config.h"
+#include "common/store/store_config.h"
 
 namespace postern {
 

@@ -1,5 +1,5 @@
 // Reads the [dmarc] section. Contract in dmarc_config.h.
-#include "common/config/dmarc_config.h"
+#include "common/dmarc/dmarc_config.h"
 
 #include "common/net/ip.h"
 

@@ -1,5 +1,5 @@
 // Reads the [dkim] section. Contract in dkim_config.h.
-#include "common/config/dkim_config.h"
+#include "common/dkim/dkim_config.h"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // Reads [policyd.ratelimit]. Contract in ratelimit_config.h.
-#include "common/config/ratelimit_config.h"
+#include "common/ratelimit/ratelimit_config.h"
 
 #include <chrono>
 

@@ -1,5 +1,5 @@
 // Reads the [sender] section. Contract in sender_config.h.
-#include "common/config/sender_config.h"
+#include "common/sender/sender_config.h"
 
 namespace postern {
 

@@ -1,5 +1,5 @@
 // Reads [account_guard]. Contract in guard_config.h.
-#include "common/config/guard_config.h"
+#include "common/guard/guard_config.h"
 
 namespace postern {
 

@@ -1,5 +1,5 @@
 // Reads the [spf] section. Contract in spf_config.h.
-#include "common/config/spf_config.h"
+#include "common/spf/spf_config.h"
 
 namespace postern {
 

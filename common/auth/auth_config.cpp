@@ -1,5 +1,5 @@
 // Reads [auth] and [auth.lockout]. Contract in auth_config.h.
-#include "common/config/auth_config.h"
+#include "common/auth/auth_config.h"
 
 #include "common/auth/password_hash.h"  // kMinCryptRounds, kMaxCryptRounds (constants only)
 #include "common/net/ip.h"

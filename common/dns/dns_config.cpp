@@ -1,5 +1,5 @@
 // Reads the [dns] section. Contract in dns_config.h.
-#include "common/config/dns_config.h"
+#include "common/dns/dns_config.h"
 
 #include "common/dns/server_spec.h"
 
