@@ -20,10 +20,10 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
-#include <mutex>
 #include <optional>
 
 #include "common/core/ascii.h"
+#include "common/core/mutex.h"
 #include "common/dkim/key_table.h"
 #include "common/dkim/signature_maker.h"
 
@@ -139,9 +139,9 @@ int rank(DkimResult r) {
 // ---- the pool of library handles ----
 
 struct DkimEngine::Pool {
-  std::mutex mu;
-  std::vector<DKIM_LIB*> free_libs;  // guarded by mu
-  std::vector<DKIM_LIB*> all;        // guarded by mu; closed by the destructor
+  Mutex mu;
+  std::vector<DKIM_LIB*> free_libs GUARDED_BY(mu);
+  std::vector<DKIM_LIB*> all GUARDED_BY(mu);  // closed by the destructor
   const DkimOptions* opts = nullptr;
   bool ed25519 = false;
 
@@ -153,7 +153,7 @@ struct DkimEngine::Pool {
   DKIM_LIB* acquire() {
     DKIM_LIB* lib = nullptr;
     {
-      std::lock_guard<std::mutex> g(mu);
+      MutexLock g(mu);
       if (!free_libs.empty()) {
         lib = free_libs.back();
         free_libs.pop_back();
@@ -162,13 +162,13 @@ struct DkimEngine::Pool {
     if (!lib) {
       lib = make();
       if (!lib) return nullptr;
-      std::lock_guard<std::mutex> g(mu);
+      MutexLock g(mu);
       all.push_back(lib);
     }
     return lib;
   }
   void release(DKIM_LIB* lib) {
-    std::lock_guard<std::mutex> g(mu);
+    MutexLock g(mu);
     free_libs.push_back(lib);
   }
 };
