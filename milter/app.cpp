@@ -4,8 +4,7 @@
 
 #include <unistd.h>
 
-#include <mutex>
-
+#include "common/core/mutex.h"
 #include "common/dns/factory.h"
 #include "common/sender/from_config.h"
 #include "common/store/factory.h"
@@ -13,16 +12,16 @@
 namespace postern {
 namespace {
 
-std::mutex g_mutex;
-std::shared_ptr<const App> g_current;
+Mutex g_mutex;
+std::shared_ptr<const App> g_current GUARDED_BY(g_mutex);
 
 // The account guard's store: one per process (LMDB must not be opened twice in one process),
 // opened by the first snapshot that needs it and kept by every later one.
 Result<std::shared_ptr<Store>> guard_store(const Config& c) {
-  static std::mutex mu;
+  static Mutex mu;
   static SystemClock clock;  // outlives every snapshot, as the store does
-  static std::shared_ptr<Store> store;
-  std::lock_guard lock(mu);
+  static std::shared_ptr<Store> store GUARDED_BY(mu);
+  MutexLock lock(mu);
   if (store) return store;
   auto opened = open_store(c.store, clock);
   if (!opened) return opened.error();
@@ -87,12 +86,12 @@ Result<std::shared_ptr<const App>> build_app(const Config& config, const std::st
 }
 
 std::shared_ptr<const App> current_app() {
-  std::lock_guard lock(g_mutex);
+  MutexLock lock(g_mutex);
   return g_current;
 }
 
 void publish_app(std::shared_ptr<const App> app) {
-  std::lock_guard lock(g_mutex);
+  MutexLock lock(g_mutex);
   g_current.swap(app);  // the old snapshot lives on in the connections that still hold it
 }
 

@@ -17,13 +17,17 @@ sigset_t hup_set() {
 
 namespace postern {
 
-ReloadWatcher::ReloadWatcher(std::function<void()> on_reload) : on_reload_(std::move(on_reload)) {
+void ReloadWatcher::block_signals() {
   // SIGTERM and SIGINT too: a thread that left them unblocked would be killed by them instead of
   // libmilter's signal thread stopping the milter cleanly.
   sigset_t set = hup_set();
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+ReloadWatcher::ReloadWatcher(std::function<void()> on_reload) : on_reload_(std::move(on_reload)) {
+  block_signals();
   thread_ = std::thread([this] { run(); });
 }
 

@@ -19,6 +19,10 @@ namespace postern {
 
 class ReloadWatcher {
  public:
+  // Blocks SIGHUP, SIGTERM and SIGINT in the calling thread (and so in every thread it starts
+  // later); main() calls it first, so a signal during the start waits for the watcher (SIGHUP) or
+  // for libmilter's signal thread (SIGTERM, SIGINT). The constructor calls it too.
+  static void block_signals();
   explicit ReloadWatcher(std::function<void()> on_reload);
   ~ReloadWatcher();  // stops and joins the thread
   ReloadWatcher(const ReloadWatcher&) = delete;

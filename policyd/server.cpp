@@ -114,11 +114,11 @@ void PolicyServer::stop() {
   uint64_t one = 1;
   (void)!write(stop_fd_, &one, sizeof one);
   {
-    std::lock_guard lock(park_mu_);  // a spare about to park sees stopping_ or gets the notify
+    MutexLock lock(park_mu_);  // a spare about to park sees stopping_ or gets the notify
   }
   park_cv_.notify_all();
   if (stop_pipe_[1] >= 0) (void)!write(stop_pipe_[1], "x", 1);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto& [fd, c] : conns_) shutdown(fd, SHUT_RDWR);
 }
 
@@ -145,7 +145,7 @@ void PolicyServer::run(int wake_fd, const std::function<bool()>& on_wake) {
   }
   stop();
   wait_workers();
-  std::lock_guard lock(mu_);  // no worker is left to close them
+  MutexLock lock(mu_);  // no worker is left to close them
   for (auto& [fd, c] : conns_) close(fd);
   conns_.clear();
 }
@@ -162,7 +162,7 @@ void PolicyServer::accept_one() {
     LogLine(*log_, LogLevel::notice, "accept_recovered").kv("failed_attempts", accept_failures_);
     accept_failures_ = 0;
   }
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (conns_.size() >= static_cast<size_t>(max_connections_.load())) {
     lock.unlock();
     LogLine(*log_, LogLevel::warning, "connection_refused")
@@ -195,7 +195,7 @@ void PolicyServer::accept_failed(int err) {
     getrlimit(RLIMIT_NOFILE, &r);
     size_t open = 0;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       open = conns_.size();
     }
     LogLine(*log_, LogLevel::error, "accept_failed")
@@ -213,7 +213,7 @@ void PolicyServer::close_idle() {
   const int64_t idle = idle_ms_.load();
   const int64_t request = request_ms_.load();
   const int64_t now = now_ms();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto& [fd, c] : conns_) {
     if (c->shut || c->busy.load()) continue;
     const int64_t started = c->request_start_ms.load();
@@ -239,7 +239,7 @@ void PolicyServer::close_idle() {
 
 void PolicyServer::spawn_worker() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return;
     if (workers_.load() >= base_workers_ + max_connections_.load()) return;
     ++workers_;
@@ -249,7 +249,7 @@ void PolicyServer::spawn_worker() {
     spawn_failing_ = false;
   } catch (const std::system_error& e) {  // out of threads (RLIMIT_NPROC, memory)
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       --workers_;
       workers_cv_.notify_all();
     }
@@ -266,7 +266,7 @@ void PolicyServer::spawn_worker() {
 void PolicyServer::will_block() {
   if (idle_.load() > 0) return;
   {
-    std::lock_guard lock(park_mu_);
+    MutexLock lock(park_mu_);
     if (parked_ > wake_tokens_) {
       ++wake_tokens_;
       park_cv_.notify_one();
@@ -277,9 +277,16 @@ void PolicyServer::will_block() {
 }
 
 bool PolicyServer::park() {
-  std::unique_lock lock(park_mu_);
+  MutexLock lock(park_mu_);
   ++parked_;
-  bool woken = park_cv_.wait_for(lock, kSpareKeep, [this] { return wake_tokens_ > 0 || stopping_.load(); });
+  const auto until = std::chrono::steady_clock::now() + kSpareKeep;
+  bool woken = true;
+  while (wake_tokens_ == 0 && !stopping_.load()) {
+    if (park_cv_.wait_until(lock, until) == std::cv_status::timeout) {
+      woken = wake_tokens_ > 0 || stopping_.load();
+      break;
+    }
+  }
   --parked_;
   if (!woken || stopping_) return false;
   --wake_tokens_;
@@ -287,7 +294,7 @@ bool PolicyServer::park() {
 }
 
 bool PolicyServer::retire() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (workers_.load() <= base_workers_) return false;
   leave();
   return true;
@@ -333,7 +340,7 @@ void PolicyServer::worker() {
     // the thread that waited last first, so under light load the surplus is what waits.
     if (n == 0 && retire()) return;
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   leave();
 }
 
@@ -403,7 +410,7 @@ void PolicyServer::rearm(Conn& c, Next next) {
 void PolicyServer::finish(Conn& c) {
   std::unique_ptr<Conn> owned;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = conns_.find(c.fd);
     if (it == conns_.end()) return;
     owned = std::move(it->second);
@@ -413,8 +420,8 @@ void PolicyServer::finish(Conn& c) {
 }
 
 void PolicyServer::wait_workers() {
-  std::unique_lock lock(mu_);
-  workers_cv_.wait(lock, [this] { return workers_.load() == 0; });
+  MutexLock lock(mu_);
+  while (workers_.load() != 0) workers_cv_.wait(lock);
 }
 
 }  // namespace postern

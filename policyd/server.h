@@ -32,13 +32,12 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 
 #include "common/core/blocking.h"
+#include "common/core/mutex.h"
 #include "common/log/log.h"
 #include "common/policy/service.h"
 
@@ -79,9 +78,9 @@ class PolicyServer final : private BlockingHook {
   // (request_timeout).
   void close_idle();
   void wait_workers();
-  bool park();    // false: not woken (time to leave) or stopping
-  bool retire();  // leaves the pool if it is above its base size
-  void leave();   // the calling worker's last step; mu_ held
+  bool park();                 // false: not woken (time to leave) or stopping
+  bool retire();               // leaves the pool if it is above its base size
+  void leave() REQUIRES(mu_);  // the calling worker's last step
   void will_block() override;
   void unblocked() override {}
 
@@ -107,13 +106,13 @@ class PolicyServer final : private BlockingHook {
   int64_t accept_last_failure_ms_ = 0;
   int64_t accept_resume_ms_ = 0;
 
-  std::mutex park_mu_;  // spares: threads the pool grew by, parked until a wait needs them
-  std::condition_variable park_cv_;
-  int parked_ = 0;       // guarded by park_mu_
-  int wake_tokens_ = 0;  // guarded by park_mu_
-  std::mutex mu_;
-  std::condition_variable workers_cv_;
-  std::unordered_map<int, std::unique_ptr<Conn>> conns_;  // by fd; guarded by mu_
+  Mutex park_mu_;  // spares: threads the pool grew by, parked until a wait needs them
+  CondVar park_cv_;
+  int parked_ GUARDED_BY(park_mu_) = 0;
+  int wake_tokens_ GUARDED_BY(park_mu_) = 0;
+  Mutex mu_;
+  CondVar workers_cv_;
+  std::unordered_map<int, std::unique_ptr<Conn>> conns_ GUARDED_BY(mu_);  // by fd
 };
 
 }  // namespace postern

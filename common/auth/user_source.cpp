@@ -4,10 +4,9 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-#include <mutex>
-
 #include "common/auth/passwd_file.h"
 #include "common/core/file_read.h"
+#include "common/core/mutex.h"
 
 namespace postern {
 namespace {
@@ -28,7 +27,7 @@ class PasswdFileSource final : public UserSource {
   Result<std::optional<std::string>> password_of(std::string_view user) override {
     std::shared_ptr<const PasswdFile> snap;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       refresh_locked();
       snap = data_;
     }
@@ -41,7 +40,7 @@ class PasswdFileSource final : public UserSource {
   std::string describe() const override { return "passwd-file:" + path_; }
 
  private:
-  void refresh_locked() {
+  void refresh_locked() REQUIRES(mu_) {
     struct stat st {};
     if (::stat(path_.c_str(), &st) != 0) {
       complain("cannot stat");
@@ -77,7 +76,7 @@ class PasswdFileSource final : public UserSource {
     complained_ = false;
   }
 
-  void complain(const char* why) {
+  void complain(const char* why) REQUIRES(mu_) {
     if (complained_) return;
     complained_ = true;
     if (log_) {
@@ -90,10 +89,10 @@ class PasswdFileSource final : public UserSource {
 
   std::string path_;
   std::shared_ptr<Logger> log_;
-  std::mutex mu_;
-  std::shared_ptr<const PasswdFile> data_;
-  FileId id_;
-  bool complained_ = false;
+  Mutex mu_;
+  std::shared_ptr<const PasswdFile> data_ GUARDED_BY(mu_);
+  FileId id_ GUARDED_BY(mu_);
+  bool complained_ GUARDED_BY(mu_) = false;
 };
 
 class SqliteUserSource final : public UserSource {
@@ -104,7 +103,7 @@ class SqliteUserSource final : public UserSource {
 
   Result<std::optional<std::string>> password_of(std::string_view user) override {
     if (user.size() > kMaxUserName) return std::optional<std::string>();
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!stmt_) {
       auto opened = open_locked();
       if (!opened) return opened.error();
@@ -131,7 +130,7 @@ class SqliteUserSource final : public UserSource {
   std::string describe() const override { return "sqlite:" + path_; }
 
  private:
-  Result<void> open_locked() {
+  Result<void> open_locked() REQUIRES(mu_) {
     if (auto regular = check_regular_file(path_); !regular) return Error::temp(regular.error().message);
     int rc = sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
@@ -149,7 +148,7 @@ class SqliteUserSource final : public UserSource {
     return {};
   }
 
-  void close_locked() {
+  void close_locked() REQUIRES(mu_) {
     if (stmt_) sqlite3_finalize(stmt_);
     if (db_) sqlite3_close_v2(db_);
     stmt_ = nullptr;
@@ -158,9 +157,9 @@ class SqliteUserSource final : public UserSource {
 
   std::string path_;
   std::shared_ptr<Logger> log_;
-  std::mutex mu_;
-  sqlite3* db_ = nullptr;
-  sqlite3_stmt* stmt_ = nullptr;
+  Mutex mu_;
+  sqlite3* db_ GUARDED_BY(mu_) = nullptr;
+  sqlite3_stmt* stmt_ GUARDED_BY(mu_) = nullptr;
 };
 
 class ChainedSource final : public UserSource {

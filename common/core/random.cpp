@@ -34,7 +34,7 @@ void SystemRandom::fill(std::span<std::byte> out) {
 }
 
 void SeededRandom::fill(std::span<std::byte> out) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (size_t i = 0; i < out.size(); i += 8) {
     uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;

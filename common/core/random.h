@@ -4,8 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <span>
+
+#include "common/core/mutex.h"
 
 namespace postern {
 
@@ -33,8 +34,8 @@ class SeededRandom final : public Random {
   void fill(std::span<std::byte> out) override;
 
  private:
-  std::mutex mu_;
-  uint64_t state_;
+  Mutex mu_;
+  uint64_t state_ GUARDED_BY(mu_);
 };
 
 }  // namespace postern

@@ -8,7 +8,7 @@ ReloadThread::ReloadThread(std::function<void()> reload)
 
 ReloadThread::~ReloadThread() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   cv_.notify_one();
@@ -17,16 +17,16 @@ ReloadThread::~ReloadThread() {
 
 void ReloadThread::request() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     pending_ = true;
   }
   cv_.notify_one();
 }
 
 void ReloadThread::run() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [this] { return pending_ || stopping_; });
+    while (!pending_ && !stopping_) cv_.wait(lock);
     if (stopping_) return;
     pending_ = false;
     lock.unlock();

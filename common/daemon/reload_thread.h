@@ -8,10 +8,10 @@
 // throw (an escaping exception ends the process).
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <thread>
+
+#include "common/core/mutex.h"
 
 namespace postern {
 
@@ -28,11 +28,11 @@ class ReloadThread {
   void run();
 
   std::function<void()> reload_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool pending_ = false;   // guarded by mu_
-  bool stopping_ = false;  // guarded by mu_
-  std::thread thread_;     // last: started once the members above exist
+  Mutex mu_;
+  CondVar cv_;
+  bool pending_ GUARDED_BY(mu_) = false;
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread thread_;  // last: started once the members above exist
 };
 
 }  // namespace postern

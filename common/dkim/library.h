@@ -17,9 +17,9 @@
 #undef _Bool
 
 #include <cstdint>
-#include <mutex>
 #include <vector>
 
+#include "common/core/mutex.h"
 #include "common/dkim/dkim.h"
 
 namespace postern {
@@ -34,9 +34,9 @@ DKIM_CBSTAT prescreen_cb(DKIM* dkim, DKIM_SIGINFO** sigs, int nsigs);
 DKIM_CBSTAT key_lookup_cb(DKIM* dkim, DKIM_SIGINFO* sig, u_char* buf, size_t buflen);
 
 struct DkimEngine::Pool {
-  std::mutex mu;
-  std::vector<DKIM_LIB*> free_libs;  // guarded by mu
-  std::vector<DKIM_LIB*> all;        // guarded by mu; closed by the destructor
+  Mutex mu;
+  std::vector<DKIM_LIB*> free_libs GUARDED_BY(mu);
+  std::vector<DKIM_LIB*> all GUARDED_BY(mu);  // closed by the destructor
   const DkimOptions* opts = nullptr;
   bool ed25519 = false;
 
@@ -48,7 +48,7 @@ struct DkimEngine::Pool {
   DKIM_LIB* acquire() {
     DKIM_LIB* lib = nullptr;
     {
-      std::lock_guard<std::mutex> g(mu);
+      MutexLock g(mu);
       if (!free_libs.empty()) {
         lib = free_libs.back();
         free_libs.pop_back();
@@ -57,13 +57,13 @@ struct DkimEngine::Pool {
     if (!lib) {
       lib = make();
       if (!lib) return nullptr;
-      std::lock_guard<std::mutex> g(mu);
+      MutexLock g(mu);
       all.push_back(lib);
     }
     return lib;
   }
   void release(DKIM_LIB* lib) {
-    std::lock_guard<std::mutex> g(mu);
+    MutexLock g(mu);
     free_libs.push_back(lib);
   }
 };

@@ -8,7 +8,7 @@ PublicKeyCache::~PublicKeyCache() {
 }
 
 EVP_PKEY* PublicKeyCache::find(std::string_view der) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = map_.find(der);
   if (it == map_.end()) {
     ++misses_;
@@ -22,7 +22,7 @@ EVP_PKEY* PublicKeyCache::find(std::string_view der) {
 
 void PublicKeyCache::insert(std::string_view der, EVP_PKEY* key) {
   if (!key || der.empty() || der.size() > kMaxDerBytes || max_entries_ == 0) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (map_.count(der)) return;  // another thread decoded the same key meanwhile
   if (map_.size() >= max_entries_) {
     auto victim = map_.find(std::string_view(lru_.back()));
@@ -36,7 +36,7 @@ void PublicKeyCache::insert(std::string_view der, EVP_PKEY* key) {
 }
 
 PublicKeyCache::Stats PublicKeyCache::stats() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return Stats{hits_, misses_, map_.size()};
 }
 

@@ -16,10 +16,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <list>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+
+#include "common/core/mutex.h"
 
 namespace postern {
 
@@ -53,11 +54,11 @@ class PublicKeyCache {
     Lru::iterator pos;
   };
   const size_t max_entries_;
-  mutable std::mutex mu_;
-  Lru lru_;                                          // most recently used first
-  std::unordered_map<std::string_view, Entry> map_;  // views into lru_'s strings
-  uint64_t hits_ = 0;
-  uint64_t misses_ = 0;
+  mutable Mutex mu_;
+  Lru lru_ GUARDED_BY(mu_);                                          // most recently used first
+  std::unordered_map<std::string_view, Entry> map_ GUARDED_BY(mu_);  // views into lru_'s strings
+  uint64_t hits_ GUARDED_BY(mu_) = 0;
+  uint64_t misses_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace postern

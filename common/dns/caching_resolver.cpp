@@ -37,7 +37,7 @@ void CachingResolver::erase(std::unordered_map<std::string, Entry>::iterator it)
 }
 
 bool CachingResolver::lookup(const std::string& key, DnsResult& out) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = map_.find(key);
   if (it == map_.end()) return false;
   if (clock_.monotonic() >= it->second.expires) {
@@ -62,7 +62,7 @@ void CachingResolver::store(const std::string& key, const DnsResult& r) {
   if (ttl <= 0) return;
   size_t bytes = entry_bytes(key, r);
   if (bytes > max_bytes_ / 16) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   MonoTime expires = clock_.monotonic() + Seconds(ttl);
   auto it = map_.find(key);
   if (it != map_.end()) erase(it);
@@ -82,12 +82,12 @@ DnsResult CachingResolver::query(std::string_view name, RrType type, Deadline de
 void CachingResolver::land(const std::string& key, const std::shared_ptr<Flight>& f, const DnsResult& r) {
   store(key, r);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = flights_.find(key);
     if (it != flights_.end() && it->second == f) flights_.erase(it);
   }
   {
-    std::lock_guard lock(f->mu);
+    MutexLock lock(f->mu);
     f->result = r;
     f->done = true;
   }
@@ -103,7 +103,7 @@ std::vector<DnsResult> CachingResolver::query_all(std::span<const DnsQuery> quer
   for (size_t i = 0; i < queries.size(); ++i) {
     keys[i] = cache_key(queries[i].name, queries[i].type);
     if (lookup(keys[i], out[i])) continue;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto [it, inserted] = flights_.try_emplace(keys[i]);
     if (inserted) {
       it->second = std::make_shared<Flight>();
@@ -147,8 +147,10 @@ std::vector<DnsResult> CachingResolver::query_all(std::span<const DnsQuery> quer
     bool done = false;
     {
       ++waiting_;
-      std::unique_lock lock(f->mu);
-      done = f->cv.wait_until(lock, deadline.at(), [&] { return f->done; });
+      MutexLock lock(f->mu);
+      while (!f->done && f->cv.wait_until(lock, deadline.at()) == std::cv_status::no_timeout) {
+      }
+      done = f->done;
       if (done) out[i] = f->result;
       --waiting_;
     }
@@ -166,12 +168,12 @@ std::vector<DnsResult> CachingResolver::query_all(std::span<const DnsQuery> quer
 }
 
 size_t CachingResolver::bytes() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return bytes_;
 }
 
 size_t CachingResolver::size() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return map_.size();
 }
 

@@ -11,13 +11,12 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 
 #include "common/core/clock.h"
+#include "common/core/mutex.h"
 #include "common/dns/resolver.h"
 
 namespace postern {
@@ -45,13 +44,13 @@ class CachingResolver final : public Resolver {
   };
   // One lookup in progress, shared by every caller that misses on the same key meanwhile.
   struct Flight {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    DnsResult result;
+    Mutex mu;
+    CondVar cv;
+    bool done GUARDED_BY(mu) = false;
+    DnsResult result GUARDED_BY(mu);
   };
   void land(const std::string& key, const std::shared_ptr<Flight>& f, const DnsResult& r);
-  void erase(std::unordered_map<std::string, Entry>::iterator it);  // mu_ held
+  void erase(std::unordered_map<std::string, Entry>::iterator it) REQUIRES(mu_);
   bool lookup(const std::string& key, DnsResult& out);
   void store(const std::string& key, const DnsResult& r);
 
@@ -59,13 +58,13 @@ class CachingResolver final : public Resolver {
   const Clock& clock_;
   size_t max_entries_;
   size_t max_bytes_;
-  size_t bytes_ = 0;  // guarded by mu_
+  size_t bytes_ GUARDED_BY(mu_) = 0;
   Seconds max_ttl_;
   Seconds negative_max_ttl_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Entry> map_;
-  std::list<std::string> lru_;                                        // front = most recently used
-  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;  // guarded by mu_
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Entry> map_ GUARDED_BY(mu_);
+  std::list<std::string> lru_ GUARDED_BY(mu_);  // front = most recently used
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_ GUARDED_BY(mu_);
   std::atomic<size_t> waiting_{0};
 };
 

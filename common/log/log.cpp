@@ -137,14 +137,14 @@ class StderrSink final : public LogSink {
     out += ident_ + "[" + std::to_string(getpid()) + "]: " + level_name(level) + ": ";
     out += line;
     out.push_back('\n');
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     std::fwrite(out.data(), 1, out.size(), stderr);
     std::fflush(stderr);
   }
 
  private:
   std::string ident_;
-  std::mutex mu_;
+  Mutex mu_;  // one line at a time on stderr
 };
 
 }  // namespace
@@ -158,18 +158,18 @@ std::shared_ptr<LogSink> make_stderr_sink(const std::string& ident) {
 }
 
 void MemorySink::write(LogLevel, std::string_view line) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   text_.append(line);
   text_.push_back('\n');
 }
 
 std::string MemorySink::text() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return text_;
 }
 
 void MemorySink::clear() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   text_.clear();
 }
 

@@ -5,9 +5,10 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
+
+#include "common/core/mutex.h"
 
 namespace postern {
 
@@ -81,8 +82,8 @@ class MemorySink final : public LogSink {
   void clear();
 
  private:
-  mutable std::mutex mu_;
-  std::string text_;
+  mutable Mutex mu_;
+  std::string text_ GUARDED_BY(mu_);
 };
 
 }  // namespace postern

@@ -59,7 +59,7 @@ Result<std::shared_ptr<const OwnershipMap>> OwnershipProvider::build() const {
 }
 
 Result<void> OwnershipProvider::load() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto before = stamps();
   auto built = build();
   if (!built) return built.error();
@@ -71,7 +71,7 @@ Result<void> OwnershipProvider::load() {
 }
 
 Result<void> OwnershipProvider::reload() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto before = stamps();
   auto built = build();
   if (!built) {
@@ -99,7 +99,7 @@ std::shared_ptr<const OwnershipMap> OwnershipProvider::current() {
         now + std::chrono::duration_cast<std::chrono::nanoseconds>(sources_.check_interval).count();
     bool changed;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       changed = stamps() != stamps_;
     }
     if (changed) (void)reload();

@@ -8,11 +8,11 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "common/core/clock.h"
+#include "common/core/mutex.h"
 #include "common/core/result.h"
 #include "common/log/log.h"
 #include "common/sender/ownership.h"
@@ -49,11 +49,11 @@ class OwnershipProvider {
   OwnershipSources sources_;
   const Clock& clock_;
   const Logger* log_;
-  std::mutex mu_;  // serialises checks and reloads
-  std::shared_ptr<const OwnershipMap> map_;
-  std::vector<Stamp> stamps_;
+  Mutex mu_;                                 // serialises checks and reloads
+  std::shared_ptr<const OwnershipMap> map_;  // std::atomic_load/store
+  std::vector<Stamp> stamps_ GUARDED_BY(mu_);
   std::atomic<long long> next_check_ns_{0};
-  std::string last_error_;
+  std::string last_error_ GUARDED_BY(mu_);
 };
 
 }  // namespace postern

@@ -111,7 +111,7 @@ Result<std::unique_ptr<LmdbStore>> LmdbStore::open(const StoreConfig& config, co
 
 LmdbStore::~LmdbStore() {
   {
-    std::lock_guard lock(stop_mu_);
+    MutexLock lock(stop_mu_);
     stopping_ = true;
   }
   stop_cv_.notify_all();
@@ -126,7 +126,7 @@ size_t LmdbStore::map_size() const {
 }
 
 Result<void> LmdbStore::grow() {
-  std::unique_lock lock(resize_mu_);
+  WriterLock lock(resize_mu_);
   size_t cur = map_size();
   if (cur >= max_map_bytes_) {
     return Error::perm("lmdb store " + path_ + " is full at " + std::to_string(cur >> 20) +
@@ -152,7 +152,7 @@ Result<void> LmdbStore::write_txn(Fn&& fn) {
 Result<void> LmdbStore::grouped_write(const std::function<int(MDB_txn*)>& fn) {
   BlockingScope waits;  // for the group's commit and its sync
   PendingWrite me{&fn, Result<void>(), false};
-  std::unique_lock lock(batch_mu_);
+  MutexLock lock(batch_mu_);
   queue_.push_back(&me);
   while (!me.done) {
     if (leader_) {
@@ -178,7 +178,7 @@ void LmdbStore::commit_batch(const std::vector<PendingWrite*>& batch) {
   if (batch.size() > 1) {
     int rc;
     {
-      std::shared_lock lock(resize_mu_);
+      ReaderLock lock(resize_mu_);
       TxnGuard g;
       rc = mdb_txn_begin(env_, nullptr, 0, &g.txn);
       for (size_t i = 0; rc == 0 && i < batch.size(); ++i) rc = (*batch[i]->fn)(g.txn);
@@ -199,7 +199,7 @@ Result<void> LmdbStore::write_single(const std::function<int(MDB_txn*)>& fn) {
   for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
     int rc;
     {
-      std::shared_lock lock(resize_mu_);
+      ReaderLock lock(resize_mu_);
       TxnGuard g;
       rc = mdb_txn_begin(env_, nullptr, 0, &g.txn);
       if (rc == 0) {
@@ -212,7 +212,7 @@ Result<void> LmdbStore::write_single(const std::function<int(MDB_txn*)>& fn) {
     }
     if (rc == 0) return {};
     if (rc == MDB_MAP_RESIZED) {
-      std::unique_lock lock(resize_mu_);
+      WriterLock lock(resize_mu_);
       mdb_env_set_mapsize(env_, 0);  // adopt the size another process set
       continue;
     }
@@ -232,14 +232,14 @@ Result<void> LmdbStore::read_txn(Fn&& fn) {
   for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
     int rc;
     {
-      std::shared_lock lock(resize_mu_);
+      ReaderLock lock(resize_mu_);
       TxnGuard g;
       rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &g.txn);
       if (rc == 0) rc = fn(g.txn);
     }
     if (rc == 0) return {};
     if (rc == MDB_MAP_RESIZED) {
-      std::unique_lock lock(resize_mu_);
+      WriterLock lock(resize_mu_);
       mdb_env_set_mapsize(env_, 0);
       continue;
     }
@@ -464,10 +464,12 @@ Result<size_t> LmdbStore::purge_expired() {
 }
 
 void LmdbStore::purge_loop(Seconds interval) {
-  std::unique_lock lock(stop_mu_);
+  MutexLock lock(stop_mu_);
   while (!stopping_) {
     // A real-time wait is right here: this is the daemon's housekeeping, not a test.
-    stop_cv_.wait_for(lock, interval, [this] { return stopping_; });
+    const auto until = std::chrono::steady_clock::now() + interval;
+    while (!stopping_ && stop_cv_.wait_until(lock, until) == std::cv_status::no_timeout) {
+    }
     if (stopping_) break;
     lock.unlock();
     (void)purge_expired();

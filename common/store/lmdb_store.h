@@ -14,14 +14,12 @@
 
 #include <lmdb.h>
 
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
 #include <thread>
 #include <vector>
 
+#include "common/core/mutex.h"
 #include "common/store/store.h"
 #include "common/store/store_config.h"
 
@@ -73,14 +71,14 @@ class LmdbStore final : public Store {
   MDB_dbi dbi_ = 0;
   // Shared by every transaction of this process, exclusive while the map is resized (LMDB
   // requires that no transaction of the process is active then).
-  mutable std::shared_mutex resize_mu_;
-  std::mutex batch_mu_;  // guards queue_, leader_ and PendingWrite::done
-  std::condition_variable batch_cv_;
-  std::vector<PendingWrite*> queue_;
-  bool leader_ = false;
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
+  mutable SharedMutex resize_mu_;
+  Mutex batch_mu_;  // also guards PendingWrite::done
+  CondVar batch_cv_;
+  std::vector<PendingWrite*> queue_ GUARDED_BY(batch_mu_);
+  bool leader_ GUARDED_BY(batch_mu_) = false;
+  Mutex stop_mu_;
+  CondVar stop_cv_;
+  bool stopping_ GUARDED_BY(stop_mu_) = false;
   std::thread purger_;
 };
 

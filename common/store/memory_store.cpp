@@ -28,7 +28,7 @@ Result<void> check_store_value(std::string_view value) {
 
 Result<std::optional<StoreEntry>> MemoryStore::get(std::string_view key) {
   POSTERN_CHECK(check_store_key(key));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (failing_) return Error::temp("memory store: simulated failure");
   auto it = map_.find(key);
   if (it == map_.end() || record_expired(it->second.expires_at, clock_.unix_seconds())) {
@@ -40,7 +40,7 @@ Result<std::optional<StoreEntry>> MemoryStore::get(std::string_view key) {
 Result<void> MemoryStore::put(std::string_view key, std::string_view value, Seconds ttl) {
   POSTERN_CHECK(check_store_key(key));
   POSTERN_CHECK(check_store_value(value));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (failing_) return Error::temp("memory store: simulated failure");
   int64_t expires = ttl.count() > 0 ? clock_.unix_seconds() + ttl.count() : 0;
   map_[std::string(key)] = StoreEntry{std::string(key), std::string(value), expires};
@@ -49,7 +49,7 @@ Result<void> MemoryStore::put(std::string_view key, std::string_view value, Seco
 
 Result<int64_t> MemoryStore::increment(std::string_view key, int64_t delta, Seconds window) {
   POSTERN_CHECK(check_store_key(key));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (failing_) return Error::temp("memory store: simulated failure");
   int64_t now = clock_.unix_seconds();
   auto it = map_.find(key);
@@ -66,7 +66,7 @@ Result<int64_t> MemoryStore::increment(std::string_view key, int64_t delta, Seco
 }
 
 Result<std::vector<StoreEntry>> MemoryStore::scan(std::string_view prefix, size_t limit) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (failing_) return Error::temp("memory store: simulated failure");
   std::vector<StoreEntry> out;
   int64_t now = clock_.unix_seconds();
@@ -79,7 +79,7 @@ Result<std::vector<StoreEntry>> MemoryStore::scan(std::string_view prefix, size_
 
 Result<bool> MemoryStore::remove(std::string_view key) {
   POSTERN_CHECK(check_store_key(key));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (failing_) return Error::temp("memory store: simulated failure");
   auto it = map_.find(key);
   if (it == map_.end()) return false;
@@ -89,7 +89,7 @@ Result<bool> MemoryStore::remove(std::string_view key) {
 }
 
 Result<size_t> MemoryStore::purge_expired() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (failing_) return Error::temp("memory store: simulated failure");
   size_t n = 0;
   int64_t now = clock_.unix_seconds();

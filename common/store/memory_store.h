@@ -4,8 +4,8 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 
+#include "common/core/mutex.h"
 #include "common/store/store.h"
 
 namespace postern {
@@ -24,15 +24,15 @@ class MemoryStore final : public Store {
 
   // Makes every call fail with a temporary error (tests of the configured store-failure outcome).
   void set_failing(bool failing) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     failing_ = failing;
   }
 
  private:
   const Clock& clock_;
-  std::mutex mu_;
-  std::map<std::string, StoreEntry, std::less<>> map_;
-  bool failing_ = false;
+  Mutex mu_;
+  std::map<std::string, StoreEntry, std::less<>> map_ GUARDED_BY(mu_);
+  bool failing_ GUARDED_BY(mu_) = false;
 };
 
 // Shared argument checks of every backend.

@@ -90,7 +90,7 @@ std::string RedisStore::describe() const {
 
 Result<std::unique_ptr<RedisStore::Conn>> RedisStore::acquire() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!idle_.empty()) {
       auto c = std::move(idle_.back());
       idle_.pop_back();
@@ -100,7 +100,7 @@ Result<std::unique_ptr<RedisStore::Conn>> RedisStore::acquire() {
       return Error::temp(last_connect_error_ + " (reconnecting after a backoff)");
   }
   auto conn = connect();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (conn) {
     backoff_ = kRedisRetryFirst;
     retry_at_ = MonoTime{};
@@ -147,7 +147,7 @@ Result<std::unique_ptr<RedisStore::Conn>> RedisStore::connect() {
 
 void RedisStore::release(std::unique_ptr<Conn> c) {
   if (!c || c->get()->err) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (idle_.size() < kRedisPoolSize) idle_.push_back(std::move(c));
 }
 

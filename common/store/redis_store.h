@@ -15,9 +15,9 @@
 
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <vector>
 
+#include "common/core/mutex.h"
 #include "common/store/store.h"
 #include "common/store/store_config.h"
 
@@ -63,12 +63,12 @@ class RedisStore final : public Store {
 
   StoreConfig config_;
   const Clock& clock_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Conn>> idle_;
-  // Reconnect backoff, under mu_: no new connection is tried before retry_at_.
-  MonoTime retry_at_{};
-  Millis backoff_ = kRedisRetryFirst;
-  std::string last_connect_error_;
+  Mutex mu_;
+  std::vector<std::unique_ptr<Conn>> idle_ GUARDED_BY(mu_);
+  // Reconnect backoff: no new connection is tried before retry_at_.
+  MonoTime retry_at_ GUARDED_BY(mu_){};
+  Millis backoff_ GUARDED_BY(mu_) = kRedisRetryFirst;
+  std::string last_connect_error_ GUARDED_BY(mu_);
 };
 
 }  // namespace postern

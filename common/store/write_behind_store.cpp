@@ -24,7 +24,7 @@ WriteBehindStore::WriteBehindStore(Store& inner, const Clock& clock, std::chrono
 
 WriteBehindStore::~WriteBehindStore() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -33,7 +33,7 @@ WriteBehindStore::~WriteBehindStore() {
   if (!r && report_) {
     Report lost{Event::lost, r.error().message, 0, 0};
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       lost.keys = pending_.size();
       lost.bytes = bytes_;
     }
@@ -46,12 +46,12 @@ std::string WriteBehindStore::describe() const {
 }
 
 size_t WriteBehindStore::pending() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return pending_.size() + flushing_.size();
 }
 
 size_t WriteBehindStore::pending_bytes() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return bytes_;
 }
 
@@ -81,7 +81,7 @@ bool WriteBehindStore::record_locked(std::string_view key, Op op) {
 void WriteBehindStore::note_full() {
   Report full{Event::full, "", 0, 0};
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (full_reported_) return;
     full_reported_ = true;
     full.keys = pending_.size() + flushing_.size();
@@ -93,7 +93,7 @@ void WriteBehindStore::note_full() {
 Result<std::optional<StoreEntry>> WriteBehindStore::get(std::string_view key) {
   if (auto c = check_store_key(key); !c) return c.error();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (const Op* op = find_locked(key)) {
       if (op->remove || record_expired(op->expires_at, clock_.unix_seconds()))
         return std::optional<StoreEntry>();
@@ -112,7 +112,7 @@ Result<std::vector<std::optional<StoreEntry>>> WriteBehindStore::get_many(
   std::vector<std::string> missing;
   std::vector<size_t> where;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     const int64_t now = clock_.unix_seconds();
     for (size_t i = 0; i < keys.size(); ++i) {
       if (const Op* op = find_locked(keys[i])) {
@@ -136,7 +136,7 @@ Result<void> WriteBehindStore::put(std::string_view key, std::string_view value,
   if (auto c = check_store_value(value); !c) return c.error();
   Op op{std::string(value), ttl.count() > 0 ? clock_.unix_seconds() + ttl.count() : 0, false};
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (record_locked(key, std::move(op))) return {};
   }
   note_full();
@@ -156,7 +156,8 @@ Result<int64_t> WriteBehindStore::increment(std::string_view key, int64_t delta,
     }
     return Op{std::to_string(cur + delta), expires, false};
   };
-  auto from_memory = [&](const Op& op) -> Result<int64_t> {
+  // Called holding mu_ (annotated: a lambda is analysed as a function of its own).
+  auto from_memory = [&](const Op& op) REQUIRES(mu_) -> Result<int64_t> {
     auto n = next(op.remove ? nullptr : &op.value, op.expires_at);
     if (!n) return Error::perm("store key holds a non-integer value");
     int64_t result = std::stoll(n->value);
@@ -164,13 +165,13 @@ Result<int64_t> WriteBehindStore::increment(std::string_view key, int64_t delta,
     return result;
   };
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (const Op* op = find_locked(key)) return from_memory(*op);
   }
   auto base = inner_.get(key);
   if (!base) return base.error();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (const Op* op = find_locked(key)) return from_memory(*op);  // written meanwhile
     auto n = *base ? next(&(*base)->value, (*base)->expires_at) : next(nullptr, 0);
     if (!n) return Error::perm("store key holds a non-integer value");
@@ -185,7 +186,7 @@ Result<bool> WriteBehindStore::remove(std::string_view key) {
   auto existing = get(key);
   if (!existing) return existing.error();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (record_locked(key, Op{std::string(), 0, true})) return existing->has_value();
   }
   note_full();
@@ -199,7 +200,7 @@ Result<void> WriteBehindStore::write_batch(const std::vector<StoreWrite>& writes
   }
   for (const auto& w : writes) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (record_locked(w.key, Op{w.value, w.expires_at, w.remove})) continue;
     }
     note_full();
@@ -219,9 +220,9 @@ Result<size_t> WriteBehindStore::purge_expired() {
 }
 
 Result<void> WriteBehindStore::flush() {
-  std::lock_guard one(flush_mu_);
+  MutexLock one(flush_mu_);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (pending_.empty()) return {};
     flushing_.swap(pending_);  // flushing_ is empty between flushes
   }
@@ -242,7 +243,7 @@ Result<void> WriteBehindStore::flush() {
     }
     r = inner_.write_batch(writes, clock_.unix_seconds());
     if (r) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       it = flushing_.erase(it, end);  // committed: reads go to the inner store now
       bytes_ -= bytes;
       // Grow again, but only after a run of successes: doubling after each one would make every
@@ -260,7 +261,7 @@ Result<void> WriteBehindStore::flush() {
     batch_limit_ = writes.size() / 2;
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     // What was not written waits for the next attempt; a newer write of the same key (in
     // pending_) wins over the one kept here.
     for (auto& [k, op] : flushing_) {
@@ -281,13 +282,16 @@ Result<void> WriteBehindStore::flush() {
 }
 
 void WriteBehindStore::flusher() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   bool failed = false;
   while (!stopping_) {
     if (failed) {
       wake_.wait_for(lock, interval_);  // back off: do not spin on a store that keeps failing
     } else {
-      wake_.wait_for(lock, interval_, [this] { return stopping_ || pending_.size() > early_flush_at_; });
+      const auto until = std::chrono::steady_clock::now() + interval_;
+      while (!stopping_ && pending_.size() <= early_flush_at_) {
+        if (wake_.wait_until(lock, until) == std::cv_status::timeout) break;
+      }
     }
     if (stopping_) break;
     lock.unlock();

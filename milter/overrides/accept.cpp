@@ -21,9 +21,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <mutex>
 #include <thread>
 
+#include "common/core/mutex.h"
 #include "milter/overrides/overrides.h"
 
 namespace {
@@ -38,11 +38,11 @@ constexpr std::chrono::seconds kQuiet{2};
 // The process's accept() state: one listener thread uses it, the mutex only guards against a
 // second caller.
 struct AcceptState {
-  std::mutex mu;
-  std::shared_ptr<postern::Logger> log;
-  unsigned long long failures = 0;  // in the current streak; 0: none
-  std::chrono::milliseconds pause{0};
-  std::chrono::steady_clock::time_point last_failure;
+  postern::Mutex mu;
+  std::shared_ptr<postern::Logger> log GUARDED_BY(mu);
+  unsigned long long failures GUARDED_BY(mu) = 0;  // in the current streak; 0: none
+  std::chrono::milliseconds pause GUARDED_BY(mu){0};
+  std::chrono::steady_clock::time_point last_failure GUARDED_BY(mu);
 };
 
 AcceptState& state() {
@@ -67,8 +67,9 @@ void set_nodelay_on_tcp(int fd) {
 namespace postern {
 
 void set_accept_log(std::shared_ptr<Logger> log) {
-  std::lock_guard lock(state().mu);
-  state().log = std::move(log);
+  AcceptState& s = state();
+  MutexLock lock(s.mu);
+  s.log = std::move(log);
 }
 
 }  // namespace postern
@@ -79,7 +80,7 @@ extern "C" int accept(int fd, sockaddr* addr, socklen_t* len) {
   AcceptState& s = state();
   if (r >= 0) {
     set_nodelay_on_tcp(r);
-    std::lock_guard lock(s.mu);
+    postern::MutexLock lock(s.mu);
     s.pause = std::chrono::milliseconds(0);
     if (s.failures > 0 && std::chrono::steady_clock::now() - s.last_failure >= kQuiet) {
       if (s.log)
@@ -95,7 +96,7 @@ extern "C" int accept(int fd, sockaddr* addr, socklen_t* len) {
   }
   std::chrono::milliseconds pause;
   {
-    std::lock_guard lock(s.mu);
+    postern::MutexLock lock(s.mu);
     if (s.failures++ == 0 && s.log) {
       rlimit l{};
       getrlimit(RLIMIT_NOFILE, &l);

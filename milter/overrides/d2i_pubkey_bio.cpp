@@ -16,9 +16,9 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
-#include <mutex>
 #include <vector>
 
+#include "common/core/mutex.h"
 #include "milter/overrides/overrides.h"
 
 extern "C" {
@@ -105,8 +105,8 @@ extern "C" EVP_PKEY* d2i_PUBKEY_bio(BIO* bp, EVP_PKEY** a) {
 namespace postern {
 
 bool install_libopendkim_key_cache(PublicKeyCache* cache) {
-  static std::mutex mu;
-  std::lock_guard lock(mu);
+  static Mutex mu;  // one installation at a time
+  MutexLock lock(mu);
   if (!cache) {
     g_cache.store(nullptr, std::memory_order_release);
     return true;

@@ -13,13 +13,13 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "common/auth/auth_config.h"
 #include "common/auth/authenticator.h"
 #include "common/auth/password_hash.h"
+#include "common/core/mutex.h"
 #include "common/store/memory_store.h"
 #include "tests/harness/dovecot_instance.h"
 #include "tests/harness/temp_dir.h"
@@ -66,7 +66,7 @@ struct Run {
 
 Run good_logins(const std::string& socket, const Options& o, int salt) {
   std::atomic<int> ok{0}, fail{0};
-  std::mutex error_mu;
+  Mutex error_mu;  // guards error
   std::string error;
   std::vector<std::vector<double>> lat(static_cast<size_t>(o.connections));
   auto start = Steady::now();
@@ -85,7 +85,7 @@ Run good_logins(const std::string& socket, const Options& o, int salt) {
           (r ? ok : fail)++;
         }
       } catch (const std::exception& e) {
-        std::lock_guard<std::mutex> lock(error_mu);
+        MutexLock lock(error_mu);
         error = e.what();
       }
     });

@@ -15,18 +15,20 @@
 #include <iterator>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 #include "common/core/file_read.h"
+#include "common/core/mutex.h"
 #include "tools/milterclient/chain.h"
 #include "tools/milterclient/milter_spec.h"
 #include "tools/milterclient/session.h"
 
 namespace pm = postern::mta;
+using postern::Mutex;
+using postern::MutexLock;
 
 namespace {
 
@@ -259,12 +261,12 @@ int run_single(const Args& a, const std::vector<pm::Message>& messages) {
 
 struct BenchState {
   std::atomic<long> next{0};
-  std::mutex mu;
-  std::vector<double> latencies_ms;
-  std::map<std::string, long> actions;
-  std::vector<long> tallies;
-  long errors = 0;
-  std::string first_error;
+  Mutex mu;
+  std::vector<double> latencies_ms GUARDED_BY(mu);
+  std::map<std::string, long> actions GUARDED_BY(mu);
+  std::vector<long> tallies GUARDED_BY(mu);
+  long errors GUARDED_BY(mu) = 0;
+  std::string first_error GUARDED_BY(mu);
 };
 
 void bench_worker(const Args& a, const std::vector<pm::Message>& messages, BenchState& st) {
@@ -312,7 +314,7 @@ void bench_worker(const Args& a, const std::vector<pm::Message>& messages, Bench
     }
   }
   if (conn) conn->quit();
-  std::lock_guard<std::mutex> g(st.mu);
+  MutexLock g(st.mu);
   st.latencies_ms.insert(st.latencies_ms.end(), lat.begin(), lat.end());
   for (const auto& [k, n] : actions) st.actions[k] += n;
   for (size_t t = 0; t < tallies.size(); ++t) st.tallies[t] += tallies[t];
@@ -338,13 +340,17 @@ int run_bench(const Args& a, const std::vector<pm::Message>& messages) {
     (*c)->quit();
   }
   BenchState st;
-  st.tallies.assign(a.tallies.size(), 0);
+  {
+    MutexLock lock(st.mu);
+    st.tallies.assign(a.tallies.size(), 0);
+  }
   auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   for (int t = 0; t < a.connections; ++t)
     threads.emplace_back(bench_worker, std::cref(a), std::cref(messages), std::ref(st));
   for (auto& t : threads) t.join();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  MutexLock lock(st.mu);  // the workers have finished; the analysis wants it held all the same
   size_t done = st.latencies_ms.size();
   std::printf("messages %zu\n", done);
   std::printf("connections %d\n", a.connections);

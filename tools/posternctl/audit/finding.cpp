@@ -68,12 +68,12 @@ void Report::add(Finding f) {
   f.value = printable(f.value, 300);
   f.message = printable(f.message, 400);
   f.fix = printable(f.fix, 400);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   findings_.push_back(std::move(f));
 }
 
 std::vector<Finding> Report::findings() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return findings_;
 }
 

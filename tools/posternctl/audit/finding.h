@@ -6,9 +6,10 @@
 // servers have control and non-ASCII bytes masked as \xHH and their length bounded before they are printed.
 #pragma once
 
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "common/core/mutex.h"
 
 namespace postern::audit {
 
@@ -37,8 +38,8 @@ class Report {
   std::string json() const;
 
  private:
-  mutable std::mutex mu_;
-  std::vector<Finding> findings_;
+  mutable Mutex mu_;
+  std::vector<Finding> findings_ GUARDED_BY(mu_);
 };
 
 }  // namespace postern::audit
