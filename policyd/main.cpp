@@ -22,6 +22,7 @@
 
 #include "common/config/config.h"
 #include "common/daemon/cmdline.h"
+#include "common/daemon/daemon_clock.h"
 #include "common/daemon/fd_limit.h"
 #include "common/daemon/privileges.h"
 #include "common/daemon/reload_thread.h"
@@ -102,7 +103,7 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   auto log = make_logger(load.config.log, "postern-policyd", check_only);
-  SystemClock clock;
+  DaemonClock clock;  // the system clock (a test build's tests may step it: daemon_clock.h)
   if (check_only) {
     // Also read the allowlist files and list specs, without touching the real store.
     MemoryStore scratch(clock);
@@ -129,6 +130,8 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<Store> store = std::move(opened->store);
   auto outage = std::make_shared<StoreOutage>();
+  auto alerts =
+      std::make_shared<AlertQueue>(log, clock);  // alert mails, off the request path; drained at exit
   // Greylist updates batched in memory (see write_behind_store.h); the object flushes when it is
   // destroyed once the server has stopped, before "stopped" is logged. LMDB only: what it saves
   // is the disk sync per update, and with Redis other hosts must see an update at once.
@@ -169,8 +172,8 @@ int main(int argc, char** argv) {
     return kExitConfig;
   }
   auto make_service = [&](const Config& c, std::vector<std::string>& problems) {
-    auto s =
-        std::make_shared<PolicyService>(c.policyd, *state, **resolver, clock, log, outage, c.account_guard);
+    auto s = std::make_shared<PolicyService>(c.policyd, *state, **resolver, clock, log, outage,
+                                             c.account_guard, alerts);
     problems = s->init();
     return s;
   };
