@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -40,8 +41,10 @@ struct PolicydOptions {
   std::string extra;
   // Run the daemon through this command line first, e.g. {"prlimit", "--nofile=64:64", "--"}.
   std::vector<std::string> wrapper;
-  // The daemon's environment besides the test's own (e.g. test_clock_env below).
+  // The daemon's environment besides the test's own (e.g. TestClockFile::env below).
   std::map<std::string, std::string> env;
+  // LocalPolicyd: run the daemon on a test clock (LocalPolicyd::clock).
+  bool test_clock = false;
 };
 
 // The daemon's test clock (common/daemon/daemon_clock.h, a POSTERN_TEST_HOOKS build): a file whose
@@ -71,6 +74,20 @@ inline std::string test_clock_missing() {
     return "this build has no test hooks: configure with -DPOSTERN_TEST_HOOKS=ON (the debug and asan presets "
            "do)";
   return "";
+}
+
+// Time passing for a daemon on `clock`: with a test clock, steps it to `offset` and makes one
+// attempt, which must succeed at once; without one (test_clock_missing(), e.g. the installed
+// package), retries the attempt as a sender would until the real time has passed, within
+// real_bound. True when the attempt succeeded.
+inline bool after_time_passes(const TestClockFile& clock, const std::string& offset,
+                              const std::function<bool()>& attempt,
+                              std::chrono::milliseconds real_bound = std::chrono::seconds(15)) {
+  if (test_clock_missing().empty()) {
+    clock.set(offset);
+    return attempt();
+  }
+  return wait_until(attempt, real_bound);
 }
 
 // A running postern-policyd on an inet port, with its own config.
@@ -104,12 +121,14 @@ inline std::string lmdb_store_conf(const TempDir& dir) {
 // A daemon over LMDB in its own temporary directory (its config at dir/policyd.conf), with its own
 // test DNS server.
 struct LocalPolicyd {
-  LocalPolicyd(const std::string& tag, const PolicydOptions& o) : dir(tag) {
+  LocalPolicyd(const std::string& tag, PolicydOptions o) : dir(tag), clock(dir.path() / "clock-offset") {
     chmod(dir.path().c_str(), 0755);
+    if (o.test_clock) o.env.merge(clock.env());
     daemon = std::make_unique<Policyd>(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
   }
   TestDnsServer dns;
   TempDir dir;
+  TestClockFile clock;  // the daemon's with PolicydOptions::test_clock
   std::unique_ptr<Policyd> daemon;
 };
 
