@@ -108,12 +108,13 @@ StartStep PolicydDaemon::open(const Config& c) {
   auto resolver = make_resolver(c.dns, clock_);
   if (!resolver) return StartError{kExitConfig, "dns: " + resolver.error().message};
   resolver_ = *resolver;
+  alerts_ = std::make_shared<AlertQueue>(log_, clock_);
   return std::nullopt;
 }
 
 Built PolicydDaemon::build(const Config& c, const std::string& config_path) {
-  auto s =
-      std::make_shared<PolicyService>(c.policyd, *state_, *resolver_, clock_, log_, outage_, c.account_guard);
+  auto s = std::make_shared<PolicyService>(c.policyd, *state_, *resolver_, clock_, log_, outage_,
+                                           c.account_guard, alerts_);
   Built b;
   b.problems = s->init();
   for (auto& p : b.problems) p = config_path + ": " + p;
@@ -168,6 +169,7 @@ int PolicydDaemon::serve(const std::function<void()>& reload) {
       return true;
     });
   }
+  alerts_->stop();   // sends what is queued, within its drain time; logs what it could not
   batched_.reset();  // writes what is pending; logs what it could not (store_writes_lost)
   return 0;
 }

@@ -18,6 +18,7 @@
 #include "common/daemon/lifecycle.h"
 #include "common/daemon/signals.h"
 #include "common/dns/resolver.h"
+#include "common/mail/alert_queue.h"
 #include "common/store/store.h"
 #include "common/store/write_behind_store.h"
 #include "policyd/server.h"
@@ -56,6 +57,9 @@ class PolicydDaemon final : public DaemonFrontEnd {
   std::unique_ptr<WriteBehindStore> batched_;
   Store* state_ = nullptr;  // batched_ or store_
   std::shared_ptr<StoreOutage> outage_ = std::make_shared<StoreOutage>();
+  // Alert mails off the request path, one queue for every service a reload builds; stopped (what
+  // is queued sent, within its drain time) when serve() ends.
+  std::shared_ptr<AlertQueue> alerts_;
   std::shared_ptr<Resolver> resolver_;
   std::shared_ptr<PolicyService> service_;  // the one built at start, until the server takes it
   std::optional<SocketSpec> spec_;

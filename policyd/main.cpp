@@ -13,6 +13,7 @@
 // policyd's own is in policyd/daemon.h.
 #include "common/core/clock.h"
 #include "common/daemon/cmdline.h"
+#include "common/daemon/daemon_clock.h"
 #include "common/daemon/lifecycle.h"
 #include "common/daemon/signals.h"
 #include "policyd/daemon.h"
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
   if (auto exit_code = parse_daemon_args(argc, argv, "postern-policyd", args)) return *exit_code;
   SignalWatcher signals;  // before any thread starts
   // The process's one clock: the store, the resolver and every PolicyService read it.
-  SystemClock clock;
+  DaemonClock clock;  // the system clock (a test build's tests may step it: daemon_clock.h)
   PolicydDaemon daemon(signals, clock);
   return DaemonLifecycle(daemon, args).run();
 }

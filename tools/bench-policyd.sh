@@ -125,8 +125,7 @@ PY
 if [ "$prefill" -gt 0 ]; then
   run_postern "postern-greylist-empty" "" "--listed-percent 0" 0
   run_postern "postern-greylist-prefilled-$prefill" "" "--listed-percent 0" "$prefill"
-  echo "ratio postern-ratelimit / policyd-rate-limit (unix sockets): $(python3 -c "print(round($(rps "$work/postern-ratelimit.txt")/$(rps "$work/policyd-rate-limit.txt"), 1))")x"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"
+  echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"
   exit 0
 fi
 

@@ -5,17 +5,17 @@
 
 #include "common/greylist/sender.h"
 #include "common/guard/hold_alert.h"
-#include "common/mail/sendmail.h"
 
 namespace postern {
 
 GuardPolicy::GuardPolicy(AccountGuard& guard, const Clock& clock, std::shared_ptr<Logger> log,
-                         std::shared_ptr<StoreOutage> outage, std::string store_name)
+                         std::shared_ptr<StoreOutage> outage, std::string store_name, AlertQueue* alerts)
     : guard_(guard),
       clock_(clock),
       log_(std::move(log)),
       outage_(std::move(outage)),
-      store_name_(std::move(store_name)) {
+      store_name_(std::move(store_name)),
+      alerts_(alerts) {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) == 0) host_ = name;
 }
@@ -31,25 +31,15 @@ void GuardPolicy::failed(const Error& e) {
 
 void GuardPolicy::alert(const std::string& login) {
   const auto& c = guard_.config();
-  if (c.alert_to.empty()) return;
+  if (c.alert_to.empty() || !alerts_) return;
   auto first = guard_.claim_alert(login);
   if (!first || !*first) return;
   auto st = guard_.status(login);
   if (!st) return;
-  auto sent =
-      send_with_sendmail(c.sendmail, c.alert_to, c.alert_to,
-                         build_hold_alert(*st, c.alert_to, host_, clock_.unix_seconds()), kAlertTimeout);
-  if (!sent) {
-    LogLine(*log_, LogLevel::error, "alert_failed")
-        .kv("login", login)
-        .kv("to", c.alert_to)
-        .kv("error", sent.error().message);
-    return;
-  }
-  LogLine(*log_, LogLevel::notice, "alert_sent")
-      .kv("login", login)
-      .kv("what", "account held")
-      .kv("to", c.alert_to);
+  alerts_->post(AlertMail{c.sendmail,
+                          c.alert_to,
+                          build_hold_alert(*st, c.alert_to, host_, clock_.unix_seconds()),
+                          {{"login", login}, {"what", "account held"}}});
 }
 
 std::optional<SendLimitAnswer> GuardPolicy::decide(const PolicyRequest& req) {

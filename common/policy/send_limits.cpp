@@ -9,7 +9,6 @@
 #include "common/core/file_read.h"
 #include "common/core/quantity.h"
 #include "common/greylist/sender.h"
-#include "common/mail/sendmail.h"
 #include "common/ratelimit/alert.h"
 
 namespace postern {
@@ -38,14 +37,15 @@ std::string limit_words(const SendLimit& l, LimitMetric m) {
 
 SendLimitPolicy::SendLimitPolicy(const RatelimitConfig& config, std::vector<IpNetwork> trusted, Store& store,
                                  const Clock& clock, std::shared_ptr<Logger> log,
-                                 std::shared_ptr<StoreOutage> outage, AccountGuard* guard)
+                                 std::shared_ptr<StoreOutage> outage, AccountGuard* guard, AlertQueue* alerts)
     : config_(config),
       trusted_(std::move(trusted)),
       store_(store),
       clock_(clock),
       log_(std::move(log)),
       outage_(std::move(outage)),
-      guard_(guard) {
+      guard_(guard),
+      alerts_(alerts) {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) == 0) host_ = name;
 }
@@ -88,7 +88,7 @@ SendLimitAnswer SendLimitPolicy::refused(const RateDecision& d, int64_t now) {
       .kv("action", outcome);
   if (d.verdict == RateVerdict::too_big) line.kv("reason", "the message alone exceeds the limit");
   if (d.verdict == RateVerdict::over) line.kv("retry_in", static_cast<long long>(d.retry_at - now));
-  if (!config_.alert_to.empty()) alert(d, outcome, now);
+  if (!config_.alert_to.empty() && alerts_) alert(d, outcome, now);
   if (guard_ && d.limit.by == LimitBy::login) {
     (void)guard_->record(GuardSignal::ratelimit, d.subject,
                          "limit=" + describe_limit(d.limit, d.metric) + " count=" + std::to_string(d.count));
@@ -108,19 +108,11 @@ void SendLimitPolicy::alert(const RateDecision& d, const std::string& outcome, i
   if (auto counts = RateLimiter::subject_counts(store_, clock_, d.limit.by, d.subject))
     a.counts = std::move(*counts);
   a.limits = d.limit.by == LimitBy::login ? limiter_->login_limits(d.subject) : config_.limits;
-  auto sent = send_with_sendmail(config_.sendmail, config_.alert_to, config_.alert_to, build_limit_alert(a),
-                                 kAlertTimeout);
-  if (!sent) {
-    LogLine(*log_, LogLevel::error, "alert_failed")
-        .kv(limit_by_name(d.limit.by), d.subject)
-        .kv("to", config_.alert_to)
-        .kv("error", sent.error().message);
-    return;
-  }
-  LogLine(*log_, LogLevel::notice, "alert_sent")
-      .kv(limit_by_name(d.limit.by), d.subject)
-      .kv("limit", describe_limit(d.limit, d.metric))
-      .kv("to", config_.alert_to);
+  alerts_->post(
+      AlertMail{config_.sendmail,
+                config_.alert_to,
+                build_limit_alert(a),
+                {{limit_by_name(d.limit.by), d.subject}, {"limit", describe_limit(d.limit, d.metric)}}});
 }
 
 std::optional<SendLimitAnswer> SendLimitPolicy::decide(const PolicyRequest& req) {

@@ -10,11 +10,12 @@
 // rejected (5.7.1) with action = "defer", as no retry could pass. One "ratelimit" log line per
 // refusal; a login's refusal is also the account guard's ratelimit sign. With alert_to, the first refusal per
 // subject, limit and window (across every process on the store) also mails the admin (ratelimit/alert.h)
-// through [policyd.ratelimit] sendmail, on the request's thread (a rare event; bounded by kAlertTimeout); a
-// failed send is logged (alert_failed) and changes nothing in the answer. A store failure gives
-// on_store_failure (accept or defer), logged once per outage through the StoreOutage shared with greylisting.
-// Attribute values are untrusted: counts that do not parse count as 1 recipient and 0 bytes. Immutable after
-// init(); thread-safe.
+// through [policyd.ratelimit] sendmail: the mail is built on the request's thread and queued on the
+// AlertQueue (common/mail/alert_queue.h), whose own thread runs sendmail, so the answer never waits
+// for it; the outcome is logged there (alert_sent or alert_failed) and changes nothing in the answer. A store
+// failure gives on_store_failure (accept or defer), logged once per outage through the StoreOutage shared
+// with greylisting. Attribute values are untrusted: counts that do not parse count as 1 recipient and 0
+// bytes. Immutable after init(); thread-safe.
 #pragma once
 
 #include <chrono>
@@ -25,6 +26,7 @@
 
 #include "common/guard/account_guard.h"
 #include "common/log/log.h"
+#include "common/mail/alert_queue.h"
 #include "common/net/ip.h"
 #include "common/policy/request_parser.h"
 #include "common/ratelimit/limiter.h"
@@ -38,13 +40,11 @@ struct SendLimitAnswer {
   std::string reason;  // for the decision's log line
 };
 
-inline constexpr std::chrono::milliseconds kAlertTimeout{10000};
-
 class SendLimitPolicy {
  public:
   SendLimitPolicy(const RatelimitConfig& config, std::vector<IpNetwork> trusted, Store& store,
                   const Clock& clock, std::shared_ptr<Logger> log, std::shared_ptr<StoreOutage> outage,
-                  AccountGuard* guard = nullptr);
+                  AccountGuard* guard = nullptr, AlertQueue* alerts = nullptr);
   // Reads the overrides file; returns every problem found (empty = ok).
   std::vector<std::string> init();
   std::optional<SendLimitAnswer> decide(const PolicyRequest& req);
@@ -62,6 +62,7 @@ class SendLimitPolicy {
   std::unique_ptr<RateLimiter> limiter_;
   std::string host_;
   AccountGuard* guard_;  // gets the ratelimit sign of a login's refusal; may be null
+  AlertQueue* alerts_;   // sends the alert mails; null: none sent
 };
 
 // "100 messages per 1h", "500 recipients per 1d", "200M bytes per 1h".

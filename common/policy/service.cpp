@@ -12,13 +12,15 @@ namespace postern {
 
 PolicyService::PolicyService(const PolicydConfig& config, Store& store, Resolver& resolver,
                              const Clock& clock, std::shared_ptr<Logger> log,
-                             std::shared_ptr<StoreOutage> outage, const AccountGuardConfig& guard)
+                             std::shared_ptr<StoreOutage> outage, const AccountGuardConfig& guard,
+                             std::shared_ptr<AlertQueue> alerts)
     : config_(config),
       store_(store),
       resolver_(resolver),
       clock_(clock),
       log_(std::move(log)),
       outage_(outage ? std::move(outage) : std::make_shared<StoreOutage>()),
+      alerts_(std::move(alerts)),
       guard_config_(guard) {}
 
 void PolicyService::store_failed(const std::string& error) {
@@ -59,13 +61,17 @@ std::vector<std::string> PolicyService::init() {
     for (const auto& err : allow.add_client_file_text(*text)) problems.push_back(path + ":" + err);
   }
   greylister_ = std::make_unique<Greylister>(g, std::move(allow), store_, clock_);
+  const bool alerts = (guard_config_.enabled && !guard_config_.alert_to.empty()) ||
+                      (config_.ratelimit.enabled && !config_.ratelimit.alert_to.empty());
+  if (alerts && !alerts_) alerts_ = std::make_shared<AlertQueue>(log_, clock_);
   if (guard_config_.enabled) {
     guard_ = std::make_unique<AccountGuard>(store_, clock_, guard_config_, log_);
-    guard_policy_ = std::make_unique<GuardPolicy>(*guard_, clock_, log_, outage_, store_.describe());
+    guard_policy_ =
+        std::make_unique<GuardPolicy>(*guard_, clock_, log_, outage_, store_.describe(), alerts_.get());
   }
   if (config_.ratelimit.enabled) {
     send_limits_ = std::make_unique<SendLimitPolicy>(config_.ratelimit, trusted_, store_, clock_, log_,
-                                                     outage_, guard_.get());
+                                                     outage_, guard_.get(), alerts_.get());
     for (auto& p : send_limits_->init()) problems.push_back(std::move(p));
   }
   spf_ = std::make_unique<SpfEvaluator>(resolver_);

@@ -32,10 +32,12 @@ namespace postern {
 class PolicyService {
  public:
   // outage: shared with the services a reload replaces this one with (a fresh one when null).
-  // guard: [account_guard] (off by default).
+  // guard: [account_guard] (off by default). alerts: the queue that sends the alert mails, shared
+  // like outage with the services a reload replaces this one with, so that one sender thread
+  // serves them all (a fresh one when null and an alert_to is set).
   PolicyService(const PolicydConfig& config, Store& store, Resolver& resolver, const Clock& clock,
                 std::shared_ptr<Logger> log, std::shared_ptr<StoreOutage> outage = nullptr,
-                const AccountGuardConfig& guard = {});
+                const AccountGuardConfig& guard = {}, std::shared_ptr<AlertQueue> alerts = nullptr);
   // Reads allowlist files and list specs; returns every problem found (empty = ok).
   std::vector<std::string> init();
   // The action line for Postfix, without "action=" (e.g. "DUNNO", "DEFER_IF_PERMIT 4.7.1 ...").
@@ -61,6 +63,7 @@ class PolicyService {
   const Clock& clock_;
   std::shared_ptr<Logger> log_;
   std::shared_ptr<StoreOutage> outage_;
+  std::shared_ptr<AlertQueue> alerts_;
   std::vector<IpNetwork> trusted_;
   std::unique_ptr<Greylister> greylister_;
   std::unique_ptr<DnsblChecker> dnsbl_;

@@ -91,9 +91,14 @@ class WriteBehindStore final : public Store {
   size_t pending_bytes() const;  // as counted against max_pending_bytes
 
  private:
+  // Not noexcept on purpose: libstdc++ then keeps each key's hash in its node (as it does for
+  // std::hash<std::string>), so a lookup compares stored hashes instead of hashing the bucket's
+  // other keys again; a noexcept hasher counts as "fast" and loses that. Measured on the
+  // send-limit load (24 lookups per message): hashing fell from 3.1% to 1.6% of the daemon's
+  // profile samples.
   struct StringHash {
     using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   struct Op {
     std::string value;

@@ -4,19 +4,14 @@
 // refused for it.
 #include <gtest/gtest.h>
 
-#include "common/auth/lockout.h"
-#include "common/store/memory_store.h"
+#include "tests/auth/lockout_fixture.h"
 
 namespace postern {
 namespace {
 
-IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+using test::ip;
 
-struct LockoutGuardTest : ::testing::Test {
-  FakeClock clock;
-  MemoryStore store{clock};
-  std::shared_ptr<MemorySink> sink = std::make_shared<MemorySink>();
-  std::shared_ptr<Logger> log = std::make_shared<Logger>(sink, LogLevel::debug);
+struct LockoutGuardTest : test::LockoutFixture {
   LockoutConfig cfg = [] {
     LockoutConfig c;
     c.user_failures = 100;

@@ -5,24 +5,14 @@
 
 #include <gtest/gtest.h>
 
-#include "common/store/memory_store.h"
+#include "tests/auth/lockout_fixture.h"
 
 namespace postern {
 namespace {
 
-IpAddress ip(const char* s) { return *IpAddress::parse(s); }
+using test::ip;
 
-size_t count(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
-  return n;
-}
-
-struct LockoutTest : ::testing::Test {
-  FakeClock clock;
-  MemoryStore store{clock};
-  std::shared_ptr<MemorySink> sink = std::make_shared<MemorySink>();
-  std::shared_ptr<Logger> log = std::make_shared<Logger>(sink, LogLevel::debug);
+struct LockoutTest : test::LockoutFixture {
   LockoutConfig cfg = [] {
     LockoutConfig c;
     c.network_failures = 10;
@@ -53,13 +43,13 @@ TEST_F(LockoutTest, UserNetworkLocksAfterThresholdAndUnlocksByItself) {
   EXPECT_TRUE(refused("alice", "192.0.2.7"));
   EXPECT_FALSE(refused("bob", "192.0.2.7"));    // other users from that network go on
   EXPECT_FALSE(refused("alice", "192.0.2.8"));  // and alice from elsewhere
-  EXPECT_EQ(count(sink->text(), "lockout scope=user_network"), 1u) << sink->text();
+  EXPECT_EQ(logged("lockout scope=user_network"), 1u) << sink->text();
   clock.advance(Seconds(59));
   EXPECT_TRUE(refused("alice", "192.0.2.7"));
   clock.advance(Seconds(1));
   EXPECT_FALSE(refused("alice", "192.0.2.7"));
   EXPECT_FALSE(refused("alice", "192.0.2.7"));
-  EXPECT_EQ(count(sink->text(), "unlock scope=user_network"), 1u) << sink->text();
+  EXPECT_EQ(logged("unlock scope=user_network"), 1u) << sink->text();
 }
 
 TEST_F(LockoutTest, BackoffDoublesUpToTheMaximum) {
@@ -94,7 +84,7 @@ TEST_F(LockoutTest, NetworkLocksForEveryUser) {
   for (int i = 0; i < 10; ++i) fail(("user" + std::to_string(i)).c_str(), "203.0.113.5");
   EXPECT_TRUE(refused("someone-else", "203.0.113.5"));
   EXPECT_FALSE(refused("someone-else", "203.0.113.6"));
-  EXPECT_EQ(count(sink->text(), "lockout scope=network"), 1u);
+  EXPECT_EQ(logged("lockout scope=network"), 1u);
 }
 
 TEST_F(LockoutTest, Ipv6CountsPerSlash64) {
@@ -111,7 +101,7 @@ TEST_F(LockoutTest, DistributedGuessingSparesNetworksWhereTheOwnerLoggedIn) {
   EXPECT_TRUE(refused("alice", "203.0.113.99"));  // a new network is refused for alice
   EXPECT_FALSE(refused("bob", "203.0.113.99"));   // but not for bob
   EXPECT_FALSE(refused("alice", "192.0.2.50"));   // and alice keeps working from home
-  EXPECT_EQ(count(sink->text(), "lockout scope=distributed"), 1u) << sink->text();
+  EXPECT_EQ(logged("lockout scope=distributed"), 1u) << sink->text();
 }
 
 TEST_F(LockoutTest, AllowlistedNetworksAreNeverCountedOrLocked) {

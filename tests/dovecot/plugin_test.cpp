@@ -1,11 +1,11 @@
 // The Dovecot passdb "postern" (libauthdb_postern.so) loaded by a real Dovecot: doveadm auth test
 // and IMAP LOGIN with right and wrong passwords, lockout of a remote address after N failures
 // (no hash computed, answered after the delay), unlock when the lock has aged, the owner still
-// logging in from a known network, a Mail-in-a-Box SQLite user source, and SMTP AUTH through a
-// real Postfix with Dovecot SASL locked the same way. Lockout state is read back through the same
-// LMDB store the plugin writes, as posternctl does. Client networks are /24 here and each attempt
-// comes from its own address in it: Dovecot's own auth penalty (anvil) delays repeated failures
-// from one exact address by up to 15 s, which would only slow the test down.
+// logging in from a known network, a Mail-in-a-Box SQLite user source, SMTP AUTH through a
+// real Postfix with Dovecot SASL locked the same way, and the account guard's new_network sign. Lockout state
+// is read back through the same LMDB store the plugin writes, as posternctl does. Client networks are /24
+// here and each attempt comes from its own address in it: Dovecot's own auth penalty (anvil) delays repeated
+// failures from one exact address by up to 15 s, which would only slow the test down.
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <pwd.h>
@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <regex>
 
 #include "common/auth/lockout.h"
 #include "common/config/config.h"
@@ -226,6 +227,44 @@ TEST(DovecotPlugin, AdminListsAndUnlocksWithPosternctl) {
       << s.dovecot->log();
   auto empty = test::run_command({POSTERNCTL, "-c", s.conf, "lockout", "list"});
   EXPECT_EQ(empty.output.find("bob@example.org"), std::string::npos) << empty.output;
+}
+
+// The account guard's new_network sign, end to end: the passdb sees guesses at alice's password
+// from three networks, then her right password from a /24 she has not used lately. The sign is
+// in the shared store, in the log, and `posternctl account list` shows it with its explanation;
+// a login from her usual network after the same guesses is no sign, and no login is refused.
+TEST(DovecotPlugin, NewNetworkAfterGuessesIsAnAccountSignListedByPosternctl) {
+  REQUIRE_MOUNT_NAMESPACES();
+  PluginSetup s("[account_guard]\nenabled = true\n");
+  ASSERT_TRUE(s.dovecot->auth_test("alice@example.org", "alice-secret", "192.0.2.7").success)
+      << s.dovecot->log();
+  for (const char* guesser : {"203.0.113.1", "198.18.0.1", "198.18.1.1"})
+    EXPECT_FALSE(s.dovecot->auth_test("alice@example.org", "guess", guesser).success);
+  // Her usual /24: no sign.
+  EXPECT_TRUE(s.dovecot->auth_test("alice@example.org", "alice-secret", "192.0.2.8").success)
+      << s.dovecot->log();
+  auto quiet = test::run_command({POSTERNCTL, "-c", s.conf, "account", "list"});
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.output;
+  EXPECT_EQ(quiet.output, "# login  state  score/threshold  since  reason\n");
+  // A /24 she has not used: the sign, and still logged in.
+  EXPECT_TRUE(s.dovecot->auth_test("alice@example.org", "alice-secret", "198.51.100.4").success)
+      << s.dovecot->log();
+  auto list = test::run_command({POSTERNCTL, "-c", s.conf, "account", "list"});
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_TRUE(std::regex_match(
+      list.output,
+      std::regex("# login  state  score/threshold  since  reason\n"
+                 "alice@example\\.org  watched  5/10  -  -\n"
+                 "  sign new_network weight=5 seen=1 until=20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z "
+                 "last=\"login from 198\\.51\\.100\\.0/24 after 3 failed guesses\"\n")))
+      << list.output;
+  EXPECT_EQ(test::occurrences(s.dovecot->log(),
+                              "account_signal login=alice@example.org signal=new_network weight=5 "
+                              "detail=\"login from 198.51.100.0/24 after 3 failed guesses\""),
+            1u)
+      << s.dovecot->log();
+  EXPECT_EQ(test::occurrences(s.dovecot->log(), "account_hold"), 0u) << s.dovecot->log();
+  EXPECT_TRUE(test::imap_login(s.dovecot->imap_port(), "alice@example.org", "alice-secret").ok);
 }
 
 TEST(DovecotPlugin, MailInABoxSqliteUsers) {

@@ -5,19 +5,16 @@
 // or timeout falls back to the network with one log line per request; the null sender uses HELO.
 #include <gtest/gtest.h>
 
-#include "common/dns/factory.h"
-#include "common/policy/service.h"
-#include "common/store/memory_store.h"
-#include "tests/harness/dns_server.h"
+#include "tests/policy/policy_service_fixture.h"
 
 namespace postern {
 namespace {
 
 constexpr const char* kPoolSpf = "\"v=spf1 ip4:198.51.100.0/24 ip4:203.0.113.0/24 -all\"";
 
-class BigSenderTest : public ::testing::Test {
+class BigSenderTest : public test::PolicyServiceFixture {
  protected:
-  BigSenderTest() : store_(clock_) {
+  BigSenderTest() : PolicyServiceFixture(std::chrono::milliseconds(200)) {
     dns_.add("pool.test", "TXT", kPoolSpf);
     dns_.add("mx.pool.test", "TXT", kPoolSpf);
     dns_.add("fail.test", "TXT", "\"v=spf1 ip4:192.0.2.1 -all\"");
@@ -28,59 +25,25 @@ class BigSenderTest : public ::testing::Test {
     dns_.set_behavior("broken.test", test::DnsBehavior::servfail);
     dns_.add("silent.test", "TXT", "\"v=spf1 ip4:198.51.100.0/24 -all\"");
     dns_.set_behavior("silent.test", test::DnsBehavior::drop);
-    DnsConfig dc;
-    dc.servers = {dns_.address()};
-    dc.timeout = std::chrono::milliseconds(200);
-    dc.retries = 0;
-    resolver_ = *make_resolver(dc, clock_);
     config_.greylist.spf_domain_key = true;
     config_.greylist.spf_timeout = std::chrono::milliseconds(400);
     config_.greylist.auto_allow_after = 0;
-    log_ = std::make_shared<Logger>(sink_, LogLevel::debug);
   }
 
   std::string decide(const std::string& ip, const std::string& sender,
                      const std::string& helo = "mx.other.test",
                      const std::string& rcpt = "rcpt@example.net") {
-    if (!service_) {
-      service_ = std::make_unique<PolicyService>(config_, store_, *resolver_, clock_, log_);
-      auto problems = service_->init();
-      EXPECT_TRUE(problems.empty()) << problems.front();
-    }
-    PolicyRequest r;
-    r.attrs = {{"request", "smtpd_access_policy"},
-               {"protocol_state", "RCPT"},
-               {"client_address", ip},
-               {"client_name", "unknown"},
-               {"reverse_client_name", "unknown"},
-               {"helo_name", helo},
-               {"sender", sender},
-               {"recipient", rcpt}};
-    return service_->decide(r);
+    return PolicyServiceFixture::decide(ip, sender, helo, rcpt);
   }
   static bool deferred(const std::string& a) { return a.rfind("DEFER_IF_PERMIT 4.7.1", 0) == 0; }
   static bool passed_after_delay(const std::string& a) {
     return a.rfind("PREPEND X-Greylist: delayed", 0) == 0;
   }
-  size_t count(const std::string& needle) const {
-    size_t n = 0;
-    const std::string t = sink_->text();
-    for (size_t p = t.find(needle); p != std::string::npos; p = t.find(needle, p + 1)) ++n;
-    return n;
-  }
+  size_t count(const std::string& needle) const { return logged(needle); }
   bool stored(const std::string& key) {
     auto v = store_.get(key);
     return v && v->has_value();
   }
-
-  FakeClock clock_;
-  MemoryStore store_;
-  test::TestDnsServer dns_;
-  std::shared_ptr<Resolver> resolver_;
-  PolicydConfig config_;
-  std::shared_ptr<MemorySink> sink_ = std::make_shared<MemorySink>();
-  std::shared_ptr<Logger> log_;
-  std::unique_ptr<PolicyService> service_;
 };
 
 TEST_F(BigSenderTest, SpfPassFromTwoNetworksOfAPoolSharesOneTriplet) {

@@ -2,17 +2,14 @@
 // list operators' error codes, DNSWL, timeouts, and the composed greylisting decision.
 #include <gtest/gtest.h>
 
-#include "common/dns/factory.h"
-#include "common/policy/service.h"
-#include "common/store/memory_store.h"
-#include "tests/harness/dns_server.h"
+#include "tests/policy/policy_service_fixture.h"
 
 namespace postern {
 namespace {
 
-class PolicyServiceTest : public ::testing::Test {
+class PolicyServiceTest : public test::PolicyServiceFixture {
  protected:
-  PolicyServiceTest() : store_(clock_) {
+  PolicyServiceTest() : PolicyServiceFixture(std::chrono::milliseconds(300)) {
     dns_.add("2.0.0.127.bl.test", "A", "127.0.0.2");
     dns_.add("7.2.0.192.bl.test", "A", "127.0.0.4");
     dns_.add("7.2.0.192.strong.test", "A", "127.0.0.2");
@@ -23,45 +20,11 @@ class PolicyServiceTest : public ::testing::Test {
     dns_.add("typo.example.dbl.test", "A", "127.0.1.255");
     dns_.add("11.2.0.192.slow.test", "A", "127.0.0.2");
     dns_.set_behavior("11.2.0.192.slow.test", test::DnsBehavior::drop);
-    DnsConfig dc;
-    dc.servers = {dns_.address()};
-    dc.timeout = std::chrono::milliseconds(300);
-    dc.retries = 0;
-    resolver_ = *make_resolver(dc, clock_);
     config_.dnsbl.ip_lists = {"bl.test=127.0.0.[2..11]*3", "strong.test*10",
                               "wl.test=127.0.[0..255].[1..3]*-5", "slow.test*10"};
     config_.dnsbl.domain_lists = {"dbl.test=127.0.1.[2..99]*4"};
     config_.dnsbl.timeout = std::chrono::milliseconds(500);
-    log_ = std::make_shared<Logger>(sink_, LogLevel::debug);
   }
-
-  std::string decide(const std::string& ip, const std::string& sender = "a@example.org",
-                     const std::string& helo = "") {
-    if (!service_) {
-      service_ = std::make_unique<PolicyService>(config_, store_, *resolver_, clock_, log_);
-      auto problems = service_->init();
-      EXPECT_TRUE(problems.empty()) << problems.front();
-    }
-    PolicyRequest r;
-    r.attrs = {{"request", "smtpd_access_policy"},
-               {"protocol_state", "RCPT"},
-               {"client_address", ip},
-               {"client_name", "unknown"},
-               {"reverse_client_name", "unknown"},
-               {"helo_name", helo},
-               {"sender", sender},
-               {"recipient", "rcpt@example.net"}};
-    return service_->decide(r);
-  }
-
-  FakeClock clock_;
-  MemoryStore store_;
-  test::TestDnsServer dns_;
-  std::shared_ptr<Resolver> resolver_;
-  PolicydConfig config_;
-  std::shared_ptr<MemorySink> sink_ = std::make_shared<MemorySink>();
-  std::shared_ptr<Logger> log_;
-  std::unique_ptr<PolicyService> service_;
 };
 
 TEST_F(PolicyServiceTest, HeavilyListedClientIsRejectedNamingTheLists) {
@@ -126,16 +89,10 @@ TEST_F(PolicyServiceTest, StoreFailureGetsTheConfiguredOutcome) {
   EXPECT_EQ(decide("203.0.113.7"), "DUNNO");
   EXPECT_NE(sink_->text().find("store_failure outcome=dunno"), std::string::npos) << sink_->text();
   // One line for the outage, not one per request; one when it ends.
-  auto count = [&](const std::string& what) {
-    const std::string text = sink_->text();
-    size_t n = 0;
-    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-  };
-  EXPECT_EQ(count("store_failure"), 1u) << sink_->text();
+  EXPECT_EQ(logged("store_failure"), 1u) << sink_->text();
   store_.set_failing(false);
   EXPECT_EQ(decide("203.0.113.8").rfind("DEFER_IF_PERMIT 4.7.1", 0), 0u);
-  EXPECT_EQ(count("store_recovered"), 1u) << sink_->text();
+  EXPECT_EQ(logged("store_recovered"), 1u) << sink_->text();
   store_.set_failing(true);
   config_.greylist.on_store_failure = GreylistStoreFailure::defer;
   service_.reset();

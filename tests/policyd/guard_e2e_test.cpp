@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <regex>
+
 #include "tests/harness/dovecot_instance.h"
 #include "tests/harness/net.h"
 #include "tests/harness/postfix_instance.h"
@@ -132,12 +134,12 @@ TEST(AccountGuardE2E, LimitThenSpoofHoldsTheLoginReleaseLetsItSendAgainImapKeeps
   EXPECT_NE(alert.find("posternctl account release alice@example.org"), std::string::npos) << alert;
   EXPECT_NE(alert.find("sender_refused (weight 5, seen 1x)"), std::string::npos) << alert;
   EXPECT_EQ(submit("alice@example.org", "alice@example.org").code, 250);  // held again, no second alert
-  size_t alerts = 0;
-  const std::string log = policyd.proc->output();
-  for (size_t at = log.find("alert_sent login=alice@example.org"); at != std::string::npos;
-       at = log.find("alert_sent login=alice@example.org", at + 1))
-    ++alerts;
-  EXPECT_EQ(alerts, 1u) << log;
+  const std::string sent_line =
+      "alert_sent login=alice@example.org what=\"account held\" to=postmaster@example.org\n";
+  EXPECT_TRUE(wait_until([&] { return occurrences(policyd.proc->output(), sent_line) > 0; },
+                         std::chrono::seconds(20)));
+  EXPECT_EQ(occurrences(policyd.proc->output(), "alert_sent login=alice@example.org"), 1u)
+      << policyd.proc->output();
 
   auto release = ctl({"account", "release", "alice@example.org"});
   EXPECT_EQ(release.exit_code, 0) << release.output;
@@ -146,6 +148,106 @@ TEST(AccountGuardE2E, LimitThenSpoofHoldsTheLoginReleaseLetsItSendAgainImapKeeps
   EXPECT_EQ(submit("alice@example.org", "alice@example.org").code, 250);
   EXPECT_TRUE(postfix.wait_for_messages("dave@example.org", before + 1)) << postfix.maillog();
   EXPECT_EQ(ctl({"account", "list"}).output.find("alice@"), std::string::npos);
+}
+
+TEST(AccountGuardE2E, ManyRecipientDomainsHoldTheLoginItsNextMailWaitsInTheHoldQueue) {
+  TestDnsServer dns;
+  TempDir dir("postern-guard-domains");
+  chmod(dir.path().c_str(), 0755);
+  const std::string guard =
+      "[account_guard]\nenabled = true\nthreshold = 10\nweight_recipient_domains = 10\n"
+      "recipient_domains = 3\nrecipient_domains_window = \"1h\"\n";
+  PolicydOptions o;
+  o.dnsbl = "";
+  o.extra = guard;
+  Policyd policyd(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
+  DovecotOptions d;
+  d.users = {{"carol@example.org", "carol-pass"}, {"bob@example.org", "bob-pass"}};
+  DovecotInstance dovecot(d);
+  PostfixOptions p;
+  p.submission = true;
+  p.dovecot_auth_port = dovecot.auth_port();
+  p.domains = {"example.org", "one.test", "two.test", "three.test"};
+  p.mailboxes = {"carol@example.org", "bob@example.org", "dave@example.org",
+                 "u@one.test",        "u@two.test",      "u@three.test"};
+  p.main_cf["local_header_rewrite_clients"] = "";
+  const std::string service = "check_policy_service,inet:127.0.0.1:" + std::to_string(policyd.port);
+  p.submission_options["smtpd_recipient_restrictions"] = service + ",permit_sasl_authenticated,reject";
+  p.submission_options["smtpd_end_of_data_restrictions"] = service;
+  PostfixInstance postfix(p);
+  auto submit = [&](const std::string& user, const std::string& to) {
+    SmtpSend m;
+    m.port = postfix.submission_port();
+    m.user = user;
+    m.password = user.substr(0, user.find('@')) + "-pass";
+    m.from = user;
+    m.to = {to};
+    m.message = "From: " + user + "\nTo: " + to + "\nSubject: domains\n\nbody\n";
+    return smtp_send(m);
+  };
+  auto held_queue = [&] {
+    std::string queue = run_command({"postqueue", "-c", postfix.config_dir(), "-j"}).output;
+    std::vector<std::string> held;  // one line of postqueue -j per held message
+    size_t at = 0;
+    for (size_t nl; (nl = queue.find('\n', at)) != std::string::npos; at = nl + 1) {
+      std::string line = queue.substr(at, nl - at);
+      if (line.find("\"queue_name\": \"hold\"") != std::string::npos) held.push_back(line);
+    }
+    return held;
+  };
+
+  // Two domains: delivered, no sign.
+  EXPECT_EQ(submit("carol@example.org", "u@one.test").code, 250);
+  EXPECT_EQ(submit("carol@example.org", "u@two.test").code, 250);
+  EXPECT_TRUE(postfix.wait_for_messages("u@two.test", 1)) << postfix.maillog();
+  EXPECT_EQ(occurrences(policyd.proc->output(), "account_signal"), 0u) << policyd.proc->output();
+  // The third distinct domain (at RCPT) makes the sign, which alone reaches the threshold: this
+  // message is accepted into the hold queue, and so is the next one, whatever its domain.
+  EXPECT_EQ(submit("carol@example.org", "u@three.test").code, 250);
+  EXPECT_EQ(submit("carol@example.org", "dave@example.org").code, 250);
+  std::vector<std::string> held;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        held = held_queue();
+        return held.size() == 2;
+      },
+      std::chrono::seconds(20)))
+      << held.size() << "\n"
+      << policyd.proc->output() << postfix.maillog();
+  for (const auto& line : held)
+    EXPECT_NE(line.find("\"sender\": \"carol@example.org\""), std::string::npos) << line;
+  EXPECT_EQ(occurrences(held[0] + held[1], "\"address\": \"u@three.test\""), 1u) << held[0] << held[1];
+  EXPECT_EQ(occurrences(held[0] + held[1], "\"address\": \"dave@example.org\""), 1u) << held[0] << held[1];
+  EXPECT_TRUE(postfix.messages("u@three.test").empty());
+  EXPECT_TRUE(postfix.messages("dave@example.org").empty());
+  // bob is not affected.
+  EXPECT_EQ(submit("bob@example.org", "dave@example.org").code, 250);
+  EXPECT_TRUE(postfix.wait_for_messages("dave@example.org", 1)) << postfix.maillog();
+
+  const std::string log = policyd.proc->output();
+  EXPECT_EQ(occurrences(log,
+                        "account_signal login=carol@example.org signal=recipient_domains weight=10 "
+                        "detail=\"3 recipient domains within 3600s\"\n"),
+            1u)
+      << log;
+  EXPECT_EQ(occurrences(log,
+                        "account_hold login=carol@example.org reason=\"score 10 of 10: "
+                        "recipient_domains=10 (3 recipient domains within 3600s)\"\n"),
+            1u)
+      << log;
+  EXPECT_EQ(occurrences(log, "account_held_message login=carol@example.org "), 2u) << log;
+  auto ctl_conf = dir.write("ctl.conf", lmdb_store_conf(dir) + guard).string();
+  auto list = run_command({POSTERNCTL, "-c", ctl_conf, "account", "list"});
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_TRUE(std::regex_match(
+      list.output,
+      std::regex(
+          "# login  state  score/threshold  since  reason\n"
+          "carol@example\\.org  held  10/10  20[0-9-]{8}T[0-9:]{8}Z  \"score 10 of 10: recipient_domains=10 "
+          "\\(3 recipient domains within 3600s\\)\"\n"
+          "  sign recipient_domains weight=10 seen=1 until=20[0-9-]{8}T[0-9:]{8}Z "
+          "last=\"3 recipient domains within 3600s\"\n")))
+      << list.output;
 }
 
 }  // namespace

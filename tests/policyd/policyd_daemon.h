@@ -1,6 +1,6 @@
 // Test helpers for the real postern-policyd binary (POLICYD, defined per test target): a daemon on
-// an inet loopback port with its own configuration in a temporary directory, and a one-shot policy
-// client and a reply reader. Trusts its callers (tests).
+// an inet loopback port with its own configuration in a temporary directory, its test clock file,
+// and a one-shot policy client and a reply reader. Trusts its callers (tests).
 #pragma once
 
 #include <poll.h>
@@ -9,12 +9,18 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "common/daemon/daemon_clock.h"
 #include "tests/harness/dns_server.h"
+#include "tests/harness/installed.h"
 #include "tests/harness/net.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
@@ -35,7 +41,54 @@ struct PolicydOptions {
   std::string extra;
   // Run the daemon through this command line first, e.g. {"prlimit", "--nofile=64:64", "--"}.
   std::vector<std::string> wrapper;
+  // The daemon's environment besides the test's own (e.g. TestClockFile::env below).
+  std::map<std::string, std::string> env;
+  // LocalPolicyd: run the daemon on a test clock (LocalPolicyd::clock).
+  bool test_clock = false;
 };
+
+// The daemon's test clock (common/daemon/daemon_clock.h, a POSTERN_TEST_HOOKS build): a file whose
+// duration the daemon adds to its wall time, so a test steps the daemon's time without sleeping.
+struct TestClockFile {
+  explicit TestClockFile(std::filesystem::path p) : path(std::move(p)) { set("0"); }
+  // Steps the daemon's wall time to the system's plus `offset` ("66m", "2h", bare seconds), at
+  // once: written beside and renamed, so the daemon never reads half a value.
+  void set(const std::string& offset) const {
+    const auto tmp = path.string() + ".new";
+    std::ofstream(tmp) << offset << "\n";
+    std::filesystem::rename(tmp, path);
+  }
+  std::map<std::string, std::string> env() const {
+    return {{"POSTERN_TEST_CLOCK_OFFSET_FILE", path.string()}};
+  }
+  std::filesystem::path path;
+};
+
+// Why a daemon's clock cannot be stepped here ("" when it can): the installed package and an
+// optimised build have no test hooks. Such a test skips (GTEST_SKIP) with this reason.
+inline std::string test_clock_missing() {
+  if (testing_installed())
+    return "the installed programs are built without the test clock hook (POSTERN_TEST_HOOKS is never in a "
+           "package)";
+  if (!test_hooks_built())
+    return "this build has no test hooks: configure with -DPOSTERN_TEST_HOOKS=ON (the debug and asan presets "
+           "do)";
+  return "";
+}
+
+// Time passing for a daemon on `clock`: with a test clock, steps it to `offset` and makes one
+// attempt, which must succeed at once; without one (test_clock_missing(), e.g. the installed
+// package), retries the attempt as a sender would until the real time has passed, within
+// real_bound. True when the attempt succeeded.
+inline bool after_time_passes(const TestClockFile& clock, const std::string& offset,
+                              const std::function<bool()>& attempt,
+                              std::chrono::milliseconds real_bound = std::chrono::seconds(15)) {
+  if (test_clock_missing().empty()) {
+    clock.set(offset);
+    return attempt();
+  }
+  return wait_until(attempt, real_bound);
+}
 
 // A running postern-policyd on an inet port, with its own config.
 struct Policyd {
@@ -53,7 +106,7 @@ struct Policyd {
     std::vector<std::string> argv = o.wrapper;
     for (std::string a : {std::string(POLICYD), std::string("-f"), std::string("-c"), conf.string()})
       argv.push_back(std::move(a));
-    proc = std::make_unique<Process>(std::move(argv), (dir / name).string());
+    proc = std::make_unique<Process>(std::move(argv), (dir / name).string(), o.env);
     if (!wait_for_tcp(port)) throw std::runtime_error("policyd did not start: " + proc->output());
   }
   int port;
@@ -68,12 +121,14 @@ inline std::string lmdb_store_conf(const TempDir& dir) {
 // A daemon over LMDB in its own temporary directory (its config at dir/policyd.conf), with its own
 // test DNS server.
 struct LocalPolicyd {
-  LocalPolicyd(const std::string& tag, const PolicydOptions& o) : dir(tag) {
+  LocalPolicyd(const std::string& tag, PolicydOptions o) : dir(tag), clock(dir.path() / "clock-offset") {
     chmod(dir.path().c_str(), 0755);
+    if (o.test_clock) o.env.merge(clock.env());
     daemon = std::make_unique<Policyd>(dir, "policyd", dns.address(), lmdb_store_conf(dir), o);
   }
   TestDnsServer dns;
   TempDir dir;
+  TestClockFile clock;  // the daemon's with PolicydOptions::test_clock
   std::unique_ptr<Policyd> daemon;
 };
 
