@@ -235,13 +235,24 @@ Error unknown(std::string_view key, std::string_view value) {
   return bad(key, "unknown value \"" + std::string(value.substr(0, 64)) + "\"");
 }
 
-}  // namespace
-
-Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
+Result<JsonValue> read_line(std::string_view line) {
   if (line.size() > kMaxReportLineBytes) return Error::perm("line too long");
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  auto doc = Reader(line).document();
+  return Reader(line).document();
+}
+
+}  // namespace
+
+std::string dmarc_report_line_domain(std::string_view line) {
+  auto doc = read_line(line);
+  if (!doc) return std::string();
+  const JsonValue* d = member(*doc, "policy_domain");
+  return d && d->kind == JsonValue::Kind::string ? d->text : std::string();
+}
+
+Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
+  auto doc = read_line(line);
   if (!doc) return doc.error();
   const JsonValue& o = *doc;
   DmarcLogEntry e;
@@ -275,7 +286,6 @@ Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
   POSTERN_TEXT(override_reason, "override", false)
   POSTERN_TEXT(disposition, "disposition", true)
   POSTERN_TEXT(envelope_from, "envelope_from", false)
-  POSTERN_TEXT(envelope_to, "envelope_to", false)
   POSTERN_TEXT(reason, "reason", false)
 #undef POSTERN_TEXT
 
@@ -334,7 +344,18 @@ Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
     return unknown("disposition", *disposition);
   e.envelope_from_known = envelope_from.has_value();
   e.envelope_from = envelope_from.value_or("");
-  e.envelope_to = envelope_to.value_or("");
+  if (const JsonValue* to = member(o, "envelope_to")) {
+    if (to->kind == JsonValue::Kind::string) {  // a line from before it was an array
+      if (!to->text.empty()) e.envelope_to.push_back(to->text);
+    } else if (to->kind == JsonValue::Kind::array) {
+      for (const auto& d : to->items) {
+        if (d.kind != JsonValue::Kind::string) return bad("envelope_to", "not an array of strings");
+        if (!d.text.empty()) e.envelope_to.push_back(d.text);
+      }
+    } else {
+      return bad("envelope_to", "not a string or an array");
+    }
+  }
   e.reason = reason.value_or("");
 
   const JsonValue* spf = member(o, "spf");
