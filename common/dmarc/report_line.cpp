@@ -57,6 +57,14 @@ class Reader {
     if (!eat('"')) return fail("expected a string");
     std::string out;
     while (pos_ < in_.size()) {
+      // The run of plain bytes up to the next quote, backslash or control character, at once.
+      size_t run = pos_;
+      while (run < in_.size() && in_[run] != '"' && in_[run] != '\\' &&
+             static_cast<unsigned char>(in_[run]) >= 0x20)
+        ++run;
+      out.append(in_.data() + pos_, run - pos_);
+      pos_ = run;
+      if (pos_ >= in_.size()) break;
       char c = in_[pos_++];
       if (c == '"') return out;
       if (static_cast<unsigned char>(c) < 0x20) return fail("control character in a string");
@@ -122,6 +130,10 @@ class Reader {
       bool object = c == '{';
       ++pos_;
       v.kind = object ? JsonValue::Kind::object : JsonValue::Kind::array;
+      // The writer's line object has about 30 members: one allocation instead of a growing vector.
+      const size_t expect = depth == 0 ? kMaxReportLineMembers / 2 : 4;
+      v.items.reserve(expect);
+      if (object) v.keys.reserve(expect);
       if (eat(object ? '}' : ']')) return v;
       for (;;) {
         if (v.items.size() >= (object ? kMaxReportLineMembers : kMaxReportLineItems))
