@@ -110,8 +110,7 @@ Verdict MessagePipeline::mail_from(std::string envelope_from, std::string login,
 }
 
 void MessagePipeline::rcpt(const std::string& address) {
-  if (msg_ && msg_->facts.rcpt_domain.empty())
-    msg_->facts.rcpt_domain = envelope_domain(address.substr(0, 1024));
+  if (msg_) add_rcpt_domain(msg_->facts, address.substr(0, 1024));
 }
 
 Verdict MessagePipeline::header(std::string_view name, std::string_view value) {

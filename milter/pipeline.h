@@ -35,7 +35,7 @@ class MessagePipeline {
   void connect(std::string client_addr, std::string client_name);
   void helo(std::string name) { helo_ = std::move(name); }
   Verdict mail_from(std::string envelope_from, std::string login, std::string queue_id);
-  void rcpt(const std::string& address);  // RCPT TO; only the first one's domain is kept
+  void rcpt(const std::string& address);  // RCPT TO: its domain for the report (add_rcpt_domain)
   Verdict header(std::string_view name, std::string_view value);
   Verdict end_of_headers();
   void body(std::string_view chunk);

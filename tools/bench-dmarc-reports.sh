@@ -35,7 +35,7 @@ with open(path, "w") as f:
         f.write('{"time":%d,"ip":"%s","header_from":"%s","dmarc":"%s","policy_domain":"%s","org_domain":"",'
                 '"p":"reject","sp":"","np":"","adkim":"r","aspf":"r","testing":"n","fo":"0",'
                 '"rua":["mailto:dmarc@%s"],"policy_tag":"p","policy":"reject","applied":"none","override":"none",'
-                '"disposition":"none","envelope_from":"%s","envelope_to":"example.net",'
+                '"disposition":"none","envelope_from":"%s","envelope_to":["example.net"],'
                 '"spf":{"domain":"%s","scope":"mfrom","result":"pass","aligned":%s},'
                 '"dkim":[{"domain":"%s","selector":"s1","result":"pass","aligned":%s}],"reason":"bench"}\n'
                 % (begin + i * 86399 // lines, ip, dom, "pass" if k % 3 else "fail", dom, dom, dom, dom, ok, dom, ok))

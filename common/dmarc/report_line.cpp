@@ -1,6 +1,7 @@
 // Implements parse_dmarc_report_line. Contract in report_line.h.
 #include "common/dmarc/report_line.h"
 
+#include <deque>
 #include <tuple>
 #include <utility>
 
@@ -10,11 +11,11 @@ namespace {
 struct JsonValue {
   enum class Kind { string, number, boolean, array, object };
   Kind kind = Kind::string;
-  std::string text;
+  std::string_view text;  // into the line, or into the reader's decoded strings when it had escapes
   int64_t number = 0;
   bool flag = false;
-  std::vector<JsonValue> items;   // array items, or object member values
-  std::vector<std::string> keys;  // object member names, one per item
+  std::vector<JsonValue> items;        // array items, or object member values
+  std::vector<std::string_view> keys;  // object member names, one per item
 };
 
 class Reader {
@@ -53,16 +54,36 @@ class Reader {
     return -1;
   }
 
-  Result<std::string> string() {
+  // A string's value: a view of the line when it has no escapes (the writer's usual case), else
+  // decoded into decoded_, which lives as long as the reader.
+  Result<std::string_view> string() {
     if (!eat('"')) return fail("expected a string");
     std::string out;
+    bool escaped = false;
+    const size_t start = pos_;
     while (pos_ < in_.size()) {
+      // The run of plain bytes up to the next quote, backslash or control character, at once.
+      size_t run = pos_;
+      while (run < in_.size() && in_[run] != '"' && in_[run] != '\\' &&
+             static_cast<unsigned char>(in_[run]) >= 0x20)
+        ++run;
+      if (escaped) out.append(in_.data() + pos_, run - pos_);
+      pos_ = run;
+      if (pos_ >= in_.size()) break;
       char c = in_[pos_++];
-      if (c == '"') return out;
+      if (c == '"') {
+        if (!escaped) return in_.substr(start, pos_ - 1 - start);
+        decoded_.push_back(std::move(out));
+        return std::string_view(decoded_.back());
+      }
       if (static_cast<unsigned char>(c) < 0x20) return fail("control character in a string");
       if (c != '\\') {
         out += c;
         continue;
+      }
+      if (!escaped) {
+        escaped = true;
+        out.assign(in_.data() + start, pos_ - 1 - start);
       }
       if (pos_ >= in_.size()) break;
       char e = in_[pos_++];
@@ -114,7 +135,7 @@ class Reader {
     if (c == '"') {
       auto s = string();
       if (!s) return s.error();
-      v.text = std::move(*s);
+      v.text = *s;
       return v;
     }
     if (c == '{' || c == '[') {
@@ -122,6 +143,10 @@ class Reader {
       bool object = c == '{';
       ++pos_;
       v.kind = object ? JsonValue::Kind::object : JsonValue::Kind::array;
+      // The writer's line object has about 30 members: one allocation instead of a growing vector.
+      const size_t expect = depth == 0 ? kMaxReportLineMembers / 2 : 4;
+      v.items.reserve(expect);
+      if (object) v.keys.reserve(expect);
       if (eat(object ? '}' : ']')) return v;
       for (;;) {
         if (v.items.size() >= (object ? kMaxReportLineMembers : kMaxReportLineItems))
@@ -132,7 +157,7 @@ class Reader {
           if (!eat(':')) return fail("expected ':'");
           auto item = value(depth + 1);
           if (!item) return item;
-          v.keys.push_back(std::move(*k));
+          v.keys.push_back(*k);
           v.items.push_back(std::move(*item));
         } else {
           auto item = value(depth + 1);
@@ -171,6 +196,7 @@ class Reader {
 
   std::string_view in_;
   size_t pos_ = 0;
+  std::deque<std::string> decoded_;  // stable addresses for the views of escaped strings
 };
 
 const JsonValue* member(const JsonValue& obj, std::string_view key) {
@@ -192,7 +218,7 @@ Result<std::optional<std::string>> text_of(const JsonValue& obj, std::string_vie
     return std::optional<std::string>();
   }
   if (v->kind != JsonValue::Kind::string) return bad(key, "not a string");
-  return std::optional<std::string>(v->text);
+  return std::optional<std::string>(std::string(v->text));
 }
 
 Result<bool> flag_of(const JsonValue& obj, std::string_view key) {
@@ -235,13 +261,28 @@ Error unknown(std::string_view key, std::string_view value) {
   return bad(key, "unknown value \"" + std::string(value.substr(0, 64)) + "\"");
 }
 
+// The line without its line ending, for a Reader (whose views the document holds).
+std::string_view trim_line(std::string_view line) {
+  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
 }  // namespace
+
+std::string dmarc_report_line_domain(std::string_view line) {
+  if (line.size() > kMaxReportLineBytes) return std::string();
+  Reader reader(trim_line(line));
+  auto doc = reader.document();
+  if (!doc) return std::string();
+  const JsonValue* d = member(*doc, "policy_domain");
+  return d && d->kind == JsonValue::Kind::string ? std::string(d->text) : std::string();
+}
 
 Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
   if (line.size() > kMaxReportLineBytes) return Error::perm("line too long");
-  if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  auto doc = Reader(line).document();
+  Reader reader(trim_line(line));
+  auto doc = reader.document();
   if (!doc) return doc.error();
   const JsonValue& o = *doc;
   DmarcLogEntry e;
@@ -275,7 +316,6 @@ Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
   POSTERN_TEXT(override_reason, "override", false)
   POSTERN_TEXT(disposition, "disposition", true)
   POSTERN_TEXT(envelope_from, "envelope_from", false)
-  POSTERN_TEXT(envelope_to, "envelope_to", false)
   POSTERN_TEXT(reason, "reason", false)
 #undef POSTERN_TEXT
 
@@ -311,7 +351,7 @@ Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
       if (rua->kind != JsonValue::Kind::array) return bad("rua", "not an array");
       for (const auto& u : rua->items) {
         if (u.kind != JsonValue::Kind::string) return bad("rua", "not an array of strings");
-        e.rua.push_back(u.text);
+        e.rua.emplace_back(u.text);
       }
     }
   }
@@ -334,7 +374,18 @@ Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
     return unknown("disposition", *disposition);
   e.envelope_from_known = envelope_from.has_value();
   e.envelope_from = envelope_from.value_or("");
-  e.envelope_to = envelope_to.value_or("");
+  if (const JsonValue* to = member(o, "envelope_to")) {
+    if (to->kind == JsonValue::Kind::string) {  // a line from before it was an array
+      if (!to->text.empty()) e.envelope_to.emplace_back(to->text);
+    } else if (to->kind == JsonValue::Kind::array) {
+      for (const auto& d : to->items) {
+        if (d.kind != JsonValue::Kind::string) return bad("envelope_to", "not an array of strings");
+        if (!d.text.empty()) e.envelope_to.emplace_back(d.text);
+      }
+    } else {
+      return bad("envelope_to", "not a string or an array");
+    }
+  }
   e.reason = reason.value_or("");
 
   const JsonValue* spf = member(o, "spf");

@@ -8,7 +8,8 @@
 // Keys it does not know are skipped (a newer writer's line is still read); keys it needs and
 // values of the wrong kind or outside their enums are errors naming the key.
 // Lines written before the report facts were added (no envelope_from, envelope_to, rua, fo, spf
-// scope, DKIM selectors) are read with those empty (envelope_from_known = false).
+// scope, DKIM selectors) are read with those empty (envelope_from_known = false). envelope_to is
+// an array of domains (at most kMaxReportLineItems) or, in lines written before, one string.
 #pragma once
 
 #include <cstdint>
@@ -57,7 +58,7 @@ struct DmarcLogEntry {
   DmarcPolicy disposition = DmarcPolicy::none;  // what was done
   bool envelope_from_known = false;             // false in lines written before it was logged
   std::string envelope_from;                    // "" also for the null sender
-  std::string envelope_to;
+  std::vector<std::string> envelope_to;         // the distinct RCPT TO domains; empty when not logged
   std::string spf_domain;
   std::string
       spf_result;  // "pass", "fail", "softfail", "neutral", "none", "policy", "temperror", "permerror"
@@ -69,5 +70,10 @@ struct DmarcLogEntry {
 
 // Errors are permanent and say what is wrong ("dmarc: unknown value \"x\"", "line too long").
 Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line);
+
+// For a line parse_dmarc_report_line refused: its "policy_domain" string when the line is still a
+// JSON object it can read (within the same limits), so the failure can be counted for that domain;
+// "" otherwise.
+std::string dmarc_report_line_domain(std::string_view line);
 
 }  // namespace postern

@@ -88,7 +88,13 @@ std::string format_dmarc_report_line(int64_t unix_time, const DmarcInput& in, co
   field(out, "override", to_string(v.override_reason));
   field(out, "disposition", disposition);
   field(out, "envelope_from", ascii_lower(facts.envelope_from));
-  field(out, "envelope_to", ascii_lower(facts.envelope_to));
+  key(out, "envelope_to");
+  out += '[';
+  for (size_t i = 0; i < facts.envelope_to.size() && i < kMaxReportRcptDomains; ++i) {
+    if (i > 0) out += ',';
+    json_string(out, ascii_lower(facts.envelope_to[i]));
+  }
+  out += ']';
   std::string spf_domain = ascii_lower(in.spf_domain);
   const DmarcAlignmentCheck* spf = find_check(v, "spf", spf_domain);
   out += ",\"spf\":{";

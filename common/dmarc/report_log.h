@@ -7,8 +7,10 @@
 // logrotate needs no signal. Thread-safe; the clock is injected.
 // Since the aggregate report work (RFC 9990) a line also carries what the report needs and the
 // verdict lacks (DmarcReportFacts): each DKIM signature's selector, the RFC5321.MailFrom domain and
-// the SPF scope, the envelope recipient domain, and the record's rua and fo. Lines written before
-// have none of them; the reader (report_line.h) takes both.
+// the SPF scope, the envelope recipient domains, and the record's rua and fo. Lines written before
+// have none of them; the reader (report_line.h) takes both. envelope_to is a JSON array of the
+// message's distinct RCPT TO domains (at most kMaxReportRcptDomains, in RCPT order); lines
+// written before it was an array carry one string (the first recipient's domain).
 #pragma once
 
 #include <string>
@@ -22,6 +24,8 @@
 namespace postern {
 
 inline constexpr size_t kMaxReportValueBytes = 512;
+// Distinct recipient domains kept per message (the report has one row per domain).
+inline constexpr size_t kMaxReportRcptDomains = 16;
 
 enum class DmarcSpfScope { mfrom, helo };
 const char* to_string(DmarcSpfScope s);  // "mfrom", "helo"
@@ -31,7 +35,7 @@ struct DmarcReportFacts {
   std::vector<std::string> dkim_selectors;         // s= of each DmarcInput::dkim entry, in the same order
   std::string envelope_from;                       // RFC5321.MailFrom domain; "" for the null sender
   DmarcSpfScope spf_scope = DmarcSpfScope::mfrom;  // helo: SPF checked the HELO name
-  std::string envelope_to;                         // the first RCPT TO domain
+  std::vector<std::string> envelope_to;            // the distinct RCPT TO domains, in RCPT order
 };
 
 // One line, ending in '\n'. disposition: what was done ("none", "quarantine", "reject").

@@ -26,8 +26,10 @@ struct MessageFacts {
   std::string helo;
   std::string login;          // SASL login; "" when unauthenticated
   std::string envelope_from;  // MAIL FROM as given
-  std::string rcpt_domain;    // the first RCPT TO's domain (for DMARC reports); "" if none seen
-  bool outbound = false;      // is_outbound() at the time the message was seen
+  // The distinct RCPT TO domains in RCPT order, at most kMaxReportRcptDomains (for DMARC reports;
+  // add_rcpt_domain() keeps the bound).
+  std::vector<std::string> rcpt_domains;
+  bool outbound = false;  // is_outbound() at the time the message was seen
   FromHeader from;
   std::vector<int> forged_ar;            // 1-based indexes among Authentication-Results fields
   std::string sender_warning;            // soft mode: what sender ownership would have rejected

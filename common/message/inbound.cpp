@@ -86,10 +86,18 @@ std::string envelope_domain(const std::string& address) {
   return ascii_lower(d);
 }
 
+void add_rcpt_domain(MessageFacts& f, const std::string& address) {
+  if (f.rcpt_domains.size() >= kMaxReportRcptDomains) return;
+  std::string d = envelope_domain(address);
+  if (d.empty() || d.size() > kMaxReportValueBytes) return;
+  if (std::find(f.rcpt_domains.begin(), f.rcpt_domains.end(), d) != f.rcpt_domains.end()) return;
+  f.rcpt_domains.push_back(std::move(d));
+}
+
 DmarcReportFacts dmarc_report_facts(const MessageFacts& f) {
   DmarcReportFacts r;
   r.envelope_from = envelope_domain(f.envelope_from);
-  r.envelope_to = f.rcpt_domain;
+  r.envelope_to = f.rcpt_domains;
   if (f.spf && f.spf->identity == SpfIdentity::helo) r.spf_scope = DmarcSpfScope::helo;
   if (f.dkim) {
     for (const auto& s : f.dkim->signatures) r.dkim_selectors.push_back(s.selector);

@@ -48,6 +48,9 @@ DmarcInput dmarc_input(const MessageFacts& facts);
 DmarcReportFacts dmarc_report_facts(const MessageFacts& facts);
 // The lower-case domain of an envelope address, bare or as libmilter gives it ("<a@b.example>").
 std::string envelope_domain(const std::string& address);
+// Notes one RCPT TO for the report: its domain joins facts.rcpt_domains unless it is empty, already
+// there, or kMaxReportRcptDomains domains are kept (further domains are not reported).
+void add_rcpt_domain(MessageFacts& facts, const std::string& address);
 
 // The local domain an inbound From: claims without a passing DKIM signature of it, or "": only for
 // a single From: author in policy.local_domains, from a client outside [dmarc].trusted_forwarders.

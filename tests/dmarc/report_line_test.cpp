@@ -68,7 +68,7 @@ TEST(DmarcReportLine, ReadsBackWhatTheWriterWrote) {
   DmarcReportFacts f;
   f.dkim_selectors = {"s1", "s\"2"};
   f.spf_scope = DmarcSpfScope::helo;
-  f.envelope_to = "local.example";
+  f.envelope_to = {"local.example", "other.example"};
   auto e = parse_dmarc_report_line(format_dmarc_report_line(99, in, v, "quarantine", f));
   ASSERT_TRUE(e) << e.error().message;
   EXPECT_EQ(e->time, 99);
@@ -87,7 +87,7 @@ TEST(DmarcReportLine, ReadsBackWhatTheWriterWrote) {
   EXPECT_EQ(e->disposition, DmarcPolicy::quarantine);
   EXPECT_TRUE(e->envelope_from_known);
   EXPECT_EQ(e->envelope_from, "");
-  EXPECT_EQ(e->envelope_to, "local.example");
+  EXPECT_EQ(e->envelope_to, (std::vector<std::string>{"local.example", "other.example"}));
   EXPECT_EQ(e->spf_scope, DmarcSpfScope::helo);
   EXPECT_EQ(e->spf_result, "none");
   ASSERT_EQ(e->dkim.size(), 2u);
@@ -137,6 +137,35 @@ TEST(DmarcReportLine, DamagedAndHostileLinesAreErrors) {
   auto e = parse_dmarc_report_line(many);
   ASSERT_FALSE(e);
   EXPECT_NE(e.error().message.find("too many items"), std::string::npos) << e.error().message;
+}
+
+// envelope_to: an array of domains now, one string in lines written before; anything else is an
+// error, and the policy domain of a refused line is still found when the line is JSON.
+TEST(DmarcReportLine, EnvelopeToOldStringAndNewArray) {
+  std::string line(kOldLine);
+  auto with = [&](std::string_view member) {
+    std::string s = line;
+    s.insert(s.find("\"spf\":"), std::string(member) + ",");
+    return s;
+  };
+  auto old_string = parse_dmarc_report_line(with("\"envelope_to\":\"example.com\""));
+  ASSERT_TRUE(old_string) << old_string.error().message;
+  EXPECT_EQ(old_string->envelope_to, std::vector<std::string>{"example.com"});
+  auto empty_string = parse_dmarc_report_line(with("\"envelope_to\":\"\""));
+  ASSERT_TRUE(empty_string);
+  EXPECT_TRUE(empty_string->envelope_to.empty());
+  auto array = parse_dmarc_report_line(with("\"envelope_to\":[\"a.example\",\"b.example\"]"));
+  ASSERT_TRUE(array) << array.error().message;
+  EXPECT_EQ(array->envelope_to, (std::vector<std::string>{"a.example", "b.example"}));
+  auto number = parse_dmarc_report_line(with("\"envelope_to\":1"));
+  ASSERT_FALSE(number);
+  EXPECT_EQ(number.error().message, "envelope_to: not a string or an array");
+  auto mixed = parse_dmarc_report_line(with("\"envelope_to\":[\"a.example\",2]"));
+  ASSERT_FALSE(mixed);
+  EXPECT_EQ(mixed.error().message, "envelope_to: not an array of strings");
+  EXPECT_EQ(dmarc_report_line_domain(with("\"envelope_to\":1")), "example.org");
+  EXPECT_EQ(dmarc_report_line_domain(line.substr(0, line.size() / 2)), "");
+  EXPECT_EQ(dmarc_report_line_domain("{\"policy_domain\":7}"), "");
 }
 
 // Every prefix of a line (a log cut by a full disk or a crash) is an error, never a crash.

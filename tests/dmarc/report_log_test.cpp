@@ -54,7 +54,7 @@ TEST(DmarcReportLog, OneLineWithEveryField) {
             "\"policy_tag\":\"p\",\"policy\":"
             "\"reject\","
             "\"applied\":\"reject\",\"override\":\"none\",\"disposition\":\"reject\","
-            "\"envelope_from\":\"\",\"envelope_to\":\"\","
+            "\"envelope_from\":\"\",\"envelope_to\":[],"
             "\"spf\":{\"domain\":\"bounce.example.net\",\"scope\":\"mfrom\",\"result\":\"pass\","
             "\"aligned\":false},"
             "\"dkim\":[{\"domain\":\"example.org\",\"selector\":\"\",\"result\":\"fail\",\"aligned\":false}],"
@@ -70,14 +70,22 @@ TEST(DmarcReportLog, ReportFactsAreLogged) {
   f.dkim_selectors = {"Sel1"};
   f.envelope_from = "Bounce.Example.NET";
   f.spf_scope = DmarcSpfScope::helo;
-  f.envelope_to = "Example.COM";
+  f.envelope_to = {"Example.COM", "lists.example"};
   auto line = format_dmarc_report_line(7, sample_input(), v, "none", f);
   EXPECT_NE(line.find("\"fo\":\"1\",\"rua\":[\"mailto:dmarc@example.org!10m\",\"mailto:x@rua.example\"],"),
             std::string::npos)
       << line;
-  EXPECT_NE(line.find("\"envelope_from\":\"bounce.example.net\",\"envelope_to\":\"example.com\""),
+  EXPECT_NE(line.find("\"envelope_from\":\"bounce.example.net\",\"envelope_to\":[\"example.com\","
+                      "\"lists.example\"],"),
             std::string::npos)
       << line;
+  // At most kMaxReportRcptDomains recipient domains reach the line.
+  f.envelope_to.clear();
+  for (size_t i = 0; i < kMaxReportRcptDomains + 5; ++i)
+    f.envelope_to.push_back("d" + std::to_string(i) + ".example");
+  line = format_dmarc_report_line(7, sample_input(), v, "none", f);
+  EXPECT_NE(line.find("\"d15.example\"]"), std::string::npos) << line;
+  EXPECT_EQ(line.find("d16.example"), std::string::npos) << line;
   EXPECT_NE(line.find("\"scope\":\"helo\""), std::string::npos) << line;
   EXPECT_NE(line.find("{\"domain\":\"example.org\",\"selector\":\"Sel1\",\"result\":\"fail\""),
             std::string::npos)

@@ -240,5 +240,20 @@ TEST(DmarcOutcomeStep, EachAction) {
   EXPECT_FALSE(o.edit);
 }
 
+// The report's recipient domains: one per domain, lower-case, in RCPT order, at most
+// kMaxReportRcptDomains; addresses without a domain are not noted.
+TEST(ReportFactsStep, RecipientDomainsDeduplicatedAndBounded) {
+  MessageFacts f;
+  for (const char* a : {"<bob@Example.ORG>", "<alice@example.org>", "<x@lists.example>", "<postmaster>", "<>",
+                        "carol@EXAMPLE.org"})
+    add_rcpt_domain(f, a);
+  EXPECT_EQ(f.rcpt_domains, (std::vector<std::string>{"example.org", "lists.example"}));
+  EXPECT_EQ(dmarc_report_facts(f).envelope_to, f.rcpt_domains);
+  for (size_t i = 0; i < kMaxReportRcptDomains + 10; ++i)
+    add_rcpt_domain(f, "<u@d" + std::to_string(i) + ".example>");
+  ASSERT_EQ(f.rcpt_domains.size(), kMaxReportRcptDomains);
+  EXPECT_EQ(f.rcpt_domains.back(), "d" + std::to_string(kMaxReportRcptDomains - 3) + ".example");
+}
+
 }  // namespace
 }  // namespace postern

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "tests/harness/dns_server.h"
@@ -117,7 +118,7 @@ TEST(DmarcReportRead, OurOwnReportBareAndAsAMail) {
   BuiltReport b;
   b.aggregate = agg.take()[0];
   b.receiver = "mx.example.net";
-  b.meta = {"Example", "r@mx.example.net", "id1", 1767225600, 1767311999, "test"};
+  b.meta = {"Example", "r@mx.example.net", "id1", 1767225600, 1767311999, "test", {}};
   b.file_name = "mx.example.net!example.org!1767225600!1767311999!id1.xml.gz";
   b.gz = *gzip_compress(dmarc_report_xml(b.aggregate, b.meta));
   DmarcReportReader r;
@@ -227,7 +228,9 @@ TEST(DmarcReportRead, EntitiesDtdsAndBrokenInputAreRefused) {
   }
 }
 
-std::string many_records(size_t n) {
+// n records from `sources` distinct addresses (0: as many as 62,500; else each record also names
+// a recipient domain of its own, so the report does not compress beyond the ratio limit).
+std::string many_records(size_t n, size_t sources = 0) {
   std::string x =
       "<?xml version=\"1.0\"?><feedback "
       "xmlns=\"urn:ietf:params:xml:ns:dmarc-2.0\"><report_metadata><org_name>Big"
@@ -237,13 +240,16 @@ std::string many_records(size_t n) {
       "p>"
       "</policy_published>";
   for (size_t i = 0; i < n; ++i) {
-    x += "<record><row><source_ip>10." + std::to_string(i % 250) + "." + std::to_string(i / 250 % 250) +
-         ".1</source_ip><count>2</count><policy_evaluated><disposition>none</disposition><dkim>" +
-         (i % 4 ? "pass" : "fail") +
-         "</dkim><spf>fail</spf></policy_evaluated></row><identifiers><header_from>example.net</header_from>"
-         "</identifiers><auth_results><spf><domain>example.net</domain><result>fail</result></spf></"
-         "auth_results>"
-         "</record>";
+    const size_t k = sources ? i % sources : i;
+    x +=
+        "<record><row><source_ip>10." + std::to_string(k % 250) + "." + std::to_string(k / 250 % 250) +
+        ".1</source_ip><count>2</count><policy_evaluated><disposition>none</disposition><dkim>" +
+        (i % 4 ? "pass" : "fail") +
+        "</dkim><spf>fail</spf></policy_evaluated></row><identifiers><header_from>example.net</header_from>" +
+        (sources ? "<envelope_to>r" + std::to_string(i * 7919 % 1000003) + ".example</envelope_to>" : "") +
+        "</identifiers><auth_results><spf><domain>example.net</domain><result>fail</result></spf></"
+        "auth_results>"
+        "</record>";
   }
   return x + "</feedback>";
 }
@@ -264,6 +270,54 @@ TEST(DmarcReportRead, AHundredThousandRecordsAreReadOneMoreThanTheLimitIsNot) {
   DmarcReportReader over;
   over.read_bytes("over.xml", many_records(kMaxReportRecords + 1));
   EXPECT_NE(only_error(over).find("more than 200000 records"), std::string::npos) << only_error(over);
+}
+
+// Peak resident memory of this process (VmHWM) in bytes; reset_peak() sets it to the current RSS.
+size_t peak_rss() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+bool reset_peak() {
+  std::ofstream f("/proc/self/clear_refs");
+  f << "5";
+  f.close();
+  return !f.fail();
+}
+
+// A large valid report, gzipped and zipped: the XML is streamed from the inflater into the parser,
+// so the peak memory while reading it grows by far less than its decompressed size (about 60 MB
+// here; read whole, the peak would grow by at least that).
+TEST(DmarcReportRead, ALargeReportIsStreamedInBoundedMemory) {
+  const size_t records = 160000;
+  std::string big = many_records(records, 50);
+  const size_t xml_bytes = big.size();
+  ASSERT_GT(xml_bytes, 52u * 1024 * 1024);
+  ASSERT_LT(xml_bytes, kMaxReportXmlBytes);
+  const std::string gz = *gzip_compress(big);
+  const std::string zip = make_zip("big.xml", big);
+  std::string().swap(big);
+  ASSERT_GT(gz.size() * kMaxExpansionRatio, xml_bytes) << "compresses beyond the ratio limit";
+  ASSERT_GT(zip.size() * kMaxExpansionRatio, xml_bytes) << "compresses beyond the ratio limit";
+  for (const auto& [name, bytes] : {std::pair{"big.xml.gz", &gz}, std::pair{"big.zip", &zip}}) {
+    ASSERT_TRUE(reset_peak()) << "/proc/self/clear_refs";
+    const size_t before = peak_rss();
+    DmarcReportReader r;
+    r.read_bytes(name, *bytes);
+    const size_t grew = peak_rss() - before;
+    RecordProperty(std::string(name) + "_peak_growth_bytes", std::to_string(grew));
+    ASSERT_TRUE(r.errors().empty()) << r.errors()[0].message;
+    ASSERT_EQ(r.reports().size(), 1u);
+    EXPECT_EQ(r.reports()[0].meta.records, records);
+    const DomainSummary& d = r.domains().at("example.net");
+    EXPECT_EQ(d.messages, 2 * records);
+    EXPECT_EQ(d.sources.size(), 50u);
+    EXPECT_LT(grew, 16u * 1024 * 1024)
+        << name << ": the peak grew by " << grew << " bytes for " << xml_bytes << " bytes of XML";
+  }
 }
 
 // Reverse names come from DNS when it answers; a source without a PTR record stays nameless.

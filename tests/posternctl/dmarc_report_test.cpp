@@ -39,7 +39,7 @@ DmarcLogEntry entry(std::string ip = "192.0.2.1") {
   e.disposition = DmarcPolicy::reject;
   e.envelope_from_known = true;
   e.envelope_from = "bounce.example.net";
-  e.envelope_to = "example.com";
+  e.envelope_to = {"example.com"};
   e.spf_domain = "bounce.example.net";
   e.spf_result = "pass";
   e.dkim = {{"example.org", "s1", "fail", false}};
@@ -88,29 +88,29 @@ TEST(DmarcReportAggregate, DispositionsAndOverrideReasons) {
   pass.dmarc = DmarcResult::pass;
   pass.disposition = pass.applied = DmarcPolicy::none;
   pass.dkim[0] = {"example.org", "s1", "pass", true};
-  auto r = dmarc_report_row(pass);
+  auto r = dmarc_report_rows(pass).at(0);
   EXPECT_EQ(r.disposition, DmarcReportDisposition::pass);  // passed under an enforcing policy
   EXPECT_TRUE(r.dkim_pass);
   EXPECT_TRUE(r.reasons.empty());
   auto monitored = entry();  // [dmarc] enforce = false: reject asked, nothing done
   monitored.disposition = DmarcPolicy::none;
-  r = dmarc_report_row(monitored);
+  r = dmarc_report_rows(monitored).at(0);
   EXPECT_EQ(r.disposition, DmarcReportDisposition::none);
   EXPECT_EQ(r.reasons, std::vector<DmarcOverrideType>{DmarcOverrideType::local_policy});
   auto listed = entry();
   listed.override_reason = DmarcOverride::mailing_list;
   listed.applied = listed.disposition = DmarcPolicy::quarantine;
-  EXPECT_EQ(dmarc_report_row(listed).reasons,
+  EXPECT_EQ(dmarc_report_rows(listed).at(0).reasons,
             std::vector<DmarcOverrideType>{DmarcOverrideType::mailing_list});
   auto forwarded = listed;
   forwarded.override_reason = DmarcOverride::forwarded;
-  EXPECT_EQ(dmarc_report_row(forwarded).reasons,
+  EXPECT_EQ(dmarc_report_rows(forwarded).at(0).reasons,
             std::vector<DmarcOverrideType>{DmarcOverrideType::trusted_forwarder});
   auto testing = entry();
   testing.testing = true;
   testing.policy = DmarcPolicy::none;
   testing.applied = testing.disposition = DmarcPolicy::none;
-  r = dmarc_report_row(testing);
+  r = dmarc_report_rows(testing).at(0);
   EXPECT_EQ(r.disposition, DmarcReportDisposition::none);
   EXPECT_EQ(r.reasons, std::vector<DmarcOverrideType>{DmarcOverrideType::policy_test_mode});
 }
@@ -123,7 +123,7 @@ TEST(DmarcReportAggregate, DkimResultsInTheRfcOrderAtMostOneHundred) {
   e.dkim.push_back({"other.example", "s", "pass", false});
   e.dkim.push_back({"example.org", "s", "pass", true});       // relaxed aligned
   e.dkim.push_back({"mail.example.org", "s", "pass", true});  // strictly aligned
-  auto r = dmarc_report_row(e);
+  auto r = dmarc_report_rows(e).at(0);
   ASSERT_EQ(r.dkim.size(), kMaxReportDkimResults);
   EXPECT_EQ(r.dkim[0].domain, "mail.example.org");
   EXPECT_EQ(r.dkim[1].domain, "example.org");
@@ -251,7 +251,7 @@ TEST(DmarcReportXml, HostileValuesStayWellFormedAndValid) {
   auto e = entry();
   e.header_from = "<x>&\"'\x01\xff\xc3\xa9";
   e.dkim[0].selector = "]]></selector><evil/>";
-  e.envelope_to = std::string("\xed\xa0\x80", 3);  // a UTF-16 surrogate: not UTF-8
+  e.envelope_to = {std::string("\xed\xa0\x80", 3)};  // a UTF-16 surrogate: not UTF-8
   DmarcReportAggregator agg;
   agg.add(e);
   auto m = meta();
@@ -373,6 +373,122 @@ TEST(DmarcReportBuild, ReadsTheDayFromTheLogAndItsRotatedCopies) {
   ASSERT_TRUE(excluded);
   EXPECT_TRUE(excluded->reports.empty());
   EXPECT_EQ(excluded->excluded, 4u);
+}
+
+// RFC 9990: envelope_to is per record. A message to two domains counts in each domain's row, and
+// once in the report's message total; a message with no logged recipient has no envelope_to.
+TEST(DmarcReportAggregate, OneRowPerRecipientDomain) {
+  DmarcReportAggregator agg;
+  auto two = entry();
+  two.envelope_to = {"example.com", "example.net"};
+  agg.add(two);
+  agg.add(entry());  // example.com only
+  auto none = entry();
+  none.envelope_to.clear();
+  agg.add(none);
+  EXPECT_EQ(agg.distinct_rows(), 3u);
+  auto a = agg.take();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].messages, 3u);
+  ASSERT_EQ(a[0].rows.size(), 3u);
+  EXPECT_EQ(a[0].rows[0].envelope_to, "example.com");
+  EXPECT_EQ(a[0].rows[0].count, 2u);
+  EXPECT_EQ(a[0].rows[1].envelope_to, "");
+  EXPECT_EQ(a[0].rows[1].count, 1u);
+  EXPECT_EQ(a[0].rows[2].envelope_to, "example.net");
+  EXPECT_EQ(a[0].rows[2].count, 1u);
+  std::string xml = dmarc_report_xml(a[0], meta());
+  EXPECT_EQ(validate(xml), "");
+  EXPECT_NE(xml.find("<envelope_to>example.net</envelope_to>"), std::string::npos) << xml;
+  // A domain twice in a hand-edited line counts once.
+  auto twice = entry();
+  twice.envelope_to = {"example.com", "example.com"};
+  EXPECT_EQ(dmarc_report_rows(twice).size(), 1u);
+}
+
+// report_metadata's <error>: temperrors looking up the policy and unreadable lines of the domain,
+// and log files not read in full; one element (the schema allows one), valid, in the RFC's place.
+TEST(DmarcReportErrors, WhatCouldNotBeEvaluatedIsReported) {
+  DmarcReportAggregator agg;
+  agg.add(entry());
+  auto temp = entry();
+  temp.dmarc = DmarcResult::temperror;
+  temp.has_record = false;
+  EXPECT_FALSE(agg.add(temp));
+  EXPECT_FALSE(agg.add(temp));
+  agg.add_unreadable("example.org");
+  auto only_errors = temp;
+  only_errors.policy_domain = "broken.example";
+  agg.add(only_errors);
+  agg.add_unreadable("unseen.example");
+  agg.add_unreadable("../etc");
+  auto a = agg.take();
+  ASSERT_EQ(a.size(), 1u);  // domains with errors only get no report
+  EXPECT_EQ(a[0].temperrors, 2u);
+  EXPECT_EQ(a[0].unreadable, 1u);
+  EXPECT_EQ(a[0].messages, 1u);
+  ReportLogScan scan;
+  auto m = meta();
+  m.errors = report_errors(a[0], scan);
+  EXPECT_EQ(m.errors, (std::vector<std::string>{
+                          "2 message(s) not evaluated: temporary DNS error looking up the DMARC policy",
+                          "1 evaluation(s) not reported: unreadable log entries"}));
+  scan.errors = {"/var/log/dmarc.log.2.gz: truncated gzip file; read up to the damage"};
+  m.errors = report_errors(a[0], scan);
+  ASSERT_EQ(m.errors.size(), 3u);
+  EXPECT_EQ(m.errors[2], "part of the receiver's log could not be read (1 file error(s)); counts may be low");
+  std::string xml = dmarc_report_xml(a[0], m);
+  EXPECT_NE(
+      xml.find("      <end>1767311999</end>\n    </date_range>\n    <error>2 message(s) not evaluated: "
+               "temporary DNS error looking up the DMARC policy; 1 evaluation(s) not reported: unreadable "
+               "log entries; part of the receiver&apos;s log could not be read (1 file error(s)); counts "
+               "may be low</error>\n    <generator>postern test</generator>\n"),
+      std::string::npos)
+      << xml;
+  EXPECT_EQ(validate(xml), "");
+  // No errors, no element.
+  EXPECT_EQ(dmarc_report_xml(a[0], meta()).find("<error>"), std::string::npos);
+}
+
+// From the log: a temperror line and a line the reader refuses but that names its domain end up in
+// that domain's <error>.
+TEST(DmarcReportErrors, BuildCountsTemperrorsAndUnreadableLinesPerDomain) {
+  test::TempDir dir;
+  const int64_t day = 1767225600;
+  DmarcVerdict v;
+  v.result = DmarcResult::fail;
+  v.author_domain = v.policy_domain = "example.org";
+  v.record = DmarcRecord{};
+  v.record->p = DmarcPolicy::reject;
+  v.requested = v.applied = DmarcPolicy::reject;
+  DmarcInput in;
+  in.spf_domain = "example.org";
+  in.spf_result = AuthResult::fail;
+  in.client_ip = IpAddress::parse("192.0.2.7").value();
+  DmarcVerdict t;
+  t.result = DmarcResult::temperror;
+  t.author_domain = t.policy_domain = "example.org";
+  std::string good = format_dmarc_report_line(day + 10, in, v, "reject");
+  std::string bad = good;
+  bad.replace(bad.find("\"dmarc\":\"fail\""), 14, "\"dmarc\":\"odd\"");
+  dir.write("dmarc.log", good + format_dmarc_report_line(day + 20, in, t, "none") + bad);
+  set_mtime(dir / "dmarc.log", day + 100);
+  Config c;
+  c.dmarc.report_log = (dir / "dmarc.log").string();
+  c.dmarc.reports.org_name = "Example";
+  c.dmarc.reports.from = "reports@mx.example.net";
+  auto d = build_day_reports(c, day, "host", "gen");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->bad_lines, 1u);
+  ASSERT_EQ(d->reports.size(), 1u);
+  EXPECT_EQ(
+      d->reports[0].meta.errors,
+      (std::vector<std::string>{"1 message(s) not evaluated: temporary DNS error looking up the DMARC policy",
+                                "1 evaluation(s) not reported: unreadable log entries"}));
+  auto xml = gunzip_bounded(d->reports[0].gz, 1 << 20, 1000);
+  ASSERT_TRUE(xml);
+  EXPECT_NE(xml->find("<error>1 message(s) not evaluated"), std::string::npos) << *xml;
+  EXPECT_EQ(validate(*xml), "");
 }
 
 }  // namespace

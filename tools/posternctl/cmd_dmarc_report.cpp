@@ -9,7 +9,10 @@
 // RFC 9990 authorization of outside addresses, size limits, a marker in the store so a day is sent
 // once, --resend with the same Report-ID); one line per destination on stdout. Refuses (exit 78)
 // unless [dmarc.reports] enabled = true, except with --dry-run, which sends and marks nothing. Exit 1
-// when anything failed (DNS temperror, sendmail, store, max_reports_per_run), each line saying why.
+// when anything failed (DNS temperror, sendmail, store), each line saying why; else exit 75
+// (EX_TEMPFAIL) when max_reports_per_run left reports for the next run ("deferred" lines; the day
+// is noted in the store, and a run without --day sends such days, at most kMaxPendingDays old,
+// before yesterday's).
 // posternctl dmarc report read [--json] [--no-dns] FILE|MAILDIR...: reports received (mails, .xml,
 // .xml.gz, .zip; RFC 7489 and RFC 9990) summarized per report and per domain with the sources that
 // still fail DMARC (dmarc_report/read.h: untrusted input, bounded); reverse names of the sources
@@ -38,6 +41,8 @@ std::string host_name() {
   if (::gethostname(buf, sizeof(buf) - 1) != 0) return "localhost";
   return buf;
 }
+
+constexpr int kExitDeferred = 75;  // EX_TEMPFAIL: the rest is sent by the next run
 
 std::string generator() { return std::string("postern ") + POSTERN_VERSION; }
 
@@ -144,16 +149,48 @@ int cmd_send(Context& ctx) {
   if (!resolver) return rc;
   auto store = open_store(ctx, clock, rc);
   if (!store) return rc;
-  auto day = build_day_reports(*c, *begin, host_name(), generator());
-  if (!day) {
-    std::cerr << "posternctl: " << c->dmarc.report_log << ": " << day.error().message << "\n";
-    return kExitFailure;
+  // Without --day: yesterday, after the days an earlier run left reports of (max_reports_per_run).
+  std::vector<int64_t> days;
+  if (!ctx.opts.has("--day")) {
+    auto pending = pending_days(*store);
+    if (!pending)
+      std::cerr << "posternctl: store: " << pending.error().message << " (pending days not read)\n";
+    else
+      for (int64_t d : *pending)
+        if (d < *begin && d >= *begin - kMaxPendingDays * kSecondsPerDay) days.push_back(d);
   }
-  SendOutcome o = send_day_reports(c->dmarc.reports, *day, *store, *resolver, clock, options, std::cout);
-  print_summary(*day, *begin);
-  std::cerr << "posternctl: " << o.sent << (options.dry_run ? " to send, " : " sent, ") << o.skipped
-            << " skipped, " << o.failed << " failed\n";
-  return o.failed > 0 ? kExitFailure : 0;
+  days.push_back(*begin);
+  SendOutcome total;
+  for (int64_t day_begin : days) {
+    auto day = build_day_reports(*c, day_begin, host_name(), generator());
+    if (!day) {
+      std::cerr << "posternctl: " << c->dmarc.report_log << ": " << day.error().message << "\n";
+      ++total.failed;
+      continue;
+    }
+    options.mails_before = total.mails;
+    SendOutcome o =
+        send_day_reports(c->dmarc.reports, *day, *store, *resolver, clock, system_sleep, options, std::cout);
+    print_summary(*day, day_begin);
+    if (!options.dry_run) {
+      if (auto n = note_pending_day(*store, day_begin, o.deferred > 0); !n) {
+        std::cerr << "posternctl: store: " << n.error().message << "\n";
+        ++total.failed;
+      }
+    }
+    total.sent += o.sent;
+    total.skipped += o.skipped;
+    total.failed += o.failed;
+    total.deferred += o.deferred;
+    total.mails += o.mails;
+  }
+  std::cerr << "posternctl: " << total.sent << (options.dry_run ? " to send, " : " sent, ") << total.skipped
+            << " skipped, " << total.deferred << " deferred, " << total.failed << " failed\n";
+  if (total.deferred > 0)
+    std::cerr << "posternctl: [dmarc.reports] max_reports_per_run = " << c->dmarc.reports.max_reports_per_run
+              << " reached: " << total.deferred << " report mail(s) left for the next run\n";
+  if (total.failed > 0) return kExitFailure;
+  return total.deferred > 0 ? kExitDeferred : 0;
 }
 
 int cmd_read(Context& ctx) {

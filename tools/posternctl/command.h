@@ -19,6 +19,7 @@
 // not do its work, 64 usage, 70 internal error (an exception main caught: a bug), 78 config error.
 // docs/posternctl.md and docs/man/posternctl.8 list them. The one exception is audit (cmd_audit.cpp,
 // for cron and CI): 1 when it found an error, 2 when it could not run; no other command exits 2.
+// dmarc report send (cmd_dmarc_report.cpp, for its timer) exits 75 when it deferred mails.
 #pragma once
 
 #include <string>

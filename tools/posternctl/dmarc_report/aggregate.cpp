@@ -2,6 +2,7 @@
 #include "tools/posternctl/dmarc_report/aggregate.h"
 
 #include <algorithm>
+#include <charconv>
 #include <tuple>
 
 #include "common/dmarc/tree_walk.h"
@@ -10,16 +11,25 @@
 namespace postern {
 namespace {
 
-// A row as one string: each field as "LENGTH:BYTES", so any byte may appear in a value.
+// A row as one string: each field as "LENGTH:BYTES", so any byte may appear in a value. Writes
+// into a buffer the caller reuses (no allocation per log line once it has grown).
 class Writer {
  public:
+  explicit Writer(std::string& out) : out(out) { out.clear(); }
   void put(std::string_view s) {
-    out += std::to_string(s.size());
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, s.size());
+    out.append(digits, end);
     out += ':';
     out += s;
   }
   void flag(bool b) { put(std::string_view(b ? "1" : "0")); }
-  std::string out;
+  void count(size_t n) {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+    put(std::string_view(digits, static_cast<size_t>(end - digits)));
+  }
+  std::string& out;
 };
 
 class Reader {
@@ -40,19 +50,19 @@ class Reader {
   size_t pos_ = 0;
 };
 
-std::string encode(const DmarcReportRow& r) {
-  Writer w;
+void encode(const DmarcReportRow& r, std::string& out) {
+  Writer w(out);
   w.put(r.source_ip);
   w.put(to_string(r.disposition));
   w.flag(r.dkim_pass);
   w.flag(r.spf_pass);
-  w.put(std::to_string(r.reasons.size()));
+  w.count(r.reasons.size());
   for (auto t : r.reasons) w.put(to_string(t));
   w.put(r.header_from);
   w.flag(r.envelope_from.has_value());
   w.put(r.envelope_from.value_or(""));
   w.put(r.envelope_to);
-  w.put(std::to_string(r.dkim.size()));
+  w.count(r.dkim.size());
   for (const auto& d : r.dkim) {
     w.put(d.domain);
     w.put(d.selector);
@@ -61,7 +71,6 @@ std::string encode(const DmarcReportRow& r) {
   w.put(r.spf_domain);
   w.flag(r.spf_scope.has_value());
   w.put(r.spf_result);
-  return std::move(w.out);
 }
 
 DmarcReportDisposition disposition_named(const std::string& s) {
@@ -151,7 +160,7 @@ const char* to_string(DmarcOverrideType t) {
   return "other";
 }
 
-DmarcReportRow dmarc_report_row(const DmarcLogEntry& e) {
+std::vector<DmarcReportRow> dmarc_report_rows(const DmarcLogEntry& e) {
   DmarcReportRow r;
   r.count = 1;
   r.source_ip = e.ip;
@@ -173,7 +182,6 @@ DmarcReportRow dmarc_report_row(const DmarcLogEntry& e) {
     if (e.disposition != e.applied) r.reasons.push_back(DmarcOverrideType::local_policy);
   }
   if (e.envelope_from_known) r.envelope_from = e.envelope_from;
-  r.envelope_to = e.envelope_to;
   // RFC 9990 2.1.4: strictly aligned passes, relaxed aligned passes, other passes, the rest.
   auto rank = [&](const DmarcLogDkim& d) {
     if (d.result != "pass") return 3;
@@ -191,7 +199,29 @@ DmarcReportRow dmarc_report_row(const DmarcLogEntry& e) {
   r.spf_domain = e.spf_domain;
   if (e.spf_scope == DmarcSpfScope::mfrom) r.spf_scope = DmarcSpfScope::mfrom;
   r.spf_result = e.spf_result;
-  return r;
+  std::vector<DmarcReportRow> out;
+  if (e.envelope_to.empty()) {
+    out.push_back(std::move(r));
+    return out;
+  }
+  for (size_t i = 0; i < e.envelope_to.size(); ++i) {
+    if (std::find(e.envelope_to.begin(), e.envelope_to.begin() + static_cast<std::ptrdiff_t>(i),
+                  e.envelope_to[i]) != e.envelope_to.begin() + static_cast<std::ptrdiff_t>(i))
+      continue;  // a hand-edited line with a domain twice still counts the message once per domain
+    out.push_back(r);
+    out.back().envelope_to = e.envelope_to[i];
+  }
+  return out;
+}
+
+void DmarcReportAggregator::add_unreadable(const std::string& policy_domain) {
+  if (!valid_dmarc_domain(policy_domain)) return;
+  auto it = domains_.find(policy_domain);
+  if (it == domains_.end()) {
+    if (domains_.size() >= kMaxUnreportedDomains) return;
+    it = domains_.emplace(policy_domain, Domain{}).first;
+  }
+  ++it->second.unreadable;
 }
 
 bool DmarcReportAggregator::add(const DmarcLogEntry& e) {
@@ -199,9 +229,17 @@ bool DmarcReportAggregator::add(const DmarcLogEntry& e) {
   if (!e.has_record || !valid_dmarc_domain(e.policy_domain) || e.header_from.empty() ||
       !IpAddress::parse(e.ip)) {
     ++stats_.not_reportable;
+    if (e.dmarc == DmarcResult::temperror && valid_dmarc_domain(e.policy_domain)) {
+      auto it = domains_.find(e.policy_domain);
+      if (it == domains_.end() && domains_.size() < kMaxUnreportedDomains)
+        it = domains_.emplace(e.policy_domain, Domain{}).first;
+      if (it != domains_.end()) ++it->second.temperrors;
+    }
     return false;
   }
   Domain& d = domains_[e.policy_domain];
+  d.reportable = true;
+  ++d.messages;
   DmarcPublishedPolicy& p = d.policy;
   p.domain = e.policy_domain;
   p.p = e.p;
@@ -211,26 +249,35 @@ bool DmarcReportAggregator::add(const DmarcLogEntry& e) {
   p.aspf = e.aspf;
   p.fo = e.fo.empty() ? "0" : e.fo;
   p.testing = e.testing;
-  d.rua = e.rua;
-  auto [it, inserted] = d.rows.try_emplace(encode(dmarc_report_row(e)), 0);
-  ++it->second;
-  if (inserted) ++rows_;
+  if (d.rua != e.rua) d.rua = e.rua;
+  for (const auto& row : dmarc_report_rows(e)) {
+    encode(row, key_);
+    if (auto it = d.rows.find(key_); it != d.rows.end()) {
+      ++it->second;
+      continue;
+    }
+    d.rows.emplace(key_, 1);
+    ++rows_;
+  }
   return true;
 }
 
 std::vector<DmarcAggregate> DmarcReportAggregator::take() {
   std::vector<DmarcAggregate> out;
   for (auto& [name, d] : domains_) {
+    if (!d.reportable) continue;  // only errors: no record seen, nothing to report or send to
     DmarcAggregate a;
     a.policy = d.policy;
     a.rua = d.rua;
+    a.messages = d.messages;
+    a.temperrors = d.temperrors;
+    a.unreadable = d.unreadable;
     std::vector<std::pair<std::string, uint64_t>> rows(d.rows.begin(), d.rows.end());
     std::sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) {
       return std::tie(y.second, x.first) < std::tie(x.second, y.first);
     });
     for (const auto& [key, count] : rows) {
       a.rows.push_back(decode(key, count));
-      a.messages += count;
     }
     out.push_back(std::move(a));
   }

@@ -48,12 +48,26 @@ std::string report_receiver(const DmarcReportsConfig& c) {
 }
 
 bool report_domain_excluded(const DmarcReportsConfig& c, std::string_view domain) {
+  if (c.exclude_domains.empty()) return false;
   std::string d = ascii_lower(domain);
   for (const auto& x : c.exclude_domains) {
     std::string e = ascii_lower(x);
     if (d == e || (d.size() > e.size() && d.ends_with(e) && d[d.size() - e.size() - 1] == '.')) return true;
   }
   return false;
+}
+
+std::vector<std::string> report_errors(const DmarcAggregate& a, const ReportLogScan& scan) {
+  std::vector<std::string> errors;
+  if (a.temperrors > 0)
+    errors.push_back(std::to_string(a.temperrors) +
+                     " message(s) not evaluated: temporary DNS error looking up the DMARC policy");
+  if (a.unreadable > 0)
+    errors.push_back(std::to_string(a.unreadable) + " evaluation(s) not reported: unreadable log entries");
+  if (!scan.errors.empty())
+    errors.push_back("part of the receiver's log could not be read (" + std::to_string(scan.errors.size()) +
+                     " file error(s)); counts may be low");
+  return errors;
 }
 
 Result<DayReports> build_day_reports(const Config& config, int64_t begin, const std::string& host,
@@ -67,6 +81,8 @@ Result<DayReports> build_day_reports(const Config& config, int64_t begin, const 
     if (!e) {
       if (out.line_errors.size() < kMaxKeptLineErrors) out.line_errors.push_back(e.error().message);
       ++out.bad_lines;
+      std::string domain = ascii_lower(dmarc_report_line_domain(line));
+      if (!domain.empty() && !report_domain_excluded(rc, domain)) agg.add_unreadable(domain);
       return;
     }
     if (e->has_record && report_domain_excluded(rc, e->policy_domain)) {
@@ -89,6 +105,7 @@ Result<DayReports> build_day_reports(const Config& config, int64_t begin, const 
     r.meta.begin = begin;
     r.meta.end = end;
     r.meta.generator = generator;
+    r.meta.errors = report_errors(a, out.scan);
     r.file_name = dmarc_report_file_name(receiver, a.policy.domain, begin, end, r.meta.report_id);
     r.subject = dmarc_report_subject(a.policy.domain, receiver, r.meta.report_id);
     std::string xml = dmarc_report_xml(a, r.meta);

@@ -2,8 +2,10 @@
 // and its rotated copies, log_source.h), one per policy domain (aggregate.h), each as XML
 // (xml.h), gzipped (gzip.h) and named (naming.h). Policy domains at or below an entry of
 // [dmarc.reports] exclude_domains are left out. Lines that do not parse are skipped and counted
-// (the first few errors kept for the log). Memory: the distinct rows of the day, plus one report's
-// XML at a time per report kept (reports are small: rows, not messages).
+// (the first few errors kept for the log), and for their policy domain when it can still be read;
+// each report's <error> element says what could not be evaluated or read for it (report_errors). Memory: the
+// distinct rows of the day, plus one report's XML at a time per report kept (reports are small: rows, not
+// messages).
 #pragma once
 
 #include <cstdint>
@@ -47,6 +49,10 @@ std::string format_report_day(int64_t begin);
 std::string report_receiver(const DmarcReportsConfig& c);
 // True when domain is excluded by c.exclude_domains.
 bool report_domain_excluded(const DmarcReportsConfig& c, std::string_view domain);
+
+// The texts of a report's <error> element (xml.h): the aggregate's temperrors and unreadable
+// lines, and log files that could not be read in full (the same note in every report of the day).
+std::vector<std::string> report_errors(const DmarcAggregate& a, const ReportLogScan& scan);
 
 Result<DayReports> build_day_reports(const Config& config, int64_t begin, const std::string& host,
                                      const std::string& generator);

@@ -4,6 +4,8 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 
 namespace postern {
 
@@ -30,7 +32,7 @@ bool looks_gzipped(std::string_view data) {
          static_cast<unsigned char>(data[1]) == 0x8b;
 }
 
-Result<std::string> gunzip_bounded(std::string_view gz, size_t max_out, size_t max_ratio) {
+Result<size_t> gunzip_stream(std::string_view gz, size_t max_out, size_t max_ratio, const InflateSink& sink) {
   if (!looks_gzipped(gz)) return Error::perm("not gzip data");
   const size_t ratio = std::max<size_t>(max_ratio, 1);
   const size_t limit = gz.size() > max_out / ratio ? max_out : std::min(max_out, gz.size() * ratio);
@@ -38,26 +40,30 @@ Result<std::string> gunzip_bounded(std::string_view gz, size_t max_out, size_t m
   if (inflateInit2(&z, 15 + 16) != Z_OK) return Error::perm("zlib: inflateInit2 failed");
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
   z.avail_in = static_cast<uInt>(gz.size());
-  std::string out;
-  char buf[64 * 1024];
+  std::unique_ptr<char[]> buf(new char[kInflateChunkBytes]);
+  size_t total = 0;
+  std::optional<Error> refused;  // the sink's error: it gets nothing more
   int rc = Z_OK;
   while (rc != Z_STREAM_END) {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof(buf);
+    z.next_out = reinterpret_cast<Bytef*>(buf.get());
+    z.avail_out = static_cast<uInt>(kInflateChunkBytes);
     rc = inflate(&z, Z_NO_FLUSH);
     if (rc != Z_OK && rc != Z_STREAM_END) {
       inflateEnd(&z);
       if (rc == Z_BUF_ERROR) return Error::perm("gzip data is truncated");
       return Error::perm(std::string("gzip data is corrupt") + (z.msg ? std::string(": ") + z.msg : ""));
     }
-    size_t got = sizeof(buf) - z.avail_out;
-    if (out.size() + got > limit) {
+    size_t got = kInflateChunkBytes - z.avail_out;
+    if (got > limit - total) {
       inflateEnd(&z);
       return Error::perm("gzip data expands beyond " + std::to_string(limit) +
                          " bytes (limit: " + std::to_string(max_out) + " bytes, " +
                          std::to_string(max_ratio) + " times the input)");
     }
-    out.append(buf, got);
+    total += got;
+    if (got > 0 && !refused) {
+      if (auto s = sink(std::string_view(buf.get(), got)); !s) refused = s.error();
+    }
     if (rc == Z_OK && z.avail_in == 0 && got == 0) {
       inflateEnd(&z);
       return Error::perm("gzip data is truncated");
@@ -66,6 +72,17 @@ Result<std::string> gunzip_bounded(std::string_view gz, size_t max_out, size_t m
   size_t rest = z.avail_in;
   inflateEnd(&z);
   if (rest != 0) return Error::perm("data after the gzip stream");
+  if (refused) return *refused;
+  return total;
+}
+
+Result<std::string> gunzip_bounded(std::string_view gz, size_t max_out, size_t max_ratio) {
+  std::string out;
+  auto n = gunzip_stream(gz, max_out, max_ratio, [&](std::string_view piece) -> Result<void> {
+    out.append(piece);
+    return ok();
+  });
+  if (!n) return n.error();
   return out;
 }
 

@@ -120,24 +120,12 @@ void DmarcReportReader::read_bytes(const std::string& source, std::string_view b
 }
 
 void DmarcReportReader::read_report(const std::string& source, std::string_view bytes, bool allow_mail) {
-  std::string expanded;
-  std::string_view xml = bytes;
+  enum class Container { xml, gzip, zip };
+  Container container = Container::xml;
   if (looks_gzipped(bytes)) {
-    auto g = gunzip_bounded(bytes, kMaxReportXmlBytes, kMaxExpansionRatio);
-    if (!g) {
-      errors_.push_back({source, g.error().message});
-      return;
-    }
-    expanded = std::move(*g);
-    xml = expanded;
+    container = Container::gzip;
   } else if (looks_zipped(bytes)) {
-    auto z = unzip_report(bytes, kMaxReportXmlBytes, kMaxExpansionRatio);
-    if (!z) {
-      errors_.push_back({source, z.error().message});
-      return;
-    }
-    expanded = std::move(*z);
-    xml = expanded;
+    container = Container::zip;
   } else if (!looks_xml(bytes)) {
     if (!allow_mail) {
       errors_.push_back({source, "neither gzip, zip nor XML"});
@@ -159,7 +147,7 @@ void DmarcReportReader::read_report(const std::string& source, std::string_view 
   // Records go into a scratch summary first: a report that fails half-way adds nothing.
   std::map<std::string, SourceStats> sources;
   size_t dropped = 0;
-  auto meta = parse_dmarc_report_xml(xml, [&](const ReadRecord& r) {
+  DmarcReportXmlParser parser([&](const ReadRecord& r) {
     std::string key = IpAddress::parse(r.source_ip) ? r.source_ip : std::string("(bad address)");
     if (sources.size() >= kMaxSummarySources && !sources.count(key)) {
       key = kOther;
@@ -175,6 +163,20 @@ void DmarcReportReader::read_report(const std::string& source, std::string_view 
     if (disp != "none" && disp != "pass" && disp != "quarantine" && disp != "reject") disp = "other";
     s.dispositions[disp] += r.count;
   });
+  // The XML goes to the parser as it is inflated: never whole in memory (kInflateChunkBytes).
+  auto feed = [&](std::string_view piece) { return parser.feed(piece); };
+  Result<size_t> fed = size_t{0};
+  if (container == Container::gzip)
+    fed = gunzip_stream(bytes, kMaxReportXmlBytes, kMaxExpansionRatio, feed);
+  else if (container == Container::zip)
+    fed = unzip_report_stream(bytes, kMaxReportXmlBytes, kMaxExpansionRatio, feed);
+  else if (auto f = parser.feed(bytes); !f)
+    fed = f.error();
+  if (!fed) {
+    errors_.push_back({source, fed.error().message});
+    return;
+  }
+  auto meta = parser.finish();
   if (!meta) {
     errors_.push_back({source, meta.error().message});
     return;

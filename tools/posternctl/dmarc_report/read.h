@@ -5,7 +5,9 @@
 // Every input is untrusted and read with bounds: a file of at most kMaxReadFileBytes, detected by
 // content (gzip, zip, XML, else a mail whose report attachments are read, mail_parts.h), gzip and
 // zip expanded to at most kMaxReportXmlBytes and kMaxExpansionRatio times their size (gzip.h,
-// zip.h), the XML read by report_xml.h. A bad file or report is an error naming it and the
+// zip.h) and streamed into the XML parser (report_xml.h) as they are inflated, so a report is
+// never whole in memory once decompressed: memory is the input file, the parser's state and
+// the summary. A bad file or report is an error naming it and the
 // others are still read. Summaries keep at most kMaxSummarySources sources per domain and
 // kMaxSummaryDomains domains (the rest counted under "other"). Maildirs: the files of cur/ and
 // new/, at most kMaxReadFiles files per run.

@@ -1,9 +1,10 @@
-// Implements parse_dmarc_report_xml. Contract in report_xml.h.
+// Implements DmarcReportXmlParser and parse_dmarc_report_xml. Contract in report_xml.h.
 #include "tools/posternctl/dmarc_report/report_xml.h"
 
+#include <libxml/parser.h>
 #include <libxml/xmlerror.h>
-#include <libxml/xmlreader.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace postern {
@@ -15,23 +16,8 @@ namespace {
 constexpr std::string_view kNs9990 = "urn:ietf:params:xml:ns:dmarc-2.0";
 constexpr std::string_view kNs7489 = "http://dmarc.org/dmarc-xml/0.1";
 
-struct ReaderDeleter {
-  void operator()(xmlTextReader* r) const { xmlFreeTextReader(r); }
-};
-
 std::string_view sv(const xmlChar* s) {
   return s ? std::string_view(reinterpret_cast<const char*>(s)) : std::string_view();
-}
-
-void capture_error(void* arg, const char* msg, xmlParserSeverities severity,
-                   xmlTextReaderLocatorPtr locator) {
-  auto* first = static_cast<std::string*>(arg);
-  if (severity != XML_PARSER_SEVERITY_ERROR && severity != XML_PARSER_SEVERITY_VALIDITY_ERROR) return;
-  if (!first->empty() || !msg) return;
-  *first = msg;
-  while (!first->empty() && (first->back() == '\n' || first->back() == ' ')) first->pop_back();
-  if (locator) *first = "line " + std::to_string(xmlTextReaderLocatorLineNumber(locator)) + ": " + *first;
-  if (first->size() > 200) first->resize(200);
 }
 
 bool number(std::string_view s, uint64_t max, uint64_t& out) {
@@ -59,175 +45,279 @@ std::string trimmed(std::string s) {
 
 }  // namespace
 
-Result<ReadReportMeta> parse_dmarc_report_xml(std::string_view xml,
-                                              const std::function<void(const ReadRecord&)>& on_record) {
-  if (xml.size() > kMaxReportXmlBytes)
-    return Error::perm("XML larger than " + std::to_string(kMaxReportXmlBytes) + " bytes");
-  // No DTD at all: an internal subset is where entity expansion attacks live.
-  if (xml.find("<!DOCTYPE") != std::string_view::npos || xml.find("<!ENTITY") != std::string_view::npos)
-    return Error::perm("XML with a DOCTYPE or ENTITY declaration refused (no DTDs, no entities)");
-  std::unique_ptr<xmlTextReader, ReaderDeleter> r(
-      xmlReaderForMemory(xml.data(), static_cast<int>(xml.size()), nullptr, nullptr,
-                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
-  if (!r) return Error::perm("libxml2 could not start a reader");
-  std::string error;
-  xmlTextReaderSetErrorHandler(r.get(), capture_error, &error);
+struct DmarcReportXmlParser::State {
+  std::function<void(const ReadRecord&)> on_record;
+  xmlParserCtxtPtr ctxt = nullptr;
+  std::string error;      // ours: stops the parser; the document is refused with it
+  std::string xml_error;  // libxml2's first error
   ReadReportMeta meta;
   std::vector<std::string> path;
   std::string text;
   ReadRecord rec;
   size_t nodes = 0;
+  size_t bytes = 0;
   bool root_seen = false;
+  bool done = false;
   uint64_t messages = 0;
-  auto at = [&](std::initializer_list<std::string_view> p) {
+
+  void stop(std::string why) {
+    if (error.empty()) error = std::move(why);
+    xmlStopParser(ctxt);
+  }
+  bool count_node() {
+    if (++nodes <= kMaxReportXmlNodes) return true;
+    stop("more than " + std::to_string(kMaxReportXmlNodes) + " XML nodes");
+    return false;
+  }
+  bool at(std::initializer_list<std::string_view> p) const {
     if (path.size() != p.size()) return false;
     size_t i = 0;
     for (auto part : p) {
       if (path[i++] != part) return false;
     }
     return true;
-  };
-  auto finish_element = [&]() -> Result<void> {
-    std::string v = trimmed(text);
-    text.clear();
-    if (path.size() < 2) return ok();
-    const std::string& top = path[1];
-    if (top == "report_metadata") {
-      if (at({"feedback", "report_metadata", "org_name"}))
-        meta.org_name = v;
-      else if (at({"feedback", "report_metadata", "email"}))
-        meta.email = v;
-      else if (at({"feedback", "report_metadata", "report_id"}))
-        meta.report_id = v;
-      else if (at({"feedback", "report_metadata", "date_range", "begin"}) ||
-               at({"feedback", "report_metadata", "date_range", "end"})) {
-        uint64_t t = 0;
-        if (!number(v, 1ull << 40, t)) return Error::perm("<" + path.back() + "> is not a time");
-        (path.back() == "begin" ? meta.begin : meta.end) = static_cast<int64_t>(t);
-      }
-    } else if (top == "policy_published" && path.size() == 3) {
-      const std::string& k = path[2];
-      if (k == "domain")
-        meta.domain = v;
-      else if (k == "p")
-        meta.p = v;
-      else if (k == "sp")
-        meta.sp = v;
-      else if (k == "np")
-        meta.np = v;
-      else if (k == "testing")
-        meta.testing = v;
-      else if (k == "pct")
-        meta.pct = v;
-    } else if (top == "record") {
-      if (at({"feedback", "record", "row", "source_ip"}))
-        rec.source_ip = v;
-      else if (at({"feedback", "record", "row", "count"})) {
-        if (!number(v, kMaxRecordCount, rec.count))
-          return Error::perm("<count> \"" + v.substr(0, 32) + "\" is not a count");
-      } else if (at({"feedback", "record", "row", "policy_evaluated", "disposition"}))
-        rec.disposition = v;
-      else if (at({"feedback", "record", "row", "policy_evaluated", "dkim"}))
-        rec.dkim = v;
-      else if (at({"feedback", "record", "row", "policy_evaluated", "spf"}))
-        rec.spf = v;
-      else if (at({"feedback", "record", "row", "policy_evaluated", "reason", "type"})) {
-        if (rec.reasons.size() < kMaxReadAuthResults) rec.reasons.push_back(v);
-      } else if (at({"feedback", "record", "identifiers", "header_from"}))
-        rec.header_from = v;
-      else if (at({"feedback", "record", "identifiers", "envelope_from"}))
-        rec.envelope_from = v;
-      else if (at({"feedback", "record", "identifiers", "envelope_to"}))
-        rec.envelope_to = v;
-      else if (path.size() == 5 && path[2] == "auth_results" && (path[3] == "dkim" || path[3] == "spf")) {
-        auto& list = path[3] == "dkim" ? rec.dkim_results : rec.spf_results;
-        if (!list.empty()) {
-          const std::string& k = path[4];
-          if (k == "domain")
-            list.back().domain = v;
-          else if (k == "selector" || k == "scope")
-            list.back().selector_or_scope = v;
-          else if (k == "result")
-            list.back().result = v;
-        }
-      } else if (at({"feedback", "record"})) {
-        if (++meta.records > kMaxReportRecords)
-          return Error::perm("more than " + std::to_string(kMaxReportRecords) + " records");
-        if (rec.source_ip.empty())
-          return Error::perm("record " + std::to_string(meta.records) + " has no <source_ip>");
-        messages += rec.count;
-        if (messages > kMaxRecordCount) return Error::perm("message counts add up beyond belief");
-        on_record(rec);
-        rec = ReadRecord{};
-      }
+  }
+  Result<void> finish_element();
+  void start(std::string_view name, std::string_view ns);
+  void end();
+};
+
+Result<void> DmarcReportXmlParser::State::finish_element() {
+  std::string v = trimmed(text);
+  text.clear();
+  if (path.size() < 2) return ok();
+  const std::string& top = path[1];
+  if (top == "report_metadata") {
+    if (at({"feedback", "report_metadata", "org_name"}))
+      meta.org_name = v;
+    else if (at({"feedback", "report_metadata", "email"}))
+      meta.email = v;
+    else if (at({"feedback", "report_metadata", "report_id"}))
+      meta.report_id = v;
+    else if (at({"feedback", "report_metadata", "date_range", "begin"}) ||
+             at({"feedback", "report_metadata", "date_range", "end"})) {
+      uint64_t t = 0;
+      if (!number(v, 1ull << 40, t)) return Error::perm("<" + path.back() + "> is not a time");
+      (path.back() == "begin" ? meta.begin : meta.end) = static_cast<int64_t>(t);
     }
-    return ok();
-  };
-  int ret = 0;
-  while ((ret = xmlTextReaderRead(r.get())) == 1) {
-    if (++nodes > kMaxReportXmlNodes)
-      return Error::perm("more than " + std::to_string(kMaxReportXmlNodes) + " XML nodes");
-    int type = xmlTextReaderNodeType(r.get());
-    int depth = xmlTextReaderDepth(r.get());
-    if (depth < 0 || static_cast<size_t>(depth) >= kMaxReportXmlDepth)
-      return Error::perm("elements nested deeper than " + std::to_string(kMaxReportXmlDepth));
-    switch (type) {
-      case XML_READER_TYPE_DOCUMENT_TYPE:
-      case XML_READER_TYPE_ENTITY_REFERENCE:
-      case XML_READER_TYPE_ENTITY:
-        return Error::perm("XML with a DOCTYPE or entity refused (no DTDs, no entities)");
-      case XML_READER_TYPE_ELEMENT: {
-        std::string name(sv(xmlTextReaderConstLocalName(r.get())));
-        if (depth == 0) {
-          if (root_seen || name != "feedback")
-            return Error::perm("not a DMARC report: the root element is <" + name.substr(0, 32) + ">");
-          root_seen = true;
-          std::string_view ns = sv(xmlTextReaderConstNamespaceUri(r.get()));
-          if (ns == kNs9990)
-            meta.format = DmarcReportFormat::rfc9990;
-          else if (ns.empty() || ns == kNs7489)
-            meta.format = DmarcReportFormat::rfc7489;
-          else
-            return Error::perm("unknown namespace \"" + std::string(ns.substr(0, 64)) + "\"");
-        }
-        path.resize(static_cast<size_t>(depth));
-        path.push_back(std::move(name));
-        text.clear();
-        if (at({"feedback", "record", "auth_results", "dkim"}) &&
-            rec.dkim_results.size() < kMaxReadAuthResults)
-          rec.dkim_results.emplace_back();
-        if (at({"feedback", "record", "auth_results", "spf"}) && rec.spf_results.size() < kMaxReadAuthResults)
-          rec.spf_results.emplace_back();
-        if (xmlTextReaderIsEmptyElement(r.get())) {
-          if (auto f = finish_element(); !f) return f.error();
-          path.pop_back();
-        }
-        break;
+  } else if (top == "policy_published" && path.size() == 3) {
+    const std::string& k = path[2];
+    if (k == "domain")
+      meta.domain = v;
+    else if (k == "p")
+      meta.p = v;
+    else if (k == "sp")
+      meta.sp = v;
+    else if (k == "np")
+      meta.np = v;
+    else if (k == "testing")
+      meta.testing = v;
+    else if (k == "pct")
+      meta.pct = v;
+  } else if (top == "record") {
+    if (at({"feedback", "record", "row", "source_ip"}))
+      rec.source_ip = v;
+    else if (at({"feedback", "record", "row", "count"})) {
+      if (!number(v, kMaxRecordCount, rec.count))
+        return Error::perm("<count> \"" + v.substr(0, 32) + "\" is not a count");
+    } else if (at({"feedback", "record", "row", "policy_evaluated", "disposition"}))
+      rec.disposition = v;
+    else if (at({"feedback", "record", "row", "policy_evaluated", "dkim"}))
+      rec.dkim = v;
+    else if (at({"feedback", "record", "row", "policy_evaluated", "spf"}))
+      rec.spf = v;
+    else if (at({"feedback", "record", "row", "policy_evaluated", "reason", "type"})) {
+      if (rec.reasons.size() < kMaxReadAuthResults) rec.reasons.push_back(v);
+    } else if (at({"feedback", "record", "identifiers", "header_from"}))
+      rec.header_from = v;
+    else if (at({"feedback", "record", "identifiers", "envelope_from"}))
+      rec.envelope_from = v;
+    else if (at({"feedback", "record", "identifiers", "envelope_to"}))
+      rec.envelope_to = v;
+    else if (path.size() == 5 && path[2] == "auth_results" && (path[3] == "dkim" || path[3] == "spf")) {
+      auto& list = path[3] == "dkim" ? rec.dkim_results : rec.spf_results;
+      if (!list.empty()) {
+        const std::string& k = path[4];
+        if (k == "domain")
+          list.back().domain = v;
+        else if (k == "selector" || k == "scope")
+          list.back().selector_or_scope = v;
+        else if (k == "result")
+          list.back().result = v;
       }
-      case XML_READER_TYPE_TEXT:
-      case XML_READER_TYPE_CDATA:
-      case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
-        if (text.size() < kMaxReportTextBytes) {
-          text += sv(xmlTextReaderConstValue(r.get()));
-          if (text.size() > kMaxReportTextBytes) text.resize(kMaxReportTextBytes);
-        }
-        break;
-      case XML_READER_TYPE_END_ELEMENT:
-        path.resize(static_cast<size_t>(depth) + 1);
-        if (auto f = finish_element(); !f) return f.error();
-        path.pop_back();
-        break;
-      default:
-        break;
+    } else if (at({"feedback", "record"})) {
+      if (++meta.records > kMaxReportRecords)
+        return Error::perm("more than " + std::to_string(kMaxReportRecords) + " records");
+      if (rec.source_ip.empty())
+        return Error::perm("record " + std::to_string(meta.records) + " has no <source_ip>");
+      messages += rec.count;
+      if (messages > kMaxRecordCount) return Error::perm("message counts add up beyond belief");
+      on_record(rec);
+      rec = ReadRecord{};
     }
   }
-  if (ret != 0) return Error::perm("bad XML" + (error.empty() ? std::string() : ": " + error));
-  if (!root_seen) return Error::perm("not a DMARC report: no <feedback> element");
-  if (meta.report_id.empty()) return Error::perm("no <report_id>");
-  if (meta.domain.empty()) return Error::perm("no <policy_published><domain>");
-  if (meta.begin == 0 && meta.end == 0) return Error::perm("no <date_range>");
-  meta.messages = messages;
-  return meta;
+  return ok();
+}
+
+void DmarcReportXmlParser::State::start(std::string_view name, std::string_view ns) {
+  if (!error.empty() || !count_node()) return;
+  if (path.size() >= kMaxReportXmlDepth) {
+    stop("elements nested deeper than " + std::to_string(kMaxReportXmlDepth));
+    return;
+  }
+  if (path.empty()) {
+    if (root_seen || name != "feedback") {
+      stop("not a DMARC report: the root element is <" + std::string(name.substr(0, 32)) + ">");
+      return;
+    }
+    root_seen = true;
+    if (ns == kNs9990)
+      meta.format = DmarcReportFormat::rfc9990;
+    else if (ns.empty() || ns == kNs7489)
+      meta.format = DmarcReportFormat::rfc7489;
+    else {
+      stop("unknown namespace \"" + std::string(ns.substr(0, 64)) + "\"");
+      return;
+    }
+  }
+  path.emplace_back(name);
+  text.clear();
+  if (at({"feedback", "record", "auth_results", "dkim"}) && rec.dkim_results.size() < kMaxReadAuthResults)
+    rec.dkim_results.emplace_back();
+  if (at({"feedback", "record", "auth_results", "spf"}) && rec.spf_results.size() < kMaxReadAuthResults)
+    rec.spf_results.emplace_back();
+}
+
+void DmarcReportXmlParser::State::end() {
+  if (!error.empty() || path.empty()) return;
+  if (auto f = finish_element(); !f) {
+    stop(f.error().message);
+    return;
+  }
+  path.pop_back();
+}
+
+namespace {
+
+DmarcReportXmlParser::State& state_of(void* ctx) { return *static_cast<DmarcReportXmlParser::State*>(ctx); }
+
+void on_start(void* ctx, const xmlChar* localname, const xmlChar*, const xmlChar* uri, int, const xmlChar**,
+              int, int, const xmlChar**) {
+  state_of(ctx).start(sv(localname), sv(uri));
+}
+
+void on_end(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) { state_of(ctx).end(); }
+
+void on_text(void* ctx, const xmlChar* ch, int len) {
+  auto& s = state_of(ctx);
+  if (!s.error.empty() || !s.count_node() || len <= 0) return;
+  if (s.text.size() < kMaxReportTextBytes)
+    s.text.append(reinterpret_cast<const char*>(ch),
+                  std::min(static_cast<size_t>(len), kMaxReportTextBytes - s.text.size()));
+}
+
+void on_doctype(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) {
+  state_of(ctx).stop("XML with a DOCTYPE or ENTITY declaration refused (no DTDs, no entities)");
+}
+
+void on_entity_decl(void* ctx, const xmlChar*, int, const xmlChar*, const xmlChar*, xmlChar*) {
+  state_of(ctx).stop("XML with a DOCTYPE or ENTITY declaration refused (no DTDs, no entities)");
+}
+
+void on_reference(void* ctx, const xmlChar*) {
+  state_of(ctx).stop("XML with an entity reference refused (no DTDs, no entities)");
+}
+
+xmlEntityPtr no_entity(void*, const xmlChar*) { return nullptr; }
+
+void on_error(void* ctx, xmlErrorPtr e) {
+  auto& s = state_of(ctx);
+  if (!e || e->level < XML_ERR_ERROR || !s.xml_error.empty() || !e->message) return;
+  std::string m = e->message;
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  s.xml_error = "line " + std::to_string(e->line) + ": " + m;
+  if (s.xml_error.size() > 200) s.xml_error.resize(200);
+}
+
+xmlSAXHandler sax_handler() {
+  xmlSAXHandler h{};
+  h.initialized = XML_SAX2_MAGIC;
+  h.startElementNs = on_start;
+  h.endElementNs = on_end;
+  h.characters = on_text;
+  h.cdataBlock = on_text;
+  h.internalSubset = on_doctype;
+  h.externalSubset = on_doctype;
+  h.entityDecl = on_entity_decl;
+  h.reference = on_reference;
+  h.getEntity = no_entity;
+  h.getParameterEntity = no_entity;
+  h.serror = on_error;
+  return h;
+}
+
+}  // namespace
+
+DmarcReportXmlParser::DmarcReportXmlParser(std::function<void(const ReadRecord&)> on_record)
+    : state_(std::make_unique<State>()) {
+  state_->on_record = std::move(on_record);
+  xmlSAXHandler h = sax_handler();
+  // The handler is copied into the context; user data is our state.
+  state_->ctxt = xmlCreatePushParserCtxt(&h, state_.get(), nullptr, 0, nullptr);
+  if (state_->ctxt) xmlCtxtUseOptions(state_->ctxt, XML_PARSE_NONET);
+}
+
+DmarcReportXmlParser::~DmarcReportXmlParser() {
+  if (state_->ctxt) xmlFreeParserCtxt(state_->ctxt);
+}
+
+Result<void> DmarcReportXmlParser::feed(std::string_view chunk) {
+  State& s = *state_;
+  if (!s.ctxt) return Error::perm("libxml2 could not start a parser");
+  if (!s.error.empty()) return Error::perm(s.error);
+  if (s.done) return Error::perm("XML after the end of the document");
+  if (chunk.size() > kMaxReportXmlBytes - s.bytes) {
+    s.error = "XML larger than " + std::to_string(kMaxReportXmlBytes) + " bytes";
+    return Error::perm(s.error);
+  }
+  s.bytes += chunk.size();
+  while (!chunk.empty()) {
+    size_t n = std::min(chunk.size(), kReportXmlChunkBytes);
+    int rc = xmlParseChunk(s.ctxt, chunk.data(), static_cast<int>(n), 0);
+    if (!s.error.empty()) return Error::perm(s.error);
+    if (rc != 0) {
+      s.error = "bad XML" + (s.xml_error.empty() ? std::string() : ": " + s.xml_error);
+      return Error::perm(s.error);
+    }
+    chunk.remove_prefix(n);
+  }
+  return ok();
+}
+
+Result<ReadReportMeta> DmarcReportXmlParser::finish() {
+  State& s = *state_;
+  if (!s.ctxt) return Error::perm("libxml2 could not start a parser");
+  if (!s.error.empty()) return Error::perm(s.error);
+  s.done = true;
+  int rc = xmlParseChunk(s.ctxt, nullptr, 0, 1);
+  if (!s.error.empty()) return Error::perm(s.error);
+  if (rc != 0 || !s.ctxt->wellFormed)
+    return Error::perm("bad XML" + (s.xml_error.empty() ? std::string() : ": " + s.xml_error));
+  if (!s.root_seen) return Error::perm("not a DMARC report: no <feedback> element");
+  if (s.meta.report_id.empty()) return Error::perm("no <report_id>");
+  if (s.meta.domain.empty()) return Error::perm("no <policy_published><domain>");
+  if (s.meta.begin == 0 && s.meta.end == 0) return Error::perm("no <date_range>");
+  s.meta.messages = s.messages;
+  return s.meta;
+}
+
+Result<ReadReportMeta> parse_dmarc_report_xml(std::string_view xml,
+                                              const std::function<void(const ReadRecord&)>& on_record) {
+  if (xml.size() > kMaxReportXmlBytes)
+    return Error::perm("XML larger than " + std::to_string(kMaxReportXmlBytes) + " bytes");
+  DmarcReportXmlParser parser(on_record);
+  if (auto f = parser.feed(xml); !f) return f.error();
+  return parser.finish();
 }
 
 }  // namespace postern

@@ -3,6 +3,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -52,11 +53,38 @@ Result<void> set_report_id(BuiltReport& r, const std::string& id) {
   return ok();
 }
 
+void system_sleep(std::chrono::nanoseconds d) { std::this_thread::sleep_for(d); }
+
+namespace {
+constexpr std::string_view kPendingPrefix = "dmarc-report-pending:";
+}
+
+Result<void> note_pending_day(Store& store, int64_t begin, bool pending) {
+  std::string key = std::string(kPendingPrefix) + format_report_day(begin);
+  if (pending) return store.put(key, "1", Seconds(kMaxPendingDays * kSecondsPerDay));
+  auto removed = store.remove(key);
+  if (!removed) return removed.error();
+  return ok();
+}
+
+Result<std::vector<int64_t>> pending_days(Store& store) {
+  auto entries = store.scan(kPendingPrefix, static_cast<size_t>(kMaxPendingDays) * 2);
+  if (!entries) return entries.error();
+  std::vector<int64_t> days;
+  for (const auto& e : *entries) {
+    auto day = parse_report_day(std::string_view(e.key).substr(kPendingPrefix.size()));
+    if (day) days.push_back(*day);
+  }
+  std::sort(days.begin(), days.end());
+  return days;
+}
+
 SendOutcome send_day_reports(const DmarcReportsConfig& c, DayReports& day, Store& store, Resolver& resolver,
-                             const Clock& clock, SendOptions options, std::ostream& out) {
+                             const Clock& clock, const SleepFn& sleep, SendOptions options,
+                             std::ostream& out) {
   SendOutcome o;
-  std::map<std::string, std::chrono::steady_clock::time_point> last_to_host;
-  size_t mails = 0;
+  std::map<std::string, MonoTime> last_to_host;
+  size_t mails = options.mails_before;
   for (auto& r : day.reports) {
     const std::string& domain = r.aggregate.policy.domain;
     const std::string when = format_report_day(r.meta.begin);
@@ -124,12 +152,14 @@ SendOutcome send_day_reports(const DmarcReportsConfig& c, DayReports& day, Store
         continue;
       }
       if (mails == static_cast<size_t>(c.max_reports_per_run)) {
-        line("failed", address,
-             "max_reports_per_run (" + std::to_string(c.max_reports_per_run) + ") reached");
-        ++o.failed;
+        line("deferred", address,
+             "max_reports_per_run (" + std::to_string(c.max_reports_per_run) +
+                 ") reached; sent by the next run");
+        ++o.deferred;
         continue;
       }
       ++mails;
+      ++o.mails;
       if (options.dry_run) {
         line("would send", address,
              std::to_string(mail.size()) + " bytes, " + r.file_name + (d.external ? ", " + d.reason : ""));
@@ -137,11 +167,12 @@ SendOutcome send_day_reports(const DmarcReportsConfig& c, DayReports& day, Store
         continue;
       }
       if (auto it = last_to_host.find(d.target.host); it != last_to_host.end()) {
-        auto ready = it->second + c.pause;
-        if (ready > std::chrono::steady_clock::now()) std::this_thread::sleep_until(ready);
+        MonoTime ready = it->second + c.pause;
+        MonoTime now = clock.monotonic();
+        if (ready > now) sleep(ready - now);
       }
       auto sent = run_sendmail(c.sendmail, c.from, address, mail);
-      last_to_host[d.target.host] = std::chrono::steady_clock::now();
+      last_to_host[d.target.host] = clock.monotonic();
       if (!sent) {
         line("failed", address, sent.error().message);
         ++o.failed;

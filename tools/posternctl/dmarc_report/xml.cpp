@@ -112,6 +112,11 @@ std::string dmarc_report_xml(const DmarcAggregate& a, const DmarcReportMeta& met
   body.leaf("begin", std::to_string(meta.begin));
   body.leaf("end", std::to_string(meta.end));
   body.close("date_range");
+  if (!meta.errors.empty()) {
+    std::string text;
+    for (const auto& e : meta.errors) text += (text.empty() ? "" : "; ") + e;
+    body.leaf("error", text);
+  }
   if (!meta.generator.empty()) body.leaf("generator", meta.generator);
   body.close("report_metadata");
   const DmarcPublishedPolicy& p = a.policy;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tools/posternctl/dmarc_report/aggregate.h"
 
@@ -21,6 +22,9 @@ struct DmarcReportMeta {
   int64_t begin = 0;  // unix seconds, the period's first second
   int64_t end = 0;    // its last second
   std::string generator;
+  // What could not be evaluated or read for this domain; one <error> element (RFC 9990's schema
+  // allows one) with the texts joined by "; ", none when empty.
+  std::vector<std::string> errors;
 };
 
 std::string dmarc_report_xml(const DmarcAggregate& a, const DmarcReportMeta& meta);

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "common/core/ascii.h"
@@ -28,7 +30,8 @@ bool looks_zipped(std::string_view d) {
   return d.size() >= 4 && d.substr(0, 4) == std::string_view("PK\x03\x04", 4);
 }
 
-Result<std::string> unzip_report(std::string_view zip, size_t max_out, size_t max_ratio) {
+Result<size_t> unzip_report_stream(std::string_view zip, size_t max_out, size_t max_ratio,
+                                   const InflateSink& sink) {
   if (zip.size() < kEocdSize) return Error::perm("zip: too short");
   // The end of central directory record: in the last 22 + 65535 (comment) bytes.
   size_t eocd = std::string_view::npos;
@@ -94,31 +97,43 @@ Result<std::string> unzip_report(std::string_view zip, size_t max_out, size_t ma
   if (data_at > zip.size() || zip.size() - data_at < e.csize)
     return Error::perm("zip: entry data outside the file");
   std::string_view data = zip.substr(data_at, e.csize);
-  std::string out;
+  size_t total = 0;
+  uLong crc = crc32(0, nullptr, 0);
+  std::optional<Error> refused;
+  auto take = [&](std::string_view piece) {
+    total += piece.size();
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(piece.data()), static_cast<uInt>(piece.size()));
+    if (!refused && !piece.empty()) {
+      if (auto s = sink(piece); !s) refused = s.error();
+    }
+  };
   if (e.method == 0) {
-    out.assign(data);
+    if (data.size() > limit)
+      return Error::perm("zip: " + e.name.substr(0, 64) + " is larger than " + std::to_string(limit) +
+                         " bytes");
+    for (size_t at = 0; at < data.size(); at += kInflateChunkBytes) take(data.substr(at, kInflateChunkBytes));
   } else if (e.method == 8) {
     z_stream z{};
     if (inflateInit2(&z, -15) != Z_OK) return Error::perm("zlib: inflateInit2 failed");
     z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
     z.avail_in = static_cast<uInt>(data.size());
-    char buf[64 * 1024];
+    std::unique_ptr<char[]> buf(new char[kInflateChunkBytes]);
     int rc = Z_OK;
     while (rc != Z_STREAM_END) {
-      z.next_out = reinterpret_cast<Bytef*>(buf);
-      z.avail_out = sizeof(buf);
+      z.next_out = reinterpret_cast<Bytef*>(buf.get());
+      z.avail_out = static_cast<uInt>(kInflateChunkBytes);
       rc = inflate(&z, Z_NO_FLUSH);
-      size_t got = sizeof(buf) - z.avail_out;
+      size_t got = kInflateChunkBytes - z.avail_out;
       if (rc != Z_OK && rc != Z_STREAM_END) {
         inflateEnd(&z);
         return Error::perm(rc == Z_BUF_ERROR ? "zip: entry data is truncated" : "zip: entry data is corrupt");
       }
-      if (out.size() + got > limit) {
+      if (got > limit - total) {
         inflateEnd(&z);
         return Error::perm("zip: " + e.name.substr(0, 64) + " expands beyond " + std::to_string(limit) +
                            " bytes");
       }
-      out.append(buf, got);
+      take(std::string_view(buf.get(), got));
       if (rc == Z_OK && got == 0 && z.avail_in == 0) {
         inflateEnd(&z);
         return Error::perm("zip: entry data is truncated");
@@ -128,9 +143,19 @@ Result<std::string> unzip_report(std::string_view zip, size_t max_out, size_t ma
   } else {
     return Error::perm("zip: compression method " + std::to_string(e.method) + " is not read");
   }
-  if (out.size() != e.usize) return Error::perm("zip: entry size does not match the directory");
-  if (crc32(0, reinterpret_cast<const Bytef*>(out.data()), static_cast<uInt>(out.size())) != e.crc)
-    return Error::perm("zip: CRC-32 mismatch");
+  if (total != e.usize) return Error::perm("zip: entry size does not match the directory");
+  if (crc != e.crc) return Error::perm("zip: CRC-32 mismatch");
+  if (refused) return *refused;
+  return total;
+}
+
+Result<std::string> unzip_report(std::string_view zip, size_t max_out, size_t max_ratio) {
+  std::string out;
+  auto n = unzip_report_stream(zip, max_out, max_ratio, [&](std::string_view piece) -> Result<void> {
+    out.append(piece);
+    return ok();
+  });
+  if (!n) return n.error();
   return out;
 }
 
