@@ -20,24 +20,24 @@ AlertQueue::~AlertQueue() { stop(); }
 
 void AlertQueue::stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!stopping_) drain_until_ = clock_.monotonic() + drain_;
     stopping_ = true;
   }
   cv_.notify_all();
-  std::lock_guard<std::mutex> join(join_mu_);
+  MutexLock join(join_mu_);
   if (thread_.joinable()) thread_.join();
 }
 
 bool AlertQueue::stopping() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return stopping_;
 }
 
 bool AlertQueue::post(AlertMail mail) {
   size_t recovered_after = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) return false;
     if (queue_.size() >= max_queued_) {
       if (dropped_++ == 0) {
@@ -68,8 +68,8 @@ void AlertQueue::run() {
   for (;;) {
     AlertMail m;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && queue_.empty()) cv_.wait(lock);
       if (queue_.empty()) return;  // stopping, nothing left
       if (stopping_ && clock_.monotonic() >= drain_until_) {
         LogLine(*log_, LogLevel::error, "alerts_dropped")

@@ -12,18 +12,17 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "common/core/clock.h"
+#include "common/core/mutex.h"
 #include "common/core/result.h"
 #include "common/log/log.h"
 
@@ -66,14 +65,14 @@ class AlertQueue {
   Sender send_;
   const size_t max_queued_;
   const std::chrono::milliseconds drain_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<AlertMail> queue_;
-  bool stopping_ = false;
-  MonoTime drain_until_{};
-  size_t dropped_ = 0;  // in the overflow under way
-  std::mutex join_mu_;  // one joiner at a time
-  std::thread thread_;  // last: started once the rest is ready
+  mutable Mutex mu_;
+  CondVar cv_;
+  std::deque<AlertMail> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  MonoTime drain_until_ GUARDED_BY(mu_){};
+  size_t dropped_ GUARDED_BY(mu_) = 0;  // in the overflow under way
+  Mutex join_mu_;                       // one joiner at a time
+  std::thread thread_;                  // last: started once the rest is ready
 };
 
 }  // namespace postern

@@ -69,15 +69,15 @@ std::vector<std::string> SendLimitPolicy::init() {
 SendLimitAnswer SendLimitPolicy::refused(const RateDecision& d, int64_t now) {
   const bool hold = config_.action == RateAction::hold;
   const std::string words = limit_words(d.limit, d.metric);
-  std::string action, outcome;
+  std::string action;
+  LimitOutcome outcome = LimitOutcome::defer;
   if (hold) {
-    outcome = "hold";
+    outcome = LimitOutcome::hold;
     action = "HOLD sending limit of " + words + " reached";
   } else if (d.verdict == RateVerdict::too_big) {
-    outcome = "reject";
+    outcome = LimitOutcome::reject;
     action = "REJECT 5.7.1 This message exceeds the sending limit of " + words;
   } else {
-    outcome = "defer";
     action = "DEFER_IF_PERMIT 4.7.1 Sending limit of " + words + " reached, try again in " +
              wait_words(d.retry_at - now);
   }
@@ -85,7 +85,7 @@ SendLimitAnswer SendLimitPolicy::refused(const RateDecision& d, int64_t now) {
   line.kv(limit_by_name(d.limit.by), d.subject)
       .kv("limit", describe_limit(d.limit, d.metric))
       .kv("count", static_cast<long long>(d.count))
-      .kv("action", outcome);
+      .kv("action", to_string(outcome));
   if (d.verdict == RateVerdict::too_big) line.kv("reason", "the message alone exceeds the limit");
   if (d.verdict == RateVerdict::over) line.kv("retry_in", static_cast<long long>(d.retry_at - now));
   if (!config_.alert_to.empty() && alerts_) alert(d, outcome, now);
@@ -96,7 +96,7 @@ SendLimitAnswer SendLimitPolicy::refused(const RateDecision& d, int64_t now) {
   return {action, "send limit " + describe_limit(d.limit, d.metric) + " of " + d.subject};
 }
 
-void SendLimitPolicy::alert(const RateDecision& d, const std::string& outcome, int64_t now) {
+void SendLimitPolicy::alert(const RateDecision& d, LimitOutcome outcome, int64_t now) {
   auto first = RateLimiter::claim_alert(store_, d.limit.by, d.subject, d.limit.window);
   if (!first || !*first) return;  // another refusal (here or on another host) sent it
   LimitAlert a;

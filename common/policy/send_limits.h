@@ -29,6 +29,7 @@
 #include "common/mail/alert_queue.h"
 #include "common/net/ip.h"
 #include "common/policy/request_parser.h"
+#include "common/ratelimit/alert.h"
 #include "common/ratelimit/limiter.h"
 #include "common/ratelimit/ratelimit_config.h"
 #include "common/store/outage.h"
@@ -51,7 +52,7 @@ class SendLimitPolicy {
 
  private:
   SendLimitAnswer refused(const RateDecision& d, int64_t now);
-  void alert(const RateDecision& d, const std::string& outcome, int64_t now);
+  void alert(const RateDecision& d, LimitOutcome outcome, int64_t now);
 
   RatelimitConfig config_;
   std::vector<IpNetwork> trusted_;

@@ -50,9 +50,9 @@ std::string build_limit_alert(const LimitAlert& a) {
        iso(a.now) + ":\n";
   m += "  limit:   " + limit + "\n";
   m += "  count:   " + amount(d.metric, d.count) + " with this message\n";
-  if (a.outcome == "hold") {
+  if (a.outcome == LimitOutcome::hold) {
     m += "  outcome: held in Postfix's hold queue (and so are its next messages while the limit is full)\n";
-  } else if (a.outcome == "reject") {
+  } else if (a.outcome == LimitOutcome::reject) {
     m += "  outcome: rejected (the message alone exceeds the limit)\n";
   } else {
     m += "  outcome: deferred; the sender may retry after " + iso(d.retry_at) + "\n";
@@ -71,7 +71,7 @@ std::string build_limit_alert(const LimitAlert& a) {
        render_duration_seconds(d.limit.window) + ".\n\n";
   m += "To let it send again now:   posternctl ratelimit reset " + who + "\n";
   m += "To see every counter:       posternctl ratelimit list\n";
-  if (a.outcome == "hold")
+  if (a.outcome == LimitOutcome::hold)
     m += "Held messages:              postqueue -j (then postsuper -H QUEUE_ID to release, postsuper -d "
          "QUEUE_ID "
          "to delete)\n";

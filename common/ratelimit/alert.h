@@ -13,10 +13,24 @@
 
 namespace postern {
 
+// What the refused message got; the name is the log line's action=.
+enum class LimitOutcome { defer, hold, reject };
+inline const char* to_string(LimitOutcome o) {
+  switch (o) {
+    case LimitOutcome::hold:
+      return "hold";
+    case LimitOutcome::reject:
+      return "reject";
+    case LimitOutcome::defer:
+      break;
+  }
+  return "defer";
+}
+
 struct LimitAlert {
   std::string to;
-  std::string host;     // this host's name, for the reader
-  std::string outcome;  // "defer", "hold" or "reject"
+  std::string host;  // this host's name, for the reader
+  LimitOutcome outcome = LimitOutcome::defer;
   RateDecision decision;
   std::vector<RateCounterRow> counts;  // the subject's counters now
   std::vector<SendLimit> limits;       // the limits in force for the subject (for count/limit)

@@ -9,14 +9,10 @@ namespace postern {
 
 void read_ratelimit_config(SectionReader& r, RatelimitConfig& c) {
   r.boolean("enabled", c.enabled);
-  std::string action = c.action == RateAction::hold ? "hold" : "defer";
-  r.choice("action", action, {"defer", "hold"});
-  c.action = action == "hold" ? RateAction::hold : RateAction::defer;
+  r.choice("action", c.action, kRateActions);
   r.string("overrides", c.overrides, 1024);
   if (!c.overrides.empty() && c.overrides[0] != '/') r.error("overrides", "an absolute path is required");
-  std::string failure = c.on_store_failure == RateStoreFailureAction::defer ? "defer" : "accept";
-  r.choice("on_store_failure", failure, {"accept", "defer"});
-  c.on_store_failure = failure == "defer" ? RateStoreFailureAction::defer : RateStoreFailureAction::accept;
+  r.choice("on_store_failure", c.on_store_failure, kRateStoreFailureActions);
   r.string("alert_to", c.alert_to, 254);
   if (!c.alert_to.empty()) {
     bool plain = c.alert_to.find('@') != std::string::npos;
@@ -28,11 +24,8 @@ void read_ratelimit_config(SectionReader& r, RatelimitConfig& c) {
   if (c.sendmail.empty() || c.sendmail[0] != '/') r.error("sendmail", "an absolute path is required");
   for (auto& t : r.tables("limit", 64)) {
     SendLimit l;
-    std::string by = "login";
-    t.choice("by", by, {"login", "sender_domain", "client_address"});
-    l.by = by == "sender_domain"    ? LimitBy::sender_domain
-           : by == "client_address" ? LimitBy::client_address
-                                    : LimitBy::login;
+    l.by = LimitBy::login;
+    t.choice("by", l.by, kLimitBys);
     std::chrono::seconds window{3600};
     t.duration("window", window, std::chrono::seconds(1), std::chrono::seconds(kMaxLimitWindow));
     l.window = window.count();
@@ -50,7 +43,8 @@ void read_ratelimit_config(SectionReader& r, RatelimitConfig& c) {
       t.error("messages", "a limit needs messages, recipients or bytes");
     for (const auto& other : c.limits) {
       if (other.by == l.by && other.window == l.window)
-        t.error("window", "two limits by " + by + " with the same window: put its quantities in one table");
+        t.error("window", "two limits by " + std::string(limit_by_name(l.by)) +
+                              " with the same window: put its quantities in one table");
     }
     c.limits.push_back(l);
   }

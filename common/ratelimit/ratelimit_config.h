@@ -19,6 +19,15 @@ enum class RateAction {
 // What a request gets while the store fails.
 enum class RateStoreFailureAction { accept, defer };
 
+inline constexpr Choice<RateAction> kRateActions[] = {{"defer", RateAction::defer},
+                                                      {"hold", RateAction::hold}};
+inline constexpr Choice<RateStoreFailureAction> kRateStoreFailureActions[] = {
+    {"accept", RateStoreFailureAction::accept}, {"defer", RateStoreFailureAction::defer}};
+// The names are those of limit_by_name (limit.h), which the store keys use.
+inline constexpr Choice<LimitBy> kLimitBys[] = {{"login", LimitBy::login},
+                                                {"sender_domain", LimitBy::sender_domain},
+                                                {"client_address", LimitBy::client_address}};
+
 struct RatelimitConfig {
   bool enabled = false;
   RateAction action = RateAction::defer;
