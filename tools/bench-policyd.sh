@@ -129,7 +129,7 @@ if [ "$prefill" -gt 0 ]; then
   exit 0
 fi
 
-# POSTERN_BENCH_ONLY=ratelimit runs the send-limit rows only.
+# POSTERN_BENCH_ONLY=ratelimit runs the send-limit rows only, =greylist the greylisting rows only.
 only=${POSTERN_BENCH_ONLY:-}
 if [ "$only" != ratelimit ]; then
 run_postern "postern-greylist" "" "--listed-percent 0" | tee "$work/postern.txt"
@@ -191,7 +191,7 @@ CONF
   awk '/^(VmRSS|RssAnon|RssFile):/ {printf "  daemon %s %s kB\n", $1, $2}' "/proc/$pid/status"
   kill "$pid"
 }
-run_postern_limits "postern-ratelimit"
+[ "$only" = greylist ] || run_postern_limits "postern-ratelimit"
 
 run_policyd_rate_limit() {  # $1 label
   local dir="$work/$1"
@@ -231,7 +231,7 @@ YAML
   check_limits "$1" "$work/$1.txt"
   kill -INT "$pid"
 }
-run_policyd_rate_limit "policyd-rate-limit"
+[ "$only" = greylist ] || run_policyd_rate_limit "policyd-rate-limit"
 
 run_postgrey() {  # $1 label, $2 unix or inet
   local dir="$work/$1" gport listen target
@@ -264,5 +264,5 @@ run_postgrey postgrey-tcp inet
 echo "ratio postern-greylist / postgrey (unix sockets): $(python3 -c "print(round($(rps "$work/postern.txt")/$(rps "$work/postgrey.txt"), 1))")x"
 echo "ratio postern-greylist / postgrey (TCP loopback): $(python3 -c "print(round($(rps "$work/postern-tcp.txt")/$(rps "$work/postgrey-tcp.txt"), 1))")x"
 fi
-echo "ratio postern-ratelimit / policyd-rate-limit (unix sockets): $(python3 -c "print(round($(rps "$work/postern-ratelimit.txt")/$(rps "$work/policyd-rate-limit.txt"), 1))")x"
+[ "$only" = greylist ] || echo "ratio postern-ratelimit / policyd-rate-limit (unix sockets): $(python3 -c "print(round($(rps "$work/postern-ratelimit.txt")/$(rps "$work/policyd-rate-limit.txt"), 1))")x"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), kernel $(uname -r)"

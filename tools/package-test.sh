@@ -186,7 +186,7 @@ echo "  doveadm auth test: good login, wrong password, lockout in /var/lib/poste
 echo "== end-to-end suites against the installed programs (POSTERN_TEST_INSTALLED=1)"
 # Every suite that starts postern-milter, postern-policyd, posternctl, postern-milter-client or the
 # Dovecot module; the count check below catches a rename that would silently match nothing.
-e2e='^(DovecotPlugin|MilterClientCli|MilterDkimDmarc|MilterLocalDomains|MilterProtocol|MilterReload|MilterSender|MilterSenderSoft|OpenDkim|PolicydDaemon|PolicydWithPostfix|PolicydConcurrency|PosternMilter|Posternctl|PosternctlDkim|PosternctlDmarc|PosternctlSpf|Spoofs/MilterForgedHeaders)[./]|milter_spoof_matrix_test$'
+e2e='^(DovecotPlugin|MilterClientCli|MilterDkimDmarc|MilterLocalDomains|MilterProtocol|MilterReload|MilterSender|MilterSenderSoft|OpenDkim|PolicydDaemon|PolicydWithPostfix|PolicydConcurrency|PolicydRatelimit|AccountGuardE2E|PosternMilter|Posternctl|PosternctlDkim|PosternctlDmarc|PosternctlSpf|Spoofs/MilterForgedHeaders)[./]|milter_spoof_matrix_test$'
 build="$root/build/debug"
 if [ ! -x "$build/tests/milter/milter_sender_test" ]; then
   (cd "$root" && cmake --preset debug >/dev/null && cmake --build --preset debug -j "$(nproc)") >"$work/e2e-build.log" 2>&1 ||

@@ -190,6 +190,20 @@ void SectionReader::secret(std::string_view key, std::string& out, size_t max_le
   lines.back() = std::string(key) + " = " + (out.empty() ? "\"\"" : "\"(set)\"");
 }
 
+void SectionReader::path(std::string_view key, std::string& out, bool optional) {
+  string(key, out, 1024);
+  if ((out.empty() && !optional) || (!out.empty() && out[0] != '/'))
+    error(key, "an absolute path is required");
+}
+
+void SectionReader::address(std::string_view key, std::string& out) {
+  string(key, out, 254);
+  if (out.empty()) return;
+  bool plain = out.find('@') != std::string::npos;
+  for (unsigned char ch : out) plain = plain && ch > 0x20 && ch < 0x7f && ch != '<' && ch != '>';
+  if (!plain) error(key, "\"" + out + "\" is not a plain address such as postmaster@example.org");
+}
+
 void SectionReader::choice(std::string_view key, std::string& out,
                            std::initializer_list<std::string_view> allowed) {
   choose(key, out, std::span<const std::string_view>(allowed.begin(), allowed.size()));

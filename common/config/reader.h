@@ -62,6 +62,11 @@ class SectionReader {
   // A string that must not be shown: the effective config prints "(set)" instead of the value.
   void secret(std::string_view key, std::string& out, size_t max_len = 4096);
   void choice(std::string_view key, std::string& out, std::initializer_list<std::string_view> allowed);
+  // A file or program path that must be absolute; empty is allowed only when optional.
+  void path(std::string_view key, std::string& out, bool optional);
+  // A plain mail address (local@domain, printable ASCII, no angle brackets) such as
+  // postmaster@example.org, for alert mail; empty = none.
+  void address(std::string_view key, std::string& out);
   // A choice parsed once, here, into an enum: the value must be one of table's names (the error
   // lists them in table order, as the string form does); the effective configuration prints the name.
   template <class E, size_t N>

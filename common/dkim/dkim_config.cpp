@@ -77,8 +77,7 @@ void read_dkim_config(SectionReader& r, DkimConfig& c) {
     if (!dns_name_ok(k.domain)) t.error("domain", "a DNS domain name is required");
     t.string("selector", k.selector, 253);
     if (!dns_name_ok(k.selector)) t.error("selector", "a selector (DNS labels) is required");
-    t.string("key_file", k.key_file, 1024);
-    if (k.key_file.empty() || k.key_file[0] != '/') t.error("key_file", "an absolute path is required");
+    t.path("key_file", k.key_file, false);
     t.strings("signing", k.signing, 1024, 512);
     for (const auto& p : k.signing) {
       if (!pattern_ok(p)) t.error("signing", "\"" + p + "\": not a signing pattern");

@@ -279,6 +279,69 @@ std::string dmarc_report_line_domain(std::string_view line) {
   return d && d->kind == JsonValue::Kind::string ? std::string(d->text) : std::string();
 }
 
+namespace {
+
+// envelope_to: an array of domains, or one string in lines written before it was an array.
+Result<void> read_envelope_to(const JsonValue& o, DmarcLogEntry& e) {
+  const JsonValue* to = member(o, "envelope_to");
+  if (!to) return {};
+  if (to->kind == JsonValue::Kind::string) {  // a line from before it was an array
+    if (!to->text.empty()) e.envelope_to.emplace_back(to->text);
+    return {};
+  }
+  if (to->kind != JsonValue::Kind::array) return bad("envelope_to", "not a string or an array");
+  for (const auto& d : to->items) {
+    if (d.kind != JsonValue::Kind::string) return bad("envelope_to", "not an array of strings");
+    if (!d.text.empty()) e.envelope_to.emplace_back(d.text);
+  }
+  return {};
+}
+
+// spf: {domain, result, scope, aligned}.
+Result<void> read_spf(const JsonValue& o, DmarcLogEntry& e) {
+  const JsonValue* spf = member(o, "spf");
+  if (!spf || spf->kind != JsonValue::Kind::object) return bad("spf", "missing or not an object");
+  auto d = text_of(*spf, "domain", true);
+  if (!d) return Error::perm("spf." + d.error().message);
+  auto r = text_of(*spf, "result", true);
+  if (!r) return Error::perm("spf." + r.error().message);
+  auto s = text_of(*spf, "scope", false);
+  if (!s) return Error::perm("spf." + s.error().message);
+  auto a = flag_of(*spf, "aligned");
+  if (!a) return Error::perm("spf." + a.error().message);
+  if (!auth_result(**r, true)) return unknown("spf.result", **r);
+  e.spf_domain = **d;
+  e.spf_result = **r;
+  if (*s && **s == "helo")
+    e.spf_scope = DmarcSpfScope::helo;
+  else if (*s && **s != "mfrom")
+    return unknown("spf.scope", **s);
+  e.spf_aligned = *a;
+  return {};
+}
+
+// dkim: an array of {domain, selector, result, aligned}.
+Result<void> read_dkim(const JsonValue& o, DmarcLogEntry& e) {
+  const JsonValue* dkim = member(o, "dkim");
+  if (!dkim || dkim->kind != JsonValue::Kind::array) return bad("dkim", "missing or not an array");
+  for (const auto& item : dkim->items) {
+    if (item.kind != JsonValue::Kind::object) return bad("dkim", "not an array of objects");
+    auto d = text_of(item, "domain", true);
+    if (!d) return Error::perm("dkim." + d.error().message);
+    auto s = text_of(item, "selector", false);
+    if (!s) return Error::perm("dkim." + s.error().message);
+    auto r = text_of(item, "result", true);
+    if (!r) return Error::perm("dkim." + r.error().message);
+    auto a = flag_of(item, "aligned");
+    if (!a) return Error::perm("dkim." + a.error().message);
+    if (!auth_result(**r, false)) return unknown("dkim.result", **r);
+    e.dkim.push_back({**d, s->value_or(""), **r, *a});
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
   if (line.size() > kMaxReportLineBytes) return Error::perm("line too long");
   Reader reader(trim_line(line));
@@ -374,55 +437,11 @@ Result<DmarcLogEntry> parse_dmarc_report_line(std::string_view line) {
     return unknown("disposition", *disposition);
   e.envelope_from_known = envelope_from.has_value();
   e.envelope_from = envelope_from.value_or("");
-  if (const JsonValue* to = member(o, "envelope_to")) {
-    if (to->kind == JsonValue::Kind::string) {  // a line from before it was an array
-      if (!to->text.empty()) e.envelope_to.emplace_back(to->text);
-    } else if (to->kind == JsonValue::Kind::array) {
-      for (const auto& d : to->items) {
-        if (d.kind != JsonValue::Kind::string) return bad("envelope_to", "not an array of strings");
-        if (!d.text.empty()) e.envelope_to.emplace_back(d.text);
-      }
-    } else {
-      return bad("envelope_to", "not a string or an array");
-    }
-  }
+  if (auto to = read_envelope_to(o, e); !to) return to.error();
   e.reason = reason.value_or("");
 
-  const JsonValue* spf = member(o, "spf");
-  if (!spf || spf->kind != JsonValue::Kind::object) return bad("spf", "missing or not an object");
-  {
-    auto d = text_of(*spf, "domain", true);
-    if (!d) return Error::perm("spf." + d.error().message);
-    auto r = text_of(*spf, "result", true);
-    if (!r) return Error::perm("spf." + r.error().message);
-    auto s = text_of(*spf, "scope", false);
-    if (!s) return Error::perm("spf." + s.error().message);
-    auto a = flag_of(*spf, "aligned");
-    if (!a) return Error::perm("spf." + a.error().message);
-    if (!auth_result(**r, true)) return unknown("spf.result", **r);
-    e.spf_domain = **d;
-    e.spf_result = **r;
-    if (*s && **s == "helo")
-      e.spf_scope = DmarcSpfScope::helo;
-    else if (*s && **s != "mfrom")
-      return unknown("spf.scope", **s);
-    e.spf_aligned = *a;
-  }
-  const JsonValue* dkim = member(o, "dkim");
-  if (!dkim || dkim->kind != JsonValue::Kind::array) return bad("dkim", "missing or not an array");
-  for (const auto& item : dkim->items) {
-    if (item.kind != JsonValue::Kind::object) return bad("dkim", "not an array of objects");
-    auto d = text_of(item, "domain", true);
-    if (!d) return Error::perm("dkim." + d.error().message);
-    auto s = text_of(item, "selector", false);
-    if (!s) return Error::perm("dkim." + s.error().message);
-    auto r = text_of(item, "result", true);
-    if (!r) return Error::perm("dkim." + r.error().message);
-    auto a = flag_of(item, "aligned");
-    if (!a) return Error::perm("dkim." + a.error().message);
-    if (!auth_result(**r, false)) return unknown("dkim.result", **r);
-    e.dkim.push_back({**d, s->value_or(""), **r, *a});
-  }
+  if (auto sp = read_spf(o, e); !sp) return sp.error();
+  if (auto dk = read_dkim(o, e); !dk) return dk.error();
   return e;
 }
 

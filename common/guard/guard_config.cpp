@@ -15,15 +15,8 @@ void read_guard_config(SectionReader& r, AccountGuardConfig& c) {
   r.integer("recipient_domains", c.recipient_domains, 2, 100000);
   r.duration("recipient_domains_window", c.recipient_domains_window, seconds(60), seconds(7 * 86400));
   r.integer("new_network_failures", c.new_network_failures, 1, 100000);
-  r.string("alert_to", c.alert_to, 254);
-  if (!c.alert_to.empty()) {
-    bool plain = c.alert_to.find('@') != std::string::npos;
-    for (unsigned char ch : c.alert_to) plain = plain && ch > 0x20 && ch < 0x7f && ch != '<' && ch != '>';
-    if (!plain)
-      r.error("alert_to", "\"" + c.alert_to + "\" is not a plain address such as postmaster@example.org");
-  }
-  r.string("sendmail", c.sendmail, 1024);
-  if (c.sendmail.empty() || c.sendmail[0] != '/') r.error("sendmail", "an absolute path is required");
+  r.address("alert_to", c.alert_to);
+  r.path("sendmail", c.sendmail, false);
 }
 
 }  // namespace postern

@@ -10,18 +10,10 @@ namespace postern {
 void read_ratelimit_config(SectionReader& r, RatelimitConfig& c) {
   r.boolean("enabled", c.enabled);
   r.choice("action", c.action, kRateActions);
-  r.string("overrides", c.overrides, 1024);
-  if (!c.overrides.empty() && c.overrides[0] != '/') r.error("overrides", "an absolute path is required");
+  r.path("overrides", c.overrides, true);
   r.choice("on_store_failure", c.on_store_failure, kRateStoreFailureActions);
-  r.string("alert_to", c.alert_to, 254);
-  if (!c.alert_to.empty()) {
-    bool plain = c.alert_to.find('@') != std::string::npos;
-    for (unsigned char ch : c.alert_to) plain = plain && ch > 0x20 && ch < 0x7f && ch != '<' && ch != '>';
-    if (!plain)
-      r.error("alert_to", "\"" + c.alert_to + "\" is not a plain address such as postmaster@example.org");
-  }
-  r.string("sendmail", c.sendmail, 1024);
-  if (c.sendmail.empty() || c.sendmail[0] != '/') r.error("sendmail", "an absolute path is required");
+  r.address("alert_to", c.alert_to);
+  r.path("sendmail", c.sendmail, false);
   for (auto& t : r.tables("limit", 64)) {
     SendLimit l;
     l.by = LimitBy::login;

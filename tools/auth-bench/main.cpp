@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -108,10 +109,21 @@ std::string cpu_model() {
   return "unknown";
 }
 
-}  // namespace
+// What the Dovecot rounds measured: good logins per passdb, and the unknown-user against
+// wrong-password latencies through ours.
+struct DovecotRuns {
+  Run builtin[2], ours[2];
+  std::vector<double> unknown, wrong;
+};
 
-int main(int argc, char** argv) {
-  Options o;
+// What the in-process runs measured (the Authenticator without Dovecot in between).
+struct CoreRuns {
+  double refusal_us = 0, hash_us = 0;
+  std::vector<double> unknown, wrong;
+};
+
+// Reads --users/--logins/--connections/--samples/--rounds; false on anything else.
+bool parse_options(int argc, char** argv, Options& o) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     int v = std::atoi(argv[i + 1]);
@@ -125,11 +137,147 @@ int main(int argc, char** argv) {
       o.samples = v;
     else if (a == "--rounds")
       o.rounds = v;
-    else {
-      std::cerr << "usage: postern-auth-bench [--users N] [--logins N] [--connections N] [--samples N] "
-                   "[--rounds N]\n";
-      return 64;
+    else
+      return false;
+  }
+  return true;
+}
+
+// One Dovecot with this passdb: a warm-up, then two rounds of good logins into runs.
+void good_login_rounds(const test::DovecotOptions& passdb, const Options& o, int salt, Run (&runs)[2],
+                       const std::function<void(const std::string& socket)>& after = {}) {
+  test::DovecotInstance d(passdb);
+  std::string sock = (d.dir().path() / "run" / "auth-client").string();
+  try {
+    good_logins(sock, Options{o.users, o.connections * 4, o.connections, 0, o.rounds},
+                200 + salt);  // warm-up
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string(e.what()) + "\n" + d.log());
+  }
+  runs[0] = good_logins(sock, o, 1 + 2 * salt);
+  runs[1] = good_logins(sock, o, 2 + 2 * salt);
+  if (after) after(sock);
+}
+
+DovecotRuns dovecot_runs(const Options& o, const std::string& users_file, const std::string& conf) {
+  DovecotRuns out;
+  test::DovecotOptions builtin;
+  builtin.passdb_conf =
+      "passdb {\n  driver = passwd-file\n  args = scheme=SHA512-CRYPT " + users_file + "\n}\n";
+  test::DovecotOptions ours;
+  ours.passdb_conf = "passdb {\n  driver = postern\n  args = " + conf + "\n}\n";
+  ours.auth_modules = {POSTERN_AUTH_MODULE};
+  ours.extra_conf = "service auth {\n  vsz_limit = 4G\n}\n";
+  good_login_rounds(builtin, o, 0, out.builtin);
+  good_login_rounds(ours, o, 1, out.ours, [&](const std::string& sock) {
+    // Unknown user against wrong password, interleaved, each from its own address and for its own
+    // user, so neither Dovecot's penalty nor our lockout thresholds come into play.
+    bench::AuthClient client(sock);
+    for (int i = 0; i < o.samples; ++i) {
+      int u = i % o.users;
+      auto t0 = Steady::now();
+      client.plain("nobody" + std::to_string(i) + "@bench.example", "pw-x", rip(100, i));
+      out.unknown.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t0).count());
+      t0 = Steady::now();
+      client.plain("user" + std::to_string(u) + "@bench.example", "wrong-" + std::to_string(i), rip(101, i));
+      out.wrong.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t0).count());
     }
+  });
+  return out;
+}
+
+// In-process: a refusal while locked against one hash verification, then unknown user against
+// wrong password through the Authenticator (no Dovecot batching in between), interleaved, lockout
+// counting on but far from its thresholds.
+Result<CoreRuns> core_runs(const Options& o, const std::string& users, const std::string& users_file) {
+  CoreRuns out;
+  FakeClock fake;
+  MemoryStore store(fake);
+  AuthConfig cfg;
+  cfg.passwd_file = users_file;
+  cfg.dummy_rounds = o.rounds;
+  cfg.lockout.user_failures = 1;
+  auto auth = Authenticator::create(cfg, make_passwd_file_source(users_file, nullptr), &store, fake, nullptr);
+  auto ip = *IpAddress::parse("203.0.113.1");
+  (*auth)->authenticate("user0@bench.example", "bad", ip);
+  const int refusals = 20000, hashes = 200;
+  auto t0 = Steady::now();
+  for (int i = 0; i < refusals; ++i) {
+    if ((*auth)->authenticate("user0@bench.example", "pw-0", ip).status != AuthStatus::refused)
+      return Error::perm("expected a refusal");
+  }
+  out.refusal_us = std::chrono::duration<double, std::micro>(Steady::now() - t0).count() / refusals;
+  auto stored =
+      parse_stored_password(users.substr(users.find(':') + 1, users.find("::") - users.find(':') - 1));
+  t0 = Steady::now();
+  for (int i = 0; i < hashes; ++i) (void)verify_password(*stored, "pw-0");
+  out.hash_us = std::chrono::duration<double, std::micro>(Steady::now() - t0).count() / hashes;
+
+  AuthConfig tcfg = cfg;
+  tcfg.lockout.user_failures = 1000000;
+  tcfg.lockout.network_failures = 1000000;
+  tcfg.lockout.distributed_failures = 1000000;
+  MemoryStore tstore(fake);
+  auto tauth =
+      Authenticator::create(tcfg, make_passwd_file_source(users_file, nullptr), &tstore, fake, nullptr);
+  for (int i = 0; i < o.samples; ++i) {
+    auto a = *IpAddress::parse(rip(102, i));
+    auto t1 = Steady::now();
+    (*tauth)->authenticate("nobody" + std::to_string(i) + "@bench.example", "pw-x", a);
+    out.unknown.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t1).count());
+    t1 = Steady::now();
+    (*tauth)->authenticate("user" + std::to_string(i % o.users) + "@bench.example", "wrong", a);
+    out.wrong.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t1).count());
+  }
+  return out;
+}
+
+double welch_t(const std::vector<double>& a, const std::vector<double>& b) {
+  double se = std::sqrt(stddev(a) * stddev(a) / a.size() + stddev(b) * stddev(b) / b.size());
+  return se > 0 ? (mean(a) - mean(b)) / se : 0;
+}
+
+void print_report(const Options& o, const DovecotRuns& d, const CoreRuns& c) {
+  double builtin_best = std::max(d.builtin[0].per_sec, d.builtin[1].per_sec),
+         ours_best = std::max(d.ours[0].per_sec, d.ours[1].per_sec);
+  std::cout << "## Dovecot passdb (postern-auth-bench)\n\n"
+            << "Machine: " << cpu_model() << ", " << std::thread::hardware_concurrency() << " CPUs. "
+            << o.users << " users, SHA512-CRYPT rounds=" << o.rounds << ", " << o.logins
+            << " good PLAIN logins per round over " << o.connections
+            << " auth-client connections, 2 rounds each.\n\n"
+            << "| passdb | round | logins/s | p50 ms | p99 ms | ok | fail |\n|---|---|---|---|---|---|---|\n";
+  auto row = [](const char* name, int round, const Run& r) {
+    std::cout << "| " << name << " | " << round << " | " << static_cast<int>(r.per_sec) << " | " << r.p50
+              << " | " << r.p99 << " | " << r.ok << " | " << r.fail << " |\n";
+  };
+  for (int r = 0; r < 2; ++r) row("passwd-file (Dovecot built-in)", r + 1, d.builtin[r]);
+  for (int r = 0; r < 2; ++r) row("postern", r + 1, d.ours[r]);
+  std::cout << "\nThroughput ratio (best round each): postern / passwd-file = " << ours_best / builtin_best
+            << "\n\n"
+            << "Unknown user vs wrong password through Dovecot (" << o.samples << " each, interleaved):\n\n"
+            << "| case | mean ms | median ms | stddev ms |\n|---|---|---|---|\n"
+            << "| unknown user | " << mean(d.unknown) << " | " << percentile(d.unknown, 0.5) << " | "
+            << stddev(d.unknown) << " |\n"
+            << "| wrong password | " << mean(d.wrong) << " | " << percentile(d.wrong, 0.5) << " | "
+            << stddev(d.wrong) << " |\n\n";
+  std::cout << "Welch t = " << welch_t(d.unknown, d.wrong)
+            << " (|t| < 2: no detectable difference; Dovecot releases failures on a 500 ms timer)\n\n";
+  std::cout << "In-process (Authenticator, no Dovecot timer in between): unknown user mean "
+            << mean(c.unknown) << " ms (median " << percentile(c.unknown, 0.5) << "), wrong password mean "
+            << mean(c.wrong) << " ms (median " << percentile(c.wrong, 0.5)
+            << "), Welch t = " << welch_t(c.unknown, c.wrong) << "\n\n"
+            << "In-process: refusal while locked " << c.refusal_us << " us, one SHA512-CRYPT verification "
+            << c.hash_us << " us: refusal is " << c.hash_us / c.refusal_us << "x faster.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!parse_options(argc, argv, o)) {
+    std::cerr << "usage: postern-auth-bench [--users N] [--logins N] [--connections N] [--samples N] "
+                 "[--rounds N]\n";
+    return 64;
   }
   try {
     test::TempDir dir("postern-auth-bench");
@@ -149,135 +297,13 @@ int main(int argc, char** argv) {
                           "[log]\ndestination = \"stderr\"\nlevel = \"warning\"\n[store]\nlmdb_path = \"" +
                               state.string() + "\"\n[auth]\npasswd_file = \"" + users_file +
                               "\"\ndummy_rounds = " + std::to_string(o.rounds) + "\n");
-
-    test::DovecotOptions builtin;
-    builtin.passdb_conf =
-        "passdb {\n  driver = passwd-file\n  args = scheme=SHA512-CRYPT " + users_file + "\n}\n";
-    test::DovecotOptions ours;
-    ours.passdb_conf = "passdb {\n  driver = postern\n  args = " + conf.string() + "\n}\n";
-    ours.auth_modules = {POSTERN_AUTH_MODULE};
-    ours.extra_conf = "service auth {\n  vsz_limit = 4G\n}\n";
-
-    Run b[2], p[2];
-    {
-      test::DovecotInstance d(builtin);
-      std::string sock = (d.dir().path() / "run" / "auth-client").string();
-      try {
-        good_logins(sock, Options{o.users, o.connections * 4, o.connections, 0, o.rounds}, 200);  // warm-up
-      } catch (const std::exception& e) {
-        throw std::runtime_error(std::string(e.what()) + "\n" + d.log());
-      }
-      b[0] = good_logins(sock, o, 1);
-      b[1] = good_logins(sock, o, 2);
+    DovecotRuns d = dovecot_runs(o, users_file, conf.string());
+    auto c = core_runs(o, users, users_file);
+    if (!c) {
+      std::cerr << c.error().message << "\n";
+      return 1;
     }
-    std::vector<double> unknown, wrong;
-    {
-      test::DovecotInstance d(ours);
-      std::string sock = (d.dir().path() / "run" / "auth-client").string();
-      try {
-        good_logins(sock, Options{o.users, o.connections * 4, o.connections, 0, o.rounds}, 201);  // warm-up
-      } catch (const std::exception& e) {
-        throw std::runtime_error(std::string(e.what()) + "\n" + d.log());
-      }
-      p[0] = good_logins(sock, o, 3);
-      p[1] = good_logins(sock, o, 4);
-      // Unknown user against wrong password, interleaved, each from its own address and for its own
-      // user, so neither Dovecot's penalty nor our lockout thresholds come into play.
-      bench::AuthClient client(sock);
-      for (int i = 0; i < o.samples; ++i) {
-        int u = i % o.users;
-        auto t0 = Steady::now();
-        client.plain("nobody" + std::to_string(i) + "@bench.example", "pw-x", rip(100, i));
-        unknown.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t0).count());
-        t0 = Steady::now();
-        client.plain("user" + std::to_string(u) + "@bench.example", "wrong-" + std::to_string(i),
-                     rip(101, i));
-        wrong.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t0).count());
-      }
-    }
-
-    // In-process: a refusal while locked against one hash verification.
-    FakeClock fake;
-    MemoryStore store(fake);
-    AuthConfig cfg;
-    cfg.passwd_file = users_file;
-    cfg.dummy_rounds = o.rounds;
-    cfg.lockout.user_failures = 1;
-    auto auth =
-        Authenticator::create(cfg, make_passwd_file_source(users_file, nullptr), &store, fake, nullptr);
-    auto ip = *IpAddress::parse("203.0.113.1");
-    (*auth)->authenticate("user0@bench.example", "bad", ip);
-    const int refusals = 20000, hashes = 200;
-    auto t0 = Steady::now();
-    for (int i = 0; i < refusals; ++i) {
-      if ((*auth)->authenticate("user0@bench.example", "pw-0", ip).status != AuthStatus::refused) {
-        std::cerr << "expected a refusal\n";
-        return 1;
-      }
-    }
-    double refusal_us = std::chrono::duration<double, std::micro>(Steady::now() - t0).count() / refusals;
-    auto stored =
-        parse_stored_password(users.substr(users.find(':') + 1, users.find("::") - users.find(':') - 1));
-    t0 = Steady::now();
-    for (int i = 0; i < hashes; ++i) (void)verify_password(*stored, "pw-0");
-    double hash_us = std::chrono::duration<double, std::micro>(Steady::now() - t0).count() / hashes;
-
-    // In-process: unknown user against wrong password through the Authenticator (no Dovecot
-    // batching in between), interleaved, lockout counting on but far from its thresholds.
-    AuthConfig tcfg = cfg;
-    tcfg.lockout.user_failures = 1000000;
-    tcfg.lockout.network_failures = 1000000;
-    tcfg.lockout.distributed_failures = 1000000;
-    MemoryStore tstore(fake);
-    auto tauth =
-        Authenticator::create(tcfg, make_passwd_file_source(users_file, nullptr), &tstore, fake, nullptr);
-    std::vector<double> core_unknown, core_wrong;
-    for (int i = 0; i < o.samples; ++i) {
-      auto a = *IpAddress::parse(rip(102, i));
-      auto t1 = Steady::now();
-      (*tauth)->authenticate("nobody" + std::to_string(i) + "@bench.example", "pw-x", a);
-      core_unknown.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t1).count());
-      t1 = Steady::now();
-      (*tauth)->authenticate("user" + std::to_string(i % o.users) + "@bench.example", "wrong", a);
-      core_wrong.push_back(std::chrono::duration<double, std::milli>(Steady::now() - t1).count());
-    }
-
-    double builtin_best = std::max(b[0].per_sec, b[1].per_sec),
-           ours_best = std::max(p[0].per_sec, p[1].per_sec);
-    std::cout
-        << "## Dovecot passdb (postern-auth-bench)\n\n"
-        << "Machine: " << cpu_model() << ", " << std::thread::hardware_concurrency() << " CPUs. " << o.users
-        << " users, SHA512-CRYPT rounds=" << o.rounds << ", " << o.logins
-        << " good PLAIN logins per round over " << o.connections
-        << " auth-client connections, 2 rounds each.\n\n"
-        << "| passdb | round | logins/s | p50 ms | p99 ms | ok | fail |\n|---|---|---|---|---|---|---|\n";
-    for (int r = 0; r < 2; ++r)
-      std::cout << "| passwd-file (Dovecot built-in) | " << r + 1 << " | " << static_cast<int>(b[r].per_sec)
-                << " | " << b[r].p50 << " | " << b[r].p99 << " | " << b[r].ok << " | " << b[r].fail << " |\n";
-    for (int r = 0; r < 2; ++r)
-      std::cout << "| postern | " << r + 1 << " | " << static_cast<int>(p[r].per_sec) << " | " << p[r].p50
-                << " | " << p[r].p99 << " | " << p[r].ok << " | " << p[r].fail << " |\n";
-    std::cout << "\nThroughput ratio (best round each): postern / passwd-file = " << ours_best / builtin_best
-              << "\n\n"
-              << "Unknown user vs wrong password through Dovecot (" << o.samples << " each, interleaved):\n\n"
-              << "| case | mean ms | median ms | stddev ms |\n|---|---|---|---|\n"
-              << "| unknown user | " << mean(unknown) << " | " << percentile(unknown, 0.5) << " | "
-              << stddev(unknown) << " |\n"
-              << "| wrong password | " << mean(wrong) << " | " << percentile(wrong, 0.5) << " | "
-              << stddev(wrong) << " |\n\n";
-    double se = std::sqrt(stddev(unknown) * stddev(unknown) / unknown.size() +
-                          stddev(wrong) * stddev(wrong) / wrong.size());
-    std::cout << "Welch t = " << (se > 0 ? (mean(unknown) - mean(wrong)) / se : 0)
-              << " (|t| < 2: no detectable difference; Dovecot releases failures on a 500 ms timer)\n\n";
-    double cse = std::sqrt(stddev(core_unknown) * stddev(core_unknown) / core_unknown.size() +
-                           stddev(core_wrong) * stddev(core_wrong) / core_wrong.size());
-    std::cout << "In-process (Authenticator, no Dovecot timer in between): unknown user mean "
-              << mean(core_unknown) << " ms (median " << percentile(core_unknown, 0.5)
-              << "), wrong password mean " << mean(core_wrong) << " ms (median "
-              << percentile(core_wrong, 0.5)
-              << "), Welch t = " << (cse > 0 ? (mean(core_unknown) - mean(core_wrong)) / cse : 0) << "\n\n"
-              << "In-process: refusal while locked " << refusal_us << " us, one SHA512-CRYPT verification "
-              << hash_us << " us: refusal is " << hash_us / refusal_us << "x faster.\n";
+    print_report(o, d, *c);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "postern-auth-bench: " << e.what() << "\n";

@@ -128,10 +128,8 @@ std::string make_request(const Options& o, long n, std::mt19937& rng) {
          "\nrecipient=" + rcpt + "\nqueue_id=\ninstance=" + std::to_string(n) + "\nsize=0\n\n";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Options o;
+// Reads the command line into o; false on an unknown option.
+bool parse_options(int argc, char** argv, Options& o) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     long v = std::atol(argv[i + 1]);
@@ -163,111 +161,151 @@ int main(int argc, char** argv) {
       o.state = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
-      return 64;
+      return false;
     }
   }
+  return true;
+}
+
+// What every client thread shares: the next request's number and the answer counts.
+struct Totals {
+  std::atomic<long> next{0}, errors{0}, deferred{0}, rejected{0}, other{0};
+};
+
+// One client thread: its connections, driven with epoll; latencies into lat.
+class Driver {
+ public:
+  Driver(const Options& o, Totals& totals, std::chrono::steady_clock::time_point start, int t, int nthreads,
+         std::vector<double>& lat)
+      : o_(o), totals_(totals), start_(start), lat_(lat), rng_(o.seed * 7919u + static_cast<unsigned>(t)) {
+    ep_ = epoll_create1(EPOLL_CLOEXEC);
+    for (int c = t; c < o.connections; c += nthreads) {
+      int fd = o.unix_path.empty() ? connect_to(o.port) : connect_unix(o.unix_path);
+      if (fd < 0) {
+        ++totals_.errors;
+        continue;
+      }
+      fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+      conns_.push_back(Conn{fd, {}, {}});
+    }
+    for (size_t k = 0; k < conns_.size(); ++k) {
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.u64 = k;
+      epoll_ctl(ep_, EPOLL_CTL_ADD, conns_[k].fd, &ev);
+      idle_.push_back(k);
+    }
+  }
+
+  ~Driver() {
+    for (auto& c : conns_) close(c.fd);
+    close(ep_);
+  }
+
+  void run() {
+    std::vector<epoll_event> events(conns_.size() + 1);
+    while (true) {
+      long long wait_ns = send_due();
+      if (busy_ == 0 && (out_of_requests_ || idle_.empty())) break;
+      timespec ts{static_cast<time_t>(wait_ns / 1000000000), static_cast<long>(wait_ns % 1000000000)};
+      int n = epoll_pwait2(ep_, events.data(), static_cast<int>(events.size()), wait_ns >= 0 ? &ts : nullptr,
+                           nullptr);
+      if (n < 0 && errno == EINTR) continue;
+      for (int e = 0; e < n; ++e) on_readable(events[static_cast<size_t>(e)].data.u64);
+    }
+  }
+
+ private:
+  std::chrono::steady_clock::time_point due_of(long i) const {
+    return start_ +
+           std::chrono::nanoseconds(static_cast<long long>(static_cast<double>(i) * (1e9 / o_.rate)));
+  }
+
+  // Sends on idle connections while requests are due (or at once without --rate). Returns how
+  // long to wait for the next due request, or -1: until a reply comes.
+  long long send_due() {
+    while (!idle_.empty() && !out_of_requests_) {
+      long i = totals_.next.load();
+      if (i >= o_.requests) {
+        out_of_requests_ = true;
+        break;
+      }
+      auto now = std::chrono::steady_clock::now();
+      if (o_.rate > 0 && due_of(i) > now)
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(due_of(i) - now).count();
+      if (!totals_.next.compare_exchange_weak(i, i + 1)) continue;
+      Conn& c = conns_[idle_.back()];
+      idle_.pop_back();
+      std::string req = make_request(o_, o_.first + i, rng_);
+      c.t0 = o_.rate > 0 ? due_of(i) : now;
+      c.reply.clear();
+      if (send(c.fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+        ++totals_.errors;  // a short send on a fresh request is not expected on these sockets
+        out_of_requests_ = true;
+        break;
+      }
+      ++busy_;
+    }
+    return -1;
+  }
+
+  // Reads what connection k has; a complete reply is counted and the connection is idle again.
+  void on_readable(size_t k) {
+    Conn& c = conns_[k];
+    ssize_t got = recv(c.fd, buf_, sizeof buf_, 0);
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (got <= 0) {
+      ++totals_.errors;
+      epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
+      --busy_;
+      return;
+    }
+    c.reply.append(buf_, static_cast<size_t>(got));
+    if (c.reply.find("\n\n") == std::string::npos) return;
+    lat_.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c.t0).count());
+    if (c.reply.rfind("action=DEFER_IF_PERMIT", 0) == 0 || c.reply.rfind("action=defer_if_permit", 0) == 0)
+      ++totals_.deferred;
+    else if (c.reply.rfind("action=REJECT", 0) == 0 || c.reply.rfind("action=5", 0) == 0)
+      ++totals_.rejected;
+    else if (c.reply.rfind("action=", 0) == 0)
+      ++totals_.other;
+    else
+      ++totals_.errors;
+    --busy_;
+    idle_.push_back(k);
+  }
+
+  const Options& o_;
+  Totals& totals_;
+  const std::chrono::steady_clock::time_point start_;
+  std::vector<double>& lat_;
+  std::mt19937 rng_;
+  int ep_ = -1;
+  std::vector<Conn> conns_;
+  std::vector<size_t> idle_;
+  size_t busy_ = 0;
+  bool out_of_requests_ = false;
+  char buf_[4096];
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  if (!parse_options(argc, argv, o)) return 64;
   if ((o.port <= 0 && o.unix_path.empty()) || o.connections <= 0) {
     std::fprintf(stderr, "usage: postern-policy-bench --port P | --unix PATH [--connections N] ...\n");
     return 64;
   }
-  std::atomic<long> next{0}, errors{0}, deferred{0}, rejected{0}, other{0};
+  Totals totals;
   const int nthreads = std::max(1, std::min(o.threads, o.connections));
   std::vector<std::vector<double>> latencies(static_cast<size_t>(nthreads));
   const auto start = std::chrono::steady_clock::now();
-  auto due_of = [&](long i) {
-    return start + std::chrono::nanoseconds(static_cast<long long>(static_cast<double>(i) * (1e9 / o.rate)));
-  };
   std::vector<std::thread> threads;
   for (int t = 0; t < nthreads; ++t) {
-    threads.emplace_back([&, t] {
-      std::mt19937 rng(o.seed * 7919u + static_cast<unsigned>(t));
-      auto& lat = latencies[static_cast<size_t>(t)];
-      int ep = epoll_create1(EPOLL_CLOEXEC);
-      std::vector<Conn> conns;
-      for (int c = t; c < o.connections; c += nthreads) {
-        int fd = o.unix_path.empty() ? connect_to(o.port) : connect_unix(o.unix_path);
-        if (fd < 0) {
-          ++errors;
-          continue;
-        }
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-        conns.push_back(Conn{fd, {}, {}});
-      }
-      for (size_t k = 0; k < conns.size(); ++k) {
-        epoll_event ev{};
-        ev.events = EPOLLIN;
-        ev.data.u64 = k;
-        epoll_ctl(ep, EPOLL_CTL_ADD, conns[k].fd, &ev);
-      }
-      std::vector<size_t> idle;
-      for (size_t k = 0; k < conns.size(); ++k) idle.push_back(k);
-      size_t busy = 0;
-      bool out_of_requests = false;
-      std::vector<epoll_event> events(conns.size() + 1);
-      char buf[4096];
-      while (true) {
-        // Send on idle connections while requests are due (or at once without --rate).
-        long long wait_ns = -1;  // until a reply comes; or until the next request is due
-        while (!idle.empty() && !out_of_requests) {
-          long i = next.load();
-          if (i >= o.requests) {
-            out_of_requests = true;
-            break;
-          }
-          auto now = std::chrono::steady_clock::now();
-          if (o.rate > 0 && due_of(i) > now) {
-            wait_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due_of(i) - now).count();
-            break;
-          }
-          if (!next.compare_exchange_weak(i, i + 1)) continue;
-          Conn& c = conns[idle.back()];
-          idle.pop_back();
-          std::string req = make_request(o, o.first + i, rng);
-          c.t0 = o.rate > 0 ? due_of(i) : now;
-          c.reply.clear();
-          if (send(c.fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
-            ++errors;  // a short send on a fresh request is not expected on these sockets
-            out_of_requests = true;
-            break;
-          }
-          ++busy;
-        }
-        if (busy == 0 && (out_of_requests || idle.empty())) break;
-        timespec ts{static_cast<time_t>(wait_ns / 1000000000), static_cast<long>(wait_ns % 1000000000)};
-        int n = epoll_pwait2(ep, events.data(), static_cast<int>(events.size()), wait_ns >= 0 ? &ts : nullptr,
-                             nullptr);
-        if (n < 0 && errno == EINTR) continue;
-        for (int e = 0; e < n; ++e) {
-          size_t k = events[static_cast<size_t>(e)].data.u64;
-          Conn& c = conns[k];
-          ssize_t got = recv(c.fd, buf, sizeof buf, 0);
-          if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
-          if (got <= 0) {
-            ++errors;
-            epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
-            --busy;
-            continue;
-          }
-          c.reply.append(buf, static_cast<size_t>(got));
-          if (c.reply.find("\n\n") == std::string::npos) continue;
-          lat.push_back(
-              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c.t0).count());
-          if (c.reply.rfind("action=DEFER_IF_PERMIT", 0) == 0 ||
-              c.reply.rfind("action=defer_if_permit", 0) == 0)
-            ++deferred;
-          else if (c.reply.rfind("action=REJECT", 0) == 0 || c.reply.rfind("action=5", 0) == 0)
-            ++rejected;
-          else if (c.reply.rfind("action=", 0) == 0)
-            ++other;
-          else
-            ++errors;
-          --busy;
-          idle.push_back(k);
-        }
-      }
-      for (auto& c : conns) close(c.fd);
-      close(ep);
-    });
+    threads.emplace_back(
+        [&, t] { Driver(o, totals, start, t, nthreads, latencies[static_cast<size_t>(t)]).run(); });
   }
   for (auto& t : threads) t.join();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -281,6 +319,6 @@ int main(int argc, char** argv) {
       "requests=%zu seconds=%.2f rps=%.0f p50_ms=%.3f p99_ms=%.3f max_ms=%.3f errors=%ld deferred=%ld "
       "rejected=%ld other=%ld\n",
       all.size(), secs, all.size() / secs, pct(0.50), pct(0.99), all.empty() ? 0.0 : all.back(),
-      errors.load(), deferred.load(), rejected.load(), other.load());
-  return errors.load() == 0 ? 0 : 1;
+      totals.errors.load(), totals.deferred.load(), totals.rejected.load(), totals.other.load());
+  return totals.errors.load() == 0 ? 0 : 1;
 }

@@ -79,107 +79,112 @@ bool is_public(const IpNetwork& n) {
   return true;
 }
 
-void check_service(const PostfixConfig& c, const PostfixService& s, Report& r) {
-  SmtpRole role = smtp_role(c, s);
-  std::string level = smtpd_tls_level(c, s);
-  bool tls_on = level != "none" && level != "";
-  bool wrapper = yes(c.get(s, "smtpd_tls_wrappermode"));
-  if (role == SmtpRole::mx) {
-    if (!tls_on) {
-      r.add({"postfix.mx.no-starttls", Severity::error, s.where(), "smtpd_tls_security_level", level,
-             "the MX does not offer STARTTLS: mail from other servers travels in clear text",
-             fix_for(c, s, "smtpd_tls_security_level", "may", false)});
-    } else if (level == "encrypt") {
-      r.add({"postfix.mx.encrypt", Severity::error, where_for(c, &s, "smtpd_tls_security_level"),
-             "smtpd_tls_security_level", level,
-             "the public MX requires TLS: servers that cannot do STARTTLS can no longer deliver to you (RFC "
-             "3207 "
-             "forbids this on a publicly-referenced server)",
-             fix_for(c, s, "smtpd_tls_security_level", "may", false)});
-    }
-    if (sasl_enabled(c, s)) {
-      r.add(
-          {"postfix.mx.sasl", Severity::warning, where_for(c, &s, "smtpd_sasl_auth_enable"),
+// The public MX (port 25): STARTTLS offered but not required, no AUTH (or AUTH only after TLS).
+void check_mx(const PostfixConfig& c, const PostfixService& s, const std::string& level, bool tls_on,
+              Report& r) {
+  if (!tls_on) {
+    r.add({"postfix.mx.no-starttls", Severity::error, s.where(), "smtpd_tls_security_level", level,
+           "the MX does not offer STARTTLS: mail from other servers travels in clear text",
+           fix_for(c, s, "smtpd_tls_security_level", "may", false)});
+  } else if (level == "encrypt") {
+    r.add({"postfix.mx.encrypt", Severity::error, where_for(c, &s, "smtpd_tls_security_level"),
+           "smtpd_tls_security_level", level,
+           "the public MX requires TLS: servers that cannot do STARTTLS can no longer deliver to you (RFC "
+           "3207 "
+           "forbids this on a publicly-referenced server)",
+           fix_for(c, s, "smtpd_tls_security_level", "may", false)});
+  }
+  if (sasl_enabled(c, s)) {
+    r.add({"postfix.mx.sasl", Severity::warning, where_for(c, &s, "smtpd_sasl_auth_enable"),
            "smtpd_sasl_auth_enable", "yes",
            "SASL authentication is enabled on the MX; users should submit on 587/465, where TLS is required",
            fix_for(c, s, "smtpd_sasl_auth_enable", "no", true)});
-      if (!yes(c.get(s, "smtpd_tls_auth_only")) && level != "encrypt") {
-        r.add({"postfix.mx.auth-before-tls", Severity::error, where_for(c, &s, "smtpd_tls_auth_only"),
-               "smtpd_tls_auth_only", c.get(s, "smtpd_tls_auth_only"),
-               "AUTH is offered before STARTTLS on the MX: passwords can be sent in clear text",
-               fix_for(c, s, "smtpd_tls_auth_only", "yes", false)});
-      }
+    if (!yes(c.get(s, "smtpd_tls_auth_only")) && level != "encrypt") {
+      r.add({"postfix.mx.auth-before-tls", Severity::error, where_for(c, &s, "smtpd_tls_auth_only"),
+             "smtpd_tls_auth_only", c.get(s, "smtpd_tls_auth_only"),
+             "AUTH is offered before STARTTLS on the MX: passwords can be sent in clear text",
+             fix_for(c, s, "smtpd_tls_auth_only", "yes", false)});
     }
   }
-  if (role == SmtpRole::submission || role == SmtpRole::smtps) {
-    const char* what = role == SmtpRole::submission ? "submission" : "smtps";
-    if (role == SmtpRole::submission && level != "encrypt") {
-      r.add({"postfix.submission.tls-required", Severity::error, where_for(c, &s, "smtpd_tls_security_level"),
-             "smtpd_tls_security_level", level,
-             "submission does not require TLS: clients may send passwords and mail in clear text (RFC 8314)",
-             svc_fix(s, "smtpd_tls_security_level", "encrypt")});
-    }
-    if (role == SmtpRole::smtps && !wrapper) {
-      r.add({"postfix.smtps.wrappermode", Severity::error, where_for(c, &s, "smtpd_tls_wrappermode"),
-             "smtpd_tls_wrappermode", c.get(s, "smtpd_tls_wrappermode"),
-             "the smtps service (465) does not start TLS at connect (RFC 8314 implicit TLS)",
-             svc_fix(s, "smtpd_tls_wrappermode", "yes")});
-    }
-    if (!yes(c.get(s, "smtpd_tls_auth_only")) && !(role == SmtpRole::smtps && wrapper)) {
-      bool exposed = level != "encrypt";
-      r.add({"postfix.submission.auth-only", exposed ? Severity::error : Severity::warning,
-             where_for(c, &s, "smtpd_tls_auth_only"), "smtpd_tls_auth_only", c.get(s, "smtpd_tls_auth_only"),
-             exposed ? std::string(what) + " offers AUTH before STARTTLS: passwords can be sent in clear text"
-                     : std::string(what) + " relies on the TLS level alone to keep AUTH behind STARTTLS",
-             svc_fix(s, "smtpd_tls_auth_only", "yes")});
-    }
-    if (!sasl_enabled(c, s)) {
-      r.add({"postfix.submission.no-sasl", Severity::warning, where_for(c, &s, "smtpd_sasl_auth_enable"),
-             "smtpd_sasl_auth_enable", c.get(s, "smtpd_sasl_auth_enable"),
-             std::string(what) + " has SASL authentication off: users cannot log in to send",
-             svc_fix(s, "smtpd_sasl_auth_enable", "yes")});
-    }
-    bool mandatory = level == "encrypt";
-    // Without TLS at all (reported above) protocols and ciphers are moot.
-    if (tls_on || wrapper) {
-      std::string pname = mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols";
-      ProtoSet protos = postfix_protocols(c.get(s, pname));
-      std::string old = protos.below(Proto::tls1_2);
-      if (!old.empty()) {
-        r.add({"postfix.submission.protocols", Severity::error, where_for(c, &s, pname), pname,
-               c.get(s, pname), std::string(what) + " accepts " + old + " (TLS 1.2 or newer only, RFC 8996)",
-               svc_fix(s, pname, ">=TLSv1.2")});
-      }
-      std::string gname = mandatory ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers";
-      std::string grade = c.get(s, gname);
-      if (grade != "high") {
-        r.add({"postfix.submission.cipher-grade", Severity::warning, where_for(c, &s, gname), gname, grade,
-               std::string(what) + " accepts cipher grade \"" + grade +
-                   "\"; clients that submit mail all do \"high\"",
-               svc_fix(s, gname, "high")});
-      }
-      auto weak = weak_suite_classes(postfix_cipher_string(c, s, mandatory));
-      if (!weak.present.empty()) {
-        std::string xname = mandatory ? "smtpd_tls_mandatory_exclude_ciphers" : "smtpd_tls_exclude_ciphers";
-        r.add({"postfix.submission.weak-ciphers", Severity::error, where_for(c, &s, xname), xname,
-               c.get(s, xname),
-               std::string(what) + " enables " + weak.names() +
-                   " suites (anonymous suites let a man in the middle read the password)",
-               svc_fix(s, xname, "aNULL,eNULL,EXPORT,RC4,3DES,MD5")});
-      }
-    }
-    bool refuses = refuses_unauthenticated(c.get(s, "smtpd_client_restrictions")) ||
-                   refuses_unauthenticated(c.get(s, "smtpd_relay_restrictions")) ||
-                   refuses_unauthenticated(c.get(s, "smtpd_recipient_restrictions"));
-    if (!refuses) {
-      r.add({"postfix.submission.unauthenticated", Severity::warning,
-             where_for(c, &s, "smtpd_client_restrictions"), "smtpd_client_restrictions",
-             c.get(s, "smtpd_client_restrictions"),
-             std::string(what) + " accepts mail from clients that did not log in",
-             svc_fix(s, "smtpd_client_restrictions", "permit_sasl_authenticated,reject")});
-    }
+}
+
+// Protocols, cipher grade and weak suite classes of a submission service that has TLS;
+// mandatory: the service requires TLS (its mandatory_* settings apply).
+void check_submission_tls(const PostfixConfig& c, const PostfixService& s, const char* what, bool mandatory,
+                          Report& r) {
+  std::string pname = mandatory ? "smtpd_tls_mandatory_protocols" : "smtpd_tls_protocols";
+  ProtoSet protos = postfix_protocols(c.get(s, pname));
+  std::string old = protos.below(Proto::tls1_2);
+  if (!old.empty()) {
+    r.add({"postfix.submission.protocols", Severity::error, where_for(c, &s, pname), pname, c.get(s, pname),
+           std::string(what) + " accepts " + old + " (TLS 1.2 or newer only, RFC 8996)",
+           svc_fix(s, pname, ">=TLSv1.2")});
   }
-  // Any smtpd listener: SSLv2/v3 and relaying.
+  std::string gname = mandatory ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers";
+  std::string grade = c.get(s, gname);
+  if (grade != "high") {
+    r.add({"postfix.submission.cipher-grade", Severity::warning, where_for(c, &s, gname), gname, grade,
+           std::string(what) + " accepts cipher grade \"" + grade +
+               "\"; clients that submit mail all do \"high\"",
+           svc_fix(s, gname, "high")});
+  }
+  auto weak = weak_suite_classes(postfix_cipher_string(c, s, mandatory));
+  if (!weak.present.empty()) {
+    std::string xname = mandatory ? "smtpd_tls_mandatory_exclude_ciphers" : "smtpd_tls_exclude_ciphers";
+    r.add({"postfix.submission.weak-ciphers", Severity::error, where_for(c, &s, xname), xname,
+           c.get(s, xname),
+           std::string(what) + " enables " + weak.names() +
+               " suites (anonymous suites let a man in the middle read the password)",
+           svc_fix(s, xname, "aNULL,eNULL,EXPORT,RC4,3DES,MD5")});
+  }
+}
+
+// Submission (587) and smtps (465): TLS required before AUTH, SASL on, no mail without a login.
+void check_submission(const PostfixConfig& c, const PostfixService& s, SmtpRole role,
+                      const std::string& level, bool tls_on, bool wrapper, Report& r) {
+  const char* what = role == SmtpRole::submission ? "submission" : "smtps";
+  if (role == SmtpRole::submission && level != "encrypt") {
+    r.add({"postfix.submission.tls-required", Severity::error, where_for(c, &s, "smtpd_tls_security_level"),
+           "smtpd_tls_security_level", level,
+           "submission does not require TLS: clients may send passwords and mail in clear text (RFC 8314)",
+           svc_fix(s, "smtpd_tls_security_level", "encrypt")});
+  }
+  if (role == SmtpRole::smtps && !wrapper) {
+    r.add({"postfix.smtps.wrappermode", Severity::error, where_for(c, &s, "smtpd_tls_wrappermode"),
+           "smtpd_tls_wrappermode", c.get(s, "smtpd_tls_wrappermode"),
+           "the smtps service (465) does not start TLS at connect (RFC 8314 implicit TLS)",
+           svc_fix(s, "smtpd_tls_wrappermode", "yes")});
+  }
+  if (!yes(c.get(s, "smtpd_tls_auth_only")) && !(role == SmtpRole::smtps && wrapper)) {
+    bool exposed = level != "encrypt";
+    r.add({"postfix.submission.auth-only", exposed ? Severity::error : Severity::warning,
+           where_for(c, &s, "smtpd_tls_auth_only"), "smtpd_tls_auth_only", c.get(s, "smtpd_tls_auth_only"),
+           exposed ? std::string(what) + " offers AUTH before STARTTLS: passwords can be sent in clear text"
+                   : std::string(what) + " relies on the TLS level alone to keep AUTH behind STARTTLS",
+           svc_fix(s, "smtpd_tls_auth_only", "yes")});
+  }
+  if (!sasl_enabled(c, s)) {
+    r.add({"postfix.submission.no-sasl", Severity::warning, where_for(c, &s, "smtpd_sasl_auth_enable"),
+           "smtpd_sasl_auth_enable", c.get(s, "smtpd_sasl_auth_enable"),
+           std::string(what) + " has SASL authentication off: users cannot log in to send",
+           svc_fix(s, "smtpd_sasl_auth_enable", "yes")});
+  }
+  // Without TLS at all (reported above) protocols and ciphers are moot.
+  if (tls_on || wrapper) check_submission_tls(c, s, what, level == "encrypt", r);
+  bool refuses = refuses_unauthenticated(c.get(s, "smtpd_client_restrictions")) ||
+                 refuses_unauthenticated(c.get(s, "smtpd_relay_restrictions")) ||
+                 refuses_unauthenticated(c.get(s, "smtpd_recipient_restrictions"));
+  if (!refuses) {
+    r.add({"postfix.submission.unauthenticated", Severity::warning,
+           where_for(c, &s, "smtpd_client_restrictions"), "smtpd_client_restrictions",
+           c.get(s, "smtpd_client_restrictions"),
+           std::string(what) + " accepts mail from clients that did not log in",
+           svc_fix(s, "smtpd_client_restrictions", "permit_sasl_authenticated,reject")});
+  }
+}
+
+// Any smtpd listener: SSLv2/v3 and relaying.
+void check_any_listener(const PostfixConfig& c, const PostfixService& s, bool tls_on, Report& r) {
   ProtoSet opp = postfix_protocols(c.get(s, "smtpd_tls_protocols"));
   if (tls_on && (opp.has(Proto::sslv2) || opp.has(Proto::sslv3)) &&
       (c.overridden(s, "smtpd_tls_protocols"))) {
@@ -203,6 +208,17 @@ void check_service(const PostfixConfig& c, const PostfixService& s, Report& r) {
            fix_for(c, s, name, "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination",
                    false)});
   }
+}
+
+void check_service(const PostfixConfig& c, const PostfixService& s, Report& r) {
+  SmtpRole role = smtp_role(c, s);
+  std::string level = smtpd_tls_level(c, s);
+  bool tls_on = level != "none" && level != "";
+  bool wrapper = yes(c.get(s, "smtpd_tls_wrappermode"));
+  if (role == SmtpRole::mx) check_mx(c, s, level, tls_on, r);
+  if (role == SmtpRole::submission || role == SmtpRole::smtps)
+    check_submission(c, s, role, level, tls_on, wrapper, r);
+  check_any_listener(c, s, tls_on, r);
 }
 
 void check_mynetworks(const PostfixConfig& c, Report& r) {
