@@ -288,6 +288,23 @@ bool reset_peak() {
   return !f.fail();
 }
 
+// AddressSanitizer keeps freed memory in quarantine (256 MB by default), so under it the peak
+// grows with how much was allocated and freed, not with what is live: the bound below is checked
+// in the builds without it (the debug build in tools/test.sh).
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POSTERN_UNDER_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(POSTERN_UNDER_ASAN)
+#define POSTERN_UNDER_ASAN 1
+#endif
+#ifdef POSTERN_UNDER_ASAN
+constexpr bool kPeakIsMeaningful = false;
+#else
+constexpr bool kPeakIsMeaningful = true;
+#endif
+
 // A large valid report, gzipped and zipped: the XML is streamed from the inflater into the parser,
 // so the peak memory while reading it grows by far less than its decompressed size (about 60 MB
 // here; read whole, the peak would grow by at least that).
@@ -315,8 +332,10 @@ TEST(DmarcReportRead, ALargeReportIsStreamedInBoundedMemory) {
     const DomainSummary& d = r.domains().at("example.net");
     EXPECT_EQ(d.messages, 2 * records);
     EXPECT_EQ(d.sources.size(), 50u);
-    EXPECT_LT(grew, 16u * 1024 * 1024)
-        << name << ": the peak grew by " << grew << " bytes for " << xml_bytes << " bytes of XML";
+    if (kPeakIsMeaningful) {
+      EXPECT_LT(grew, 16u * 1024 * 1024)
+          << name << ": the peak grew by " << grew << " bytes for " << xml_bytes << " bytes of XML";
+    }
   }
 }
 
