@@ -18,6 +18,7 @@
 #include <iterator>
 
 #include "common/store/lmdb_store.h"
+#include "tests/harness/config_sections.h"
 #include "tests/harness/dns_server.h"
 #include "tests/harness/net.h"
 #include "tests/harness/postfix_instance.h"
@@ -132,7 +133,7 @@ TEST(PolicydDaemon, TwoDaemonsOnOneRedisShareGreylistState) {
   TestDnsServer dns;
   RedisServer redis;
   TempDir dir("postern-policyd-redis");
-  std::string store = "[store]\nbackend = \"redis\"\nredis_port = " + std::to_string(redis.port()) + "\n";
+  std::string store = redis_store_section(redis.port());
   chmod(dir.path().c_str(), 0755);                   // the daemons read their clock file as nobody
   TestClockFile clock(dir.path() / "clock-offset");  // both daemons' (as hosts on one time server)
   PolicydOptions o;
@@ -159,8 +160,7 @@ TEST(PolicydDaemon, RedisDownAtStartGetsTheStoreFailureOutcomeThenRedisIsUsedOnc
   RedisServer redis;
   redis.stop();
   TempDir dir("postern-policyd-redis-down");
-  std::string store = "[store]\nbackend = \"redis\"\nredis_port = " + std::to_string(redis.port()) +
-                      "\nredis_timeout = \"300ms\"\n";
+  std::string store = redis_store_section(redis.port(), "redis_timeout = \"300ms\"\n");
   Policyd mx(dir, "mx", dns.address(), store);
   for (int i = 0; i < 3; ++i) {
     auto r = ask(mx.port, request("203.0.113.60"));

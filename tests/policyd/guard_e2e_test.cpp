@@ -10,6 +10,7 @@
 
 #include <regex>
 
+#include "tests/harness/config_sections.h"
 #include "tests/harness/dovecot_instance.h"
 #include "tests/harness/net.h"
 #include "tests/harness/postfix_instance.h"
@@ -25,8 +26,7 @@ TEST(AccountGuardE2E, LimitThenSpoofHoldsTheLoginReleaseLetsItSendAgainImapKeeps
   RedisServer redis;
   TempDir dir("postern-guard-e2e");
   chmod(dir.path().c_str(), 0755);
-  const std::string store =
-      "[store]\nbackend = \"redis\"\nredis_port = " + std::to_string(redis.port()) + "\n";
+  const std::string store = redis_store_section(redis.port());
   const std::string guard =
       "[account_guard]\nenabled = true\nalert_to = \"postmaster@example.org\"\nsendmail = \"" +
       (dir / "sendmail").string() + "\"\n";

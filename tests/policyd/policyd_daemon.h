@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/daemon/daemon_clock.h"
+#include "tests/harness/config_sections.h"
 #include "tests/harness/dns_server.h"
 #include "tests/harness/installed.h"
 #include "tests/harness/net.h"
@@ -114,9 +115,7 @@ struct Policyd {
 };
 
 // The [store] section of an LMDB store in dir/state.
-inline std::string lmdb_store_conf(const TempDir& dir) {
-  return "[store]\nlmdb_path = \"" + (dir.path() / "state").string() + "\"\n";
-}
+inline std::string lmdb_store_conf(const TempDir& dir) { return lmdb_store_section(dir.path() / "state"); }
 
 // A daemon over LMDB in its own temporary directory (its config at dir/policyd.conf), with its own
 // test DNS server.

@@ -11,6 +11,7 @@
 
 #include <regex>
 
+#include "tests/harness/config_sections.h"
 #include "tests/harness/dovecot_instance.h"
 #include "tests/harness/postfix_instance.h"
 #include "tests/harness/redis_server.h"
@@ -235,7 +236,7 @@ TEST(PolicydRatelimitRedis, TwoDaemonsOnOneRedisShareTheCounters) {
   TestDnsServer dns;
   RedisServer redis;
   TempDir dir("postern-ratelimit-redis");
-  std::string store = "[store]\nbackend = \"redis\"\nredis_port = " + std::to_string(redis.port()) + "\n";
+  std::string store = redis_store_section(redis.port());
   PolicydOptions o;
   o.dnsbl = "";
   o.extra =

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/harness/config_sections.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
 
@@ -68,9 +69,8 @@ TEST(DmarcReportUnits, ExecStartRunsAsWritten) {
   std::string conf_text =
       "[log]\ndestination = \"stderr\"\n[dns]\nservers = [\"127.0.0.1:9\"]\n[dmarc]\nreport_log = \"" +
       log.string() +
-      "\"\n[dmarc.reports]\nenabled = false\norg_name = \"MX\"\nfrom = \"dmarc@mx.example\"\n"
-      "[store]\nlmdb_path = \"" +
-      (dir.path() / "state").string() + "\"\n";
+      "\"\n[dmarc.reports]\nenabled = false\norg_name = \"MX\"\nfrom = \"dmarc@mx.example\"\n" +
+      test::lmdb_store_section(dir.path() / "state");
   auto conf = dir.write("postern.conf", conf_text);
   argv[0] = POSTERNCTL;
   argv[2] = conf.string();

@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "tests/harness/config_sections.h"
 #include "tests/harness/dns_server.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
@@ -156,7 +157,7 @@ TEST(Posternctl, SenderCheckUsesTheConfiguredMaps) {
 
 TEST(Posternctl, GreylistAllowListDeletePurge) {
   test::TempDir dir;
-  auto conf = dir.write("postern.conf", "[store]\nlmdb_path = \"" + (dir / "state").string() + "\"\n");
+  auto conf = dir.write("postern.conf", test::lmdb_store_section(dir / "state"));
   auto allow = ctl({"-c", conf.string(), "greylist", "allow", "192.0.2.9"});
   EXPECT_EQ(allow.exit_code, 0) << allow.output;
   EXPECT_EQ(allow.output.rfind("allowed 192.0.2.0/24", 0), 0u) << allow.output;
@@ -297,7 +298,7 @@ TEST(Posternctl, BadGlobalOptionsAreUsageErrors) {
 
 TEST(Posternctl, GreylistAllowTakesTheClientNetworkOfANarrowerNetworkAndRefusesAWiderOne) {
   test::TempDir dir;
-  auto conf = dir.write("postern.conf", "[store]\nlmdb_path = \"" + (dir / "state").string() + "\"\n");
+  auto conf = dir.write("postern.conf", test::lmdb_store_section(dir / "state"));
   auto narrow = ctl({"-c", conf.string(), "greylist", "allow", "192.0.2.16/28"});
   EXPECT_EQ(narrow.exit_code, 0) << narrow.output;
   EXPECT_EQ(narrow.output.rfind("allowed 192.0.2.0/24", 0), 0u) << narrow.output;

@@ -6,6 +6,7 @@
 
 #include "common/ratelimit/limiter.h"
 #include "common/store/lmdb_store.h"
+#include "tests/harness/config_sections.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
 
@@ -29,8 +30,8 @@ TEST(PosternctlRatelimit, ListShowsCountersAgainstTheirLimitsAndResetForgetsThem
   test::TempDir dir("postern-ctl-ratelimit");
   auto overrides = dir.write("overrides", "boss@example.org messages=50/1h\n");
   auto conf = dir.write("postern.conf",
-                        "[store]\nlmdb_path = \"" + (dir.path() / "state").string() +
-                            "\"\n[policyd.ratelimit]\nenabled = true\noverrides = \"" + overrides.string() +
+                        test::lmdb_store_section(dir.path() / "state") +
+                            "[policyd.ratelimit]\nenabled = true\noverrides = \"" + overrides.string() +
                             "\"\n[[policyd.ratelimit.limit]]\nwindow = \"1h\"\nmessages = 3\n"
                             "[[policyd.ratelimit.limit]]\nby = \"sender_domain\"\nwindow = \"1d\"\n"
                             "recipients = 1000\n")
