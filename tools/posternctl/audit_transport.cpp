@@ -12,6 +12,7 @@
 #include "tools/posternctl/audit/probes.h"
 #include "tools/posternctl/dns_records_transport.h"
 #include "tools/posternctl/state.h"
+#include "tools/posternctl/transport_args.h"
 #include "tools/posternctl/transport_checks.h"
 
 namespace postern::ctl {
@@ -51,20 +52,12 @@ std::string local_mx_listener(Context& ctx, const audit::PostfixConfig* pf) {
 
 int audit_transport(Context& ctx, const audit::PostfixConfig* pf, audit::Report& report) {
   TransportOptions t;
-  for (const char* opt : {"--smtp-connect", "--mta-sts-connect"}) {
-    if (ctx.opts.has(opt) && !valid_ip_port(ctx.opts.value(opt)))
-      return ctx.usage_error(std::string(opt) + " needs IP:PORT");
-  }
+  if (int rc = read_shared_transport_args(ctx, t); rc) return rc;
   std::set<std::string> domains;
   for (const auto& v : ctx.opts.values("--domain")) {
     std::string d;
     if (!host_arg(v, d)) return ctx.usage_error("--domain " + log_safe(v) + ": not a domain name");
     domains.insert(d);
-  }
-  for (const auto& v : ctx.opts.values("--mx-host")) {
-    std::string h;
-    if (!host_arg(v, h)) return ctx.usage_error("--mx-host " + log_safe(v) + ": not a host name");
-    t.mx_hosts.push_back(h);
   }
   Config fallback;
   const Config* c = optional_config(ctx, fallback);
@@ -82,9 +75,6 @@ int audit_transport(Context& ctx, const audit::PostfixConfig* pf, audit::Report&
     return 0;
   }
   if (pf) transport_from_postfix(*pf, t);
-  t.next_key = ctx.opts.value("--next-key");
-  t.https_ca_file = ctx.opts.value("--mta-sts-ca");
-  t.https_connect = ctx.opts.value("--mta-sts-connect");
   SystemClock clock;
   int rc = 0;
   std::shared_ptr<Resolver> resolver = open_resolver(*c, clock, rc);

@@ -39,6 +39,7 @@
 #include "tools/posternctl/state.h"
 #include "tools/posternctl/transport/mta_sts_policy.h"
 #include "tools/posternctl/transport/txt_records.h"
+#include "tools/posternctl/transport_args.h"
 
 namespace postern::ctl {
 namespace {
@@ -172,21 +173,12 @@ bool valid_report_address(std::string_view a) {
 int transport_options(Context& ctx, TransportOptions& t) {
   t.tls_certs = ctx.opts.values("--tls-cert");
   t.cert_source = "from --tls-cert";
-  for (const char* opt : {"--smtp-connect", "--mta-sts-connect"}) {
-    if (ctx.opts.has(opt) && !valid_ip_port(ctx.opts.value(opt)))
-      return ctx.usage_error(std::string(opt) + " needs IP:PORT");
-  }
-  for (const auto& v : ctx.opts.values("--mx-host")) {
-    std::string h;
-    if (!host_arg(v, h)) return ctx.usage_error("--mx-host " + log_safe(v) + ": not a host name");
-    if (std::find(t.mx_hosts.begin(), t.mx_hosts.end(), h) == t.mx_hosts.end()) t.mx_hosts.push_back(h);
-  }
+  if (int rc = read_shared_transport_args(ctx, t); rc) return rc;
   for (const auto& v : ctx.opts.values("--no-mail")) {
     std::string h;
     if (!host_arg(v, h)) return ctx.usage_error("--no-mail " + log_safe(v) + ": not a domain name");
     t.no_mail.push_back(h);
   }
-  t.next_key = ctx.opts.value("--next-key");
   t.tlsa_issuer = ctx.opts.has("--tlsa-issuer");
   std::string mode = ctx.opts.value("--mta-sts-mode", "testing");
   t.sts_mode = mode == "enforce" ? MtaStsMode::enforce
@@ -194,8 +186,6 @@ int transport_options(Context& ctx, TransportOptions& t) {
                                  : MtaStsMode::testing;
   t.sts_max_age = ctx.opts.number("--mta-sts-max-age", 0);
   t.mta_sts_out = ctx.opts.value("--mta-sts-out");
-  t.https_ca_file = ctx.opts.value("--mta-sts-ca");
-  t.https_connect = ctx.opts.value("--mta-sts-connect");
   if (ctx.opts.has("--tlsrpt-rua")) {
     std::string v = ctx.opts.value("--tlsrpt-rua");
     if (v.find(':') == std::string::npos) v = "mailto:" + v;
