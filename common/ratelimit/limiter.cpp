@@ -18,19 +18,34 @@ int64_t delta_of(const SendUsage& u, LimitMetric m) {
   return m == LimitMetric::messages ? u.messages : m == LimitMetric::recipients ? u.recipients : u.bytes;
 }
 
-// One quantity of one limit for one subject, during one check.
-struct Counter {
+}  // namespace
+
+struct RateLimiter::Counter {
   const SendLimit* limit;
   LimitMetric metric;
   std::string subject;
+  std::string id;  // counter_id()
   int64_t delta;
-  int64_t first;             // first bucket in the window
-  int64_t current;           // the bucket now
-  std::vector<int64_t> old;  // counts of first..current-1
+  int64_t first;               // first bucket in the window
+  int64_t current;             // the bucket now
+  int64_t settled_to;          // the last settled bucket before current (may be before first)
+  std::vector<int64_t> old{};  // counts of first..current-1
+  size_t cached = 0;           // how many of them came from the settled-bucket cache
+  int64_t cached_generation = SettledBuckets::kNoGeneration;
   int64_t old_sum = 0;
   int64_t now_count = 0;  // the current bucket
   bool added = false;
 };
+
+namespace {
+
+using Counter = RateLimiter::Counter;
+
+int64_t generation_of(const std::optional<StoreEntry>& e) {
+  int64_t g = 0;
+  if (e && !parse_counter(e->value, g)) g = 0;
+  return g;
+}
 
 // When the window has room for the counter's delta again: a bucket leaves the window at the
 // first second t with t - window >= its last second.
@@ -61,8 +76,8 @@ std::string describe_limit(const SendLimit& l, LimitMetric m) {
 }
 
 RateLimiter::RateLimiter(Store& store, const Clock& clock, std::vector<SendLimit> limits,
-                         const std::vector<LimitOverride>& overrides)
-    : store_(store), clock_(clock), limits_(std::move(limits)) {
+                         const std::vector<LimitOverride>& overrides, size_t settled_cache)
+    : store_(store), clock_(clock), limits_(std::move(limits)), settled_(settled_cache) {
   for (const auto& l : limits_) {
     if (l.by == LimitBy::login) login_limits_.push_back(l);
   }
@@ -88,16 +103,10 @@ RateDecision RateLimiter::check(const SendUsage& u) {
     for (LimitMetric m : kMetrics) {
       int64_t delta = delta_of(u, m);
       if (l.of(m) <= 0 || delta <= 0) continue;
-      counters.push_back(Counter{&l,
-                                 m,
-                                 subject,
-                                 delta,
-                                 first_bucket(l.window, now),
-                                 current_bucket(l.window, now),
-                                 {},
-                                 0,
-                                 0,
-                                 false});
+      const int64_t current = current_bucket(l.window, now);
+      counters.push_back(Counter{&l, m, subject, counter_id(l.by, subject, l.window, m), delta,
+                                 first_bucket(l.window, now), current,
+                                 std::min(current - 1, last_settled_bucket(l.window, now))});
     }
   };
   const std::string login = ascii_lower(u.login);
@@ -125,29 +134,13 @@ RateDecision RateLimiter::check(const SendUsage& u) {
     d.error = e.message;
     return d;
   };
-  // 1. Read every bucket of every counter at once: a message that a limit refuses as things
-  // stand writes nothing.
-  std::vector<std::string> keys;
   for (auto& c : counters) {
     if (c.delta > c.limit->of(c.metric)) return refuse(c, RateVerdict::too_big, c.delta);
-    for (int64_t b = c.first; b <= c.current; ++b)
-      keys.push_back(counter_key(c.limit->by, c.subject, c.limit->window, c.metric, b));
   }
-  auto read = store_.get_many(keys);
-  if (!read) return failed(read.error());
-  size_t at = 0;
+  // 1. Read the buckets of every counter at once: a message that a limit refuses as things stand
+  // writes nothing.
+  if (auto r = read_buckets(counters, now); !r) return failed(r.error());
   for (auto& c : counters) {
-    for (int64_t b = c.first; b <= c.current; ++b) {
-      int64_t n = 0;
-      const auto& e = (*read)[at++];
-      if (e && !parse_counter(e->value, n)) n = 0;  // not ours: ignored, never fatal
-      if (b == c.current) {
-        c.now_count = n;
-      } else {
-        c.old.push_back(n);
-        c.old_sum += n;
-      }
-    }
     if (c.old_sum + c.now_count + c.delta > c.limit->of(c.metric))
       return refuse(c, RateVerdict::over, c.old_sum + c.now_count + c.delta);
   }
@@ -155,15 +148,12 @@ RateDecision RateLimiter::check(const SendUsage& u) {
   // to the last slot shows up here, and whoever went over takes its increments back.
   auto take_back = [&] {
     for (auto& c : counters) {
-      if (!c.added) continue;
-      (void)store_.increment(counter_key(c.limit->by, c.subject, c.limit->window, c.metric, c.current),
-                             -c.delta, Seconds(c.limit->window + bucket_seconds(c.limit->window) + 1));
+      if (c.added)
+        (void)store_.increment(counter_key(c.id, c.current), -c.delta, bucket_ttl(c.limit->window));
     }
   };
   for (auto& c : counters) {
-    const Seconds ttl(c.limit->window + bucket_seconds(c.limit->window) + 1);
-    auto n = store_.increment(counter_key(c.limit->by, c.subject, c.limit->window, c.metric, c.current),
-                              c.delta, ttl);
+    auto n = store_.increment(counter_key(c.id, c.current), c.delta, bucket_ttl(c.limit->window));
     if (!n) {
       take_back();
       return failed(n.error());
@@ -176,6 +166,50 @@ RateDecision RateLimiter::check(const SendUsage& u) {
     }
   }
   return d;
+}
+
+// Fills each counter's old buckets, old_sum and now_count: settled buckets from the cache when it
+// holds them under the generation read now, the rest with the generation in one get_many. When a
+// cached value turns out to belong to another generation (a reset since), it reads again without
+// the cache.
+Result<void> RateLimiter::read_buckets(std::vector<Counter>& counters, int64_t now) {
+  for (bool use_cache : {true, false}) {
+    std::vector<std::string> keys{std::string(kGenerationKey)};
+    for (auto& c : counters) {
+      c.old.assign(static_cast<size_t>(c.current - c.first), 0);
+      c.cached = use_cache
+                     ? settled_.lookup(c.id, c.first, c.settled_to, now, c.old.data(), c.cached_generation)
+                     : 0;
+      for (int64_t b = c.first + static_cast<int64_t>(c.cached); b <= c.current; ++b)
+        keys.push_back(counter_key(c.id, b));
+    }
+    auto read = store_.get_many(keys);
+    if (!read) return read.error();
+    const int64_t generation = generation_of((*read)[0]);
+    const bool stale = std::any_of(counters.begin(), counters.end(), [&](const Counter& c) {
+      return c.cached > 0 && c.cached_generation != generation;
+    });
+    if (stale) continue;
+    size_t at = 1;
+    for (auto& c : counters) {
+      for (int64_t b = c.first + static_cast<int64_t>(c.cached); b <= c.current; ++b) {
+        int64_t n = 0;
+        const auto& e = (*read)[at++];
+        if (e && !parse_counter(e->value, n)) n = 0;  // not ours: ignored, never fatal
+        if (b == c.current)
+          c.now_count = n;
+        else
+          c.old[static_cast<size_t>(b - c.first)] = n;
+      }
+      c.old_sum = 0;
+      for (int64_t n : c.old) c.old_sum += n;
+      const int64_t settled = c.settled_to - c.first + 1;
+      if (settled > static_cast<int64_t>(c.cached))
+        settled_.remember(c.id, c.first, c.old.data(), static_cast<size_t>(settled), now, generation);
+    }
+    return {};
+  }
+  return {};  // not reached: the second pass never uses the cache
 }
 
 Result<std::vector<RateCounterRow>> RateLimiter::list(Store& store, const Clock& clock, size_t limit,
@@ -259,11 +293,20 @@ Result<size_t> RateLimiter::reset(Store& store, std::string_view target) {
   }
   if (!r) return r.error();
   size_t removed = 0;
+  Result<void> removal;  // the first removal that failed, if one did
   for (const auto& k : keys) {
     auto gone = store.remove(k);
-    if (!gone) return gone.error();
+    if (!gone) {
+      removal = gone.error();
+      break;
+    }
     if (*gone) ++removed;
   }
+  // After the removals, even partial ones: every process that remembers settled buckets forgets
+  // them at its next check (settled_buckets.h).
+  auto generation = store.increment(kGenerationKey, 1, Seconds(0));
+  if (!removal) return removal.error();
+  if (!generation) return generation.error();
   return removed;
 }
 

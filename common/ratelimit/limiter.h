@@ -7,8 +7,12 @@
 // Which limits apply: by = "login" when the request has a login (overrides replace them, see
 // overrides.h), by = "sender_domain" when the sender has a domain, by = "client_address" when the
 // request has no login. Time comes from the injected Clock. Store errors are returned as a
-// store_failure verdict with the message; the caller applies its configured outcome. Thread-safe
-// (immutable after construction; the store is).
+// store_failure verdict with the message; the caller applies its configured outcome.
+// Reads: a check reads the current bucket of each counter, the buckets that ended less than
+// kSettleSeconds ago and the reset generation from the store in one get_many; the older buckets
+// of the window come from the limiter's SettledBuckets cache once read (settled_buckets.h says
+// when that is exact, and how resets reach it). Thread-safe (the limits are immutable after
+// construction; the cache and the store are thread-safe).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +24,7 @@
 #include "common/core/clock.h"
 #include "common/ratelimit/limit.h"
 #include "common/ratelimit/overrides.h"
+#include "common/ratelimit/settled_buckets.h"
 #include "common/store/store.h"
 
 namespace postern {
@@ -69,8 +74,11 @@ struct RateCounterRow {
 
 class RateLimiter {
  public:
+  // settled_cache: at most how many counters the settled-bucket cache remembers (0: none; every
+  // check reads every bucket of its windows).
   RateLimiter(Store& store, const Clock& clock, std::vector<SendLimit> limits,
-              const std::vector<LimitOverride>& overrides = {});
+              const std::vector<LimitOverride>& overrides = {},
+              size_t settled_cache = SettledBuckets::kDefaultMaxCounters);
 
   RateDecision check(const SendUsage& usage);
   // The by = "login" limits in force for a login (the config's, or an override's).
@@ -88,15 +96,22 @@ class RateLimiter {
   // on the store: who sends the one alert. Key "rl:a:BY:SUBJECT:WINDOW".
   static Result<bool> claim_alert(Store& store, LimitBy by, std::string_view subject, int64_t window);
   // Removes every counter of LOGIN (any `by` whose subject is it), or with "@DOMAIN" of every
-  // login in DOMAIN and of the sender domain DOMAIN. Returns how many store entries went.
+  // login in DOMAIN and of the sender domain DOMAIN, then bumps the reset generation
+  // (kGenerationKey) so that every limiter on the store forgets the settled buckets it
+  // remembers. Returns how many store entries went.
   static Result<size_t> reset(Store& store, std::string_view target);
 
+  struct Counter;  // one quantity of one limit for one subject during one check (limiter.cpp)
+
  private:
+  Result<void> read_buckets(std::vector<Counter>& counters, int64_t now);
+
   Store& store_;
   const Clock& clock_;
   std::vector<SendLimit> limits_;        // every by
   std::vector<SendLimit> login_limits_;  // by = login, from limits_
   std::map<std::string, std::vector<SendLimit>, std::less<>> overrides_;
+  SettledBuckets settled_;
 };
 
 }  // namespace postern

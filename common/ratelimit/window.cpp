@@ -33,10 +33,23 @@ std::string subject_prefix(LimitBy by, std::string_view subject) {
   return std::string(kCounterPrefix) + limit_by_name(by) + ":" + key_subject(subject) + ":";
 }
 
+std::string counter_id(LimitBy by, std::string_view subject, int64_t window, LimitMetric metric) {
+  return subject_prefix(by, subject) + std::to_string(window) + ":" + limit_metric_letter(metric);
+}
+
+std::string counter_key(std::string_view id, int64_t bucket) {
+  char digits[24];
+  char* end = std::to_chars(digits, digits + sizeof digits, bucket).ptr;
+  std::string key;
+  key.reserve(id.size() + 1 + static_cast<size_t>(end - digits));
+  key.append(id).push_back(':');
+  key.append(digits, end);
+  return key;
+}
+
 std::string counter_key(LimitBy by, std::string_view subject, int64_t window, LimitMetric metric,
                         int64_t bucket) {
-  return subject_prefix(by, subject) + std::to_string(window) + ":" + limit_metric_letter(metric) + ":" +
-         std::to_string(bucket);
+  return counter_key(counter_id(by, subject, window, metric), bucket);
 }
 
 std::optional<CounterKey> parse_counter_key(std::string_view key) {

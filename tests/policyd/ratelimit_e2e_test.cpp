@@ -4,8 +4,10 @@
 // trusted-network clients (posed with XCLIENT) are counted by address. The window rolls on the
 // daemon's test clock (tests/policyd/policyd_daemon.h TestClockFile): the test steps it past the
 // window instead of waiting, and skips where the daemon has no such hook (the installed package).
-// Also: action = "hold" puts the message in Postfix's hold queue, two daemons on one real Redis
-// share counters, and a bad overrides file stops the daemon with the file and line.
+// `posternctl ratelimit reset` reaches the running daemon at once, also for counts in buckets the
+// daemon no longer reads but remembers (common/ratelimit/settled_buckets.h). Also: action = "hold"
+// puts the message in Postfix's hold queue, two daemons on one real Redis share counters, and a
+// bad overrides file stops the daemon with the file and line.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -150,6 +152,28 @@ TEST_F(PolicydRatelimit, MessageAfterTheLimitIsDeferredOthersAreNotAndTheWindowR
   r = s.submit("alice@example.org");
   EXPECT_EQ(r.code, 250) << r.text << "\n" << s.policyd->proc->output();
   EXPECT_TRUE(s.postfix->wait_for_messages("dave@example.org", 5)) << s.postfix->maillog();
+}
+
+TEST_F(PolicydRatelimit, AResetByPosternctlReachesTheRunningDaemonAlsoForCountsItRemembers) {
+  if (auto why = test_clock_missing(); !why.empty()) GTEST_SKIP() << why;
+  Site& s = *site_;
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(s.submit("carol@example.org").code, 250) << i;
+  // 20 minutes on, the three sit in a bucket that ended long ago: the daemon reads it once, then
+  // answers from memory.
+  s.clock->set("20m");
+  EXPECT_EQ(s.submit("carol@example.org").code, 450);
+  EXPECT_EQ(s.submit("carol@example.org").code, 450);
+  const auto conf = s.dir.write("ctl.conf", lmdb_store_conf(s.dir)).string();
+  auto reset = run_command({POSTERNCTL, "-c", conf, "ratelimit", "reset", "carol@example.org"}, "",
+                           std::chrono::seconds(30));
+  EXPECT_EQ(reset.exit_code, 0) << reset.output;
+  EXPECT_EQ(reset.output, "reset carol@example.org: 1 counters removed\n");
+  // The next three pass, the fourth does not: the limit counts afresh from the reset.
+  for (int i = 0; i < 3; ++i) {
+    auto r = s.submit("carol@example.org");
+    EXPECT_EQ(r.code, 250) << i << ": " << r.text << "\n" << s.policyd->proc->output();
+  }
+  EXPECT_EQ(s.submit("carol@example.org").code, 450);
 }
 
 TEST_F(PolicydRatelimit, TrustedHostsWithoutALoginAreCountedByAddressAtRcpt) {

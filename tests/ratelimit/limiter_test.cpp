@@ -260,5 +260,28 @@ TEST(RateLimiterBackends, TwoClientsOfOneRedisShareTheCountersAndPassExactlyTheL
   race(mx1, mx2, clock);
 }
 
+// A reset through one client of a real Redis reaches a limiter on another host that remembers the
+// counts as settled (settled_buckets.h): it reads the reset generation with every check.
+TEST(RateLimiterBackends, AResetOnRedisReachesAnotherHostsRememberedCounts) {
+  test::RedisServer server;
+  FakeClock clock;
+  StoreConfig c;
+  c.backend = StoreBackend::redis;
+  c.redis_port = server.port();
+  RedisStore mx1(c, clock), mx2(c, clock);
+  RateLimiter one(mx1, clock, {per_login(3600, 2)}), two(mx2, clock, {per_login(3600, 2)});
+  ASSERT_EQ(one.check(mail("alice")).verdict, RateVerdict::pass);
+  ASSERT_EQ(two.check(mail("alice")).verdict, RateVerdict::pass);
+  clock.advance(Seconds(1200));
+  ASSERT_EQ(two.check(mail("alice")).verdict, RateVerdict::over);  // remembers the settled bucket
+  ASSERT_EQ(two.check(mail("alice")).verdict, RateVerdict::over);
+  auto n = RateLimiter::reset(mx1, "alice");
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(*n, 1u);
+  EXPECT_EQ(two.check(mail("alice")).verdict, RateVerdict::pass);
+  EXPECT_EQ(one.check(mail("alice")).verdict, RateVerdict::pass);
+  EXPECT_EQ(two.check(mail("alice")).verdict, RateVerdict::over);
+}
+
 }  // namespace
 }  // namespace postern
