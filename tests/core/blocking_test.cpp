@@ -108,10 +108,7 @@ TEST(BlockingScope, LmdbWritesAreMarkedReadsAndWriteBehindUpdatesAreNot) {
 TEST(BlockingScope, RedisCommandsAreMarked) {
   test::RedisServer server;
   SystemClock clock;
-  StoreConfig c;
-  c.backend = StoreBackend::redis;
-  c.redis_port = server.port();
-  RedisStore redis(c, clock);
+  RedisStore redis(server.store_config(), clock);
   CountingHook hook;
   HookedThread on(hook);
   ASSERT_TRUE(redis.put("k", "v", Seconds(60)));

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "common/store/store_config.h"
 #include "tests/harness/process.h"
 #include "tests/harness/temp_dir.h"
 
@@ -18,6 +19,14 @@ class RedisServer {
 
   int port() const { return port_; }
   const std::string& password() const { return password_; }
+  // A [store] for this server: backend redis, its port and password, the defaults otherwise.
+  StoreConfig store_config() const {
+    StoreConfig c;
+    c.backend = StoreBackend::redis;
+    c.redis_port = port_;
+    c.redis_password = password_;
+    return c;
+  }
   // Stops the server and starts it again on the same port (tests of reconnecting clients).
   void restart();
   // stop() then, later, start(): the same port, down in between (clients started while it is down).

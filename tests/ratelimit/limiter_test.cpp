@@ -253,10 +253,7 @@ TEST(RateLimiterBackends, RacingChecksOnLmdbPassExactlyTheLimit) {
 TEST(RateLimiterBackends, TwoClientsOfOneRedisShareTheCountersAndPassExactlyTheLimit) {
   test::RedisServer server;
   SystemClock clock;
-  StoreConfig c;
-  c.backend = StoreBackend::redis;
-  c.redis_port = server.port();
-  RedisStore mx1(c, clock), mx2(c, clock);
+  RedisStore mx1(server.store_config(), clock), mx2(server.store_config(), clock);
   race(mx1, mx2, clock);
 }
 
@@ -265,10 +262,7 @@ TEST(RateLimiterBackends, TwoClientsOfOneRedisShareTheCountersAndPassExactlyTheL
 TEST(RateLimiterBackends, AResetOnRedisReachesAnotherHostsRememberedCounts) {
   test::RedisServer server;
   FakeClock clock;
-  StoreConfig c;
-  c.backend = StoreBackend::redis;
-  c.redis_port = server.port();
-  RedisStore mx1(c, clock), mx2(c, clock);
+  RedisStore mx1(server.store_config(), clock), mx2(server.store_config(), clock);
   RateLimiter one(mx1, clock, {per_login(3600, 2)}), two(mx2, clock, {per_login(3600, 2)});
   ASSERT_EQ(one.check(mail("alice")).verdict, RateVerdict::pass);
   ASSERT_EQ(two.check(mail("alice")).verdict, RateVerdict::pass);

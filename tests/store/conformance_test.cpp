@@ -39,9 +39,7 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
         store_ = std::make_unique<WriteBehindStore>(*inner_, clock_, std::chrono::hours(1));
       }
     } else {
-      StoreConfig c;
-      c.backend = StoreBackend::redis;
-      c.redis_port = redis_->port();
+      StoreConfig c = redis_->store_config();
       // A fresh namespace per test keeps tests independent on the shared server.
       c.redis_prefix = "t" + std::to_string(counter_++) + ":";
       auto s = std::make_unique<RedisStore>(c, clock_);
