@@ -48,7 +48,8 @@ class SettledBuckets {
 
   // The remembered counts of counter `id` (counter_id(), window.h) for buckets from, from + 1,
   // ..., up to to, as far as they are remembered without a gap: copies them to out (room for
-  // kWindowBuckets + 1) and returns how many (0 when none). generation is set to the generation
+  // to - from + 1) and returns how many (0 when none). At most kWindowBuckets + 1 are ever
+  // remembered per counter (a longer run is not remembered at all). generation is set to the generation
   // the values belong to; a caller may use them only if it read that same generation.
   size_t lookup(std::string_view id, int64_t from, int64_t to, int64_t now, int64_t* out,
                 int64_t& generation);
