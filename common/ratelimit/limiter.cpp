@@ -41,10 +41,12 @@ namespace {
 
 using Counter = RateLimiter::Counter;
 
-int64_t generation_of(const std::optional<StoreEntry>& e) {
-  int64_t g = 0;
-  if (e && !parse_counter(e->value, g)) g = 0;
-  return g;
+// A counter's value as read (a bucket, the reset generation); absent, or not ours, counts as 0:
+// ignored, never fatal.
+int64_t counter_value(const std::optional<StoreEntry>& e) {
+  int64_t n = 0;
+  if (e && !parse_counter(e->value, n)) n = 0;
+  return n;
 }
 
 // When the window has room for the counter's delta again: a bucket leaves the window at the
@@ -185,7 +187,7 @@ Result<void> RateLimiter::read_buckets(std::vector<Counter>& counters, int64_t n
     }
     auto read = store_.get_many(keys);
     if (!read) return read.error();
-    const int64_t generation = generation_of((*read)[0]);
+    const int64_t generation = counter_value((*read)[0]);
     const bool stale = std::any_of(counters.begin(), counters.end(), [&](const Counter& c) {
       return c.cached > 0 && c.cached_generation != generation;
     });
@@ -193,9 +195,7 @@ Result<void> RateLimiter::read_buckets(std::vector<Counter>& counters, int64_t n
     size_t at = 1;
     for (auto& c : counters) {
       for (int64_t b = c.first + static_cast<int64_t>(c.cached); b <= c.current; ++b) {
-        int64_t n = 0;
-        const auto& e = (*read)[at++];
-        if (e && !parse_counter(e->value, n)) n = 0;  // not ours: ignored, never fatal
+        const int64_t n = counter_value((*read)[at++]);
         if (b == c.current)
           c.now_count = n;
         else
